@@ -1,0 +1,113 @@
+"""Opening a ledger: engine with SQLite pragmas (WAL, foreign keys, busy timeout), Alembic migrations,
+and the UnitOfWork that gives each use case exactly one transaction (case BC-19, BC-21)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL lets the sync thread write while the door reads; busy_timeout waits instead of raising
+    # "database is locked" (case BC-21); NORMAL is durable across process kills in WAL mode.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_url(path_or_url: str | Path) -> str:
+    """A SQLAlchemy URL for a file path (SQLite) or pass a full URL (postgresql://… → psycopg 3) through."""
+    text = str(path_or_url)
+    if "://" not in text:
+        Path(text).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{Path(text).expanduser()}"
+    if text.startswith("postgresql://") or text.startswith("postgres://"):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    return text
+
+
+def create_ledger_engine(path_or_url: str | Path, migrate: bool = True) -> Engine:
+    """Open (and by default migrate to the newest schema) the ledger at a file path or database URL.
+
+    Raises sqlalchemy.exc.OperationalError when the file cannot be opened or written (e.g. a full disk)."""
+    url = make_url(path_or_url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Run Alembic migrations up to head on `engine` (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A sessionmaker bound to `engine`; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """One use case = one transaction. `with UnitOfWork(factory) as uow: ...; uow.commit()`.
+    Leaving the block without commit (or by an exception) rolls everything back, so a check-in that fails
+    mid-way leaves nothing stored (case BC-19)."""
+
+    def __init__(self, factory: Callable[[], Session]):
+        self._factory = factory
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._factory()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.session is not None
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+
+class Ledger:
+    """A station's (or the hub's) database: the engine plus its session factory.
+
+    Build with Ledger.open(path_or_url). `ledger.uow()` returns a fresh UnitOfWork."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.sessions = session_factory(engine)
+
+    @classmethod
+    def open(cls, path_or_url: str | Path, migrate: bool = True) -> "Ledger":
+        return cls(create_ledger_engine(path_or_url, migrate=migrate))
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,190 @@
+"""The ledger's tables (SQLAlchemy 2 declarative). Works on SQLite (stations, default hub) and PostgreSQL (hub).
+
+Money columns are integer minor units plus a currency code (case BC-07); datetimes go through UTCDateTime,
+which stores UTC and gives back aware UTC values (case BC-11). Natural keys are the contract's identifiers
+(event id, definition id, orderNumber, ticketNumber), so a pull upserts by them directly.
+Check-in state is never stored on the ticket: it is derived from the append-only `checkins` log.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.timeutil import require_aware
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetime stored as naive UTC; naive input raises InvalidArgument; output is aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return require_aware(value).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every core table."""
+
+
+class Event(Base):
+    """An event. `currency` is the event's ticket currency; `currency_locked` is set by the first order
+    (API.md §4.2 ChangeCurrency); `registration_type` turns from RSVP to TICKETS at the first definition."""
+
+    __tablename__ = "events"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    currency: Mapped[str] = mapped_column(String(3))
+    registration_type: Mapped[str] = mapped_column(String(16), default="RSVP")
+    currency_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketDefinition(Base):
+    """A ticket definition (API.md §4.1). `quantity` None = unlimited; `limit_per_checkout` 0..20 where 20
+    on an unlimited definition means "no limit" (case WR-04). `reserved`/`reserved_until` mirror the
+    server's dashboard holds of online checkouts; sold/checked-in counts are derived, never stored."""
+
+    __tablename__ = "ticket_definitions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    name: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    price_minor: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    limited: Mapped[bool] = mapped_column(Boolean, default=False)
+    quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    limit_per_checkout: Mapped[int] = mapped_column(Integer, default=20)
+    order_index: Mapped[int] = mapped_column(Integer, default=0)
+    policy: Mapped[str] = mapped_column(String(1000), default="")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    sale_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sale_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hide_not_on_sale: Mapped[bool] = mapped_column(Boolean, default=False)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    """An order (API.md §2.1). `status` keeps unknown server values verbatim. `checkout_form` is the
+    contract's `inputValues` list. `channel` ONLINE or OFFLINE_POS (box office)."""
+
+    __tablename__ = "orders"
+    order_number: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    checkout_form: Mapped[list] = mapped_column(JSON, default=list)
+    method: Mapped[str] = mapped_column(String(32), default="")
+    total_minor: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(16), default="ONLINE")
+    station: Mapped[str] = mapped_column(String(64), default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    tickets: Mapped[list["Ticket"]] = relationship(back_populates="order", order_by="Ticket.ticket_number")
+
+
+class Ticket(Base):
+    """A ticket (API.md §3.1). `definition_id` deliberately has no foreign key: deleting a definition
+    leaves sold tickets pointing at it (API.md gap 10). `name`/`price` are the definition's at sale time."""
+
+    __tablename__ = "tickets"
+    ticket_number: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number"), index=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(36), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    price_minor: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    guest_first_name: Mapped[str] = mapped_column(String(200), default="")
+    guest_last_name: Mapped[str] = mapped_column(String(200), default="")
+    guest_email: Mapped[str] = mapped_column(String(320), default="")
+    guest_form: Mapped[list] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    canceled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    order: Mapped[Order] = relationship(back_populates="tickets")
+
+
+class CheckIn(Base):
+    """One append-only row of the check-in log. `kind` CHECK_IN or UNDO; `status` ACCEPTED or DUPLICATE
+    (a later check-in of the same ticket merged from another station, case BC-14). Ordering uses
+    `corrected_time` (device time + the station's clock offset, case BC-13); `server_time` is set when the
+    hub received it. `nonce` (uuid) dedups replays (case BC-15). `method` SCAN, MANUAL or SYNC."""
+
+    __tablename__ = "checkins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_number: Mapped[str] = mapped_column(String(36))
+    event_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="CHECK_IN")
+    status: Mapped[str] = mapped_column(String(16), default="ACCEPTED")
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    corrected_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    server_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    station: Mapped[str] = mapped_column(String(64), default="")
+    operator: Mapped[str] = mapped_column(String(64), default="")
+    method: Mapped[str] = mapped_column(String(16), default="SCAN")
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    __table_args__ = (Index("ix_checkins_ticket_id", "ticket_number", "id"),)
+
+
+class Payment(Base):
+    """Money taken at the box office for an order (cash or card): the till's record (case WR-03, WR-15).
+    Amounts in minor units; `tendered_minor`/`change_minor` only for cash."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    tendered_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    change_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    station: Mapped[str] = mapped_column(String(64), default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxEntry(Base):
+    """A local change the centre must learn of, written in the same transaction as the change.
+    `kind` names the operation (see core.outbox); `idempotency_key` is made once and never regenerated;
+    `state` pending → sent | rejected (rows are never deleted)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    event_id: Mapped[str] = mapped_column(String(36), index=True)
+    entity_key: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SyncState(Base):
+    """Key/value state of the sync engine (cursors, last success per resource, clock offset); JSON values."""
+
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)

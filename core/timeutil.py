@@ -1,0 +1,65 @@
+"""Aware datetimes: stored in UTC, shown in the event's IANA zone (case BC-11). Naive values are refused."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.errors import InvalidArgument
+
+UTC = timezone.utc
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def require_aware(value: datetime, field: str = "datetime") -> datetime:
+    """Return `value` converted to UTC; raise InvalidArgument if it is naive (case BC-11)."""
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise InvalidArgument(f"{field} must carry a time zone (naive datetimes are refused)", field=field)
+    return value.astimezone(UTC)
+
+
+def parse_rfc3339(text: str | None, field: str = "timestamp") -> datetime | None:
+    """Parse an RFC 3339 string ('2020-04-07T06:42:35.381Z') into an aware UTC datetime; None/'' -> None.
+    A string without an offset raises InvalidArgument."""
+    if text in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidArgument(f"{field}: not an RFC 3339 timestamp: {text!r}", field=field) from None
+    return require_aware(value, field)
+
+
+def to_rfc3339(value: datetime | None) -> str | None:
+    """Format an aware datetime as RFC 3339 UTC with milliseconds and 'Z' ('2025-10-26T07:30:00.000Z')."""
+    if value is None:
+        return None
+    value = require_aware(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`; InvalidArgument if unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidArgument(f"unknown IANA time zone {name!r}", field="timeZone") from None
+
+
+def local(value: datetime, tz_name: str) -> datetime:
+    """`value` (aware) shown in the event's zone `tz_name`."""
+    return require_aware(value).astimezone(zone(tz_name))
+
+
+def parse_local(text: str, tz_name: str, field: str = "datetime") -> datetime:
+    """Parse '2025-10-26 08:30' as wall time in `tz_name` (or an ISO string with offset) into aware UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidArgument(f"{field}: not a date-time: {text!r}", field=field) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz_name))
+    return value.astimezone(UTC)
