@@ -23,6 +23,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+    # SQLite's lower() folds ASCII only; searches for 'ørsted' must find 'Ørsted' (core.textsearch).
+    dbapi_conn.create_function("tessera_casefold", 1, _casefold, deterministic=True)
+
+
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
 
 
 def make_url(path_or_url: str | Path) -> str:

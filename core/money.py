@@ -78,6 +78,8 @@ class Money:
         cur = obj.get("currency") or default_currency
         if raw in (None, "") or not cur:
             return None
+        if isinstance(raw, float):  # a JSON number with a fraction is already inexact (case BC-07)
+            raise InvalidArgument(f"amount must be a decimal string, not the float {raw!r}", field="price")
         return cls.of(str(raw), cur)
 
     @property

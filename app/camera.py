@@ -1,0 +1,273 @@
+"""Camera scanning: a capture worker on its own QThread, a latest-frame mailbox and a decoder thread (BC-23).
+
+Pipeline: the capture loop reads frames from `cv2.VideoCapture(source)` (a device index, or a video file
+that stands in for a webcam and loops) and puts each one in a mailbox that holds only the latest frame —
+a frame not yet decoded when the next arrives is dropped, never queued. A decoder thread takes the latest
+frame and decodes it (core.decode.QrDecoder), so decoding never runs on the GUI thread. Codes leave as
+`barcode_scanned(str)`, debounced; a preview `frame_ready(QImage)` is emitted at a throttled rate and only
+when the GUI has shown the previous one, so a busy GUI never accumulates images (acq4 #595, PySide #145).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtGui import QImage
+
+from app.debounce import Debouncer
+
+logger = logging.getLogger(__name__)
+
+_orphans: list[QThread] = []  # threads that did not stop in time: kept referenced, never destroyed running
+
+
+class LatestFrameMailbox:
+    """A mailbox of one: `put` replaces the waiting frame (counting it as dropped); `take` empties it."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._item: Any = None
+        self._closed = False
+        self.dropped = 0
+        self.put_count = 0
+
+    def put(self, item: Any) -> None:
+        """Leave `item` for the consumer, dropping any frame still waiting."""
+        with self._cond:
+            if self._item is not None:
+                self.dropped += 1
+            self._item = item
+            self.put_count += 1
+            self._cond.notify()
+
+    def take(self, timeout_s: float = 0.1) -> Any:
+        """The waiting frame (emptying the box), or None after `timeout_s` seconds or once closed."""
+        with self._cond:
+            if self._item is None and not self._closed:
+                self._cond.wait(timeout_s)
+            item, self._item = self._item, None
+            return item
+
+    def close(self) -> None:
+        """Wake the consumer for good; later takes return what is left, then None."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def __len__(self) -> int:
+        with self._cond:
+            return 0 if self._item is None else 1
+
+
+def parse_source(text: str | int) -> int | str:
+    """A camera source for cv2.VideoCapture: a device index ("0" → 0) or a file path / URL unchanged."""
+    if isinstance(text, int):
+        return text
+    return int(text) if str(text).strip().isdigit() else str(text)
+
+
+def frame_to_qimage(frame, width: int) -> QImage:
+    """A BGR (or gray) numpy frame scaled to `width` pixels wide as an RGB QImage that owns its pixels."""
+    import cv2
+
+    h, w = frame.shape[:2]
+    if w > width:
+        frame = cv2.resize(frame, (width, max(1, int(h * width / w))), interpolation=cv2.INTER_AREA)
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    else:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    h, w = frame.shape[:2]
+    # .copy(): the QImage must own its pixels, the numpy buffer is freed right after (PySide #145).
+    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class _CaptureThread(QThread):
+    """A QThread whose run() is the capture loop (no event loop needed: stopping is a threading.Event)."""
+
+    def __init__(self, target):
+        super().__init__()
+        self._target = target
+
+    def run(self) -> None:
+        self._target()
+
+
+class CaptureWorker(QObject):
+    """Reads a camera (or looping video file) on its own QThread and decodes on a second thread.
+
+    Signals: `barcode_scanned(str)` (debounced by `debounce_s` seconds), `frame_ready(QImage)` (≤ `preview_fps`
+    per second), `camera_failed(str)` (the source could not be opened), `decoder_failed(str)`.
+    `decoder` is any object with `.decode(frame) -> list[str]`; default core.decode.QrDecoder(), built on
+    the decoder thread. Call start() once, stop() to release the camera (within `timeout_s`, default 1 s).
+
+    The worker object itself stays on the GUI thread while its loop runs on a capture QThread and a decoder
+    thread: every signal it emits from those threads is therefore queued to the GUI thread, whatever the
+    receiver (bound slot or lambda)."""
+
+    barcode_scanned = Signal(str)
+    frame_ready = Signal(QImage)
+    camera_failed = Signal(str)
+    decoder_failed = Signal(str)
+
+    def __init__(self, source: int | str, decoder=None, *, debounce_s: float = 2.0, preview_fps: float = 10.0,
+                 preview_width: int = 640, loop_file: bool = True):
+        super().__init__()
+        self.source = parse_source(source)
+        self._decoder = decoder
+        self._debouncer = Debouncer(debounce_s)
+        self._preview_interval = 1.0 / preview_fps if preview_fps > 0 else None
+        self._preview_width = preview_width
+        self._loop_file = loop_file
+        self._stop = threading.Event()
+        self._released = threading.Event()
+        self._mailbox = LatestFrameMailbox()
+        self._preview_pending_since: float | None = None
+        self._thread: QThread | None = None
+        self._decode_thread: threading.Thread | None = None
+        self.frames_read = 0
+        self.frames_decoded = 0
+        self.max_decode_s = 0.0
+        self.opened = False
+
+    # ---- GUI-thread API -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the capture QThread and the decoder thread (call once, from the GUI thread)."""
+        if self._thread is not None:
+            return
+        self._thread = _CaptureThread(self._capture_loop)
+        self._thread.setObjectName(f"capture-{self.source}")
+        self._decode_thread = threading.Thread(target=self._decode_loop, name="qr-decoder", daemon=True)
+        self._decode_thread.start()
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 1.0) -> bool:
+        """Stop both threads and release the camera; True when everything ended within `timeout_s` seconds."""
+        self._stop.set()
+        self._mailbox.close()
+        deadline = time.monotonic() + timeout_s
+        ok = True
+        if self._thread is not None:
+            ok = self._thread.wait(max(1, int(timeout_s * 1000))) and ok
+            if not ok:
+                _orphans.append(self._thread)
+                logger.warning("capture thread for %s did not stop within %.1f s", self.source, timeout_s)
+        if self._decode_thread is not None:
+            self._decode_thread.join(max(0.0, deadline - time.monotonic()))
+            ok = ok and not self._decode_thread.is_alive()
+        return ok and (self._released.is_set() or not self.opened)
+
+    def is_running(self) -> bool:
+        """True while the capture thread runs."""
+        return self._thread is not None and self._thread.isRunning()
+
+    @property
+    def released(self) -> bool:
+        """True once the camera handle was released (or never opened)."""
+        return self._released.is_set()
+
+    def preview_shown(self) -> None:
+        """The GUI calls this after painting a preview frame: the next one may be sent."""
+        self._preview_pending_since = None
+
+    def forget(self, code: str | None = None) -> None:
+        """Let `code` (or every code) count again at its next sighting."""
+        self._debouncer.forget(code)
+
+    def stats(self) -> dict:
+        """Counters: frames read, decoded, dropped (never queued), frames waiting (0 or 1), slowest decode."""
+        return {"read": self.frames_read, "decoded": self.frames_decoded, "dropped": self._mailbox.dropped,
+                "waiting": len(self._mailbox), "max_decode_s": self.max_decode_s}
+
+    # ---- capture thread -------------------------------------------------------------------------------
+    def _capture_loop(self) -> None:
+        import cv2
+
+        cap = None
+        try:
+            cap = cv2.VideoCapture(self.source)
+            if not cap.isOpened():
+                self.camera_failed.emit(f"Camera {self.source!s} is not available.")
+                return
+            self.opened = True
+            self._read_frames(cap)
+        except Exception as exc:  # task boundary: report, never crash the app
+            logger.exception("capture loop failed")
+            self.camera_failed.emit(f"Camera {self.source!s} failed: {exc}")
+        finally:
+            if cap is not None:
+                cap.release()
+            self._released.set()
+            self._mailbox.close()
+
+    def _read_frames(self, cap) -> None:
+        import cv2
+
+        is_file = isinstance(self.source, str) and os.path.isfile(self.source)
+        fps = cap.get(cv2.CAP_PROP_FPS) if is_file else 0
+        period = 1.0 / fps if is_file and 0 < fps < 240 else (1 / 30 if is_file else 0.0)
+        next_at = time.monotonic()
+        empty_reads = 0
+        last_preview = 0.0
+        while not self._stop.is_set():
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                empty_reads += 1
+                if is_file and self._loop_file and empty_reads < 3:
+                    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # a file stands in for a webcam: it never ends
+                    continue
+                if not is_file and empty_reads < 30:
+                    self._stop.wait(0.03)
+                    continue
+                break
+            empty_reads = 0
+            self.frames_read += 1
+            self._mailbox.put(frame)
+            now = time.monotonic()
+            if self._preview_interval is not None and now - last_preview >= self._preview_interval:
+                if self._may_send_preview(now):
+                    last_preview = now
+                    self.frame_ready.emit(frame_to_qimage(frame, self._preview_width))
+            if period:
+                next_at = max(next_at + period, now - period)
+                self._stop.wait(max(0.0, next_at - time.monotonic()))
+
+    def _may_send_preview(self, now: float) -> bool:
+        # One preview in flight at a time (a stuck GUI gets at most one more per second).
+        since = self._preview_pending_since
+        if since is not None and now - since < 1.0:
+            return False
+        self._preview_pending_since = now
+        return True
+
+    # ---- decoder thread -------------------------------------------------------------------------------
+    def _decode_loop(self) -> None:
+        decoder = self._decoder
+        if decoder is None:
+            try:
+                from core.decode import QrDecoder
+
+                decoder = QrDecoder()
+            except Exception as exc:
+                logger.exception("no QR decoder")
+                self.decoder_failed.emit(f"QR decoder unavailable: {exc}")
+                return
+        while not self._stop.is_set():
+            frame = self._mailbox.take(0.1)
+            if frame is None:
+                continue
+            started = time.monotonic()
+            try:
+                codes = decoder.decode(frame)
+            except Exception:
+                logger.exception("decoding a frame failed")
+                codes = []
+            self.max_decode_s = max(self.max_decode_s, time.monotonic() - started)
+            self.frames_decoded += 1
+            for code in codes:
+                if code and self._debouncer.accept(code) and not self._stop.is_set():
+                    self.barcode_scanned.emit(code)

@@ -1,0 +1,135 @@
+"""`tessera scan`: decode QR codes from images, a video file, a camera or typed text, and check each ticket in
+through the door verdict (core.checkin); one verdict line per code (JSON lines with --json)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from app import config
+from app.cli.common import add_station_options, ledger_of, operator_of, pick_event, station_of
+from app.cli.output import CliError, json_line, warn
+from core.events import get_event
+
+if TYPE_CHECKING:
+    from core.checkin import ScanResult
+
+# core.checkin / core.decode (OpenCV) are imported inside the handlers: `tessera --help` stays fast.
+
+VIDEO_DEBOUNCE_FRAMES = 30  # one second of a 30 fps file
+
+
+def register(subparsers, parent) -> None:
+    """Add `scan` to the CLI."""
+    p = subparsers.add_parser("scan", parents=[parent], help="scan ticket QR codes and check them in")
+    p.add_argument("--event", action="append", metavar="ID",
+                   help="event this door admits (repeatable; default: the only event in the ledger)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--image", nargs="+", metavar="FILE", help="image files (PNG, JPEG…)")
+    src.add_argument("--video", metavar="FILE", help="a video file (each code counts once while in view)")
+    src.add_argument("--camera", type=int, metavar="N", help="camera device index (Ctrl-C stops)")
+    src.add_argument("--code", nargs="+", metavar="TEXT", help="typed payloads or ticket numbers")
+    p.add_argument("--every", type=int, default=1, metavar="N", help="decode every N-th video frame")
+    p.add_argument("--max-frames", type=int, metavar="N", help="stop a video/camera after N frames")
+    p.add_argument("--debounce", type=float, metavar="W",
+                   help="a code seen again within W frames (video, default %d) or seconds (camera, default %s) "
+                        "counts once" % (VIDEO_DEBOUNCE_FRAMES, config.get("scan_debounce_s")))
+    add_station_options(p)
+    p.set_defaults(func=cmd_scan)
+
+
+class Debouncer:
+    """Counts a payload once while it stays in view: it is accepted again only after more than `window`
+    (frames or seconds, the caller's clock) without being seen (case BC-23: one check-in per presentation)."""
+
+    def __init__(self, window: float):
+        self.window = window
+        self._last: dict[str, float] = {}
+
+    def accept(self, payload: str, t: float) -> bool:
+        last = self._last.get(payload)
+        self._last[payload] = t
+        return last is None or t - last > self.window
+
+
+def verdict_line(result: "ScanResult", source: str = "") -> str:
+    """One human line: '<source>  VERDICT  ticket  guest · type — message'."""
+    who = " · ".join(x for x in (result.guest_name, result.definition_name) if x)
+    parts = [source, f"{result.verdict.value:<18}", result.ticket_number or "-", who, f"— {result.message}"]
+    return "  ".join(p for p in parts if p)
+
+
+def print_result(args, result: "ScanResult", source: str) -> None:
+    """Print one verdict: a JSON line (payload, ticketNumber, verdict, checkedInAt, station, …) or a text line."""
+    if args.json:
+        json_line(dict(result.to_json(), source=source))
+    else:
+        print(verdict_line(result, source), flush=True)
+
+
+def _image_codes(paths: list[str]) -> Iterator[tuple[str, list[str]]]:
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise CliError("image file not found: " + ", ".join(missing))
+    from core.decode import QrDecoder, decode_image
+
+    decoder = QrDecoder(fallback_every=1)
+    for path in paths:
+        yield path, decode_image(path, decoder)
+
+
+def _stream_codes(args) -> Iterator[tuple[str, list[str]]]:
+    """(source label, newly presented codes) per decoded frame, debounced."""
+    camera = args.camera is not None
+    if not camera and not Path(args.video).is_file():
+        raise CliError(f"video file not found: {args.video}")
+    window = args.debounce if args.debounce is not None else (
+        config.get("scan_debounce_s") if camera else VIDEO_DEBOUNCE_FRAMES)
+    debounce = Debouncer(window)
+    from core.decode import CameraError, iter_video
+
+    try:
+        for index, codes in iter_video(args.camera if camera else args.video, every=args.every,
+                                       max_frames=args.max_frames):
+            t = time.monotonic() if camera else index
+            fresh = [c for c in codes if debounce.accept(c, t)]
+            yield f"frame {index}", fresh
+    except CameraError as exc:
+        raise CliError(f"{exc} (is a camera connected and allowed?)" if camera else str(exc)) from None
+
+
+def _sources(args) -> Iterable[tuple[str, list[str]]]:
+    if args.image:
+        return _image_codes(args.image)
+    if args.code:
+        return [("code", list(args.code))]
+    return _stream_codes(args)
+
+
+def cmd_scan(args) -> int:
+    from core.checkin import scan_and_commit
+
+    with ledger_of(args) as ledger:
+        with ledger.sessions() as session:
+            event_ids = ([get_event(session, e).id for e in args.event] if args.event
+                         else [pick_event(session, None).id])
+        station, operator = station_of(args), operator_of(args)
+        found, blank = 0, []
+        try:
+            for source, codes in _sources(args):
+                if args.image and not codes:
+                    blank.append(source)
+                    warn(f"{source}: no QR code found")
+                for payload in codes:
+                    result = scan_and_commit(ledger, payload, event_ids=event_ids, station=station,
+                                             operator=operator)
+                    print_result(args, result, source)
+                    found += 1
+        except KeyboardInterrupt:
+            if args.camera is None:
+                raise
+        if blank or (not found and args.camera is None):
+            if not blank:
+                warn("no QR code found")
+            return 1
+    return 0

@@ -1,0 +1,170 @@
+"""`tessera station connect|show|conflicts|resolve` and `tessera sync [--watch]`: a station's server connection
+and sync runs from the command line (sync.station, sync.engine)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from app import config
+from app.cli.common import ledger_of
+from app.cli.output import CliError, emit, table, to_json, warn
+from core.outbox import pending_count
+from core.timeutil import to_rfc3339
+
+
+def register(subparsers, parent: argparse.ArgumentParser) -> None:
+    """Add the `station` and `sync` commands."""
+    st = subparsers.add_parser("station", parents=[parent], help="connect this station to a hub or the central API")
+    sub = st.add_subparsers(dest="station_command", metavar="ACTION", required=True)
+    con = sub.add_parser("connect", parents=[parent], help="check a key against a server and save the connection")
+    con.add_argument("url", help="server base URL, e.g. http://192.168.1.10:8400 or https://www.wixapis.com")
+    con.add_argument("--key", required=True, help="the station's API key (stored in the OS keyring)")
+    con.add_argument("--site-id", default="", help="wix-site-id header (central Wix API)")
+    con.add_argument("--event", nargs="+", default=[], metavar="ID", help="event id(s) to sync (hub: default all)")
+    con.add_argument("--name", default="", help="station name when the server does not name it (plain server)")
+    con.set_defaults(func=_connect)
+    show = sub.add_parser("show", parents=[parent], help="the saved connection and sync state (never the key)")
+    show.set_defaults(func=_show)
+    conf = sub.add_parser("conflicts", parents=[parent], help="ticket-definition edits that clash with the server")
+    conf.set_defaults(func=_conflicts)
+    res = sub.add_parser("resolve", parents=[parent], help="resolve a definition conflict")
+    res.add_argument("definition_id")
+    res.add_argument("--keep", choices=("mine", "theirs"), required=True)
+    res.set_defaults(func=_resolve)
+
+    sy = subparsers.add_parser("sync", parents=[parent], help="push local changes, then pull the server's")
+    sy.add_argument("--watch", action="store_true", help="keep syncing every --interval seconds (Ctrl+C stops)")
+    sy.add_argument("--interval", type=float, default=None, metavar="S",
+                    help="seconds between runs with --watch (default: setting sync_interval_s)")
+    sy.add_argument("--runs", type=int, default=0, metavar="N", help="with --watch: stop after N runs (0 = never)")
+    sy.add_argument("--force", action="store_true", help="ignore the cool-down after a failure")
+    sy.set_defaults(func=_sync)
+
+
+def _connect(args) -> int:
+    from sync.errors import SyncError
+    from sync.station import connect
+
+    with ledger_of(args) as ledger, ledger.uow() as uow:
+        try:
+            cfg = connect(uow.session, args.url, args.key, site_id=args.site_id, event_ids=args.event,
+                          station=args.name or config.default_station())
+        except SyncError as exc:
+            raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
+        uow.commit()
+    kind = f"hub, role {cfg.role}" if cfg.extensions else "plain contract server (full re-list, no extensions)"
+    emit(args, {"url": cfg.url, "station": cfg.station, "role": cfg.role, "eventIds": cfg.event_ids,
+                "extensions": cfg.extensions, "keyStorage": cfg.key_storage},
+         f"connected to {cfg.url} as {cfg.station!r} ({kind}); events: {', '.join(cfg.event_ids)}\n"
+         f"key stored in {cfg.key_storage}")
+    if cfg.key_storage.startswith("file"):
+        warn("note: no OS keyring is available; the key is in a file readable only by you")
+    return 0
+
+
+def _show(args) -> int:
+    from sync import clock
+    from sync.conflicts import list_conflicts
+    from sync.engine import ENGINE_KEY, SUCCESS_KEY
+    from sync.push import rejected_entries
+    from sync.station import load_config
+
+    with ledger_of(args) as ledger, ledger.uow() as uow:
+        s = uow.session
+        cfg = load_config(s)
+        if cfg is None:
+            raise CliError("this station is not connected: run `tessera station connect URL --key KEY`")
+        from core.models import SyncState
+        success = (s.get(SyncState, SUCCESS_KEY) or SyncState(value={})).value or {}
+        engine = (s.get(SyncState, ENGINE_KEY) or SyncState(value={})).value or {}
+        offset = clock.load(s)
+        data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": cfg.role,
+                "eventIds": cfg.event_ids, "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
+                "pending": pending_count(s), "rejected": len(rejected_entries(s)),
+                "conflicts": len(list_conflicts(s)), "lastSuccess": success, "lastError": engine.get("lastError"),
+                "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning}
+    lines = [f"{k}: {v}" for k, v in data.items() if k != "lastSuccess"]
+    lines += [f"last success {r}: {t}" for r, t in sorted(success.items())]
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _conflicts(args) -> int:
+    from sync.conflicts import list_conflicts
+
+    with ledger_of(args) as ledger, ledger.uow() as uow:
+        found = list_conflicts(uow.session)
+    data = [{"definitionId": c.definition_id, "eventId": c.event_id, "name": c.name, "fields": c.fields}
+            for c in found]
+    rows = [(c.definition_id, c.name, path, v.get("mine"), v.get("theirs"))
+            for c in found for path, v in c.fields.items()]
+    emit(args, data, table(["definition", "name", "field", "mine", "theirs"], rows))
+    return 0
+
+
+def _resolve(args) -> int:
+    from sync.conflicts import KEEP_MINE, TAKE_THEIRS, resolve
+
+    with ledger_of(args) as ledger, ledger.uow() as uow:
+        resolve(uow.session, args.definition_id, KEEP_MINE if args.keep == "mine" else TAKE_THEIRS)
+        uow.commit()
+    emit(args, {"definitionId": args.definition_id, "kept": args.keep},
+         f"conflict of {args.definition_id} resolved: kept {args.keep}")
+    return 0
+
+
+def _report_json(report) -> dict:
+    return {"ok": report.ok, "skipped": report.skipped, "mode": report.mode, "pushed": report.pushed,
+            "rejected": report.rejected, "pulled": report.pulled, "pulledBy": report.pulled_by,
+            "conflicts": report.conflicts, "oversold": report.oversold, "duplicates": report.duplicates,
+            "localOnly": report.local_only, "clockOffsetS": report.clock_offset_s, "warnings": report.warnings,
+            "pending": report.pending, "error": report.error,
+            "lastSuccess": {k: to_rfc3339(v) for k, v in report.last_success.items()}}
+
+
+def _progress(args):
+    if args.json:
+        return None
+    tty = sys.stderr.isatty()
+
+    def say(message: str) -> None:
+        if tty:
+            print("\r\033[K" + message[:120], end="", file=sys.stderr, flush=True)
+        else:
+            print(message, file=sys.stderr, flush=True)
+    return say
+
+
+def _sync(args) -> int:
+    from sync.engine import SyncEngine
+    from sync.station import load_config, load_key, make_api
+
+    with ledger_of(args) as ledger:
+        with ledger.uow() as uow:
+            cfg = load_config(uow.session)
+        if cfg is None:
+            raise CliError("this station is not connected: run `tessera station connect URL --key KEY`")
+        key = load_key(cfg)
+        if not key:
+            raise CliError(f"the station key is missing from {cfg.key_storage or 'the keyring'}: connect again")
+        api = make_api(cfg, key)
+        engine = SyncEngine(ledger, api, cfg.station, cfg.event_ids)
+        interval = args.interval if args.interval is not None else float(config.get("sync_interval_s"))
+        runs, code = 0, 0
+        try:
+            while True:
+                report = engine.run_once(progress=_progress(args), force=args.force and runs == 0)
+                runs += 1
+                if sys.stderr.isatty() and not args.json:
+                    print(file=sys.stderr)
+                print(to_json(_report_json(report), pretty=False) if args.json else report.summary(), flush=True)
+                for line in report.warnings:
+                    warn(f"warning: {line}")
+                code = 0 if report.ok or report.skipped else 1
+                if not args.watch or (args.runs and runs >= args.runs):
+                    break
+                time.sleep(max(0.5, interval))
+        finally:
+            api.http.close()
+    return code

@@ -1,0 +1,98 @@
+"""`tessera tickets list|get|check-in|undo-check-in` (API.md §3, TicketManagement; manual door actions)."""
+from __future__ import annotations
+
+from app.cli.common import (add_event_option, add_paging, add_station_options, operator_of, station_of,
+                            transaction)
+from app.cli.output import emit, money_text, pairs, table
+from core import contract
+from core.events import get_event
+from core.tickets import check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
+
+STATES = ["CHECKED_IN", "NON_CHECKED_IN", "ORDER_ARCHIVED", "ORDER_ACTIVE", "TICKET_ARCHIVED", "TICKET_ACTIVE",
+          "FREE", "PAID"]
+
+
+def register(subparsers, parent) -> None:
+    """Add `tickets` with its sub-commands to the CLI."""
+    p = subparsers.add_parser("tickets", parents=[parent], help="list and show tickets, check in by hand")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    ls = sub.add_parser("list", parents=[parent], help="list tickets")
+    ls.add_argument("--event", metavar="ID", help="event id (default: every event)")
+    ls.add_argument("--state", action="append", choices=STATES, help="filter (repeatable)")
+    ls.add_argument("--order-status", action="append", help="order status filter (repeatable)")
+    ls.add_argument("--order", action="append", metavar="ORDER_NUMBER", help="only these orders (repeatable)")
+    ls.add_argument("--definition", action="append", metavar="ID", help="only these definitions (repeatable)")
+    ls.add_argument("--search", help="guest/buyer name, e-mail, order or ticket number (or its last 4)")
+    add_paging(ls)
+    ls.set_defaults(func=cmd_list)
+
+    g = sub.add_parser("get", parents=[parent], help="show one ticket")
+    g.add_argument("ticket_number", metavar="TICKET_NUMBER")
+    g.add_argument("--event", metavar="ID", help="refuse a ticket of another event")
+    g.set_defaults(func=cmd_get)
+
+    for name, func, text in (("check-in", cmd_check_in, "check tickets in by hand (no verdict rules)"),
+                             ("undo-check-in", cmd_undo, "undo check-ins (an UNDO row; the log is kept)")):
+        c = sub.add_parser(name, parents=[parent], help=text)
+        c.add_argument("ticket_numbers", metavar="TICKET_NUMBER", nargs="+")
+        add_event_option(c, "the ticket's event")
+        add_station_options(c)
+        c.set_defaults(func=func)
+
+
+def _api(session, tickets) -> list[dict]:
+    checked = checked_in_map(session, [t.ticket_number for t in tickets])
+    return [contract.ticket_to_api(t, checked.get(t.ticket_number)) for t in tickets]
+
+
+def _rows(tickets: list[dict]) -> list[list]:
+    return [[t["ticketNumber"], t.get("name"), money_text(t.get("price")), t.get("orderStatus"),
+             t.get("guestFullName") or t.get("orderFullName"), (t.get("checkIn") or {}).get("created", "")]
+            for t in tickets]
+
+
+HEADERS = ["TICKET", "TYPE", "PRICE", "ORDER STATUS", "GUEST", "CHECKED IN"]
+
+
+def cmd_list(args) -> int:
+    with transaction(args) as session:
+        event_ids = [get_event(session, args.event).id] if args.event else None
+        page = list_tickets(session, event_ids, order_numbers=args.order, definition_ids=args.definition,
+                            states=args.state, order_statuses=args.order_status, search=args.search,
+                            offset=args.offset, limit=args.limit)
+        tickets = _api(session, page.items)
+        body = {"total": page.total, "offset": page.offset, "limit": page.limit, "tickets": tickets,
+                "facets": page.facets}
+    emit(args, body, lambda: table(HEADERS, _rows(tickets), empty="No tickets.")
+         + (f"\n({page.offset + len(tickets)} of {page.total})" if page.total > len(tickets) else ""))
+    return 0
+
+
+def cmd_get(args) -> int:
+    with transaction(args) as session:
+        t = _api(session, [get_ticket(session, args.ticket_number.strip().upper(), args.event)])[0]
+    emit(args, {"ticket": t}, lambda: pairs([
+        ("ticket", t["ticketNumber"]), ("order", t.get("orderNumber")), ("type", t.get("name")),
+        ("price", money_text(t.get("price"))), ("order status", t.get("orderStatus")),
+        ("guest", t.get("guestFullName") or t.get("orderFullName")),
+        ("checked in", (t.get("checkIn") or {}).get("created", "no")), ("QR", t.get("checkInUrl"))]))
+    return 0
+
+
+def _change(args, action) -> int:
+    numbers = [n.strip().upper() for n in args.ticket_numbers]
+    with transaction(args) as session:
+        event_id = args.event or get_ticket(session, numbers[0]).event_id
+        tickets = action(session, event_id, numbers, station=station_of(args), operator=operator_of(args))
+        body = _api(session, tickets)
+    emit(args, {"tickets": body}, lambda: table(HEADERS, _rows(body)))
+    return 0
+
+
+def cmd_check_in(args) -> int:
+    return _change(args, check_in)
+
+
+def cmd_undo(args) -> int:
+    return _change(args, delete_check_in)

@@ -1,0 +1,82 @@
+"""Paths and settings of a Tessera station, resolved once from platformdirs (STYLE.md §6).
+
+Every setting is declared once in SETTINGS (key, type, default, help); core and sync receive values as
+arguments, never by global lookup. `TESSERA_HOME=/some/dir` switches to a dev directory: the ledger goes to
+$TESSERA_HOME/ledger.db and logs to $TESSERA_HOME/logs (like Vorta's dev mode).
+"""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_path, user_log_path
+
+APP_NAME = "tessera"
+LEDGER_FILE = "ledger.db"
+ENV_HOME = "TESSERA_HOME"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: `key` (also the env override TESSERA_<KEY upper>), python `type`, `default`, `help`."""
+
+    key: str
+    type: type
+    default: object
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "TESSERA_" + self.key.upper().replace(".", "_")
+
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in (
+    Setting("station", str, "", "station name written on check-ins and sales (default: the host name)"),
+    Setting("operator", str, "", "operator name written on check-ins"),
+    Setting("scan_debounce_s", float, 2.0, "seconds in which the same code seen again by a camera counts once"),
+    Setting("clock_warn_s", float, 120.0, "clock offset to the server above which the operator is warned"),
+    Setting("sync_interval_s", float, 10.0, "seconds between sync runs when online"),
+    Setting("locale", str, "en_US", "locale for money and dates (babel)"),
+)}
+
+
+def home() -> Path | None:
+    """The dev directory from $TESSERA_HOME, or None when platformdirs paths are used."""
+    value = os.environ.get(ENV_HOME, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def data_dir() -> Path:
+    """Directory of the station's data (ledger, rendered tickets): platformdirs user data dir "tessera"."""
+    dev = home()
+    return dev if dev else user_data_path(APP_NAME, appauthor=False)
+
+
+def log_dir() -> Path:
+    """Directory for rotating log files (platformdirs user log dir, or $TESSERA_HOME/logs)."""
+    dev = home()
+    return dev / "logs" if dev else user_log_path(APP_NAME, appauthor=False)
+
+
+def default_db_path() -> Path:
+    """The default ledger file: <data dir>/ledger.db (the directory is created on open, not here)."""
+    return data_dir() / LEDGER_FILE
+
+
+def default_station() -> str:
+    """The station name: $TESSERA_STATION, else this computer's host name (≤64 chars, the column's size)."""
+    return (get("station") or socket.gethostname() or "station")[:64]
+
+
+def get(key: str):
+    """The value of setting `key`: its environment override TESSERA_<KEY> converted to its type, else the
+    default. KeyError for an undeclared key; ValueError for an env value of the wrong type."""
+    setting = SETTINGS[key]
+    raw = os.environ.get(setting.env)
+    if raw is None or raw == "":
+        return setting.default
+    if setting.type is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return setting.type(raw)

@@ -1,0 +1,32 @@
+"""What every tab needs to know about this station: the ledger, station/operator names, the event, sound."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.queries import EventInfo
+from app.sound import SoundPlayer
+
+
+@dataclass
+class StationContext:
+    """Shared by the main window and its tabs (GUI thread only).
+
+    `ledger` is a core.db.Ledger: background functions open their own session from it, never share one.
+    `camera_source` is a device index or a video file path (None = no camera configured)."""
+
+    ledger: object
+    ledger_path: str
+    station: str
+    operator: str = ""
+    event: EventInfo | None = None
+    camera_source: int | str | None = None
+    scan_debounce_s: float = 2.0
+    sound: SoundPlayer = field(default_factory=SoundPlayer)
+
+    @property
+    def event_id(self) -> str | None:
+        return self.event.id if self.event else None
+
+    @property
+    def time_zone(self) -> str:
+        return self.event.time_zone if self.event else "UTC"

@@ -1,0 +1,55 @@
+"""Display formatting for the GUI: money via babel in the station's locale, times in the event's zone."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.money import Money
+from core.timeutil import local
+
+_locale = "en_US"
+
+
+def set_locale(name: str) -> None:
+    """Use the babel locale `name` (e.g. "de_CH") for money; unknown names keep the current one."""
+    global _locale
+    try:
+        from babel import Locale
+
+        Locale.parse(name)
+    except Exception:
+        return
+    _locale = name
+
+
+def money(value: Money | None) -> str:
+    """'€19.99' (locale-aware); '' for None. Free (0) shows as the formatted zero."""
+    if value is None:
+        return ""
+    try:
+        return value.format(_locale)
+    except Exception:
+        return str(value)
+
+
+def when(value: datetime | None, tz_name: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`value` (aware UTC) as wall time in the event's zone `tz_name`; '' for None."""
+    if value is None:
+        return ""
+    try:
+        return local(value, tz_name).strftime(fmt)
+    except Exception:
+        return value.strftime(fmt + " UTC")
+
+
+def clock(value: datetime | None, tz_name: str) -> str:
+    """'20:41' in the event's zone, with the date when it is not today there."""
+    if value is None:
+        return ""
+    from core.timeutil import utcnow
+
+    try:
+        here = local(value, tz_name)
+        today = local(utcnow(), tz_name).date()
+    except Exception:
+        return when(value, "UTC")
+    return here.strftime("%H:%M") if here.date() == today else here.strftime("%Y-%m-%d %H:%M")

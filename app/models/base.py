@@ -1,0 +1,121 @@
+"""The shared shape of our table models: column constants + headers, set_rows, SortRole and RowRole.
+
+Subclasses set HEADERS and implement `display(row, column)` and `sort_key(row, column)`; `data()` never
+queries the database — rows are DTOs loaded in the background (STYLE.md §3)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
+
+SortRole = Qt.ItemDataRole.UserRole + 1
+RowRole = Qt.ItemDataRole.UserRole + 2
+
+GREEN = QColor("#1b7f3b")
+AMBER = QColor("#a86200")
+RED = QColor("#b3261e")
+GREY = QColor("#777777")
+
+
+class RowTableModel(QAbstractTableModel):
+    """A read-only table over a list of frozen row DTOs. `RowRole` gives a row's DTO, `SortRole` a
+    comparable raw value (str, int or float; never None)."""
+
+    HEADERS: tuple[str, ...] = ()
+    NUMERIC_COLUMNS: frozenset[int] = frozenset()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    # ---- our API --------------------------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Replace every row (a model reset)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def replace_row(self, row_index: int, row: Any) -> None:
+        """Replace one row in place and signal only its cells as changed."""
+        self._rows[row_index] = row
+        self.dataChanged.emit(self.index(row_index, 0), self.index(row_index, self.columnCount() - 1))
+
+    def rows(self) -> list[Any]:
+        """The rows, in model order (a copy)."""
+        return list(self._rows)
+
+    def row(self, row_index: int) -> Any:
+        """The DTO of model row `row_index`."""
+        return self._rows[row_index]
+
+    def display(self, row: Any, column: int) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def sort_key(self, row: Any, column: int) -> str | int | float:
+        """The raw value to sort column `column` by; defaults to the displayed text."""
+        return self.display(row, column)
+
+    def foreground(self, row: Any, column: int) -> QColor | None:
+        """An optional text colour of a cell."""
+        return None
+
+    def tooltip(self, row: Any, column: int) -> str | None:
+        """An optional tooltip of a cell."""
+        return None
+
+    # ---- Qt overrides ---------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return str(section + 1) if 0 <= section < len(self._rows) else None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        if not (0 <= index.column() < len(self.HEADERS)):
+            return None
+        row, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.display(row, col)
+        if role == SortRole:
+            return self.sort_key(row, col)
+        if role == RowRole:
+            return row
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = Qt.AlignmentFlag.AlignRight if col in self.NUMERIC_COLUMNS else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self.foreground(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(row, col)
+        return None
+
+
+def make_proxy(model: RowTableModel, parent=None) -> QSortFilterProxyModel:
+    """A sort/filter proxy over `model` sorting by SortRole and filtering case-insensitively on all columns."""
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SortRole)
+    proxy.setFilterKeyColumn(-1)
+    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    return proxy
+
+
+def ts(value) -> float:
+    """A sortable number for an optional datetime (None sorts first)."""
+    return value.timestamp() if value is not None else 0.0

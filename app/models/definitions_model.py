@@ -1,0 +1,66 @@
+"""Table model of an event's ticket definitions with sold / reserved / checked-in counts."""
+from __future__ import annotations
+
+from app import formatting
+from app.models.base import AMBER, GREY, RED, RowTableModel
+from app.queries import DefinitionRow
+
+COL_NAME, COL_PRICE, COL_QUANTITY, COL_LIMIT, COL_SOLD, COL_RESERVED, COL_CHECKED_IN, COL_AVAILABLE, \
+    COL_SALE, COL_HIDDEN = range(10)
+SALE_TEXT = {"SALE_SCHEDULED": "not yet", "SALE_STARTED": "on sale", "SALE_ENDED": "ended"}
+UNLIMITED_PER_CHECKOUT = 20  # contract sentinel "no limit" (WR-04)
+
+
+class DefinitionsTableModel(RowTableModel):
+    """Rows are app.queries.DefinitionRow."""
+
+    HEADERS = ("Name", "Price", "Quantity", "Per order", "Sold", "Reserved", "Checked in", "Left", "Sale",
+               "Hidden")
+    NUMERIC_COLUMNS = frozenset({COL_PRICE, COL_QUANTITY, COL_LIMIT, COL_SOLD, COL_RESERVED, COL_CHECKED_IN,
+                                 COL_AVAILABLE})
+
+    def display(self, row: DefinitionRow, column: int) -> str:
+        if column == COL_NAME:
+            return row.name
+        if column == COL_PRICE:
+            return "free" if row.price.is_zero else formatting.money(row.price)
+        if column == COL_QUANTITY:
+            return "unlimited" if row.quantity is None else str(row.quantity)
+        if column == COL_LIMIT:
+            lpc = row.limit_per_checkout
+            return "no limit" if lpc in (0, UNLIMITED_PER_CHECKOUT) else str(lpc)
+        if column == COL_SOLD:
+            return str(row.sold)
+        if column == COL_RESERVED:
+            return str(row.reserved)
+        if column == COL_CHECKED_IN:
+            return str(row.checked_in)
+        if column == COL_AVAILABLE:
+            return "∞" if row.available is None else str(row.available)
+        if column == COL_SALE:
+            return SALE_TEXT.get(row.sale_status, row.sale_status)
+        return "hidden" if row.hidden else ""
+
+    def sort_key(self, row: DefinitionRow, column: int):
+        if column == COL_PRICE:
+            return row.price.minor
+        if column == COL_QUANTITY:
+            return row.quantity if row.quantity is not None else 1 << 30
+        if column == COL_LIMIT:
+            return row.limit_per_checkout
+        if column in (COL_SOLD, COL_RESERVED, COL_CHECKED_IN):
+            return (row.sold, row.reserved, row.checked_in)[column - COL_SOLD]
+        if column == COL_AVAILABLE:
+            return row.available if row.available is not None else 1 << 30
+        if column == COL_NAME:
+            return row.name.lower()
+        return self.display(row, column)
+
+    def foreground(self, row: DefinitionRow, column: int):
+        if column == COL_AVAILABLE and row.available is not None and row.available <= 0:
+            return RED  # sold out, or oversold (BC-26)
+        if column == COL_SALE and row.sale_status != "SALE_STARTED":
+            return AMBER
+        if row.hidden:
+            return GREY
+        return None

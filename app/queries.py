@@ -1,0 +1,265 @@
+"""Read queries for the GUI: core services called inside a worker's session, turned into frozen row DTOs.
+
+Every function takes the Session first (use with app.tasks.query_op) and returns plain values only —
+ORM objects never leave the worker thread nor enter a Qt model (STYLE.md §2, §3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import definitions, orders, reports, sales, tickets
+from core.events import get_event, is_currency_locked, list_events
+from core.models import Event, Order, Payment, Ticket
+from core.money import Money
+from core.timeutil import local, utcnow
+
+MAX_ROWS = 1000  # rows a table loads at most (10 pages of 100); the footer says when there are more
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """The event a station works on: id, title, IANA zone, currency and whether that is locked."""
+
+    id: str
+    title: str
+    time_zone: str
+    currency: str
+    currency_locked: bool
+
+
+@dataclass(frozen=True)
+class DefinitionRow:
+    """One ticket definition with its derived counts; `available` None = unlimited; `data` is the
+    contract's TicketDefinitionData (the edit dialog's starting values)."""
+
+    id: str
+    name: str
+    price: Money
+    limited: bool
+    quantity: int | None
+    limit_per_checkout: int
+    sold: int
+    reserved: int
+    checked_in: int
+    available: int | None
+    sale_status: str
+    hidden: bool
+    order_index: int
+    data: dict = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One ticket for tables and the door's search: guest, definition, order status, check-in state."""
+
+    ticket_number: str
+    order_number: str
+    definition_id: str
+    definition_name: str
+    guest_name: str
+    email: str
+    order_status: str
+    price: Money
+    checked_in_at: datetime | None
+    checked_in_station: str
+    archived: bool
+    canceled: bool
+    order_archived: bool
+
+    @property
+    def checked_in(self) -> bool:
+        return self.checked_in_at is not None
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """One order: buyer, status, totals, ticket and check-in counts, its registration form answers."""
+
+    order_number: str
+    status: str
+    buyer_name: str
+    email: str
+    tickets: int
+    checked_in: int
+    total: Money
+    created: datetime
+    archived: bool
+    channel: str
+    method: str
+    checkout_form: tuple = ()
+
+    @property
+    def fully_checked_in(self) -> bool:
+        return self.tickets > 0 and self.checked_in == self.tickets
+
+
+@dataclass(frozen=True)
+class SaleRow:
+    """One payment taken at the box office: when, order, buyer, method, amount, tendered and change."""
+
+    created: datetime
+    order_number: str
+    buyer_name: str
+    method: str
+    amount: Money
+    tendered: Money | None
+    change: Money | None
+    station: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A list loaded for a table: `rows` (at most MAX_ROWS) and the `total` matching rows."""
+
+    rows: tuple
+    total: int
+
+
+def event_info(ev: Event, session: Session) -> EventInfo:
+    """An EventInfo of `ev` (read inside the session)."""
+    return EventInfo(ev.id, ev.title, ev.time_zone, ev.currency, is_currency_locked(session, ev))
+
+
+def load_event(session: Session, event_id: str | None) -> EventInfo | None:
+    """The event `event_id`, or the first event of the ledger when None; None when the ledger has none.
+    Raises NotFound for an unknown id."""
+    if event_id:
+        return event_info(get_event(session, event_id), session)
+    events = list_events(session)
+    return event_info(events[0], session) if events else None
+
+
+def load_events(session: Session) -> list[tuple[str, str]]:
+    """Every event as (id, title)."""
+    return [(e.id, e.title) for e in list_events(session)]
+
+
+def definition_rows(session: Session, event_id: str) -> list[DefinitionRow]:
+    """The event's definitions (by order index) with sold/reserved/checked-in/available counts."""
+    counts = definitions.definition_counts(session, event_id)
+    out, offset = [], 0
+    while True:
+        page = definitions.list_definitions(session, [event_id], offset=offset, limit=100, sort="orderIndex:asc")
+        for d in page.items:
+            c = counts.get(d.id)
+            out.append(DefinitionRow(
+                id=d.id, name=d.name, price=Money.from_minor(d.price_minor, d.currency), limited=bool(d.limited),
+                quantity=d.quantity, limit_per_checkout=d.limit_per_checkout, sold=c.sold if c else 0,
+                reserved=c.reserved if c else 0, checked_in=c.checked_in if c else 0,
+                available=c.available if c else d.quantity, sale_status=definitions.sale_status(d),
+                hidden=bool(d.hidden), order_index=d.order_index, data=definitions.definition_data(d)))
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return out
+
+
+def _ticket_row(t: Ticket, checkins: dict) -> TicketRow:
+    ci = checkins.get(t.ticket_number)
+    guest = f"{t.guest_first_name} {t.guest_last_name}".strip()
+    buyer = f"{t.order.first_name} {t.order.last_name}".strip()
+    return TicketRow(
+        ticket_number=t.ticket_number, order_number=t.order_number, definition_id=t.definition_id,
+        definition_name=t.name, guest_name=guest or buyer, email=t.guest_email or t.order.email,
+        order_status=t.order.status, price=Money.from_minor(t.price_minor, t.currency),
+        checked_in_at=ci.corrected_time if ci else None, checked_in_station=ci.station if ci else "",
+        archived=bool(t.archived), canceled=bool(t.canceled), order_archived=bool(t.order.archived))
+
+
+def _preload_orders(session: Session, numbers: set[str]) -> None:
+    # One query fills the identity map, so each ticket's many-to-one `order` is found without SQL.
+    if numbers:
+        list(session.scalars(select(Order).where(Order.order_number.in_(list(numbers)))))
+
+
+def ticket_rows(session: Session, event_id: str, *, search: str | None = None, states: list[str] | None = None,
+                order_statuses: list[str] | None = None, order_numbers: list[str] | None = None,
+                max_rows: int = MAX_ROWS) -> Loaded:
+    """Tickets of the event matching the filters (core.tickets.list_tickets), at most `max_rows`."""
+    rows: list[TicketRow] = []
+    offset, total = 0, 0
+    while len(rows) < max_rows:
+        page = tickets.list_tickets(session, [event_id], search=search or None, states=states or None,
+                                    order_statuses=order_statuses or None, order_numbers=order_numbers or None,
+                                    offset=offset, limit=min(100, max_rows - len(rows)))
+        total = page.total
+        _preload_orders(session, {t.order_number for t in page.items})
+        checkins = tickets.checked_in_map(session, [t.ticket_number for t in page.items])
+        rows.extend(_ticket_row(t, checkins) for t in page.items)
+        offset += len(page.items)
+        if not page.items or offset >= total:
+            break
+    return Loaded(tuple(rows), total)
+
+
+def _order_row(o: Order, checkins: dict) -> OrderRow:
+    inside = sum(1 for t in o.tickets if t.ticket_number in checkins)
+    return OrderRow(
+        order_number=o.order_number, status=o.status, buyer_name=f"{o.first_name} {o.last_name}".strip(),
+        email=o.email, tickets=len(o.tickets), checked_in=inside, total=Money.from_minor(o.total_minor, o.currency),
+        created=o.created, archived=bool(o.archived), channel=o.channel, method=o.method,
+        checkout_form=tuple(dict(v) for v in (o.checkout_form or [])))
+
+
+def order_rows(session: Session, event_id: str, *, statuses: list[str] | None = None, tags: list[str] | None = None,
+               search: str | None = None, max_rows: int = MAX_ROWS, sort: str = "created:desc") -> Loaded:
+    """Orders of the event matching the filters (core.orders.list_orders), newest first, at most `max_rows`."""
+    rows: list[OrderRow] = []
+    offset, total = 0, 0
+    while len(rows) < max_rows:
+        page = orders.list_orders(session, [event_id], statuses=statuses or None, tags=tags or None,
+                                  search=search or None, offset=offset, limit=min(100, max_rows - len(rows)),
+                                  sort=sort)
+        total = page.total
+        checkins = tickets.checked_in_map(session, [t.ticket_number for o in page.items for t in o.tickets])
+        rows.extend(_order_row(o, checkins) for o in page.items)
+        offset += len(page.items)
+        if not page.items or offset >= total:
+            break
+    return Loaded(tuple(rows), total)
+
+
+def order_detail(session: Session, event_id: str, order_number: str) -> tuple[OrderRow, tuple[TicketRow, ...]]:
+    """One order and its tickets (NotFound when it is not in the event)."""
+    o = orders.get_order(session, order_number, event_id)
+    checkins = tickets.checked_in_map(session, [t.ticket_number for t in o.tickets])
+    return _order_row(o, checkins), tuple(_ticket_row(t, checkins) for t in o.tickets)
+
+
+def event_day(session: Session, event_id: str, now: datetime | None = None) -> date:
+    """Today's date in the event's zone (box-office "today")."""
+    return local(now or utcnow(), get_event(session, event_id).time_zone).date()
+
+
+def sale_rows(session: Session, event_id: str, day: date | None = None, station: str | None = None) -> list[SaleRow]:
+    """Payments taken for the event's orders on `day` (event-local; default today), newest first."""
+    ev = get_event(session, event_id)
+    day = day or event_day(session, event_id)
+    q = (select(Payment, Order).join(Order, Payment.order_number == Order.order_number)
+         .where(Order.event_id == ev.id).order_by(Payment.id.desc()))
+    if station is not None:
+        q = q.where(Payment.station == station)
+    out = []
+    for p, o in session.execute(q):
+        if local(p.created, ev.time_zone).date() != day:
+            continue
+        cur = p.currency
+        out.append(SaleRow(
+            created=p.created, order_number=o.order_number, buyer_name=f"{o.first_name} {o.last_name}".strip(),
+            method=p.method, amount=Money.from_minor(p.amount_minor, cur),
+            tendered=Money.from_minor(p.tendered_minor, cur) if p.tendered_minor is not None else None,
+            change=Money.from_minor(p.change_minor or 0, cur) if p.tendered_minor is not None else None,
+            station=p.station))
+    return out
+
+
+def till(session: Session, event_id: str, day: date | None = None, station: str | None = None) -> dict:
+    """core.sales.till_summary for the event's local `day` (default today)."""
+    return sales.till_summary(session, event_id, station=station, day=day or event_day(session, event_id))
+
+
+def stats(session: Session, event_id: str) -> dict:
+    """core.reports.event_stats (sold / paid / unpaid / checked in, per definition)."""
+    return reports.event_stats(session, event_id)

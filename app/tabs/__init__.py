@@ -1,0 +1,1 @@
+"""The main window's tabs: Door, Box office, Ticket definitions, Orders & tickets."""

@@ -1,0 +1,341 @@
+"""The Door: camera / keyboard-wedge / typed codes in, a verdict readable from 2 m and a sound out.
+
+Every code goes through core.checkin.scan_and_commit on a worker thread, one at a time in arrival order;
+the panel shows exactly the stored result (case BC-19). Camera frames are read and decoded off the GUI
+thread (app.camera, case BC-23); a missing zbar is reported and the other decoders keep working (BC-25).
+Guests without a readable code are found by the search below and checked in with method MANUAL (WR-11)."""
+from __future__ import annotations
+
+import collections
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSizePolicy, QVBoxLayout, QWidget)
+
+from app import queries
+from app.camera import CaptureWorker
+from app.debounce import Debouncer
+from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.widgets.guest_search import GuestSearch
+from app.widgets.verdict_panel import VerdictPanel, verdict_class
+
+logger = logging.getLogger(__name__)
+
+SCAN, MANUAL = "SCAN", "MANUAL"
+MAX_QUEUE = 50  # codes waiting for the ledger; beyond this a burst is refused, never piling up
+
+
+def _scan(ledger, payload: str, *, event_id: str, station: str, operator: str, method: str):
+    """Worker-thread body of one scan: the verdict computed and stored in one transaction."""
+    from core.checkin import scan_and_commit
+
+    return scan_and_commit(ledger, payload, event_ids=[event_id], station=station, operator=operator,
+                           method=method)
+
+
+def _undo(session, event_id: str, ticket_number: str, station: str, operator: str) -> str:
+    from core.tickets import delete_check_in
+
+    delete_check_in(session, event_id, [ticket_number], station=station, operator=operator)
+    return ticket_number
+
+
+class DoorTab(QWidget):
+    """Scanner input, verdict panel, undo, guest search and live counters for the current event.
+
+    Signals: `scanned(object)` with each ScanResult shown, `changed(str)` after a stored change."""
+
+    scanned = Signal(object)
+    changed = Signal(str)
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.worker: CaptureWorker | None = None
+        self._debouncer = Debouncer(ctx.scan_debounce_s)
+        self._queue: collections.deque[tuple[str, str]] = collections.deque()
+        self._busy = False
+        self._undo_stack: list[tuple[str, str]] = []  # (ticket number, payload) of OK check-ins, newest last
+        self._stats_busy = self._stats_dirty = False
+        self.decoder_unavailable: dict[str, str] = {}
+        self._build()
+        self._check_decoders()
+
+    # ---- layout ---------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.preview = QLabel("No camera")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(320, 180)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.preview.setStyleSheet("background: #202020; color: #bbbbbb;")
+        self.camera_status = QLabel("")
+        self.decoder_status = QLabel("")
+        self.decoder_status.setWordWrap(True)
+        self.camera_button = QPushButton("Start camera")
+        self.camera_button.clicked.connect(self.toggle_camera)
+        self.code_edit = QLineEdit()
+        self.code_edit.setPlaceholderText("Type a ticket number and press Enter")
+        self.code_edit.returnPressed.connect(self.on_code_entered)
+        self.check_button = QPushButton("Check")
+        self.check_button.clicked.connect(self.on_code_entered)
+        self.verdict_panel = VerdictPanel()
+        self.undo_button = QPushButton("Undo last check-in")
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self.undo_last)
+        QShortcut(QKeySequence("Ctrl+Z"), self, activated=self.undo_last)
+        self.mute_box = QCheckBox("Mute sounds")
+        self.mute_box.setChecked(self.ctx.sound.muted)
+        self.mute_box.toggled.connect(self.ctx.sound.set_muted)
+        self.counter_label = QLabel("")
+        self.counter_label.setStyleSheet("font-size: 20pt; font-weight: bold;")
+        self.per_definition = QLabel("")
+        self.per_definition.setTextFormat(Qt.TextFormat.RichText)
+        self.search = GuestSearch(self.ctx)
+        self.search.check_in_requested.connect(lambda tn: self.submit(tn, MANUAL))
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        camera_box = QGroupBox("Camera")
+        cam = QVBoxLayout(camera_box)
+        cam.addWidget(self.preview, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.camera_status, 1)
+        row.addWidget(self.camera_button)
+        cam.addLayout(row)
+        cam.addWidget(self.decoder_status)
+        entry = QHBoxLayout()
+        entry.addWidget(self.code_edit, 1)
+        entry.addWidget(self.check_button)
+        left = QVBoxLayout()
+        left.addWidget(camera_box, 3)
+        left.addLayout(entry)
+        counts = QGroupBox("Live counts")
+        grid = QGridLayout(counts)
+        grid.addWidget(self.counter_label, 0, 0)
+        grid.addWidget(self.per_definition, 1, 0)
+        left.addWidget(counts, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.undo_button)
+        actions.addStretch(1)
+        actions.addWidget(self.mute_box)
+        right = QVBoxLayout()
+        right.addWidget(self.verdict_panel, 3)
+        right.addLayout(actions)
+        right.addWidget(self.search, 2)
+        top = QHBoxLayout(self)
+        top.addLayout(left, 2)
+        top.addLayout(right, 3)
+
+    # ---- event / refresh ------------------------------------------------------------------------------
+    def set_event(self, event) -> None:
+        """Work on `event` (an app.queries.EventInfo): reset the undo stack, refresh counts."""
+        self.ctx.event = event
+        self._undo_stack.clear()
+        self.undo_button.setEnabled(False)
+        self.search.set_time_zone(self.ctx.time_zone)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the live counters (coalesced: at most one query in flight) and the search results."""
+        if self.ctx.event_id is None:
+            self.counter_label.setText("No event")
+            return
+        if self._stats_busy:
+            self._stats_dirty = True
+            return
+        self._stats_busy = True
+        run_in_background(query_op(self.ctx.ledger, queries.stats, self.ctx.event_id), self._on_stats,
+                          self._on_stats_failed, parent=self)
+
+    def _on_stats(self, stats: dict) -> None:
+        self._stats_busy = False
+        self.counter_label.setText(f"Checked in {stats['checkedIn']} / {stats['sold']} sold")
+        lines = [f"<tr><td>{_esc(p['name'])}</td><td align='right'>&nbsp;{p['checkedIn']} / {p['sold']}</td></tr>"
+                 for p in stats.get("perDefinition", {}).values()]
+        unpaid = f"<p>Unpaid: {stats.get('unpaid', 0)} ticket(s)</p>" if stats.get("unpaid") else ""
+        self.per_definition.setText(f"<table>{''.join(lines)}</table>{unpaid}")
+        if self._stats_dirty:
+            self._stats_dirty = False
+            self.refresh()
+
+    def _on_stats_failed(self, exc: BaseException) -> None:
+        self._stats_busy = False
+        self.counter_label.setText(f"Counts unavailable: {error_message(exc)}")
+
+    # ---- input ----------------------------------------------------------------------------------------
+    def on_code_entered(self) -> None:
+        """A typed code (the Enter key or the Check button); typed codes are not debounced."""
+        text = self.code_edit.text().strip()
+        self.code_edit.clear()
+        if text:
+            self.submit(text, MANUAL)
+
+    def on_wedge_scanned(self, code: str) -> None:
+        """A keyboard-wedge burst: the same code within the debounce window counts once."""
+        if self._debouncer.accept(code):
+            self.submit(code, SCAN)
+
+    def on_camera_scanned(self, code: str) -> None:
+        """A camera read (already debounced by the capture worker)."""
+        self.submit(code, SCAN)
+
+    def submit(self, payload: str, method: str = SCAN) -> bool:
+        """Queue `payload` for a verdict; scans run one at a time in arrival order. False when refused."""
+        if self.ctx.event_id is None:
+            self.verdict_panel.show_message("No event selected", "Choose an event first")
+            return False
+        if len(self._queue) >= MAX_QUEUE:
+            logger.warning("scan queue full, dropping %r", payload)
+            return False
+        self._queue.append((payload, method))
+        self._pump()
+        return True
+
+    def _pump(self) -> None:
+        if self._busy or not self._queue:
+            return
+        payload, method = self._queue.popleft()
+        self._busy = True
+        ctx = self.ctx
+
+        def job():
+            return _scan(ctx.ledger, payload, event_id=ctx.event_id, station=ctx.station, operator=ctx.operator,
+                         method=method)
+
+        run_in_background(job, self._on_scan_done, self._on_scan_failed, parent=self)
+
+    def _on_scan_done(self, result) -> None:
+        self._busy = False
+        css = self.verdict_panel.show_result(result, self.ctx.time_zone)
+        self.ctx.sound.play(css)
+        if verdict_class(result.verdict) == "ok" and result.ticket_number:
+            self._undo_stack.append((result.ticket_number, result.payload))
+            self.undo_button.setEnabled(True)
+            self.changed.emit("checkins")
+            self.refresh()
+            self.search.refresh()
+        self.scanned.emit(result)
+        self._pump()
+
+    def _on_scan_failed(self, exc: BaseException) -> None:
+        self._busy = False
+        logger.warning("scan failed: %s", exc)
+        self.verdict_panel.show_error("NOT CHECKED IN", f"Nothing was stored: {error_message(exc)}")
+        self.ctx.sound.play("error")
+        self._pump()
+
+    # ---- undo -----------------------------------------------------------------------------------------
+    def undo_last(self) -> None:
+        """Undo the newest check-in made here (an UNDO row, core.tickets.delete_check_in)."""
+        if not self._undo_stack or self.ctx.event_id is None:
+            return
+        ticket_number, payload = self._undo_stack.pop()
+        self.undo_button.setEnabled(False)
+        ctx = self.ctx
+        fn = mutation_op(ctx.ledger, _undo, ctx.event_id, ticket_number, ctx.station, ctx.operator)
+        run_in_background(fn, lambda tn: self._on_undone(tn, payload), self._on_undo_failed, parent=self)
+
+    def _on_undone(self, ticket_number: str, payload: str) -> None:
+        self._debouncer.forget(payload)
+        if self.worker is not None:
+            self.worker.forget(payload)
+        self.verdict_panel.show_message("Check-in undone", f"Ticket {ticket_number} is no longer checked in")
+        self.undo_button.setEnabled(bool(self._undo_stack))
+        self.changed.emit("checkins")
+        self.refresh()
+        self.search.refresh()
+
+    def _on_undo_failed(self, exc: BaseException) -> None:
+        self.undo_button.setEnabled(bool(self._undo_stack))
+        self.verdict_panel.show_message("Undo failed", error_message(exc))
+
+    # ---- decoders and camera --------------------------------------------------------------------------
+    def _check_decoders(self) -> None:
+        def probe():
+            from core.decode_backends import load_backends
+
+            loaded, missing = load_backends()
+            return [b.name for b in loaded], missing
+
+        run_in_background(probe, self._on_decoders, lambda exc: self._on_decoders(([], {"all": str(exc)})),
+                          parent=self)
+
+    def _on_decoders(self, found) -> None:
+        names, missing = found
+        self.decoder_unavailable = dict(missing)
+        notes = [_short_reason(reason) for reason in missing.values()]
+        if notes:
+            using = ", ".join(names) if names else "none"
+            notes.append(f"Using: {using}. Typed codes and keyboard-wedge scanners still work.")
+        self.decoder_status.setText("\n".join(notes))
+
+    def toggle_camera(self) -> None:
+        if self.worker is not None:
+            self.stop_camera()
+        else:
+            self.start_camera()
+
+    def start_camera(self, source=None) -> bool:
+        """Start the capture worker on `source` (default the configured one). False when none is set."""
+        source = self.ctx.camera_source if source is None else source
+        if source is None or self.worker is not None:
+            return False
+        self.worker = CaptureWorker(source, debounce_s=self.ctx.scan_debounce_s)
+        self.worker.barcode_scanned.connect(self.on_camera_scanned)
+        self.worker.frame_ready.connect(self._on_frame)
+        self.worker.camera_failed.connect(self._on_camera_failed)
+        self.worker.decoder_failed.connect(self.decoder_status.setText)
+        self.worker.start()
+        self.camera_status.setText(f"Camera {source}: on")
+        self.camera_button.setText("Stop camera")
+        return True
+
+    def stop_camera(self) -> bool:
+        """Stop the capture and decoder threads and release the camera (≤1 s). True when all stopped."""
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return True
+        for sig in (worker.barcode_scanned, worker.frame_ready, worker.camera_failed, worker.decoder_failed):
+            sig.disconnect()
+        stopped = worker.stop(1.0)
+        self.preview.clear()
+        self.preview.setText("Camera off")
+        self.camera_status.setText("")
+        self.camera_button.setText("Start camera")
+        return stopped
+
+    def _on_frame(self, image: QImage) -> None:
+        if self.worker is None:
+            return
+        pix = QPixmap.fromImage(image).scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.FastTransformation)
+        self.preview.setPixmap(pix)
+        self.worker.preview_shown()
+
+    def _on_camera_failed(self, message: str) -> None:
+        self.camera_status.setText(message)
+        self.preview.setText("No camera — use the scanner, typed codes or the search")
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self.ctx.camera_source is not None and self.worker is None:
+            self.start_camera()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.stop_camera()
+        super().hideEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.stop_camera()
+        super().closeEvent(event)
+
+
+def _short_reason(reason: str) -> str:
+    """'QR decoder (zbar) unavailable: long import error' → 'QR decoder (zbar) unavailable'."""
+    return reason.split(":", 1)[0].strip() if reason.startswith("QR decoder") else reason
+
+
+def _esc(text: str) -> str:
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

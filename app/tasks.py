@@ -1,0 +1,188 @@
+"""Run blocking work off the GUI thread: one helper, run_in_background (STYLE.md §4).
+
+`fn` runs as a QRunnable on one shared QThreadPool; its result (or exception) comes back to the GUI thread
+through a queued signal, where `on_success(result)` / `on_error(exc)` run. Without `on_error`, failures go
+to one presenter (a warning dialog with a clear message, the traceback only in the log): never a frozen
+window, never a traceback on screen.
+
+Thread warning (as Anki's QueryOp/CollectionOp say): `fn` runs on a worker thread, so it must not touch
+widgets or Qt models, and must open its own Session/UnitOfWork from the Ledger — a Session is never shared
+across threads. `query_op` and `mutation_op` build such functions for you.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+logger = logging.getLogger(__name__)
+
+_pool: QThreadPool | None = None
+_in_flight: set["_Relay"] = set()
+_lock = threading.Lock()
+_error_presenter: Callable[[BaseException, QWidget | None], None] | None = None
+
+
+def pool() -> QThreadPool:
+    """The app's thread pool for background work (separate from Qt's global pool; ≥2 threads)."""
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(max(2, QThreadPool.globalInstance().maxThreadCount()))
+    return _pool
+
+
+def in_flight() -> int:
+    """Number of tasks submitted whose callbacks have not been delivered yet."""
+    with _lock:
+        return len(_in_flight)
+
+
+def wait_for_done(timeout_ms: int = 5000) -> bool:
+    """Wait for every background task to finish and deliver its callbacks (shutdown, test teardown).
+
+    Returns False when tasks were still running after `timeout_ms` milliseconds."""
+    done = pool().waitForDone(timeout_ms)
+    app = QApplication.instance()
+    for _ in range(50):  # bounded: queued deliveries are already posted once the pool is idle
+        if not in_flight():
+            break
+        if app is not None:
+            app.processEvents()
+    return done and not in_flight()
+
+
+def error_message(exc: BaseException) -> str:
+    """The human text of an error: a DomainError's message, else the exception's class and text."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    text = str(exc).strip()
+    name = type(exc).__name__
+    if "OperationalError" in name:
+        return f"The local ledger could not be read or written ({text.splitlines()[0] if text else name})."
+    return f"{name}: {text}" if text else name
+
+
+def set_error_presenter(presenter: Callable[[BaseException, QWidget | None], None] | None) -> None:
+    """Replace the shared presenter of unhandled background errors (None restores the dialog)."""
+    global _error_presenter
+    _error_presenter = presenter
+
+
+def present_error(exc: BaseException, parent: QWidget | None = None, title: str = "Tessera") -> None:
+    """Show `exc` to the operator as a warning dialog (clear message; traceback only in the log)."""
+    if _error_presenter is not None:
+        _error_presenter(exc, parent)
+        return
+    QMessageBox.warning(parent, title, error_message(exc))
+
+
+def _alive(callback: Callable | None) -> bool:
+    """False when `callback` is a bound method of a QObject that C++ has already deleted."""
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, QObject):
+        try:
+            import shiboken6
+
+            return shiboken6.isValid(owner)
+        except ImportError:  # pragma: no cover - shiboken6 ships with PySide6
+            return True
+    return True
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; the worker emits `finished`, Qt queues the call back here."""
+
+    finished = Signal(object, object, str)
+
+    def __init__(self, on_success, on_error, parent_widget):
+        super().__init__()
+        self._on_success = on_success
+        self._on_error = on_error
+        self._parent_widget = parent_widget
+        self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object, object, str)
+    def _deliver(self, result: Any, error: BaseException | None, tb: str) -> None:
+        with _lock:
+            _in_flight.discard(self)
+        try:
+            if error is None:
+                if self._on_success is not None and _alive(self._on_success):
+                    self._on_success(result)
+                return
+            logger.warning("background task failed: %s\n%s", error_message(error), tb)
+            if self._on_error is not None:
+                if _alive(self._on_error):
+                    self._on_error(error)
+            else:
+                parent = self._parent_widget if _alive(getattr(self._parent_widget, "show", None)) else None
+                present_error(error, parent)
+        except Exception as exc:  # a callback failing must not kill the event loop
+            logger.exception("callback of a background task failed")
+            present_error(exc, None)
+        finally:
+            self.deleteLater()
+
+
+class _Job(QRunnable):
+    """Runs `fn` on a pool thread and hands the outcome to the relay."""
+
+    def __init__(self, fn: Callable[[], Any], relay: _Relay):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - task boundary: everything reaches the GUI (STYLE §6)
+            self._relay.finished.emit(None, exc, traceback.format_exc())
+        else:
+            self._relay.finished.emit(result, None, "")
+
+
+def run_in_background(fn: Callable[[], Any], on_success: Callable[[Any], None] | None = None,
+                      on_error: Callable[[BaseException], None] | None = None,
+                      parent: QWidget | None = None) -> None:
+    """Run `fn()` on the pool; call `on_success(result)` or `on_error(exc)` later on the GUI thread.
+
+    Must be called from the GUI thread. `fn` must not touch widgets and must open its own session.
+    Callbacks bound to a QObject deleted meanwhile are skipped. Without `on_error`, the error is shown by
+    present_error (dialog parented to `parent`)."""
+    relay = _Relay(on_success, on_error, parent)
+    with _lock:
+        _in_flight.add(relay)
+    pool().start(_Job(fn, relay))
+
+
+def query_op(ledger, fn: Callable[..., Any], *args, **kwargs) -> Callable[[], Any]:
+    """A background function that runs `fn(session, *args, **kwargs)` in a fresh read-only session.
+
+    `fn` must build plain values (row DTOs) inside the session: ORM objects never leave the worker thread."""
+
+    def job():
+        with ledger.uow() as uow:
+            return fn(uow.session, *args, **kwargs)
+
+    return job
+
+
+def mutation_op(ledger, fn: Callable[..., Any], *args, **kwargs) -> Callable[[], Any]:
+    """A background function that runs `fn(session, *args, **kwargs)` in one UnitOfWork and commits once.
+
+    An exception rolls the whole use case back (case BC-19)."""
+
+    def job():
+        with ledger.uow() as uow:
+            result = fn(uow.session, *args, **kwargs)
+            uow.commit()
+            return result
+
+    return job

@@ -1,0 +1,127 @@
+"""Door search for guests without a readable code: name, e-mail, order or ticket number (incl. its last 4
+characters), offline, over the local ledger (case WR-11). The chosen ticket is checked in MANUALly."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QTableView, QVBoxLayout, QWidget)
+
+from app import queries
+from app.models.base import RowRole, make_proxy
+from app.models.tickets_model import TicketsTableModel
+from app.tasks import query_op, run_in_background
+
+MAX_RESULTS = 200
+
+
+class GuestSearch(QWidget):
+    """A search box and a results table. Emits `check_in_requested(ticket_number)` for the selected ticket.
+
+    Searching runs in the background; a result older than the latest request is dropped."""
+
+    check_in_requested = Signal(str)
+    search_finished = Signal(int)
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._generation = 0
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Search guest: name, e-mail, order no., ticket no. or its last 4")
+        self.search_edit.setClearButtonEnabled(True)
+        self.model = TicketsTableModel(self)
+        self.proxy = make_proxy(self.model, self)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().hide()
+        self.check_in_button = QPushButton("Check in selected (manual)")
+        self.check_in_button.setEnabled(False)
+        self.status = QLabel("")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(300)
+        self._timer.timeout.connect(self.search)
+        self.search_edit.textChanged.connect(lambda _t: self._timer.start())
+        self.search_edit.returnPressed.connect(self.search)
+        self.check_in_button.clicked.connect(self.on_check_in_clicked)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search_edit)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.check_in_button)
+        layout.addLayout(row)
+
+    def set_time_zone(self, tz_name: str) -> None:
+        """Show check-in times in the event's zone."""
+        self.model.time_zone = tz_name
+
+    def search(self) -> None:
+        """Run the search for the box's text in the background (fewer than 2 characters clears the list)."""
+        self._timer.stop()
+        text = self.search_edit.text().strip()
+        self._generation += 1
+        generation = self._generation
+        if len(text) < 2 or self.ctx.event_id is None:
+            self.model.set_rows([])
+            self.status.setText("")
+            return
+        self.status.setText("Searching…")
+        fn = query_op(self.ctx.ledger, queries.ticket_rows, self.ctx.event_id, search=text, max_rows=MAX_RESULTS)
+        run_in_background(fn, lambda loaded: self._on_results(generation, loaded),
+                          lambda exc: self._on_failed(generation, exc), parent=self)
+
+    def refresh(self) -> None:
+        """Repeat the current search (e.g. after a check-in changed a row)."""
+        if self.search_edit.text().strip():
+            self.search()
+
+    def _on_results(self, generation: int, loaded: queries.Loaded) -> None:
+        if generation != self._generation:
+            return  # an older search finishing late
+        self.model.set_rows(loaded.rows)
+        more = f" (first {len(loaded.rows)} of {loaded.total}: refine the search)" if loaded.total > len(loaded.rows) \
+            else ""
+        self.status.setText(f"{loaded.total} ticket(s) found{more}")
+        if len(loaded.rows) == 1:
+            self.table.selectRow(0)
+        self.search_finished.emit(loaded.total)
+
+    def _on_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            from app.tasks import error_message
+
+            self.status.setText(f"Search failed: {error_message(exc)}")
+
+    def _on_selection(self, *_args) -> None:
+        self.check_in_button.setEnabled(self.selected_ticket() is not None)
+
+    def selected_ticket(self) -> queries.TicketRow | None:
+        """The selected result row, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(RowRole) if rows else None
+
+    def select_ticket(self, ticket_number: str) -> bool:
+        """Select the result row of `ticket_number`; False when it is not listed."""
+        for r in range(self.proxy.rowCount()):
+            if self.proxy.index(r, 0).data(RowRole).ticket_number == ticket_number:
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def on_check_in_clicked(self) -> None:
+        row = self.selected_ticket()
+        if row is not None:
+            self.check_in_requested.emit(row.ticket_number)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.table.hasFocus():
+            self.on_check_in_clicked()
+            return
+        super().keyPressEvent(event)

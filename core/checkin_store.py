@@ -1,0 +1,150 @@
+"""The door's hot path: statements compiled once by SQLAlchemy and run straight on the DB-API cursor.
+
+Why: a door scan must cost about what its commit costs (target ≤ 2× a bare INSERT + COMMIT on a 100k-ticket
+ledger, bench/checkin_bench.py). SQLAlchemy's per-statement execution overhead (~40 µs) and an ORM flush
+(~1 ms) dwarf SQLite's own work, so the scan runs three prepared statements (one indexed lookup joining
+ticket, order, event and the ticket's check-in rows; the CHECK_IN insert; the outbox insert) on the raw
+connection. SQL text, parameter order and every column's bind/result conversion (UTCDateTime, JSON, Boolean)
+still come from SQLAlchemy's compiler and core.models, so the stored rows are the same as the ORM's.
+Works for any dialect SQLAlchemy compiles for (SQLite qmark, psycopg pyformat).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
+
+from core.models import CheckIn, Event, OutboxEntry, Order, Ticket
+
+LOOKUP_COLUMNS = (
+    Ticket.ticket_number, Ticket.event_id, Ticket.definition_id, Ticket.name, Ticket.archived, Ticket.canceled,
+    Ticket.guest_first_name, Ticket.guest_last_name, Order.order_number, Order.status, Order.archived,
+    Order.first_name, Order.last_name, Order.total_minor, Order.currency, Event.time_zone,
+    CheckIn.id, CheckIn.kind, CheckIn.status, CheckIn.corrected_time, CheckIn.station, CheckIn.nonce,
+)
+LOOKUP_NAMES = (
+    "ticket_number", "event_id", "definition_id", "name", "archived", "canceled", "guest_first_name",
+    "guest_last_name", "order_number", "order_status", "order_archived", "first_name", "last_name",
+    "total_minor", "currency", "time_zone", "c_id", "c_kind", "c_status", "c_corrected_time", "c_station", "c_nonce",
+)
+CHECKIN_COLUMNS = ("ticket_number", "event_id", "kind", "status", "device_time", "corrected_time", "server_time",
+                   "station", "operator", "method", "nonce")
+OUTBOX_COLUMNS = ("kind", "event_id", "entity_key", "payload", "idempotency_key", "created", "attempts", "state",
+                  "last_error", "sent_at")
+
+
+@dataclass
+class LogRow:
+    """A check-in row as the merge walk needs it (duck-types core.models.CheckIn for checkin_merge.walk)."""
+
+    id: int | None
+    kind: str
+    status: str
+    corrected_time: datetime
+    station: str
+    nonce: str
+
+
+@dataclass
+class TicketView:
+    """The lookup's answer: the ticket, its order and event fields, and the ticket's check-in rows."""
+
+    ticket_number: str
+    event_id: str
+    definition_id: str
+    name: str
+    archived: bool
+    canceled: bool
+    guest_first_name: str
+    guest_last_name: str
+    order_number: str
+    order_status: str
+    order_archived: bool
+    first_name: str
+    last_name: str
+    total_minor: int
+    currency: str
+    time_zone: str
+    rows: list[LogRow]
+
+
+class _Prepared:
+    """One statement compiled for a dialect: SQL text, parameter order and bind converters."""
+
+    def __init__(self, stmt, dialect: Dialect):
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positional = compiled.positional
+        self.names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        self.procs = {name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                      for name in self.names}
+
+    def params(self, values: dict[str, Any]):
+        conv = {n: (p(values[n]) if p else values[n]) for n, p in self.procs.items()}
+        return tuple(conv[n] for n in self.names) if self.positional else conv
+
+
+class Statements:
+    """The prepared lookup / insert / update statements and result converters for one dialect."""
+
+    def __init__(self, dialect: Dialect):
+        lookup = (select(*LOOKUP_COLUMNS).join(Order, Order.order_number == Ticket.order_number)
+                  .join(Event, Event.id == Ticket.event_id)
+                  .outerjoin(CheckIn, CheckIn.ticket_number == Ticket.ticket_number)
+                  .where(Ticket.ticket_number == bindparam("tn", type_=Ticket.ticket_number.type))
+                  .with_for_update(of=Ticket))
+        self.lookup = _Prepared(lookup, dialect)
+        self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in LOOKUP_COLUMNS]
+        self.insert_checkin = _Prepared(_insert(CheckIn.__table__, CHECKIN_COLUMNS), dialect)
+        self.insert_outbox = _Prepared(_insert(OutboxEntry.__table__, OUTBOX_COLUMNS), dialect)
+        table = CheckIn.__table__
+        self.set_status = _Prepared(update(table).where(table.c.id == bindparam("row_id", type_=table.c.id.type))
+                                    .values(status=bindparam("new_status", type_=table.c.status.type)), dialect)
+
+
+def _insert(table, names):
+    return insert(table).values({n: bindparam(n, type_=table.c[n].type) for n in names})
+
+
+_CACHE: dict[tuple, Statements] = {}
+
+
+def statements(dialect: Dialect) -> Statements:
+    """The Statements for `dialect` (built once per dialect class and paramstyle)."""
+    key = (type(dialect), dialect.paramstyle)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = Statements(dialect)
+    return found
+
+
+def lookup(cursor, st: Statements, ticket_number: str) -> TicketView | None:
+    """The ticket with its order, event and check-in rows in one indexed query; None when unknown."""
+    cursor.execute(st.lookup.sql, st.lookup.params({"tn": ticket_number}))
+    raw = cursor.fetchall()
+    if not raw:
+        return None
+    procs = st.result_procs
+    rows = [[p(v) if p else v for p, v in zip(procs, r)] for r in raw]
+    first = dict(zip(LOOKUP_NAMES, rows[0]))
+    log = [LogRow(r[16], r[17], r[18], r[19], r[20], r[21]) for r in rows if r[16] is not None]
+    fields = {k: first[k] for k in LOOKUP_NAMES[:16]}
+    return TicketView(**fields, rows=log)
+
+
+def insert_checkin(cursor, st: Statements, values: dict[str, Any]) -> None:
+    """INSERT one checkins row (`values` keyed by CHECKIN_COLUMNS, python values)."""
+    cursor.execute(st.insert_checkin.sql, st.insert_checkin.params(values))
+
+
+def insert_outbox(cursor, st: Statements, values: dict[str, Any]) -> None:
+    """INSERT one outbox row (`values` keyed by OUTBOX_COLUMNS); same columns core.outbox.enqueue fills."""
+    cursor.execute(st.insert_outbox.sql, st.insert_outbox.params(values))
+
+
+def set_status(cursor, st: Statements, row_id: int, status: str) -> None:
+    """UPDATE one row's merged status (used when a new row sorts before existing ones, BC-13)."""
+    cursor.execute(st.set_status.sql, st.set_status.params({"row_id": row_id, "new_status": status}))

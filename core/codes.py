@@ -1,0 +1,147 @@
+"""Ticket codes: the Wix checkInUrl QR payload, bare ticket numbers, and new order/ticket numbers (API.md §5).
+
+Parsing rules (applied before any database lookup, cases BC-01, BC-02, BC-04, WR-07):
+- Control characters (CR/LF/TAB/GS… a keyboard-wedge scanner adds) are stripped, then surrounding
+  whitespace. An empty result is no read → None (BC-04).
+- Anything non-ASCII after that → None: we never look up mojibake (BC-01).
+- A check-in URL is `[http[s]://]host[/prefix…]/check-in/{ticketNumber},{eventId}[/][?query][#fragment]`
+  on any host (wixevents.com, api/wix aliases, a hub) — the path shape decides. eventId must be a GUID;
+  it is returned lower-case. The ticket number inside must obey the ticket-number syntax below.
+- A bare ticket number (typed or from a wedge scanner) is upper-cased (WR-07 b) and must be 1..36 chars
+  of `[A-Z0-9]` groups joined by single `-`. To keep other symbologies' digit strings (EAN/I25 `045398`,
+  BC-02) and stray words out, a bare number must EITHER contain a `-` OR be ≥ 8 characters containing at
+  least one letter and at least one digit. So `045398`, `4006381333931` and `WIKIPEDIA` → None, while
+  `TQ4M-88RA-KD021`, `T-4400` and `FNVLNIJTWP021` parse.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+CHECK_IN_URL_PREFIX = "https://www.wixevents.com/check-in/"
+
+KIND_URL = "CHECK_IN_URL"
+KIND_NUMBER = "TICKET_NUMBER"
+
+MAX_TICKET_NUMBER = 36
+MAX_PAYLOAD = 2048  # longer scans are not ticket codes (and keep the regex cheap)
+# Order-number alphabet: upper-case A-Z0-9 without the look-alikes 0/O, 1/I/L (read aloud at the door).
+ORDER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+FIRST_TICKET_SUFFIX = 21  # Wix ticket numbers end in 021 for the first ticket (API.md §5)
+
+_ASCII_CONTROLS = {c: None for c in (*range(32), 127)}  # C0 controls + DEL, dropped from wedge input
+_GROUPS = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_URL = re.compile(
+    r"(?:https?://)?"                      # scheme optional (a scanner may drop it)
+    r"[A-Za-z0-9.\-]+(?::\d{1,5})?"        # host[:port]
+    r"(?:/[^/?#]*)*?"                       # any path prefix segments
+    r"/check-in/(?P<tn>[^/?#,]+),(?P<ev>[^/?#]+)"
+    r"/?(?:\?[^#]*)?(?:#.*)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ParsedCode:
+    """A parsed scan: `ticket_number` (upper-case), `event_id` (lower-case GUID, or None for a bare number),
+    `kind` CHECK_IN_URL or TICKET_NUMBER."""
+
+    ticket_number: str
+    event_id: str | None
+    kind: str
+
+
+def _clean(text: str | None) -> str | None:
+    """Strip control characters and whitespace; None when empty or non-ASCII (BC-01, BC-04)."""
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(text, str):
+        return None
+    if text.isascii():
+        text = text.translate(_ASCII_CONTROLS).strip()
+    else:
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
+    if not text or not text.isascii():
+        return None
+    return text
+
+
+def is_ticket_number(text: str) -> bool:
+    """True when `text` (already upper-case) has ticket-number syntax: `[A-Z0-9]` groups joined by `-`, ≤36."""
+    return 0 < len(text) <= MAX_TICKET_NUMBER and _GROUPS.fullmatch(text) is not None
+
+
+def _plausible_bare(text: str) -> bool:
+    """The BC-02 rule for bare numbers: contains '-' or is ≥ 8 chars with a letter and a digit."""
+    if not is_ticket_number(text):
+        return False
+    if "-" in text:
+        return True
+    return len(text) >= 8 and any(c.isalpha() for c in text) and any(c.isdigit() for c in text)
+
+
+def is_guid(text: str) -> bool:
+    """True when `text` is a GUID `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex, any case)."""
+    return _GUID.fullmatch(text.lower()) is not None
+
+
+def parse_payload(text: str | None) -> ParsedCode | None:
+    """Parse a scanned or typed payload into a ParsedCode, or None when it is not a ticket code.
+
+    Accepts a checkInUrl (any host, same path shape, trailing slash/query/fragment allowed) or a bare ticket
+    number (see the module docstring for the exact rule). Never raises for any input; None means INVALID
+    (no lookup may follow: BC-01, BC-02, BC-04). Ticket numbers are upper-cased (WR-07 b)."""
+    cleaned = _clean(text)
+    if cleaned is None:
+        return None
+    if "/" in cleaned:
+        return _parse_url(cleaned)
+    upper = cleaned.upper()
+    if not _plausible_bare(upper):
+        return None
+    return ParsedCode(upper, None, KIND_NUMBER)
+
+
+def _parse_url(text: str) -> ParsedCode | None:
+    if len(text) > MAX_PAYLOAD:
+        return None
+    m = _URL.fullmatch(re.sub("%2c", ",", text, flags=re.IGNORECASE))
+    if m is None:
+        return None
+    tn = unquote(m.group("tn")).strip().upper()
+    ev = unquote(m.group("ev")).strip().lower()
+    if not is_ticket_number(tn) or not is_guid(ev):
+        return None
+    return ParsedCode(tn, ev, KIND_URL)
+
+
+def check_in_url(ticket_number: str, event_id: str) -> str:
+    """The QR payload of a ticket: `https://www.wixevents.com/check-in/{ticketNumber},{eventId}` (API.md §5)."""
+    return f"{CHECK_IN_URL_PREFIX}{ticket_number},{event_id}"
+
+
+def new_order_number() -> str:
+    """A fresh random order number `XXXX-XXXX-XX` (e.g. `K7QP-2MZX-4R`), upper-case A-Z/2-9 without
+    look-alike characters, from the `secrets` CSPRNG (≈ 31^10 ≈ 8e14 values; API.md §5 format)."""
+    chars = "".join(secrets.choice(ORDER_ALPHABET) for _ in range(10))
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def ticket_number_for(order_number: str, index: int) -> str:
+    """Ticket number of the `index`-th (0-based) ticket of an order: order number + 3-digit suffix starting
+    at 021 (index 0 → `…021`, 1 → `…022`; API.md §5). ValueError if index is outside 0..978."""
+    if not 0 <= index <= 999 - FIRST_TICKET_SUFFIX:
+        raise ValueError(f"ticket index out of range: {index}")
+    number = f"{order_number}{FIRST_TICKET_SUFFIX + index:03d}"
+    if len(number) > MAX_TICKET_NUMBER:
+        raise ValueError(f"ticket number longer than {MAX_TICKET_NUMBER}: {number}")
+    return number

@@ -1,0 +1,112 @@
+"""Event services: create, get, list, update (IANA zone, ISO-4217 currency, aware datetimes; case BC-11)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import AlreadyExists, InvalidArgument, NotFound
+from core.models import Event, Order
+from core.money import check_currency
+from core.timeutil import parse_rfc3339, require_aware, utcnow, zone
+
+MAX_TITLE = 200
+
+
+def _title(title: str | None) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidArgument("title is required", field="title")
+    if len(title) > MAX_TITLE:
+        raise InvalidArgument(f"title is longer than {MAX_TITLE} characters", field="title")
+    return title
+
+
+def _time_zone(name: str | None) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidArgument("timeZone is required", field="timeZone")
+    zone(name.strip())  # raises InvalidArgument for an unknown IANA zone
+    return name.strip()
+
+
+def as_instant(value: datetime | str | None, field: str) -> datetime | None:
+    """An aware UTC datetime from a datetime or RFC 3339 string; naive values raise InvalidArgument (BC-11)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse_rfc3339(value, field)
+    if not isinstance(value, datetime):
+        raise InvalidArgument(f"{field} must be an aware datetime or RFC 3339 text", field=field)
+    return require_aware(value, field)
+
+
+def _check_order(start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise InvalidArgument("end is before start", field="end")
+
+
+def create_event(session: Session, *, title: str, time_zone: str, currency: str,
+                 start: datetime | str | None = None, end: datetime | str | None = None,
+                 event_id: str | None = None) -> Event:
+    """Create an event (registration type RSVP until its first ticket definition).
+
+    `time_zone` is an IANA name (InvalidArgument if unknown); `currency` ISO-4217 (InvalidArgument);
+    `start`/`end` aware datetimes or RFC 3339 strings with an offset, stored as UTC — naive ones are refused
+    (case BC-11). `event_id` defaults to a new uuid4 string; an existing id raises AlreadyExists.
+    The caller commits."""
+    title = _title(title)
+    tz_name = _time_zone(time_zone)
+    cur = check_currency(currency)
+    start_utc, end_utc = as_instant(start, "start"), as_instant(end, "end")
+    _check_order(start_utc, end_utc)
+    event_id = event_id or str(uuid.uuid4())
+    if session.get(Event, event_id) is not None:
+        raise AlreadyExists(f"event {event_id} exists already", field=None)
+    now = utcnow()
+    ev = Event(id=event_id, title=title, time_zone=tz_name, start=start_utc, end=end_utc, currency=cur,
+               registration_type="RSVP", currency_locked=False, created=now, updated=now)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def get_event(session: Session, event_id: str) -> Event:
+    """The event `event_id`; NotFound if there is none."""
+    ev = session.get(Event, event_id) if event_id else None
+    if ev is None:
+        raise NotFound(f"event {event_id} not found")
+    return ev
+
+
+def list_events(session: Session) -> list[Event]:
+    """Every event, ordered by start (events without a start last), then title, then id."""
+    q = select(Event).order_by(Event.start.is_(None), Event.start, Event.title, Event.id)
+    return list(session.scalars(q))
+
+
+def update_event(session: Session, event_id: str, *, title: str | None = None, time_zone: str | None = None,
+                 start: datetime | str | None = None, end: datetime | str | None = None) -> Event:
+    """Change the given fields (None = unchanged) and bump `updated`.
+
+    The stored instants never move: an event at 08:30 Europe/Zurich stays 07:30Z after any number of updates,
+    whatever the machine's TZ (case BC-11). Changing `time_zone` keeps the instants (only the display zone
+    changes). Raises NotFound, InvalidArgument (naive datetime, unknown zone, end before start)."""
+    ev = get_event(session, event_id)
+    new_title = _title(title) if title is not None else ev.title
+    new_zone = _time_zone(time_zone) if time_zone is not None else ev.time_zone
+    new_start = as_instant(start, "start") if start is not None else ev.start
+    new_end = as_instant(end, "end") if end is not None else ev.end
+    _check_order(new_start, new_end)
+    ev.title, ev.time_zone, ev.start, ev.end = new_title, new_zone, new_start, new_end
+    ev.updated = utcnow()
+    session.flush()
+    return ev
+
+
+def is_currency_locked(session: Session, event: Event) -> bool:
+    """True once the event's currency may no longer change: the lock flag is set or any order exists
+    (API.md §4.2 ChangeCurrency, CURRENCY_LOCKED)."""
+    if event.currency_locked:
+        return True
+    return session.scalar(select(Order.order_number).where(Order.event_id == event.id).limit(1)) is not None

@@ -1,0 +1,261 @@
+"""Orders: list, get, update (checkoutForm / archived) and complete (= the contract's ConfirmOrder, API.md §2)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import and_, exists, false, func, not_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from core.textsearch import contains_any
+from core.errors import InvalidArgument, NotFound, OrderActionNotAvailable
+from core.models import Order, Ticket
+from core.outbox import enqueue
+from core.paging import Page, paginate
+from core.tickets import is_checked_in_expr
+from core.timeutil import require_aware, utcnow
+
+logger = logging.getLogger(__name__)
+
+# Order statuses of the contract (API.md §2.1). Unknown values from a server are kept verbatim.
+INITIATED, PENDING, OFFLINE_PENDING = "INITIATED", "PENDING", "OFFLINE_PENDING"
+PAID, FREE, CANCELED, DECLINED = "PAID", "FREE", "CANCELED", "DECLINED"
+CONFIRMABLE = frozenset({INITIATED, PENDING, OFFLINE_PENDING})  # ConfirmOrder moves these to PAID (§2.4)
+SETTLED = frozenset({PAID, FREE})                                # confirmed; ConfirmOrder leaves them unchanged
+
+# tag -> group; tags of one group are OR-ed, groups are AND-ed (API.md §2.2 tag[]).
+TAG_GROUPS = {"CONFIRMED": "confirmed", "UNCONFIRMED": "confirmed", "ARCHIVED": "archived",
+              "NON_ARCHIVED": "archived", "FULLY_CHECKED_IN": "checkin", "NOT_FULLY_CHECKED_IN": "checkin",
+              "MEMBER": "member"}
+UPDATABLE_FIELDS = ("checkoutForm", "archived")  # UpdateOrder's only writable fields (API.md §2.5)
+MAX_SEARCH, MAX_ORDER_NUMBERS, MAX_CONFIRM, MAX_INPUTS, MAX_VALUE = 200, 500, 100, 200, 5000
+BUYER_COLUMNS = {"firstName": "first_name", "lastName": "last_name", "email": "email"}
+
+
+def is_confirmed(status: str) -> bool:
+    """True for PAID and FREE: the tag CONFIRMED / the order's `confirmed` flag. OFFLINE_PENDING is not
+    confirmed: ConfirmOrder still has to move it (API.md §2.4), and its money is still to collect (WR-02)."""
+    return status in SETTLED
+
+
+def _fully_checked_in():
+    """SQL condition: the order has at least one ticket and every ticket of it is checked in (the one
+    definition of "checked in": core.tickets.is_checked_in_expr)."""
+    has_ticket = exists(select(Ticket.ticket_number).where(Ticket.order_number == Order.order_number))
+    has_open = exists(select(Ticket.ticket_number).where(
+        Ticket.order_number == Order.order_number, not_(func.coalesce(is_checked_in_expr(), False))))
+    return and_(has_ticket, not_(has_open))
+
+
+def _tag_condition(tag: str):
+    """SQL condition for one ListOrders tag (API.md §2.2). MEMBER matches nothing: stations have no members."""
+    if tag == "CONFIRMED":
+        return Order.status.in_(SETTLED)
+    if tag == "UNCONFIRMED":
+        return Order.status.not_in(SETTLED)
+    if tag == "ARCHIVED":
+        return Order.archived.is_(True)
+    if tag == "NON_ARCHIVED":
+        return Order.archived.is_(False)
+    if tag == "FULLY_CHECKED_IN":
+        return _fully_checked_in()
+    if tag == "NOT_FULLY_CHECKED_IN":
+        return not_(_fully_checked_in())
+    return false()
+
+
+def _tags_filter(tags: Iterable[str]):
+    groups: dict[str, list] = {}
+    for raw in tags:
+        tag = str(raw).strip().upper()
+        if tag not in TAG_GROUPS:
+            raise InvalidArgument(f"unknown order tag {raw!r} (one of {', '.join(TAG_GROUPS)})", field="tag")
+        groups.setdefault(TAG_GROUPS[tag], []).append(_tag_condition(tag))
+    return and_(*(or_(*conds) for conds in groups.values())) if groups else None
+
+
+def _search_filter(session: Session, search: str):
+    phrase = search.strip()
+    if len(phrase) > MAX_SEARCH:
+        raise InvalidArgument(f"search phrase longer than {MAX_SEARCH} characters", field="searchPhrase")
+    cols = (Order.first_name + " " + Order.last_name, Order.email, Order.order_number)
+    return contains_any(session, phrase, cols)
+
+
+def _order_by(sort: str | None):
+    """'created:asc' (default) or 'created:desc'; ties broken by order number so paging is stable."""
+    field, _, direction = (sort or "created:asc").strip().partition(":")
+    direction = (direction or "asc").lower()
+    if field != "created" or direction not in ("asc", "desc"):
+        raise InvalidArgument(f"unsupported sort {sort!r} (created:asc or created:desc)", field="sort")
+    col = Order.created.asc() if direction == "asc" else Order.created.desc()
+    return col, Order.order_number.asc()
+
+
+def list_orders(session: Session, event_ids: Iterable[str] | None = None, *, statuses: Iterable[str] | None = None,
+                tags: Iterable[str] | None = None, search: str | None = None,
+                order_numbers: Iterable[str] | None = None, offset: int = 0, limit: int = 100,
+                sort: str = "created:asc") -> Page[Order]:
+    """ListOrders (API.md §2.2): one page of orders with their tickets loaded.
+
+    event_ids None = all events. statuses: exact status strings (unknown ones allowed, kept verbatim).
+    tags: CONFIRMED (PAID/FREE) / UNCONFIRMED, ARCHIVED / NON_ARCHIVED, FULLY_CHECKED_IN / NOT_FULLY_CHECKED_IN
+    (every ticket's latest accepted check-in row is CHECK_IN; an order without tickets is not fully checked
+    in), MEMBER (matches nothing); tags of one pair are OR-ed, different pairs AND-ed. search: case-insensitive
+    substring (≤200 chars) of "first last", e-mail or order number. order_numbers ≤500. limit clamps to
+    1..100. sort "created:asc" | "created:desc". Raises InvalidArgument for an unknown tag/sort or a limit
+    broken."""
+    event_list = list(event_ids) if event_ids is not None else None
+    query = select(Order).options(selectinload(Order.tickets))
+    if event_list is not None:
+        query = query.where(Order.event_id.in_(event_list))
+    if statuses:
+        query = query.where(Order.status.in_([str(s) for s in statuses]))
+    if order_numbers:
+        numbers = [str(n).strip() for n in order_numbers]
+        if len(numbers) > MAX_ORDER_NUMBERS:
+            raise InvalidArgument(f"at most {MAX_ORDER_NUMBERS} order numbers", field="orderNumber")
+        query = query.where(Order.order_number.in_(numbers))
+    if tags:
+        cond = _tags_filter(tags)
+        if cond is not None:
+            query = query.where(cond)
+    if search and search.strip():
+        query = query.where(_search_filter(session, search))
+    return paginate(session, query.order_by(*_order_by(sort)), offset, limit)
+
+
+def get_order(session: Session, order_number: str, event_id: str | None = None) -> Order:
+    """GetOrder (API.md §2.3): the order with its tickets. Raises NotFound when it does not exist or, with
+    `event_id`, belongs to another event."""
+    number = (order_number or "").strip()
+    order = session.get(Order, number) if number else None
+    if order is None or (event_id is not None and order.event_id != event_id):
+        where = f" in event {event_id}" if event_id is not None else ""
+        raise NotFound(f"order {number!r} not found{where}", code="ORDER_NOT_FOUND")
+    return order
+
+
+def parse_field_mask(fields) -> list[str]:
+    """A field mask as a list of names: accepts a list, a comma-joined string or {"paths": [...]}
+    (API.md §1.5). Empty → []."""
+    if fields is None:
+        return []
+    if isinstance(fields, dict):
+        fields = fields.get("paths") or []
+    if isinstance(fields, str):
+        fields = fields.split(",")
+    return [str(f).strip() for f in fields if str(f).strip()]
+
+
+def _input_values(checkout_form) -> list[dict]:
+    """Validate a FormResponse ({inputValues: [...]} or the bare list) into clean contract inputValues."""
+    raw = checkout_form.get("inputValues", []) if isinstance(checkout_form, dict) else checkout_form
+    if not isinstance(raw, (list, tuple)):
+        raise InvalidArgument("checkoutForm must be {inputValues: [...]}", field="checkoutForm")
+    if len(raw) > MAX_INPUTS:
+        raise InvalidArgument(f"checkoutForm holds at most {MAX_INPUTS} inputs", field="checkoutForm")
+    clean = []
+    for item in raw:
+        name = item.get("inputName") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidArgument("every checkoutForm input needs an inputName", field="checkoutForm.inputName")
+        value = item.get("value") or ""
+        values = [str(v) for v in (item.get("values") or [])]
+        if not isinstance(value, str) or any(len(v) > MAX_VALUE for v in [value, *values]):
+            raise InvalidArgument(f"input {name!r}: value must be text of ≤{MAX_VALUE} characters",
+                                  field="checkoutForm.value")
+        entry = {"inputName": name.strip(), "value": value}
+        if values:
+            entry["values"] = values
+        clean.append(entry)
+    return clean
+
+
+def merge_inputs(current: list[dict], new: list[dict]) -> list[dict]:
+    """Inputs of `new` replace same-named inputs of `current`; others are kept, new names appended."""
+    by_name = {i["inputName"]: i for i in new}
+    merged = [by_name.pop(i.get("inputName"), i) for i in (current or [])]
+    return merged + list(by_name.values())
+
+
+def update_order(session: Session, event_id: str, order_number: str, *, fields, checkout_form=None,
+                 archived: bool | None = None) -> Order:
+    """UpdateOrder (API.md §2.5): change the order's checkoutForm and/or archived flag.
+
+    fields: field mask (list, "a,b" or {"paths": [...]}) of "checkoutForm" / "archived"; empty = every
+    field that is given (not None). checkout_form: {inputValues: [{inputName, value, values?}]} (≤200 inputs,
+    values ≤5000 chars); its inputs are merged into the stored form by inputName (case WR-11: correcting
+    only the e-mail keeps the names), and inputs firstName/lastName/email also update the buyer's columns.
+    The contract names ORDER_ACTION_NOT_AVAILABLE for UpdateOrder without saying for which states, so no
+    status is refused here: archiving/unarchiving is always allowed, and a form correction on any order too.
+    Outbox "order.update" {eventId, orderNumber, fields, checkoutForm? (the whole merged form), archived?};
+    nothing is written when nothing changes. Raises NotFound, InvalidArgument (unknown field, bad form)."""
+    order = get_order(session, order_number, event_id)
+    mask = parse_field_mask(fields)
+    for name in mask:
+        if name not in UPDATABLE_FIELDS:
+            raise InvalidArgument(f"field {name!r} cannot be updated (only {', '.join(UPDATABLE_FIELDS)})",
+                                  field="fields")
+    if not mask:
+        mask = [f for f, v in (("checkoutForm", checkout_form), ("archived", archived)) if v is not None]
+    if "checkoutForm" in mask and checkout_form is None:
+        raise InvalidArgument("checkoutForm is in the field mask but not given", field="checkoutForm")
+    if "archived" in mask and not isinstance(archived, bool):
+        raise InvalidArgument("archived must be true or false", field="archived")
+    payload: dict = {"eventId": order.event_id, "orderNumber": order.order_number, "fields": mask}
+    changed = False
+    if "checkoutForm" in mask:
+        merged = merge_inputs(order.checkout_form or [], _input_values(checkout_form))
+        changed |= _apply_form(order, merged)
+        payload["checkoutForm"] = {"inputValues": merged}
+    if "archived" in mask:
+        changed |= order.archived != archived
+        order.archived = archived
+        payload["archived"] = archived
+    if changed:
+        order.updated = utcnow()
+        enqueue(session, "order.update", order.event_id, order.order_number, payload)
+    return order
+
+
+def _apply_form(order: Order, merged: list[dict]) -> bool:
+    """Store the merged form and copy firstName/lastName/email inputs to the buyer columns; True if changed."""
+    changed = merged != (order.checkout_form or [])
+    order.checkout_form = merged
+    for item in merged:
+        column = BUYER_COLUMNS.get(item["inputName"])
+        if column and getattr(order, column) != item["value"].strip():
+            setattr(order, column, item["value"].strip())
+            changed = True
+    return changed
+
+
+def complete_order(session: Session, event_id: str, order_numbers: list[str], *,
+                   now: datetime | None = None) -> list[Order]:
+    """ConfirmOrder (API.md §2.4; the product's "Complete"): INITIATED / PENDING / OFFLINE_PENDING → PAID.
+
+    PAID and FREE orders are left unchanged and get no outbox row (idempotent; case WR-03 c). Any other
+    status — CANCELED, DECLINED, or one this station does not know — raises OrderActionNotAvailable. All
+    orders are checked before any is changed, so a refused batch changes nothing. 1..100 order numbers
+    (duplicates ignored). Writes one outbox row "order.confirm" {eventId, orderNumber: [n]} per order
+    moved to PAID. Returns the orders in the order asked. Raises InvalidArgument, NotFound,
+    OrderActionNotAvailable."""
+    numbers = list(dict.fromkeys(str(n).strip() for n in (order_numbers or [])))
+    if not numbers or len(numbers) > MAX_CONFIRM:
+        raise InvalidArgument(f"give 1..{MAX_CONFIRM} order numbers", field="orderNumber")
+    orders = [get_order(session, n, event_id) for n in numbers]
+    refused = [o for o in orders if o.status not in CONFIRMABLE and o.status not in SETTLED]
+    if refused:
+        listed = ", ".join(f"{o.order_number} ({o.status})" for o in refused)
+        raise OrderActionNotAvailable(f"cannot confirm order(s) in this state: {listed}")
+    when = require_aware(now) if now is not None else utcnow()
+    for order in orders:
+        if order.status in CONFIRMABLE:
+            logger.info("order %s confirmed: %s -> PAID", order.order_number, order.status)
+            order.status = PAID
+            order.updated = when
+            enqueue(session, "order.confirm", order.event_id, order.order_number,
+                    {"eventId": order.event_id, "orderNumber": [order.order_number]})
+    return orders

@@ -1,0 +1,301 @@
+"""The box office: sell tickets at the door, take the money for unpaid orders, and sum the till.
+
+Rules (cases BC-07, BC-09, BC-26, WR-03, WR-04, WR-15):
+- Quantity: sold + active holds + requested ≤ quantity; quantity None = unlimited. sold and holds are
+  core.definitions.definition_counts (the figures the dashboard shows): sold = tickets not canceled of orders
+  not CANCELED/DECLINED/VOIDED (local sales included, BC-26), holds = `reserved` while `reserved_until` > now
+  (WR-04).
+- limitPerCheckout (0..20) caps the quantity of one definition in one order, where 20 is the contract's
+  "unlimited" sentinel (WR-04) and 0 means "no per-checkout limit set": the contract reports 0 for
+  definitions that cannot currently be bought online (e.g. sold out), which the quantity rule above already
+  covers — reading 0 as "sell none" would also make the supervisor override impossible.
+- Outside the sale period → FailedPrecondition SALE_NOT_OPEN. Hidden definitions sell normally.
+- override=True (a supervisor's decision, BC-26 a) lets quantity, per-checkout and sale-period refusals
+  through; the sale is logged and its outbox order carries "override": true and the reasons.
+- Money is Decimal/minor units only; change = tendered − total (WR-15, BC-09 in whole yen).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import codes, contract
+from core.errors import CapacityExceeded, FailedPrecondition, InvalidArgument, NotFound, OrderActionNotAvailable
+from core.definitions import definition_counts
+from core.events import get_event
+from core.models import Event, Order, Payment, Ticket, TicketDefinition
+from core.money import Money
+from core.orders import CONFIRMABLE, FREE, OFFLINE_PENDING, PAID, SETTLED, complete_order, get_order
+from core.outbox import enqueue
+from core.timeutil import local, require_aware, to_rfc3339, utcnow
+
+logger = logging.getLogger(__name__)
+
+PAYMENTS = ("cash", "card", "unpaid")
+ORDER_METHOD = {"cash": "cash", "card": "card", "unpaid": "inPerson"}
+UNLIMITED_PER_CHECKOUT = 20  # contract sentinel (API.md §4.1, case WR-04)
+MAX_TICKETS = 999 - codes.FIRST_TICKET_SUFFIX + 1  # ticket suffixes 021..999
+MAX_NAME, MAX_EMAIL, MAX_VALUE, MAX_INPUTS = 200, 320, 5000, 200
+
+
+@dataclass
+class Sale:
+    """The result of a box-office sale or payment: the order, the cash change due (None unless cash was
+    taken) and the order's total."""
+
+    order: Order
+    change: Money | None
+    total: Money
+
+
+def _now(now: datetime | None) -> datetime:
+    return require_aware(now, "now") if now is not None else utcnow()
+
+
+def _payment(payment: str, allowed=PAYMENTS) -> str:
+    if payment not in allowed:
+        raise InvalidArgument(f"payment must be one of {', '.join(allowed)}, not {payment!r}", field="payment")
+    return payment
+
+
+def _lines(lines: dict) -> dict[str, int]:
+    """Validate {definition_id: quantity}: int quantities ≥ 0, zero lines dropped, at least one ticket."""
+    if not isinstance(lines, dict):
+        raise InvalidArgument("lines must be {definitionId: quantity}", field="lines")
+    clean: dict[str, int] = {}
+    for def_id, qty in lines.items():
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
+            raise InvalidArgument(f"quantity of {def_id} must be a whole number ≥ 0", field="quantity")
+        if qty:
+            clean[str(def_id)] = qty
+    if not clean:
+        raise InvalidArgument("a sale needs at least one ticket", field="lines")
+    if sum(clean.values()) > MAX_TICKETS:
+        raise InvalidArgument(f"at most {MAX_TICKETS} tickets in one order", field="quantity")
+    return clean
+
+
+def _definitions(session: Session, event: Event, ids: list[str]) -> dict[str, TicketDefinition]:
+    """Load the definitions; NotFound for a missing one or another event's; InvalidArgument for mixed
+    currencies or a currency other than the event's."""
+    defs = {}
+    for def_id in ids:
+        defn = session.get(TicketDefinition, def_id)
+        if defn is None or defn.event_id != event.id:
+            raise NotFound(f"ticket definition {def_id} not found in event {event.id}")
+        defs[def_id] = defn
+    currencies = {d.currency for d in defs.values()}
+    if len(currencies) > 1:
+        raise InvalidArgument(f"one sale cannot mix currencies ({', '.join(sorted(currencies))})", field="lines")
+    if currencies != {event.currency}:
+        raise InvalidArgument(f"definition currency {currencies.pop()} differs from the event's {event.currency}",
+                              field="currency")
+    return defs
+
+
+def _buyer_inputs(buyer: dict) -> list[dict]:
+    """The buyer dict as the contract's checkoutForm inputValues; firstName and lastName are required
+    (the contract's checkout form requires them; the door searches by name)."""
+    if not isinstance(buyer, dict):
+        raise InvalidArgument("buyer must be a dict of form answers", field="buyer")
+    for key in ("firstName", "lastName"):
+        if not isinstance(buyer.get(key), str) or not buyer[key].strip():
+            raise InvalidArgument(f"buyer {key} is required", field=key)
+    email = buyer.get("email") or ""
+    if not isinstance(email, str) or len(email) > MAX_EMAIL or (email.strip() and "@" not in email):
+        raise InvalidArgument(f"not an e-mail address: {email!r}", field="email")
+    inputs = []
+    for name, value in buyer.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            entry = {"inputName": str(name), "value": "", "values": list(value)}
+        elif isinstance(value, str):
+            entry = {"inputName": str(name), "value": value.strip()}
+        else:
+            raise InvalidArgument(f"form answer {name!r} must be text or a list of text", field=str(name))
+        if any(len(v) > MAX_VALUE for v in [entry["value"], *entry.get("values", [])]):
+            raise InvalidArgument(f"form answer {name!r} longer than {MAX_VALUE} characters", field=str(name))
+        inputs.append(entry)
+    if len(inputs) > MAX_INPUTS or len(buyer["firstName"]) > MAX_NAME or len(buyer["lastName"]) > MAX_NAME:
+        raise InvalidArgument("buyer form too large", field="buyer")
+    return inputs
+
+
+def _check_rules(session: Session, defs: dict[str, TicketDefinition], lines: dict[str, int],
+                 now: datetime) -> list[tuple[type, str, str | None]]:
+    """Every refusal the sale would meet, as (error class, message, code); empty when it may go through."""
+    problems = []
+    counts = definition_counts(session, next(iter(defs.values())).event_id, now)
+    for def_id, qty in lines.items():
+        d = defs[def_id]
+        if (d.sale_start is not None and now < d.sale_start) or (d.sale_end is not None and now >= d.sale_end):
+            window = f"{to_rfc3339(d.sale_start) or '…'} – {to_rfc3339(d.sale_end) or '…'}"
+            problems.append((FailedPrecondition, f"{d.name!r} is not on sale now (sale period {window})",
+                             "SALE_NOT_OPEN"))
+        lpc = d.limit_per_checkout or 0
+        if 0 < lpc < UNLIMITED_PER_CHECKOUT and qty > lpc:
+            problems.append((CapacityExceeded, f"{d.name!r}: at most {lpc} per order, {qty} requested", None))
+        c = counts[def_id]
+        if c.unsold is not None and qty > c.unsold:
+            hold = f", {c.reserved} held until {to_rfc3339(d.reserved_until)}" if c.reserved else ""
+            problems.append((CapacityExceeded, f"{d.name!r}: only {c.unsold} left ({d.quantity} in total, "
+                             f"{c.sold} sold{hold}), {qty} requested", None))
+    return problems
+
+
+def _cash(total: Money, tendered: Money | None) -> Money:
+    """Change due for a cash payment: tendered − total; InvalidArgument if missing, short or another currency."""
+    if not isinstance(tendered, Money):
+        raise InvalidArgument("cash payment needs the amount tendered", field="tendered")
+    if tendered.currency != total.currency:
+        raise InvalidArgument(f"tendered {tendered.currency}, but the total is in {total.currency}", field="tendered")
+    if tendered < total:
+        raise InvalidArgument(f"tendered {tendered} is less than the total {total}", field="tendered")
+    return tendered - total
+
+
+def _payment_row(order_number: str, payment: str, total: Money, tendered: Money | None, change: Money | None,
+                 station: str, now: datetime) -> Payment:
+    return Payment(order_number=order_number, method=payment, amount_minor=total.minor, currency=total.currency,
+                   tendered_minor=tendered.minor if change is not None else None,
+                   change_minor=change.minor if change is not None else None, station=station, created=now)
+
+
+def payment_to_api(p: Payment) -> dict:
+    """A Payment row as the upload's JSON {method, amount, tendered?, change?, station, created}."""
+    out = {"method": p.method, "amount": Money.from_minor(p.amount_minor, p.currency).to_api(),
+           "station": p.station, "created": to_rfc3339(p.created)}
+    if p.tendered_minor is not None:
+        out["tendered"] = Money.from_minor(p.tendered_minor, p.currency).to_api()
+        out["change"] = Money.from_minor(p.change_minor or 0, p.currency).to_api()
+    return out
+
+
+def _new_order_number(session: Session) -> str:
+    for _ in range(10):  # bounded: a collision among ~8e14 numbers is already unlikely
+        number = codes.new_order_number()
+        if session.get(Order, number) is None:
+            return number
+    raise FailedPrecondition("could not find a free order number")
+
+
+def sell(session: Session, event_id: str, lines: dict[str, int], buyer: dict, *, payment: str,
+         tendered: Money | None = None, station: str = "", override: bool = False,
+         now: datetime | None = None) -> Sale:
+    """Sell tickets at the box office in the caller's transaction (see the module docstring for the rules).
+
+    lines {definitionId: quantity}; buyer {"firstName", "lastName", "email"?, …custom inputName: text};
+    payment "cash" (needs `tendered` ≥ total, same currency) | "card" | "unpaid". Status: total 0 → FREE
+    whatever the payment; cash/card → PAID with one Payment row; unpaid → OFFLINE_PENDING. Creates an
+    Order (channel OFFLINE_POS, number from core.codes) and one Ticket per unit copying the definition's
+    name and price and the buyer's names; locks the event currency; writes one outbox row "order.create"
+    {eventId, order: order_to_api(order) + payments (+ override, overrideReasons)}.
+    Everything is validated before anything is added, so a refused sale stores nothing.
+    Raises InvalidArgument (payment, lines, buyer, tendered, mixed currencies), NotFound (event,
+    definition), CapacityExceeded (BC-26, WR-04), FailedPrecondition SALE_NOT_OPEN."""
+    when = _now(now)
+    payment = _payment(payment)
+    event = get_event(session, event_id)
+    wanted = _lines(lines)
+    defs = _definitions(session, event, list(wanted))
+    inputs = _buyer_inputs(buyer)
+    problems = _check_rules(session, defs, wanted, when)
+    if problems and not override:
+        cls, message, code = problems[0]
+        raise cls("; ".join(p[1] for p in problems), code=code)
+    total = sum((Money.from_minor(defs[i].price_minor, event.currency) * q for i, q in wanted.items()),
+                Money.zero(event.currency))
+    status = FREE if total.is_zero else (OFFLINE_PENDING if payment == "unpaid" else PAID)
+    change = _cash(total, tendered) if status == PAID and payment == "cash" else None
+    order = _build_order(session, event, defs, wanted, buyer, inputs, status, total, payment, station, when)
+    payments = []
+    if status == PAID:
+        payments.append(_payment_row(order.order_number, payment, total, tendered, change, station, when))
+        session.add(payments[0])
+    event.currency_locked = True
+    session.flush()
+    body = dict(contract.order_to_api(order), payments=[payment_to_api(p) for p in payments])
+    if problems:
+        body.update(override=True, overrideReasons=[p[1] for p in problems])
+        logger.warning("supervisor override on order %s at %r: %s", order.order_number, station,
+                       "; ".join(p[1] for p in problems))
+    enqueue(session, "order.create", event.id, order.order_number, {"eventId": event.id, "order": body})
+    return Sale(order=order, change=change, total=total)
+
+
+def _build_order(session: Session, event: Event, defs: dict[str, TicketDefinition], wanted: dict[str, int],
+                 buyer: dict, inputs: list[dict], status: str, total: Money, payment: str, station: str,
+                 when: datetime) -> Order:
+    number = _new_order_number(session)
+    first, last = buyer["firstName"].strip(), buyer["lastName"].strip()
+    email = (buyer.get("email") or "").strip()
+    order = Order(order_number=number, event_id=event.id, status=status, first_name=first, last_name=last,
+                  email=email, checkout_form=inputs, method="" if status == FREE else ORDER_METHOD[payment],
+                  total_minor=total.minor, currency=total.currency, archived=False, channel="OFFLINE_POS",
+                  station=station, created=when, updated=when)
+    index = 0
+    for def_id, qty in wanted.items():
+        d = defs[def_id]
+        for _ in range(qty):
+            order.tickets.append(Ticket(
+                ticket_number=codes.ticket_number_for(number, index), event_id=event.id, definition_id=d.id,
+                name=d.name, price_minor=d.price_minor, currency=d.currency, guest_first_name=first,
+                guest_last_name=last, guest_email=email, guest_form=[], archived=False, canceled=False,
+                created=when))
+            index += 1
+    session.add(order)
+    return order
+
+
+def pay_and_complete(session: Session, event_id: str, order_number: str, *, payment: str,
+                     tendered: Money | None = None, station: str = "", now: datetime | None = None) -> Sale:
+    """Take the money for an unpaid order at the box office, then ConfirmOrder it (case WR-03, WR-02).
+
+    payment "cash" (needs `tendered` ≥ the order's total) | "card". Records one Payment of the order's total
+    (none for a zero total), sets the order's method, then core.orders.complete_order → PAID (outbox
+    "order.confirm"). An order already PAID/FREE records nothing and is returned unchanged with change None
+    (a double click takes the money once: WR-03 c). Raises NotFound, InvalidArgument (payment, tendered),
+    OrderActionNotAvailable (CANCELED, DECLINED or an unknown status; nothing recorded)."""
+    when = _now(now)
+    payment = _payment(payment, ("cash", "card"))
+    order = get_order(session, order_number, event_id)
+    total = Money.from_minor(order.total_minor, order.currency)
+    if order.status in SETTLED:
+        return Sale(order=order, change=None, total=total)
+    if order.status not in CONFIRMABLE:
+        raise OrderActionNotAvailable(f"order {order.order_number} is {order.status}: it cannot be paid")
+    change = _cash(total, tendered) if payment == "cash" and not total.is_zero else None
+    if not total.is_zero:
+        session.add(_payment_row(order.order_number, payment, total, tendered, change, station, when))
+    order.method = ORDER_METHOD[payment]
+    complete_order(session, event_id, [order.order_number], now=when)
+    return Sale(order=order, change=change, total=total)
+
+
+def till_summary(session: Session, event_id: str, *, station: str | None = None,
+                 day: date | None = None) -> dict[str, dict]:
+    """Money taken for the event's orders, per currency: {"EUR": {"cash": Money, "card": Money, "orders": int}}.
+
+    station: only payments taken there; day: only payments whose time falls on that date in the event's
+    zone. "orders" counts distinct orders with a payment. Raises NotFound for an unknown event."""
+    event = get_event(session, event_id)
+    q = select(Payment).join(Order, Payment.order_number == Order.order_number).where(Order.event_id == event.id)
+    if station is not None:
+        q = q.where(Payment.station == station)
+    out: dict[str, dict] = {}
+    orders: dict[str, set] = {}
+    for p in session.scalars(q.order_by(Payment.id)):
+        if day is not None and local(p.created, event.time_zone).date() != day:
+            continue
+        cur = out.setdefault(p.currency, {"cash": Money.zero(p.currency), "card": Money.zero(p.currency)})
+        key = "cash" if p.method == "cash" else "card"
+        cur[key] = cur[key] + Money.from_minor(p.amount_minor, p.currency)
+        orders.setdefault(p.currency, set()).add(p.order_number)
+    for cur, numbers in orders.items():
+        out[cur]["orders"] = len(numbers)
+    return out

@@ -1,0 +1,217 @@
+"""SyncEngine: one sync run = discover, measure the clock, push the outbox, then pull (STYLE.md §5,
+libpretixsync's SyncManager). Records last success per resource and cools down after a failure.
+No Qt here: progress is a plain callback, cancellation a token (threading.Event-like)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from core.db import Ledger
+from core.models import SyncState
+from core.outbox import pending_count
+from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
+from sync import clock
+from sync.apply import apply_orders, apply_ticket_rows, parse_ticket
+from sync.client import Discovery, TicketingApi
+from sync.errors import Canceled, NotFound, SyncError
+from sync.pull import Puller, derive_checkins
+from sync.push import Pusher
+
+logger = logging.getLogger(__name__)
+
+ENGINE_KEY, SUCCESS_KEY = "engine", "last_success"
+RESOURCES = ("push", "events", "definitions", "orders", "tickets", "checkins")
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one run. Counts: `pushed` rows sent, `pulled` rows applied (`pulled_by` per resource);
+    `rejected` rows refused for good (kept, shown); `conflicts` definition ids with a stored conflict;
+    `oversold` [{definitionId, name, sold, quantity, orderNumber}] (BC-26); `duplicates` check-ins flagged
+    (BC-14); `local_only` box-office orders a plain server cannot take (WR-15); `clock_offset_s` server −
+    device (BC-13); `last_success` {resource: aware UTC}; `error` why the run stopped (None = ok)."""
+
+    ok: bool = False
+    skipped: bool = False
+    mode: str = ""
+    pushed: int = 0
+    rejected: list[dict] = field(default_factory=list)
+    pulled: int = 0
+    pulled_by: dict[str, int] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+    oversold: list[dict] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    local_only: list[str] = field(default_factory=list)
+    clock_offset_s: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    last_success: dict[str, datetime] = field(default_factory=dict)
+    pending: int = 0
+    error: str | None = None
+
+    def summary(self) -> str:
+        """One line for a status bar or the CLI."""
+        if self.skipped:
+            return f"sync skipped: {self.error or 'cooling down'}"
+        head = "sync ok" if self.ok else f"sync failed: {self.error}"
+        parts = [f"{self.pushed} sent", f"{len(self.rejected)} rejected", f"{self.pulled} received",
+                 f"{self.pending} pending"]
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} conflict(s)")
+        if self.oversold:
+            parts.append(f"{len(self.oversold)} oversold")
+        if self.local_only:
+            parts.append(f"{len(self.local_only)} door sale(s) local-only")
+        if self.clock_offset_s is not None:
+            parts.append(f"clock {self.clock_offset_s:+.1f} s")
+        return f"{head} ({self.mode}): " + ", ".join(parts)
+
+
+class SyncEngine:
+    """Sync of `event_ids` between `ledger` and the server behind `api`, as station `station`.
+    `cooldown_s` doubles after each consecutive failure up to `max_cooldown_s`."""
+
+    def __init__(self, ledger: Ledger, api: TicketingApi, station: str = "", event_ids: list[str] | tuple = (), *,
+                 cooldown_s: float = 10.0, max_cooldown_s: float = 300.0, now: Callable[[], datetime] = utcnow):
+        self.ledger, self.api, self.station = ledger, api, station
+        self.event_ids = list(event_ids)
+        self.cooldown_s, self.max_cooldown_s, self.now = cooldown_s, max_cooldown_s, now
+        self.discovery: Discovery | None = None
+
+    # -- state -------------------------------------------------------------------------------------------
+    def _state(self, key: str) -> dict:
+        with self.ledger.uow() as uow:
+            row = uow.session.get(SyncState, key)
+            return dict(row.value or {}) if row else {}
+
+    def _save(self, key: str, value: dict) -> None:
+        with self.ledger.uow() as uow:
+            row = uow.session.get(SyncState, key)
+            if row is None:
+                uow.session.add(SyncState(key=key, value=value))
+            else:
+                row.value = value
+            uow.commit()
+
+    def cooling_down_until(self) -> datetime | None:
+        """When the cool-down after the last failure ends (None = may run now)."""
+        state = self._state(ENGINE_KEY)
+        failures, last = int(state.get("failures", 0)), parse_rfc3339(state.get("lastFailure"))
+        if not failures or last is None:
+            return None
+        until = last + timedelta(seconds=min(self.cooldown_s * 2 ** (failures - 1), self.max_cooldown_s))
+        return until if until > self.now() else None
+
+    def last_success(self) -> dict[str, datetime]:
+        """{resource: last successful sync time} (WR-13: separate ages for tickets, orders, definitions…)."""
+        return {k: parse_rfc3339(v) for k, v in self._state(SUCCESS_KEY).items() if v}
+
+    # -- the run -----------------------------------------------------------------------------------------
+    def run_once(self, progress: Callable[[str], None] | None = None, cancel=None, *,
+                 force: bool = False) -> SyncReport:
+        """Push then pull once; never raises for sync failures (the report carries `error`), and skips the run
+        during a cool-down unless `force`. Blocking: call it from a worker thread, never the GUI thread."""
+        say = progress or (lambda _m: None)
+        report = SyncReport()
+        until = None if force else self.cooling_down_until()
+        if until is not None:
+            report.skipped, report.error = True, f"cooling down after a failure until {to_rfc3339(until)}"
+            return self._finish(report)
+        try:
+            say("connecting…")
+            self.discovery = self.api.discover()
+            report.mode = "plain contract" if self.discovery.plain else "hub"
+            self._clock(report)
+            say("uploading local changes…")
+            pushed = Pusher(self.ledger, self.api, self.discovery, station=self.station, progress=say,
+                            cancel=cancel).run()
+            self._merge_push(report, pushed)
+            if pushed.stopped is not None:
+                raise pushed.stopped
+            self._mark_success({"push"})
+            say("downloading…")
+            puller = Puller(self.ledger, self.api, self.event_ids, progress=say, cancel=cancel)
+            pulled = puller.pull_changes() if self.discovery.has("changes") else puller.pull_plain()
+            report.pulled, report.pulled_by = pulled.total, dict(pulled.counts)
+            report.warnings += pulled.warnings
+            self._mark_success(pulled.completed)
+            report.ok = True
+        except SyncError as exc:
+            report.error = exc.message
+            if not isinstance(exc, Canceled):
+                self._mark_failure(exc.message)
+        except Exception as exc:  # the sync loop is a task boundary (STYLE.md §6): log the traceback
+            logger.exception("sync run failed")
+            report.error = f"{type(exc).__name__}: {exc}"
+            self._mark_failure(report.error)
+        say(report.summary())
+        return self._finish(report)
+
+    def _finish(self, report: SyncReport) -> SyncReport:
+        with self.ledger.uow() as uow:
+            report.pending = pending_count(uow.session)
+            if report.clock_offset_s is None:
+                stored = clock.load(uow.session)
+                report.clock_offset_s = stored.offset_s if stored.measured_at else None
+        report.last_success = self.last_success()
+        return report
+
+    def _clock(self, report: SyncReport) -> None:
+        sample = self.api.last_clock
+        if sample is None:
+            report.warnings.append("the server sent no time header: clock offset unknown")
+            return
+        with self.ledger.uow() as uow:
+            status = clock.record(uow.session, sample)
+            uow.commit()
+        report.clock_offset_s = status.offset_s
+        if status.warning:
+            report.warnings.append(status.warning)
+
+    @staticmethod
+    def _merge_push(report: SyncReport, pushed) -> None:
+        report.pushed = pushed.sent
+        report.rejected, report.oversold, report.duplicates = pushed.rejected, pushed.oversold, pushed.duplicates
+        report.conflicts, report.local_only = pushed.conflicts, pushed.local_only
+        report.warnings += pushed.warnings
+        if pushed.local_only:
+            report.warnings.append(f"{len(pushed.local_only)} door sale(s) stay local-only: this server has no "
+                                   f"order-creation call ({', '.join(pushed.local_only[:10])})")
+
+    def _mark_success(self, resources: set[str]) -> None:
+        stamp = to_rfc3339(self.now())
+        value = self._state(SUCCESS_KEY)
+        value.update({r: stamp for r in resources})
+        self._save(SUCCESS_KEY, value)
+        self._save(ENGINE_KEY, {"failures": 0, "lastRun": stamp})
+
+    def _mark_failure(self, message: str) -> None:
+        state = self._state(ENGINE_KEY)
+        self._save(ENGINE_KEY, {"failures": int(state.get("failures", 0)) + 1,
+                                "lastFailure": to_rfc3339(self.now()), "lastError": message[:500],
+                                "lastRun": to_rfc3339(self.now())})
+        logger.warning("sync failed: %s", message)
+
+    # -- on-demand lookup (WR-13 a) ------------------------------------------------------------------------
+    def fetch_ticket(self, event_id: str, ticket_number: str) -> dict | None:
+        """Look up a scanned ticket the ledger does not know: GetTicket, then GetOrder when allowed, merged
+        into the ledger in one transaction. Returns the server's ticket JSON, or None when the server does not
+        know it either. Raises NetworkError (offline: the door shows amber "not in local list"), ApiError."""
+        try:
+            ticket = self.api.get_ticket(ticket_number, event_id)
+        except NotFound:
+            return None
+        order = None
+        if ticket.get("orderNumber"):
+            try:
+                order = self.api.get_order(event_id, ticket["orderNumber"])
+            except SyncError as exc:  # a door key may not read orders: the ticket's orderStatus suffices
+                logger.info("order %s not fetched: %s", ticket["orderNumber"], exc.message)
+        with self.ledger.uow() as uow:
+            if order is not None:
+                apply_orders(uow.session, [order], event_id)
+            rows = apply_ticket_rows(uow.session, [parse_ticket(ticket, event_id)])
+            derive_checkins(uow.session, rows)
+            uow.commit()
+        return ticket

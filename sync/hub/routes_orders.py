@@ -1,0 +1,152 @@
+"""OrderManagement routes (API.md §2): ListOrders, GetOrder, UpdateOrder, BulkUpdateOrders, ConfirmOrder,
+GetSummary — over core.orders. ConfirmOrder queues the buyer's confirmation e-mail (WR-03)."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+from starlette.requests import Request
+
+from core import contract
+from core.errors import InvalidArgument
+from core.models import Order, Ticket
+from core.money import Money
+from core.orders import SETTLED, complete_order, get_order, list_orders, update_order
+from sync.hub.mailer import queue_confirmation
+from sync.hub.params import field_mask, same_param, str_list
+from sync.hub.render import ORDER_SETS, facet_counts, fieldsets, orders_json
+from sync.hub.runner import Call, run
+
+router = APIRouter()
+FULL = contract.ORDER_FIELDSETS
+
+
+@router.get("/events/v1/orders")
+async def list_orders_route(request: Request):
+    """ListOrders (API.md §2.2) → {total, offset, limit (clamped to 100), orders, facets}."""
+    return await run(request, "orders.read", _list)
+
+
+@router.get("/events/v1/orders/summary")
+async def summary_route(request: Request):
+    """GetSummary (API.md §2.5 "Summary") → {sales: [{total, totalOrders, totalTickets, revenue}]}."""
+    return await run(request, "orders.read", _summary)
+
+
+@router.get("/events/v1/events/{eventId}/orders/{orderNumber}")
+async def get_order_route(request: Request):
+    """GetOrder (API.md §2.3) → {order, calendarLinks}."""
+    return await run(request, "orders.read", _get)
+
+
+@router.patch("/events/v1/events/{eventId}/orders/{orderNumber}")
+async def update_order_route(request: Request):
+    """UpdateOrder (API.md §2.5) → {order}."""
+    return await run(request, "orders.write", _update, write=True)
+
+
+@router.patch("/events/v1/events/{eventId}/orders")
+async def bulk_update_route(request: Request):
+    """BulkUpdateOrders (API.md §2.5) body {orderNumber: [..≤100], fields, archived} → {orders}."""
+    return await run(request, "orders.write", _bulk_update, write=True)
+
+
+@router.post("/events/v1/events/{eventId}/orders/confirm")
+async def confirm_route(request: Request):
+    """ConfirmOrder (API.md §2.4) → {orders}; 428 ORDER_ACTION_NOT_AVAILABLE for CANCELED/DECLINED."""
+    return await run(request, "orders.write", _confirm, write=True)
+
+
+def _list_args(c: Call) -> dict:
+    q = c.query
+    if q.all("memberId", "contactId", "eventCreatorId"):
+        return {"nothing": True}  # the hub has no members or contacts: such a filter matches nothing
+    return {"event_ids": q.all("eventId") or None, "statuses": q.all("status", split=True) or None,
+            "tags": q.all("tag", split=True) or None, "search": q.one("searchPhrase"),
+            "order_numbers": q.all("orderNumber") or None, "sort": q.one("sort", default="created:asc")}
+
+
+def _list(c: Call) -> dict:
+    args = _list_args(c)
+    offset, limit = c.query.int("offset", 0), c.query.int("limit")
+    sets = fieldsets(c.query.all("fieldset", split=True), ORDER_SETS)
+    if args.pop("nothing", False):
+        from core.paging import clamp
+        offset, limit = clamp(offset, limit)
+        return {"total": 0, "offset": offset, "limit": limit, "orders": [], "facets": {}}
+    page = list_orders(c.session, offset=offset, limit=limit, **args)
+    facets = facet_counts(lambda off: list_orders(c.session, offset=off, limit=100, **args),
+                          c.query.all("facet", split=True), {"status": lambda o: o.status,
+                                                              "archived": lambda o: bool(o.archived),
+                                                              "channel": lambda o: o.channel})
+    return {"total": page.total, "offset": page.offset, "limit": page.limit,
+            "orders": orders_json(c.session, page.items, sets), "facets": facets}
+
+
+def _get(c: Call) -> dict:
+    event_id = same_param("eventId", c.path["eventId"], c.query.all("eventId"))
+    number = same_param("orderNumber", c.path["orderNumber"], c.query.all("orderNumber"))
+    order = get_order(c.session, number, event_id)
+    sets = fieldsets(c.query.all("fieldset", split=True), ORDER_SETS)
+    return {"order": orders_json(c.session, [order], sets)[0], "calendarLinks": {"google": "", "ics": ""}}
+
+
+def _update(c: Call) -> dict:
+    event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
+    number = same_param("orderNumber", c.path["orderNumber"], c.body.get("orderNumber"))
+    c.lock("order:" + number)
+    archived = c.body.get("archived")
+    if archived is not None and not isinstance(archived, bool):
+        raise InvalidArgument("archived must be true or false", field="archived")
+    order = update_order(c.session, event_id, number, fields=field_mask(c.body.get("fields")) or [],
+                         checkout_form=c.body.get("checkoutForm"), archived=archived)
+    c.session.flush()
+    return {"order": orders_json(c.session, [order], FULL)[0]}
+
+
+def _bulk_update(c: Call) -> dict:
+    event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
+    numbers = str_list(c.body.get("orderNumber"), "orderNumber", min_len=1, max_len=100)
+    mask = field_mask(c.body.get("fields")) or ["archived"]
+    if mask != ["archived"]:
+        raise InvalidArgument("BulkUpdateOrders updates only `archived`", field="fields")
+    archived = c.body.get("archived")
+    if not isinstance(archived, bool):
+        raise InvalidArgument("archived must be true or false", field="archived")
+    c.lock(*("order:" + n for n in numbers))
+    orders = [get_order(c.session, n, event_id) for n in dict.fromkeys(numbers)]  # all exist, or 404
+    for order in orders:
+        update_order(c.session, event_id, order.order_number, fields=["archived"], archived=archived)
+    c.session.flush()
+    return {"orders": orders_json(c.session, orders, FULL)}
+
+
+def _confirm(c: Call) -> dict:
+    event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
+    numbers = str_list(c.body.get("orderNumber"), "orderNumber", min_len=1, max_len=100)
+    c.lock(*("order:" + n for n in numbers))
+    before = {o.order_number: o.status for o in (get_order(c.session, n, event_id) for n in numbers)}
+    orders = complete_order(c.session, event_id, numbers, now=c.now)
+    for order in orders:
+        if before.get(order.order_number) != order.status and order.status == "PAID":
+            c.wake_mailer |= queue_confirmation(c.session, order, c.now)
+    c.session.flush()
+    return {"orders": orders_json(c.session, orders, FULL)}
+
+
+def _summary(c: Call) -> dict:
+    """Confirmed (PAID/FREE) orders per currency: total money, order and ticket counts; revenue = total
+    (the hub takes no fees)."""
+    event_ids = c.query.all("eventId")
+    tickets = (select(Ticket.order_number, func.count().label("n")).group_by(Ticket.order_number).subquery())
+    q = (select(Order.currency, func.count(Order.order_number), func.coalesce(func.sum(Order.total_minor), 0),
+                func.coalesce(func.sum(tickets.c.n), 0))
+         .outerjoin(tickets, tickets.c.order_number == Order.order_number)
+         .where(Order.status.in_(SETTLED)).group_by(Order.currency).order_by(Order.currency))
+    if event_ids:
+        q = q.where(Order.event_id.in_(event_ids))
+    sales = []
+    for currency, n_orders, total_minor, n_tickets in c.session.execute(q):
+        total = Money.from_minor(int(total_minor), currency).to_api()
+        sales.append({"total": total, "totalOrders": int(n_orders), "totalTickets": int(n_tickets),
+                      "revenue": total})
+    return {"sales": sales}

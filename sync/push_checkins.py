@@ -1,0 +1,202 @@
+"""Push of check-in rows. With the hub's `checkin-rows` extension: batches of ≤100 rows with nonce, device and
+corrected time; DUPLICATE answers flag the local row through core.checkin_merge (BC-14: "also admitted at A
+10:00:01"). Against a plain server: CheckIn / DeleteCheckIn by ticket number, checking the server's state first
+(API.md gap 4) so another station's earlier admission is recorded as the winner instead of being overwritten."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
+from core.models import Event, Ticket
+from core.timeutil import local, parse_rfc3339, to_rfc3339
+from sync.apply import apply_tickets
+from sync.client import Discovery
+from sync.errors import BadAnswer
+
+logger = logging.getLogger(__name__)
+
+KIND_OF = {"checkin.create": CHECK_IN, "checkin.delete": UNDO}
+EXT_BATCH = 100     # HUB_EXTENSIONS.md: ≤100 rows per upload
+PLAIN_BATCH = 50    # ListTickets accepts ≤50 ticketNumber filters (API.md §3.2)
+ROW_KEYS = ("nonce", "ticketNumber", "kind", "deviceTime", "correctedTime", "station", "operator", "method")
+
+
+def checkin_batch(items: list, start: int, discovery: Discovery) -> list:
+    """The run of consecutive check-in rows from `start` that go up together: same event; with the extension
+    ≤100 of either kind, against a plain server ≤50 of the same kind (outbox order is kept)."""
+    from sync.push import CHECKIN_KINDS
+
+    first = items[start]
+    ext = discovery.has("checkin-rows")
+    limit = EXT_BATCH if ext else PLAIN_BATCH
+    batch = [first]
+    for item in items[start + 1:]:
+        if len(batch) >= limit or item.kind not in CHECKIN_KINDS or item.event_id != first.event_id:
+            break
+        if not ext and item.kind != first.kind:
+            break
+        batch.append(item)
+    return batch
+
+
+def handle_checkins(pusher, batch: list, local_only: set[str]):
+    """Send one batch (see module doc); returns an Outcome for sync.push."""
+    from sync.push import Outcome
+
+    skipped = _local_only_items(pusher, batch, local_only)
+    live = [it for it in batch if it.id not in skipped]
+    if not live:
+        return Outcome(skipped=sorted(skipped))
+    if pusher.discovery.has("checkin-rows"):
+        outcome = _upload_rows(pusher, live)
+    elif live[0].kind == "checkin.create":
+        outcome = _plain_check_in(pusher, live)
+    else:
+        outcome = _plain_delete(pusher, live)
+    outcome.skipped.extend(sorted(skipped))
+    return outcome
+
+
+def _local_only_items(pusher, batch: list, local_only: set[str]) -> set[int]:
+    """Rows of tickets whose order is a box-office sale the plain server cannot take (WR-15)."""
+    if not local_only:
+        return set()
+    with pusher.ledger.uow() as uow:
+        orders = dict(uow.session.execute(select(Ticket.ticket_number, Ticket.order_number).where(
+            Ticket.ticket_number.in_([it.entity_key for it in batch]))).tuples())
+    return {it.id for it in batch if orders.get(it.entity_key) in local_only}
+
+
+def _row(item, station: str = "") -> dict:
+    """The extension's check-in row from an outbox payload (core.tickets.append_row wrote it)."""
+    row = {k: item.payload.get(k) for k in ROW_KEYS}
+    row["ticketNumber"] = row["ticketNumber"] or item.entity_key
+    row["nonce"] = row["nonce"] or item.idempotency_key
+    row["kind"] = row["kind"] or KIND_OF[item.kind]
+    row["station"] = row["station"] or station
+    row["method"] = row["method"] or "SCAN"
+    return row
+
+
+def _upload_rows(pusher, items: list):
+    """POST /tessera/v1/checkins; the key of a batch is derived from its rows' keys, so a retry of the same
+    batch replays and a different batch never collides (nonces dedup anyway, BC-15)."""
+    from sync.push import Outcome
+
+    rows = [_row(it, pusher.station) for it in items]
+    batch_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "tessera-checkins:" + ",".join(it.idempotency_key for it in items)))
+    results = pusher.api.upload_checkins(items[0].event_id, rows, idempotency_key=batch_key)
+    by_nonce = {r.get("nonce"): r for r in results if isinstance(r, dict)}
+    missing = [row["nonce"] for row in rows if row["nonce"] not in by_nonce]
+    if missing:
+        raise BadAnswer(200, "BAD_SHAPE", {}, f"check-in upload: no result for nonce(s) {', '.join(missing[:5])}")
+    outcome = Outcome()
+    for item, row in zip(items, rows):
+        res = by_nonce[row["nonce"]]
+        if res.get("status") in ("ACCEPTED", DUPLICATE):
+            outcome.done.append(item.id)
+        else:
+            outcome.rejected[item.id] = f"{res.get('status') or 'REJECTED'}: {res.get('reason') or 'refused'}"
+
+    def apply(session: Session) -> None:
+        for item, row in zip(items, rows):
+            res = by_nonce[row["nonce"]]
+            if res.get("status") not in ("ACCEPTED", DUPLICATE):
+                continue
+            mine = find_by_nonce(session, row["nonce"])
+            if mine is not None and mine.server_time is None:
+                mine.server_time = parse_rfc3339(res.get("serverTime"))
+            if res.get("status") == DUPLICATE and isinstance(res.get("winner"), dict):
+                _flag_duplicate(pusher, session, item.event_id, row, res["winner"], mine)
+    outcome.apply = apply
+    return outcome
+
+
+def _flag_duplicate(pusher, session: Session, event_id: str, row: dict, winner: dict, mine) -> None:
+    """Record the winning check-in locally (method SYNC) and re-walk the ticket, so our row is flagged
+    DUPLICATE and the operator sees where and when the guest was admitted (BC-14)."""
+    if winner.get("nonce") and winner.get("correctedTime"):
+        record_row(session, {"nonce": winner["nonce"], "ticketNumber": row["ticketNumber"], "kind": CHECK_IN,
+                             "deviceTime": winner["correctedTime"], "correctedTime": winner["correctedTime"],
+                             "station": winner.get("station") or "", "method": "SYNC"}, event_id=event_id)
+    if mine is not None:
+        merge_for(session, mine)
+        if mine.status != DUPLICATE:
+            logger.warning("hub says %s is a duplicate but the local log disagrees", row["nonce"])
+    _report_duplicate(pusher, session, event_id, row, winner.get("station") or "", winner.get("correctedTime"))
+
+
+def _report_duplicate(pusher, session: Session, event_id: str, row: dict, station: str, when_text) -> None:
+    when = parse_rfc3339(when_text) if isinstance(when_text, str) else when_text
+    ev = session.get(Event, event_id)
+    shown = local(when, ev.time_zone).strftime("%H:%M:%S") if when is not None and ev else "?"
+    message = f"{row['ticketNumber']}: also admitted at {station or 'another station'} {shown}"
+    pusher.result.duplicates.append({"ticketNumber": row["ticketNumber"], "nonce": row["nonce"],
+                                     "station": station, "correctedTime": to_rfc3339(when) if when else None,
+                                     "message": message})
+    pusher.result.warnings.append(message)
+
+
+def _server_state(pusher, event_id: str, numbers: list[str]) -> dict[str, dict]:
+    body = pusher.api.list_tickets([event_id], ticket_numbers=numbers, limit=100)
+    return {t.get("ticketNumber"): t for t in body["tickets"] if isinstance(t, dict)}
+
+
+def _plain_check_in(pusher, items: list):  # noqa: C901 - one read, one write, one apply
+    """CheckIn by ticket number after reading the server's state: a ticket already checked in there by someone
+    else (first attempt of this row) gets the server's check-in as the winner; after an earlier attempt whose
+    answer was lost (BC-15 a) the server's check-in is taken to be ours."""
+    from sync.pull import sync_nonce
+    from sync.push import Outcome
+
+    event_id = items[0].event_id
+    state = _server_state(pusher, event_id, [it.entity_key for it in items])
+    outcome, send, theirs = Outcome(), [], []
+    for item in items:
+        ticket = state.get(item.entity_key)
+        if ticket is None:
+            outcome.rejected[item.id] = f"ticket {item.entity_key} is unknown to the server"
+        elif isinstance(ticket.get("checkIn"), dict) and ticket["checkIn"].get("created"):
+            outcome.done.append(item.id)
+            if item.attempts == 0:
+                theirs.append((item, ticket["checkIn"]["created"]))
+        else:
+            send.append(item)
+    answer = pusher.api.check_in(event_id, [it.entity_key for it in send]) if send else []
+    outcome.done.extend(it.id for it in send)
+
+    def apply(session: Session) -> None:
+        apply_tickets(session, answer, event_id)
+        for t in answer:
+            created = (t.get("checkIn") or {}).get("created")
+            for item in send:
+                if item.entity_key == t.get("ticketNumber") and created:
+                    mine = find_by_nonce(session, _row(item)["nonce"])
+                    if mine is not None and mine.server_time is None:
+                        mine.server_time = parse_rfc3339(created)
+        for item, created in theirs:
+            row = _row(item)
+            mine = find_by_nonce(session, row["nonce"])
+            winner = {"nonce": sync_nonce(f"sync:{item.entity_key}:{to_rfc3339(parse_rfc3339(created))}"),
+                      "correctedTime": created, "station": ""}
+            record_row(session, {**winner, "ticketNumber": item.entity_key, "kind": CHECK_IN,
+                                 "deviceTime": created, "method": "SYNC"}, event_id=event_id)
+            if mine is not None:
+                merge_for(session, mine)
+                if mine.status == DUPLICATE:
+                    _report_duplicate(pusher, session, event_id, row, "", created)
+    outcome.apply = apply
+    return outcome
+
+
+def _plain_delete(pusher, items: list):
+    """DeleteCheckIn by ticket number (idempotent on the server: API.md gap 5)."""
+    from sync.push import Outcome
+
+    event_id = items[0].event_id
+    answer = pusher.api.delete_check_in(event_id, [it.entity_key for it in items])
+    return Outcome(done=[it.id for it in items], apply=lambda s: apply_tickets(s, answer, event_id))

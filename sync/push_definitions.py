@@ -1,0 +1,163 @@
+"""Push of ticket-definition changes (API.md §4.2). An offline edit is merged field by field against the `base`
+the editor started from (DESIGN.md §Sync): a field changed only here is PATCHed; a field changed on both sides
+to different values is stored as a conflict for the organiser (sync.conflicts), never silently overwritten."""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.models import OutboxEntry, SyncState, Ticket, TicketDefinition
+from core.outbox import PENDING
+from core.timeutil import parse_rfc3339
+from sync import conflicts
+from sync.apply import _DEF_DEFAULTS, definition_from_api, parse_definition
+from sync.errors import NotFound
+
+logger = logging.getLogger(__name__)
+
+
+def handle_definition(pusher, item):
+    """Dispatch definition.create / .update / .delete and event.change_currency; returns an Outcome."""
+    from sync.push import Outcome
+
+    p, api = item.payload, pusher.api
+    if item.kind == "definition.create":
+        answer = api.create_definition(item.event_id, dict(p.get("definition") or {}),
+                                       idempotency_key=item.idempotency_key)
+
+        def apply(s: Session) -> None:
+            if answer.get("id") and answer["id"] != item.entity_key:
+                rekey_definition(s, item.entity_key, answer["id"])
+            definition_from_api(s, answer, item.event_id)
+        return Outcome(done=[item.id], apply=apply)
+    if item.kind == "definition.update":
+        return _update(pusher, item)
+    if item.kind == "definition.delete":
+        try:
+            api.delete_definitions(item.event_id, [p.get("definitionId") or item.entity_key],
+                                   idempotency_key=item.idempotency_key)
+        except NotFound:  # deleted centrally already: the goal is reached
+            return Outcome(done=[item.id], notes={item.id: "already deleted on the server"})
+        return Outcome(done=[item.id])
+    if item.kind == "event.change_currency":
+        api.change_currency(item.event_id, p.get("currency"), idempotency_key=item.idempotency_key)
+        return Outcome(done=[item.id])
+    return Outcome(rejected={item.id: f"unknown outbox kind {item.kind!r}"})
+
+
+def path_value(data: Any, path: str) -> Any:
+    """The value at a dotted mask path of TicketDefinitionData ("salePeriod.startDate")."""
+    for part in path.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _norm(value: Any) -> Any:
+    """Comparable form: Money → (Decimal, currency); RFC 3339 → datetime; dicts/lists recursively."""
+    if isinstance(value, dict):
+        if "currency" in value and ("value" in value or "amount" in value):
+            raw = value.get("value") if value.get("value") not in (None, "") else value.get("amount")
+            try:
+                return ("money", Decimal(str(raw)), str(value.get("currency")).upper())
+            except (InvalidOperation, ValueError):
+                return ("money", str(raw), value.get("currency"))
+        return {k: _norm(v) for k, v in value.items()}
+    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
+        try:
+            return parse_rfc3339(value)
+        except Exception:  # noqa: BLE001 - not a timestamp after all: compare as text
+            return value
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    return value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality of two TicketDefinitionData values after normalisation ("" and None are equal for text)."""
+    a, b = _norm(a), _norm(b)
+    if a in (None, "") and b in (None, ""):
+        return True
+    return a == b
+
+
+def server_data(answer: dict) -> tuple[dict, set[str]]:
+    """The server's definition as TicketDefinitionData (core.definitions.definition_data) and the top-level
+    keys it really carried (a missing fieldset must not look like a change)."""
+    from core.definitions import definition_data
+
+    row = parse_definition(answer)
+    defn = TicketDefinition(**{**_DEF_DEFAULTS, "currency": row.get("currency") or "EUR", **row})
+    carried = {"name", "price", "description", "limitPerCheckout", "orderIndex", "policy", "salePeriod"}
+    carried &= set(answer)
+    if isinstance(answer.get("dashboard"), dict) or "limited" in answer:
+        carried |= {"limited", "quantity", "hidden"}
+    return definition_data(defn), carried
+
+
+def merge_fields(paths: list[str], base: dict, mine: dict, theirs: dict,
+                 carried: set[str]) -> tuple[list[str], dict[str, dict]]:
+    """Three-way merge per mask path: (paths to PATCH, {path: {base, mine, theirs}} conflicts)."""
+    patch, clashes = [], {}
+    for path in paths:
+        b, m = base.get(path), path_value(mine, path)
+        t = path_value(theirs, path) if path.split(".")[0] in carried else b
+        if same(m, t):
+            continue
+        if same(t, b):
+            patch.append(path)
+        else:
+            clashes[path] = {"base": b, "mine": m, "theirs": t}
+    return patch, clashes
+
+
+def _update(pusher, item):
+    """definition.update: GET the server's definition, merge against `base`, PATCH the fields changed only
+    here, store the rest as a conflict (the row counts as sent; the conflict waits for the organiser)."""
+    from sync.push import Outcome
+
+    p, def_id = item.payload, item.payload.get("definitionId") or item.entity_key
+    current = pusher.api.get_definition(def_id)
+    theirs, carried = server_data(current)
+    paths = p.get("fields") or list((p.get("base") or {}).keys())
+    patch, clashes = merge_fields(list(paths), p.get("base") or {}, p.get("definition") or {}, theirs, carried)
+    answer = current
+    if patch:
+        answer = pusher.api.update_definition(def_id, item.event_id, dict(p.get("definition") or {}), patch,
+                                              idempotency_key=item.idempotency_key)
+    note = ""
+    if clashes:
+        note = "conflict stored for " + ", ".join(clashes)
+        pusher.result.conflicts.append(def_id)
+        pusher.result.warnings.append(f"ticket definition {def_id}: edited here and centrally ({', '.join(clashes)})"
+                                      " — choose which to keep")
+        logger.warning("definition %s conflict on %s (outbox %s)", def_id, list(clashes), item.id)
+
+    def apply(s: Session) -> None:
+        if clashes:
+            conflicts.store(s, item.event_id, def_id, clashes)
+        definition_from_api(s, answer, item.event_id)
+    return Outcome(done=[item.id], apply=apply, notes={item.id: note})
+
+
+def rekey_definition(session: Session, old: str, new: str) -> None:
+    """The server gave a created definition another id: move the local row, its tickets, queued changes and
+    any conflict record to the server's id."""
+    if session.get(TicketDefinition, new) is None:
+        session.execute(update(TicketDefinition).where(TicketDefinition.id == old).values(id=new))
+    else:
+        session.execute(TicketDefinition.__table__.delete().where(TicketDefinition.id == old))
+    session.execute(update(Ticket).where(Ticket.definition_id == old).values(definition_id=new))
+    for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.entity_key == old,
+                                                           OutboxEntry.state == PENDING)):
+        entry.entity_key = new
+        if entry.payload.get("definitionId") == old:
+            entry.payload = {**entry.payload, "definitionId": new}
+    row = session.get(SyncState, conflicts.key_of(old))
+    if row is not None:
+        session.add(SyncState(key=conflicts.key_of(new), value={**row.value, "definitionId": new}))
+        session.delete(row)
+    session.expire_all()

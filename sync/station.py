@@ -1,0 +1,162 @@
+"""A station's connection: server URL, wix-site-id, station name, role and events, stored in the ledger's
+SyncState ("station"); the API key goes to the OS keyring (`keyring`), or — when no keyring backend works — to a
+0600 file in the user config directory, and the station says so (`key_storage`). The key is never logged."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import httpx
+from platformdirs import user_config_path
+from sqlalchemy.orm import Session
+
+from core.models import SyncState
+from sync.client import TicketingApi, device_now
+
+logger = logging.getLogger(__name__)
+
+STATION_KEY = "station"
+KEYRING_SERVICE = "tessera"
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, read=60.0)
+
+
+@dataclass
+class StationConfig:
+    """The saved connection (no secret in it): `url` base URL, `site_id` wix-site-id, `station` name, `role`
+    (hub: door | box-office | organiser; None on a plain server), `event_ids`, `extensions` seen at connect,
+    `key_storage` where the key lives ("keyring: <backend>" or "file: <path>")."""
+
+    url: str
+    site_id: str = ""
+    station: str = ""
+    role: str | None = None
+    event_ids: list[str] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)
+    key_storage: str = ""
+
+    @property
+    def key_id(self) -> str:
+        """The keyring user name / key file stem of this connection (URL + site id, hashed)."""
+        return hashlib.sha256(f"{self.url.rstrip('/')}|{self.site_id}".encode()).hexdigest()[:24]
+
+
+def save_config(session: Session, cfg: StationConfig) -> None:
+    """Store `cfg` in SyncState "station" (the caller commits)."""
+    row = session.get(SyncState, STATION_KEY)
+    if row is None:
+        session.add(SyncState(key=STATION_KEY, value=asdict(cfg)))
+    else:
+        row.value = asdict(cfg)
+
+
+def load_config(session: Session) -> StationConfig | None:
+    """The saved connection, or None when the station was never connected."""
+    row = session.get(SyncState, STATION_KEY)
+    if row is None or not isinstance(row.value, dict) or not row.value.get("url"):
+        return None
+    known = {k: v for k, v in row.value.items() if k in StationConfig.__dataclass_fields__}
+    return StationConfig(**known)
+
+
+def default_key_dir() -> Path:
+    """Where the fallback key file goes: $TESSERA_HOME/keys, else the platformdirs user config dir."""
+    home = os.environ.get("TESSERA_HOME", "").strip()
+    return Path(home).expanduser() / "keys" if home else user_config_path("tessera", appauthor=False) / "keys"
+
+
+def _keyring_backend():
+    """The usable keyring backend, or None (the "fail" backend or any import/config error = none)."""
+    if os.environ.get("TESSERA_KEYRING", "").lower() in ("file", "0", "off", "no"):
+        return None
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+            return None
+        return backend
+    except Exception as exc:  # noqa: BLE001 - any keyring trouble means: use the file
+        logger.info("no keyring backend: %s", exc)
+        return None
+
+
+def store_key(cfg: StationConfig, key: str, key_dir: Path | None = None) -> str:
+    """Save the API key in the OS keyring, or in `<key_dir>/<key_id>.key` with mode 0600 when no keyring
+    backend works. Returns the storage description (also put in cfg.key_storage)."""
+    backend = _keyring_backend()
+    if backend is not None:
+        try:
+            backend.set_password(KEYRING_SERVICE, cfg.key_id, key)
+            cfg.key_storage = f"keyring: {type(backend).__name__}"
+            return cfg.key_storage
+        except Exception as exc:  # noqa: BLE001 - a locked or broken keyring: fall back to the file
+            logger.warning("keyring %s refused the key (%s); using a 0600 file", type(backend).__name__, exc)
+    path = (key_dir or default_key_dir()) / f"{cfg.key_id}.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key)
+    os.chmod(path, 0o600)
+    cfg.key_storage = f"file: {path} (no keyring backend available)"
+    return cfg.key_storage
+
+
+def load_key(cfg: StationConfig, key_dir: Path | None = None) -> str | None:
+    """The stored key (keyring first when that is where it went, else the file), or None."""
+    if cfg.key_storage.startswith("keyring"):
+        backend = _keyring_backend()
+        if backend is not None:
+            try:
+                value = backend.get_password(KEYRING_SERVICE, cfg.key_id)
+                if value:
+                    return value
+            except Exception as exc:  # noqa: BLE001
+                logger.warning("keyring read failed: %s", exc)
+    path = (key_dir or default_key_dir()) / f"{cfg.key_id}.key"
+    if cfg.key_storage.startswith("file: "):
+        path = Path(cfg.key_storage[6:].split(" (", 1)[0])
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def make_api(cfg: StationConfig, key: str, *, transport: httpx.BaseTransport | None = None,
+             timeout: httpx.Timeout = DEFAULT_TIMEOUT, clock: Callable = device_now) -> TicketingApi:
+    """A TicketingApi for the saved connection (an httpx.Client with base_url = cfg.url)."""
+    http = httpx.Client(base_url=cfg.url.rstrip("/"), timeout=timeout, transport=transport)
+    return TicketingApi(http, key, cfg.site_id, clock=clock)
+
+
+def connect(session: Session, url: str, key: str, *, site_id: str = "", event_ids: list[str] | None = None,
+            station: str = "", key_dir: Path | None = None,
+            transport: httpx.BaseTransport | None = None) -> StationConfig:
+    """Check the key against the server (discovery; a plain server is detected by its 404), save the
+    connection in the caller's session and the key in the keyring/file. With a hub and no `event_ids`, every
+    event the hub lists is taken. Raises Unauthorized (bad key), NetworkError, SyncError ("no event")."""
+    from sync.errors import SyncError
+
+    cfg = StationConfig(url=url.rstrip("/"), site_id=site_id, event_ids=list(event_ids or []))
+    api = make_api(cfg, key, transport=transport)
+    try:
+        disc = api.discover()
+        if not disc.plain and not cfg.event_ids:
+            body = api.request("GET", "/events/v1/events")
+            cfg.event_ids = [e["id"] for e in body.get("events") or [] if isinstance(e, dict) and e.get("id")]
+        elif disc.plain:
+            for event_id in cfg.event_ids:  # a plain server has no discovery: prove the key with one read
+                api.list_definitions([event_id], limit=1)
+    finally:
+        api.http.close()
+    if not cfg.event_ids:
+        raise SyncError("no event to sync: give --event ID")
+    cfg.station = (disc.station or station or "station")[:64]
+    cfg.role, cfg.extensions = disc.role, sorted(disc.extensions)
+    store_key(cfg, key, key_dir)
+    save_config(session, cfg)
+    return cfg

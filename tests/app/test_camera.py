@@ -1,0 +1,138 @@
+"""The capture worker: latest-frame mailbox, decoding off the GUI thread, debounced codes, stop ≤ 1 s (BC-23)."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtGui import QImage
+
+from app.camera import CaptureWorker, LatestFrameMailbox, frame_to_qimage, parse_source
+from app.tabs.door_tab import DoorTab
+from core.codes import check_in_url
+from core.decode import QrDecoder
+from tests.app.media import make_ticket_video
+
+PAYLOAD = check_in_url("ABCD-EFGH-JK021", "5b0c7e2a-1111-4c2d-9e0f-0a1b2c3d4e5f")
+
+
+class SlowDecoder:
+    """The real QrDecoder, slowed to `delay_s` per frame (a decoder slower than the camera), recording the
+    thread it ran on."""
+
+    def __init__(self, delay_s: float = 0.08):
+        self.delay_s = delay_s
+        self.inner = QrDecoder()
+        self.threads: set[str] = set()
+
+    def decode(self, frame):
+        self.threads.add(threading.current_thread().name)
+        time.sleep(self.delay_s)
+        return self.inner.decode(frame)
+
+
+@pytest.fixture
+def video(tmp_path):
+    return str(make_ticket_video(tmp_path / "cam.avi", PAYLOAD))
+
+
+def test_mailbox_keeps_only_the_latest_frame():
+    box = LatestFrameMailbox()
+    for i in range(5):
+        box.put(i)
+    assert len(box) == 1 and box.dropped == 4
+    assert box.take(0) == 4 and box.take(0) is None
+    box.close()
+    assert box.take(1.0) is None  # closed: no waiting
+
+
+def test_parse_source_and_preview_conversion():
+    import numpy as np
+
+    assert parse_source("0") == 0 and parse_source(2) == 2 and parse_source("/x/y.avi") == "/x/y.avi"
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[:, :, 2] = 255  # BGR red
+    image = frame_to_qimage(frame, 640)
+    assert (image.width(), image.height()) == (640, 360)
+    assert image.pixelColor(10, 10).red() == 255 and image.pixelColor(10, 10).blue() == 0
+
+
+def test_worker_reads_file_decodes_and_debounces(qtbot, video):
+    worker = CaptureWorker(video, debounce_s=5.0, preview_fps=10)
+    codes, frames = [], []
+    worker.barcode_scanned.connect(codes.append)
+    worker.frame_ready.connect(lambda img: (frames.append(img), worker.preview_shown()))
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: worker.frames_read >= 70, timeout=10000)  # more than one pass of the loop
+        assert codes == [PAYLOAD], "30 frames of one code (and its replay within 5 s) count once"
+        assert frames and all(isinstance(f, QImage) and f.width() == 640 for f in frames)
+        assert len(frames) <= worker.frames_read // 2, "previews are throttled"
+    finally:
+        assert worker.stop(1.0)
+    assert worker.released and not worker.is_running()
+
+
+def test_bc23_slow_decoder_drops_frames_gui_stays_responsive(qtbot, video):
+    """BC-23: decoding (80 ms) is slower than frames arrive (30 fps): extra frames are dropped, never
+    queued; decoding never runs on the GUI thread; the event loop never stalls; stop releases in ≤ 1 s."""
+    decoder = SlowDecoder(0.08)
+    worker = CaptureWorker(video, decoder=decoder, debounce_s=0.2)
+    codes = []
+    worker.barcode_scanned.connect(codes.append)
+    worker.frame_ready.connect(lambda _img: worker.preview_shown())
+    gaps, clock = [], QElapsedTimer()
+    clock.start()
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.timeout.connect(lambda: gaps.append(clock.restart()))
+    probe.start()
+    waiting_seen = []
+    sampler = QTimer()
+    sampler.setInterval(5)
+    sampler.timeout.connect(lambda: waiting_seen.append(worker.stats()["waiting"]))
+    sampler.start()
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: worker.frames_read >= 90, timeout=15000)
+        stats = worker.stats()
+        assert stats["dropped"] > 0 and stats["decoded"] < stats["read"]
+        assert stats["read"] == stats["decoded"] + stats["dropped"] + stats["waiting"] or \
+            stats["read"] - (stats["decoded"] + stats["dropped"]) <= 2  # one frame may be in the decoder
+        assert max(waiting_seen) <= 1, "the mailbox never holds more than one frame"
+        assert codes and codes[0] == PAYLOAD
+        assert "MainThread" not in decoder.threads
+        assert max(gaps) < 200, f"event loop stalled {max(gaps)} ms"
+    finally:
+        probe.stop()
+        sampler.stop()
+        started = time.monotonic()
+        assert worker.stop(1.0)
+        assert time.monotonic() - started < 1.0
+    assert worker.released
+
+
+def test_bc23_closing_the_door_tab_releases_camera_20_times(qtbot, ctx, event_data, video):
+    """BC-23: closing the scanner tab stops the capture thread and releases the camera within 1 s;
+    opening and closing it 20 times leaves no thread behind."""
+    ctx.camera_source = video
+    door = DoorTab(ctx)
+    qtbot.addWidget(door)
+    for _ in range(20):
+        door.show()
+        worker = door.worker
+        assert worker is not None
+        qtbot.waitUntil(lambda: worker.frames_read > 0, timeout=5000)
+        started = time.monotonic()
+        door.close()
+        assert time.monotonic() - started < 1.0
+        assert door.worker is None and worker.released and not worker.is_running()
+    assert not [t for t in threading.enumerate() if t.name == "qr-decoder"]
+
+
+def test_stop_before_any_frame_and_twice(qtbot, video):
+    worker = CaptureWorker(video)
+    worker.start()
+    assert worker.stop(1.0)
+    assert worker.stop(1.0), "stopping twice is harmless"

@@ -1,0 +1,89 @@
+"""run_in_background: results and errors come back on the GUI thread; the GUI never waits."""
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject
+
+from app import tasks
+from core.errors import CurrencyLocked
+from core.events import list_events
+
+
+def test_result_is_delivered_on_the_gui_thread(qtbot):
+    seen = {}
+
+    def work():
+        seen["worker"] = threading.current_thread() is threading.main_thread()
+        return 41 + 1
+
+    got = []
+    tasks.run_in_background(work, lambda r: got.append((r, threading.current_thread() is threading.main_thread())))
+    qtbot.waitUntil(lambda: bool(got), timeout=3000)
+    assert got == [(42, True)] and seen["worker"] is False
+
+
+def test_error_goes_to_on_error_with_the_exception(qtbot):
+    errors = []
+    tasks.run_in_background(lambda: (_ for _ in ()).throw(CurrencyLocked("locked")), lambda r: None, errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=3000)
+    assert isinstance(errors[0], CurrencyLocked) and tasks.error_message(errors[0]) == "locked"
+
+
+def test_error_without_handler_goes_to_the_presenter(qtbot):
+    presented = []
+    tasks.set_error_presenter(lambda exc, parent: presented.append(tasks.error_message(exc)))
+    try:
+        tasks.run_in_background(lambda: 1 / 0)
+        qtbot.waitUntil(lambda: bool(presented), timeout=3000)
+    finally:
+        tasks.set_error_presenter(None)
+    assert presented == ["ZeroDivisionError: division by zero"]
+
+
+def test_gui_keeps_running_while_a_task_blocks(qtbot):
+    ticks = []
+    tasks.run_in_background(lambda: time.sleep(0.5))
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: tasks.in_flight() == 0, timeout=3000)
+    ticks.append(time.monotonic() - started)
+    assert ticks[0] >= 0.4
+
+
+def test_callback_of_a_deleted_object_is_skipped(qtbot):
+    class Receiver(QObject):
+        def __init__(self):
+            super().__init__()
+            self.got = []
+
+        def on_done(self, value):
+            self.got.append(value)
+
+    import shiboken6
+
+    r = Receiver()
+    tasks.run_in_background(lambda: time.sleep(0.2) or 1, r.on_done)
+    shiboken6.delete(r)
+    assert tasks.wait_for_done(3000)
+
+
+def test_query_and_mutation_ops_use_their_own_session(qtbot, ledger):
+    from core.events import create_event
+
+    done = []
+    tasks.run_in_background(tasks.mutation_op(ledger, create_event, title="Bg", time_zone="UTC", currency="EUR"),
+                            lambda ev: done.append(ev.title))
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    titles = []
+    tasks.run_in_background(tasks.query_op(ledger, lambda s: [e.title for e in list_events(s)]), titles.append)
+    qtbot.waitUntil(lambda: bool(titles), timeout=3000)
+    assert done == ["Bg"] and titles == [["Bg"]]
+    assert tasks.wait_for_done(3000)
+
+
+def test_operational_error_message_is_human():
+    from sqlalchemy.exc import OperationalError
+
+    exc = OperationalError("INSERT", {}, Exception("database or disk is full"))
+    assert tasks.error_message(exc).startswith("The local ledger could not be read or written")
