@@ -53,3 +53,18 @@ def clock(value: datetime | None, tz_name: str) -> str:
     except Exception:
         return when(value, "UTC")
     return here.strftime("%H:%M") if here.date() == today else here.strftime("%Y-%m-%d %H:%M")
+
+
+def parse_money(text: str, currency: str) -> Money | None:
+    """An amount typed by the operator ('30', '30.5', '30,50', '€ 1,234.50' is refused) as Money, or None
+    when empty or not a valid amount of `currency` (never a float; too many decimals is invalid)."""
+    cleaned = (text or "").strip().replace(" ", "")
+    if not cleaned:
+        return None
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Money.of(cleaned, currency)
+    except Exception:
+        return None
+    return value if value.amount >= 0 else None

@@ -131,23 +131,26 @@ def scan(session: Session, payload: str, *, event_ids: list[str], station: str, 
         return ScanResult(Verdict.INVALID, _text(payload), message="Unreadable code")
     session.flush()
     conn = session.connection()
+    st = store.statements(conn.dialect)
+    kw = dict(event_ids=event_ids, station=station, operator=operator, method=method,
+              entrance_definition_ids=entrance_definition_ids, now=now, clock_offset_s=clock_offset_s)
+    if conn.dialect.name not in store.FAST_DIALECTS:
+        return _scan_parsed(store.CoreRunner(conn, st), payload, parsed, **kw)
     cursor = conn.connection.cursor()
     try:
-        return _scan_parsed(cursor, store.statements(conn.dialect), payload, parsed, event_ids=event_ids,
-                            station=station, operator=operator, method=method,
-                            entrance_definition_ids=entrance_definition_ids, now=now, clock_offset_s=clock_offset_s)
+        return _scan_parsed(store.RawRunner(cursor, st), payload, parsed, **kw)
     finally:
         cursor.close()
 
 
-def _scan_parsed(cursor, st: store.Statements, text: str, parsed: ParsedCode, *, event_ids, station,
+def _scan_parsed(db: store.RawRunner, text: str, parsed: ParsedCode, *, event_ids, station,
                  operator="", method="SCAN", entrance_definition_ids=None, now=None,
                  clock_offset_s=0.0) -> ScanResult:
     selected = {e.lower() for e in event_ids}
     tn = parsed.ticket_number
     if parsed.event_id is not None and parsed.event_id not in selected:
         return ScanResult(Verdict.WRONG_EVENT, text, tn, parsed.event_id, message="Ticket for another event")
-    t = store.lookup(cursor, st, tn)
+    t = db.lookup(tn)
     if t is None:
         return ScanResult(Verdict.UNKNOWN, text, tn, parsed.event_id, message="Ticket not found in this event")
     if t.event_id.lower() not in selected:
@@ -167,13 +170,13 @@ def _scan_parsed(cursor, st: store.Statements, text: str, parsed: ParsedCode, *,
     if current is not None:
         return ScanResult(Verdict.ALREADY_CHECKED_IN, checked_in_at=current.corrected_time,
                           checked_in_station=current.station, message=_already(current, t.time_zone), **base)
-    values = _write(cursor, st, t, station=station, operator=operator, method=method, now=now,
+    values = _write(db, t, station=station, operator=operator, method=method, now=now,
                     clock_offset_s=clock_offset_s)
     return ScanResult(Verdict.OK, checked_in_at=values["corrected_time"], checked_in_station=station,
                       message="Admitted", **base)
 
 
-def _write(cursor, st: store.Statements, t: store.TicketView, **kw) -> dict:
+def _write(db: store.RawRunner, t: store.TicketView, **kw) -> dict:
     """Insert the CHECK_IN row (status by the merge walk; re-flag existing rows it sorts before, BC-13)
     and its outbox row. Returns the row's values."""
     values = local_row(t.ticket_number, t.event_id, CHECK_IN, **kw)
@@ -183,9 +186,9 @@ def _write(cursor, st: store.Statements, t: store.TicketView, **kw) -> dict:
     values["status"] = new.status
     for row in merged.changed:
         if row.id is not None:
-            store.set_status(cursor, st, row.id, row.status)
-    store.insert_checkin(cursor, st, values)
-    store.insert_outbox(cursor, st, {
+            db.set_status(row.id, row.status)
+    db.insert_checkin(values)
+    db.insert_outbox({
         "kind": outbox_kind(CHECK_IN), "event_id": t.event_id, "entity_key": t.ticket_number,
         "payload": outbox_payload(values), "idempotency_key": values["nonce"], "created": utcnow(),
         "attempts": 0, "state": PENDING, "last_error": "", "sent_at": None})
@@ -218,12 +221,19 @@ def scan_and_commit(target, payload: str, *, before_commit: Callable[[ScanResult
     if parsed is None:
         return ScanResult(Verdict.INVALID, _text(payload), message="Unreadable code")
     engine = _engine(target)
+    st = store.statements(engine.dialect)
+    if engine.dialect.name not in store.FAST_DIALECTS:
+        with engine.connect() as conn:
+            result = _scan_parsed(store.CoreRunner(conn, st), payload, parsed, **kw)
+            if before_commit is not None:
+                before_commit(result)
+            conn.commit()
+        return result
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        if engine.dialect.name == "sqlite":
-            cursor.execute("BEGIN IMMEDIATE")
-        result = _scan_parsed(cursor, store.statements(engine.dialect), payload, parsed, **kw)
+        cursor.execute("BEGIN IMMEDIATE")
+        result = _scan_parsed(store.RawRunner(cursor, st), payload, parsed, **kw)
         if before_commit is not None:
             before_commit(result)
         cursor.close()

@@ -32,6 +32,7 @@ LOOKUP_NAMES = (
 )
 CHECKIN_COLUMNS = ("ticket_number", "event_id", "kind", "status", "device_time", "corrected_time", "server_time",
                    "station", "operator", "method", "nonce")
+FAST_DIALECTS = ("sqlite",)  # dialects whose DB-API cursor runs the prepared statements directly
 OUTBOX_COLUMNS = ("kind", "event_id", "entity_key", "payload", "idempotency_key", "created", "attempts", "state",
                   "last_error", "sent_at")
 
@@ -75,16 +76,18 @@ class _Prepared:
     """One statement compiled for a dialect: SQL text, parameter order and bind converters."""
 
     def __init__(self, stmt, dialect: Dialect):
+        self.stmt = stmt
         compiled = stmt.compile(dialect=dialect)
         self.sql = str(compiled)
         self.positional = compiled.positional
         self.names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        self.procs = {name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                      for name in self.names}
+        self.procs = [(name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                      for name in self.names]
 
     def params(self, values: dict[str, Any]):
-        conv = {n: (p(values[n]) if p else values[n]) for n, p in self.procs.items()}
-        return tuple(conv[n] for n in self.names) if self.positional else conv
+        """DB-API parameters (tuple for positional paramstyles, else dict) with SQLAlchemy's conversions."""
+        conv = [p(values[n]) if p else values[n] for n, p in self.procs]
+        return tuple(conv) if self.positional else dict(zip(self.names, conv))
 
 
 class Statements:
@@ -121,30 +124,52 @@ def statements(dialect: Dialect) -> Statements:
     return found
 
 
-def lookup(cursor, st: Statements, ticket_number: str) -> TicketView | None:
-    """The ticket with its order, event and check-in rows in one indexed query; None when unknown."""
-    cursor.execute(st.lookup.sql, st.lookup.params({"tn": ticket_number}))
-    raw = cursor.fetchall()
-    if not raw:
+def _view(rows: list) -> TicketView | None:
+    """Build the TicketView from processed lookup rows (one per check-in row, at least one)."""
+    if not rows:
         return None
-    procs = st.result_procs
-    rows = [[p(v) if p else v for p, v in zip(procs, r)] for r in raw]
     first = dict(zip(LOOKUP_NAMES, rows[0]))
     log = [LogRow(r[16], r[17], r[18], r[19], r[20], r[21]) for r in rows if r[16] is not None]
-    fields = {k: first[k] for k in LOOKUP_NAMES[:16]}
-    return TicketView(**fields, rows=log)
+    return TicketView(**{k: first[k] for k in LOOKUP_NAMES[:16]}, rows=log)
 
 
-def insert_checkin(cursor, st: Statements, values: dict[str, Any]) -> None:
-    """INSERT one checkins row (`values` keyed by CHECKIN_COLUMNS, python values)."""
-    cursor.execute(st.insert_checkin.sql, st.insert_checkin.params(values))
+class RawRunner:
+    """Runs the prepared statements on a DB-API cursor (SQLite: the hot path)."""
+
+    def __init__(self, cursor, st: Statements):
+        self.cursor, self.st = cursor, st
+
+    def lookup(self, ticket_number: str) -> TicketView | None:
+        """The ticket with its order, event and check-in rows in one indexed query; None when unknown."""
+        self.cursor.execute(self.st.lookup.sql, self.st.lookup.params({"tn": ticket_number}))
+        procs = self.st.result_procs
+        return _view([[p(v) if p else v for p, v in zip(procs, r)] for r in self.cursor.fetchall()])
+
+    def _run(self, prepared: _Prepared, values: dict[str, Any]) -> None:
+        self.cursor.execute(prepared.sql, prepared.params(values))
+
+    def insert_checkin(self, values: dict[str, Any]) -> None:
+        """INSERT one checkins row (`values` keyed by CHECKIN_COLUMNS, python values)."""
+        self._run(self.st.insert_checkin, values)
+
+    def insert_outbox(self, values: dict[str, Any]) -> None:
+        """INSERT one outbox row (`values` keyed by OUTBOX_COLUMNS: the columns core.outbox.enqueue fills)."""
+        self._run(self.st.insert_outbox, values)
+
+    def set_status(self, row_id: int, status: str) -> None:
+        """UPDATE one row's merged status (when a new row sorts before existing ones, BC-13)."""
+        self._run(self.st.set_status, {"row_id": row_id, "new_status": status})
 
 
-def insert_outbox(cursor, st: Statements, values: dict[str, Any]) -> None:
-    """INSERT one outbox row (`values` keyed by OUTBOX_COLUMNS); same columns core.outbox.enqueue fills."""
-    cursor.execute(st.insert_outbox.sql, st.insert_outbox.params(values))
+class CoreRunner(RawRunner):
+    """The same statements through a SQLAlchemy Connection (other dialects, e.g. PostgreSQL on a hub):
+    SQLAlchemy does every conversion itself."""
 
+    def __init__(self, connection, st: Statements):
+        self.conn, self.st = connection, st
 
-def set_status(cursor, st: Statements, row_id: int, status: str) -> None:
-    """UPDATE one row's merged status (used when a new row sorts before existing ones, BC-13)."""
-    cursor.execute(st.set_status.sql, st.set_status.params({"row_id": row_id, "new_status": status}))
+    def lookup(self, ticket_number: str) -> TicketView | None:
+        return _view([tuple(r) for r in self.conn.execute(self.st.lookup.stmt, {"tn": ticket_number})])
+
+    def _run(self, prepared: _Prepared, values: dict[str, Any]) -> None:
+        self.conn.execute(prepared.stmt, values)

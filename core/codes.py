@@ -2,7 +2,7 @@
 
 Parsing rules (applied before any database lookup, cases BC-01, BC-02, BC-04, WR-07):
 - Control characters (CR/LF/TAB/GS… a keyboard-wedge scanner adds) are stripped, then surrounding
-  whitespace. An empty result is no read → None (BC-04).
+  ASCII spaces (a non-breaking space is not trimmed: it is non-ASCII). An empty result is no read → None (BC-04).
 - Anything non-ASCII after that → None: we never look up mojibake (BC-01).
 - A check-in URL is `[http[s]://]host[/prefix…]/check-in/{ticketNumber},{eventId}[/][?query][#fragment]`
   on any host (wixevents.com, api/wix aliases, a hub) — the path shape decides. eventId must be a GUID;
@@ -35,14 +35,9 @@ FIRST_TICKET_SUFFIX = 21  # Wix ticket numbers end in 021 for the first ticket (
 _ASCII_CONTROLS = {c: None for c in (*range(32), 127)}  # C0 controls + DEL, dropped from wedge input
 _GROUPS = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_URL = re.compile(
-    r"(?:https?://)?"                      # scheme optional (a scanner may drop it)
-    r"[A-Za-z0-9.\-]+(?::\d{1,5})?"        # host[:port]
-    r"(?:/[^/?#]*)*?"                       # any path prefix segments
-    r"/check-in/(?P<tn>[^/?#,]+),(?P<ev>[^/?#]+)"
-    r"/?(?:\?[^#]*)?(?:#.*)?",
-    re.IGNORECASE,
-)
+# What may precede "/check-in/": optional scheme, host[:port], then any path segments (no ? or #).
+_URL_HEAD = re.compile(r"(?:https?://)?[A-Za-z0-9.\-]+(?::\d{1,5})?(?:/[^/?#]*)*", re.IGNORECASE)
+_MARK = "/check-in/"
 
 
 @dataclass(frozen=True)
@@ -67,9 +62,9 @@ def _clean(text: str | None) -> str | None:
     if not isinstance(text, str):
         return None
     if text.isascii():
-        text = text.translate(_ASCII_CONTROLS).strip()
-    else:
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
+        text = (text if text.isprintable() else text.translate(_ASCII_CONTROLS)).strip(" ")
+    else:  # only ASCII space is trimmed: a stray NBSP or U+200B makes the read non-ASCII (BC-01)
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip(" ")
     if not text or not text.isascii():
         return None
     return text
@@ -112,13 +107,18 @@ def parse_payload(text: str | None) -> ParsedCode | None:
 
 
 def _parse_url(text: str) -> ParsedCode | None:
+    """`head/check-in/{tn},{eventId}[/][?query][#fragment]`, head = [scheme://]host[:port][/path…]."""
     if len(text) > MAX_PAYLOAD:
         return None
-    m = _URL.fullmatch(re.sub("%2c", ",", text, flags=re.IGNORECASE))
-    if m is None:
+    at = text.lower().rfind(_MARK)
+    if at < 0 or _URL_HEAD.fullmatch(text[:at]) is None:
         return None
-    tn = unquote(m.group("tn")).strip().upper()
-    ev = unquote(m.group("ev")).strip().lower()
+    tail = text[at + len(_MARK):].split("#", 1)[0].split("?", 1)[0]
+    tail = tail[:-1] if tail.endswith("/") else tail
+    tn, comma, ev = tail.replace("%2C", ",").replace("%2c", ",").partition(",")
+    if not comma or "/" in tail:
+        return None
+    tn, ev = unquote(tn).strip().upper(), unquote(ev).strip().lower()
     if not is_ticket_number(tn) or not is_guid(ev):
         return None
     return ParsedCode(tn, ev, KIND_URL)

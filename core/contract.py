@@ -64,7 +64,7 @@ def definition_to_api(defn: TicketDefinition, counts: DefinitionCounts | None = 
     }
     if counts is not None:
         out["dashboard"] = {"hidden": bool(defn.hidden), "sold": counts.sold + counts.reserved,
-                            "limited": defn.quantity is not None, "quantity": defn.quantity,
+                            "limited": bool(defn.limited), "quantity": defn.quantity,
                             "unsold": counts.unsold, "ticketsSold": counts.sold,
                             "ticketsReserved": counts.reserved}
     return out

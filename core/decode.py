@@ -4,7 +4,7 @@ Why this order (STACK.md §3): zxing-cpp read every synthetic 720p cell, inverte
 than the others; pyzbar is a good second except on inverted codes; OpenCV is the last resort. The fast
 path (region of the last read, then a downscaled frame, then the full frame) keeps a live camera's typical
 frame near 1 ms; the expensive fallbacks (other decoders, a 180°-rotated copy: case BC-04 b) run when
-zxing saw a QR it could not decode, on a new decoder's first miss, and every `fallback_every`-th miss.
+zxing saw a QR it could not decode, on the first miss of a streak, and on every `fallback_every`-th miss.
 Results are QR only (BC-02), strict UTF-8 (BC-01) and never empty (BC-04); see core.decode_backends.
 
 A QrDecoder keeps per-stream state (the last region) and OpenCV detector objects: use one per thread.
@@ -94,6 +94,7 @@ class QrDecoder:
         self.roi_ttl = roi_ttl
         self.last_stage = ""  # which stage produced the last result: roi, downscale, full, fallback, ""
         self._roi: Box | None = None
+        self._roi_invert = False
         self._roi_age = 0
         self._shape: tuple[int, int] | None = None
         self._misses = 0
@@ -104,7 +105,7 @@ class QrDecoder:
 
     def reset(self) -> None:
         """Forget the stream state (last region, miss counter), e.g. when the camera changes."""
-        self._roi, self._roi_age, self._misses, self._shape = None, 0, 0, None
+        self._roi, self._roi_invert, self._roi_age, self._misses, self._shape = None, False, 0, 0, None
 
     def decode(self, frame: np.ndarray) -> list[str]:
         """Distinct QR texts in `frame` (BGR or grey uint8 array); [] when nothing was read."""
@@ -115,35 +116,43 @@ class QrDecoder:
 
     def read(self, frame: np.ndarray) -> list[Read]:
         """Like decode() but returns Read(text, backend, points) with points in `frame` pixels."""
-        gray = to_gray(frame)
-        if self._shape != gray.shape:
+        arr = np.asarray(frame)
+        shape = arr.shape[:2]
+        if self._shape != shape:
             self.reset()
-            self._shape = gray.shape
+            self._shape = shape
+        old_roi = self._roi
+        reads = self._try_roi(arr)
+        if reads:
+            return self._hit("roi", reads, shape)
+        gray = to_gray(arr)
         hints: list = []
-        for stage, attempt in (("roi", self._try_roi), ("downscale", self._try_downscale),
-                               ("full", self._try_full)):
+        for stage, attempt in (("downscale", self._try_downscale), ("full", self._try_full)):
             reads = attempt(gray, hints)
             if reads:
-                return self._hit(stage, reads, gray.shape)
+                return self._hit(stage, reads, shape, old_roi)
         if hints or self._misses % self.fallback_every == 0:
             reads = self._fallbacks(gray, hints)
             if reads:
-                return self._hit("fallback", reads, gray.shape)
+                return self._hit("fallback", reads, shape, old_roi)
         self._misses += 1
         self.last_stage = ""
         if self._roi is not None:
             self._roi_age += 1
             if self._roi_age > self.roi_ttl:
-                self._roi = None
+                self._roi, self._roi_invert = None, False
         return []
 
     # -- stages -------------------------------------------------------------------------------------
 
-    def _try_roi(self, gray: np.ndarray, hints: list) -> list[Read]:
+    def _try_roi(self, arr: np.ndarray) -> list[Read]:
+        """The primary decoder on the region of the last read, converting only that crop to grey; the
+        inverted pass is skipped unless the code there turned out to be inverted."""
         if self._roi is None:
             return []
         x0, y0, x1, y1 = self._roi
-        reads, _ = self.primary.read(np.ascontiguousarray(gray[y0:y1, x0:x1]), hints=False)
+        crop = to_gray(arr[y0:y1, x0:x1])
+        reads, _ = self.primary.read(crop, hints=False, invert=self._roi_invert, thorough=False)
         return _moved(reads, x0, y0)
 
     def _try_downscale(self, gray: np.ndarray, hints: list) -> list[Read]:
@@ -152,44 +161,48 @@ class QrDecoder:
             return []
         scale = self.downscale_width / w
         small = cv2.resize(gray, (self.downscale_width, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-        reads, cands = self.primary.read(small)
+        reads, cands = self.primary.read(small, thorough=self.fallback_every == 1)
         hints.extend(tuple((x / scale, y / scale) for x, y in c) for c in cands)
         return _moved(reads, scale=scale)
 
     def _try_full(self, gray: np.ndarray, hints: list) -> list[Read]:
-        reads, cands = self.primary.read(gray)
+        reads, cands = self.primary.read(gray, thorough=self.fallback_every == 1)
         hints.extend(cands)
         return reads
 
     def _fallbacks(self, gray: np.ndarray, hints: list) -> list[Read]:
-        """Other decoders, then every decoder on a 180°-rotated copy (BC-04 b), then an inverted copy for
-        decoders that do not try inversion themselves, on the candidates' region or else the whole frame."""
+        """The other decoders; then a 180°-rotated copy for decoders that are not rotation-invariant
+        (OpenCV, BC-04 b); then an inverted copy if no decoder inverts by itself. They run on the
+        candidates' region when zxing saw one, else on the whole frame. OpenCV's slow classic detector
+        (~250 ms on an empty 720p frame) joins only on a candidate region or in still-image mode."""
         if hints:
             x0, y0, x1, y1 = _bbox(np.concatenate([np.asarray(c) for c in hints]), gray.shape, 0.5)
         else:
             x0, y0, x1, y1 = 0, 0, gray.shape[1], gray.shape[0]
+        thorough = bool(hints) or self.fallback_every == 1
         region = np.ascontiguousarray(gray[y0:y1, x0:x1])
-        for backend in self._chain[1:]:
-            reads, _ = backend.read(region, hints=False)
-            if reads:
-                return _moved(reads, x0, y0)
-        flipped = cv2.rotate(region, cv2.ROTATE_180)
         size = (region.shape[1], region.shape[0])
-        for backend in self._chain:
-            reads, _ = backend.read(flipped, hints=False)
-            if reads:
-                return _moved(reads, x0, y0, flip=size)
+        passes = [(b, region, None) for b in self._chain[1:]]
+        flipped = [b for b in self._chain if not b.rotation_invariant]
+        if flipped:
+            turned = cv2.rotate(region, cv2.ROTATE_180)
+            passes += [(b, turned, size) for b in flipped]
         if not any(b.tries_inverted for b in self._chain):
-            inverted = cv2.bitwise_not(region)
-            for backend in self._chain:
-                reads, _ = backend.read(inverted, hints=False)
-                if reads:
-                    return _moved(reads, x0, y0)
+            passes += [(b, cv2.bitwise_not(region), None) for b in self._chain]
+        for backend, image, flip in passes:
+            reads, _ = backend.read(image, hints=False, thorough=thorough)
+            if reads:
+                return _moved(reads, x0, y0, flip=flip)
         return []
 
-    def _hit(self, stage: str, reads: list[Read], shape) -> list[Read]:
+    def _hit(self, stage: str, reads: list[Read], shape, old_roi: Box | None = None) -> list[Read]:
+        """Record a read: its region becomes the next frame's ROI. A code found by a later stage inside
+        the ROI that the (non-inverting) ROI pass just missed is taken as inverted: invert there next."""
         self.last_stage = stage
         self._misses = 0
+        if old_roi is not None:
+            cx, cy = np.mean(np.asarray(reads[0].points), axis=0)
+            self._roi_invert = bool(old_roi[0] <= cx < old_roi[2] and old_roi[1] <= cy < old_roi[3])
         self._roi = _bbox(reads[0].points, shape, self.roi_margin)
         self._roi_age = 0
         return reads

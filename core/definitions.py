@@ -144,6 +144,8 @@ def _mask(fields: Any) -> list[str]:
 def _apply(target: dict, data: dict, paths: list[str], currency: str) -> None:
     """Set the attributes of `paths` on `target` (attr -> value), then reconcile limited/quantity and check the
     sale period (INVALID_SALE_PERIOD)."""
+    if not isinstance(data, dict):
+        raise InvalidArgument("the definition must be an object", field="definition")
     leaves = [leaf for p in paths for leaf in GROUPS.get(p, (p,))]
     for leaf in leaves:
         target[LEAVES[leaf]] = _leaf(leaf, data, currency)
@@ -265,7 +267,7 @@ def list_definitions(session: Session, event_ids: list[str] | None = None, *, st
 def update_definition(session: Session, definition_id: str, data: dict, fields: Any = None, *,
                       now: datetime | None = None) -> TicketDefinition:
     """Update by field mask (API.md §4.2 Update, §1.5): only the masked paths change ("salePeriod" or its
-    leaves "salePeriod.startDate" …); an empty mask is a full update (absent keys take create defaults).
+    leaves "salePeriod.startDate" …); an empty mask is a full update (absent keys take create defaults; orderIndex is kept).
     Raises NotFound, InvalidArgument. Outbox `definition.update` {eventId, definitionId, fields, definition,
     base} where `base` holds the masked paths' values before the change (field-by-field merge, DESIGN.md)."""
     defn = get_definition(session, definition_id)
@@ -278,7 +280,7 @@ def update_definition(session: Session, definition_id: str, data: dict, fields: 
         target["order_index"] = defn.order_index
     for attr, value in target.items():
         setattr(defn, attr, value)
-    if "price" in [leaf for p in paths for leaf in GROUPS.get(p, (p,))]:
+    if "price" in paths:
         defn.currency = ev.currency
     defn.updated = require_aware(now) if now else utcnow()
     session.flush()

@@ -14,6 +14,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +130,9 @@ def font_for(text: str, bold: bool = False) -> str:
     return primary
 
 
+@lru_cache(maxsize=8192)
 def _width(text: str, bold: bool, size: float) -> float:
+    """Width in points of `text` drawn with per-run font fallback."""
     return sum(pdfmetrics.stringWidth(s, f, size) for f, s in _runs(text, bold))
 
 
@@ -166,21 +169,25 @@ def wrap(text: str, bold: bool, size: float, width: float, max_lines: int) -> li
     character; at most `max_lines` lines, the last one ends with '…' when text was cut."""
     lines: list[str] = []
     for paragraph in (text or "").replace("\r\n", "\n").split("\n"):
-        line = ""
+        line, line_w = "", 0.0
         for unit in _units(_clean(paragraph)):
-            pieces = [unit] if _width(unit, bold, size) <= width else list(unit)
-            for piece in pieces:
-                if _width(line + piece, bold, size) <= width:
-                    line += piece
+            if len(lines) > max_lines:
+                break  # enough to know the text is cut
+            unit_w = _width(unit, bold, size)  # TTF widths are additive (no kerning in reportlab)
+            pieces = [(unit, unit_w)] if unit_w <= width else [(ch, _width(ch, bold, size)) for ch in unit]
+            for piece, piece_w in pieces:
+                if line_w + piece_w <= width:
+                    line, line_w = line + piece, line_w + piece_w
                 elif not piece.isspace():
                     lines.append(line.rstrip())
-                    line = piece
+                    line, line_w = piece, piece_w
         if line.strip():
             lines.append(line.rstrip())
+    lines = [ln for ln in lines if ln]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = _ellipsize(lines[-1] + "…", bold, size, width)
-    return [ln for ln in lines if ln]
+    return lines
 
 
 def _draw(c: Canvas, x: float, y: float, text: str, bold: bool, size: float, color: str,
@@ -196,7 +203,8 @@ def _draw(c: Canvas, x: float, y: float, text: str, bold: bool, size: float, col
         x += pdfmetrics.stringWidth(s, font, size)
 
 
-def qr_matrix(payload: str) -> list[list[bool]]:
+@lru_cache(maxsize=1024)  # a reprint or preview of the same order skips the mask search (~5 ms per code)
+def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     """The QR modules (True = dark) of `payload`: UTF-8 bytes, error correction M, no border.
     InvalidArgument when the payload does not fit a QR code."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, box_size=1)
@@ -205,7 +213,7 @@ def qr_matrix(payload: str) -> list[list[bool]]:
         qr.make(fit=True)
     except (DataOverflowError, ValueError):  # qrcode 8 raises ValueError("Invalid version") on overflow
         raise InvalidArgument(f"QR payload too long ({len(payload)} chars)", field="qr_payload") from None
-    return qr.get_matrix()
+    return tuple(tuple(row) for row in qr.get_matrix())
 
 
 def _draw_qr(c: Canvas, payload: str, right: float, top: float, max_side: float) -> tuple[float, float]:

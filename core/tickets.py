@@ -14,6 +14,7 @@ from core.checkin_merge import ACCEPTED, CHECK_IN, UNDO, local_row, outbox_kind,
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
+from core.textsearch import contains_any
 
 _CHUNK = 500  # SQLite bound-parameter headroom per IN (...) list
 STATE_GROUPS = {
@@ -91,14 +92,22 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _search_filter(search: str):
-    """Every word must match one of: buyer or guest full name, e-mail (buyer or guest), order number,
-    ticket number — a substring match, so the last 4 characters of a ticket number find it (WR-11)."""
+def _search_filter(session: Session, search: str):
+    """Every word must match one of: buyer or guest first/last name, e-mail (buyer or guest), order number,
+    ticket number — a substring match, so the last 4 characters of a ticket number find it (WR-11).
+    ASCII words use LIKE (case-insensitive for ASCII on SQLite, ILIKE elsewhere); a word with other letters
+    ('łucja') goes through core.textsearch's Unicode case folding, which SQLite's LIKE lacks."""
     words = search.strip().split()[:10]
-    buyer = Order.first_name + " " + Order.last_name
-    guest = Ticket.guest_first_name + " " + Ticket.guest_last_name
-    cols = (buyer, guest, Order.email, Ticket.guest_email, Order.order_number, Ticket.ticket_number)
-    return and_(*(or_(*(col.ilike(_like(w), escape="\\") for col in cols)) for w in words))
+    cols = (Order.first_name, Order.last_name, Ticket.guest_first_name, Ticket.guest_last_name, Order.email,
+            Ticket.guest_email, Order.order_number, Ticket.ticket_number)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def match(col, word):
+        if not word.isascii():
+            return contains_any(session, word, (col,))
+        pattern = _like(word.lower() if sqlite else word)
+        return col.like(pattern, escape="\\") if sqlite else col.ilike(pattern, escape="\\")
+    return and_(*(or_(*(match(col, w) for col in cols)) for w in words))
 
 
 def _sort(q: Select, sort: str) -> Select:
@@ -127,7 +136,7 @@ def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order
     if search and search.strip():
         if len(search) > 200:
             raise InvalidArgument("searchPhrase is limited to 200 characters", field="searchPhrase")
-        q = q.where(_search_filter(search))
+        q = q.where(_search_filter(session, search))
     offset, limit = clamp(offset, limit)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     items = list(session.scalars(_sort(q, sort).offset(offset).limit(limit)))

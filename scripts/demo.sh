@@ -9,8 +9,8 @@ bash scripts/setup.sh
 
 OUT=demo-out
 DB="$OUT/ledger.db"
-# A fresh demo ledger each run (our own output only), so the GUI shows one demo event.
-rm -f "$DB" "$DB-wal" "$DB-shm"
+# A fresh demo-out/ each run (only our own output lives there), so the GUI shows one demo event.
+rm -rf "$OUT"
 
 .venv/bin/tessera demo --out "$OUT" --db "$DB"
 

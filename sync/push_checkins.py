@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,7 +68,7 @@ def _local_only_items(pusher, batch: list, local_only: set[str]) -> set[int]:
         return set()
     with pusher.ledger.uow() as uow:
         orders = dict(uow.session.execute(select(Ticket.ticket_number, Ticket.order_number).where(
-            Ticket.ticket_number.in_([it.entity_key for it in batch]))).tuples())
+            Ticket.ticket_number.in_([it.entity_key for it in batch]))).all())
     return {it.id for it in batch if orders.get(it.entity_key) in local_only}
 
 
@@ -150,7 +151,6 @@ def _plain_check_in(pusher, items: list):  # noqa: C901 - one read, one write, o
     """CheckIn by ticket number after reading the server's state: a ticket already checked in there by someone
     else (first attempt of this row) gets the server's check-in as the winner; after an earlier attempt whose
     answer was lost (BC-15 a) the server's check-in is taken to be ours."""
-    from sync.pull import sync_nonce
     from sync.push import Outcome
 
     event_id = items[0].event_id
@@ -179,18 +179,30 @@ def _plain_check_in(pusher, items: list):  # noqa: C901 - one read, one write, o
                     if mine is not None and mine.server_time is None:
                         mine.server_time = parse_rfc3339(created)
         for item, created in theirs:
-            row = _row(item)
-            mine = find_by_nonce(session, row["nonce"])
-            winner = {"nonce": sync_nonce(f"sync:{item.entity_key}:{to_rfc3339(parse_rfc3339(created))}"),
-                      "correctedTime": created, "station": ""}
-            record_row(session, {**winner, "ticketNumber": item.entity_key, "kind": CHECK_IN,
-                                 "deviceTime": created, "method": "SYNC"}, event_id=event_id)
-            if mine is not None:
-                merge_for(session, mine)
-                if mine.status == DUPLICATE:
-                    _report_duplicate(pusher, session, event_id, row, "", created)
+            _adopt_server_checkin(pusher, session, event_id, _row(item), created)
     outcome.apply = apply
     return outcome
+
+
+def _adopt_server_checkin(pusher, session: Session, event_id: str, row: dict, created: str) -> None:
+    """A plain server already holds another station's check-in of this ticket: record it (method SYNC, device
+    and server time = the server's checkIn.created) as the winner and flag ours DUPLICATE (BC-14). The plain
+    contract keeps no device time, so the check-in in force there is ordered just before ours."""
+    from sync.pull import sync_nonce
+
+    server_time = parse_rfc3339(created)
+    mine = find_by_nonce(session, row["nonce"])
+    ordered = server_time
+    if mine is not None and mine.corrected_time <= server_time:
+        ordered = mine.corrected_time - timedelta(milliseconds=1)
+    record_row(session, {"nonce": sync_nonce(f"sync:{row['ticketNumber']}:{to_rfc3339(server_time)}"),
+                         "ticketNumber": row["ticketNumber"], "kind": CHECK_IN, "deviceTime": created,
+                         "correctedTime": to_rfc3339(ordered), "serverTime": created, "station": "",
+                         "method": "SYNC"}, event_id=event_id)
+    if mine is not None:
+        merge_for(session, mine)
+        if mine.status == DUPLICATE:
+            _report_duplicate(pusher, session, event_id, row, "", server_time)
 
 
 def _plain_delete(pusher, items: list):

@@ -105,7 +105,7 @@ def merge_fields(paths: list[str], base: dict, mine: dict, theirs: dict,
     for path in paths:
         b, m = base.get(path), path_value(mine, path)
         t = path_value(theirs, path) if path.split(".")[0] in carried else b
-        if same(m, t):
+        if same(m, t) or same(m, b):  # nothing to send: equal already, or not changed here (server wins)
             continue
         if same(t, b):
             patch.append(path)

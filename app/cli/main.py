@@ -3,7 +3,8 @@
 Each command group lives in app/cli/<group>_cmd.py and exposes `register(subparsers, parent)`: it adds its
 parser(s) with `parents=[parent]` (which gives every command `--db PATH` and `--json`) and sets
 `func=handler`; `handler(args) -> int | None` (None = 0). Before the handler runs, `args.db` holds the
-ledger path or URL (default: app.config.default_db_path()) and `args.json` a bool.
+ledger path or URL (default: app.config.default_db_path()), `args.db_given` whether --db was given, and
+`args.json` a bool.
 Errors: DomainError → "CODE: message" on stderr, exit 2; other user errors → "error: …", exit 1; never a
 traceback unless TESSERA_DEBUG=1.
 """
@@ -75,6 +76,7 @@ def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
             return _run(parser, [*argv, "gui"])
         parser.print_help(sys.stderr)
         return 2
+    args.db_given = bool(getattr(args, "db", None))  # e.g. the hub picks its own default file
     args.db = str(getattr(args, "db", None) or config.default_db_path())
     args.json = bool(getattr(args, "json", False))
     return int(args.func(args) or 0)

@@ -2,13 +2,13 @@
 through the door verdict (core.checkin); one verdict line per code (JSON lines with --json)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from app import config
 from app.cli.common import add_station_options, ledger_of, operator_of, pick_event, station_of
 from app.cli.output import CliError, json_line, warn
+from app.debounce import Debouncer
 from core.events import get_event
 
 if TYPE_CHECKING:
@@ -36,20 +36,6 @@ def register(subparsers, parent) -> None:
                         "counts once" % (VIDEO_DEBOUNCE_FRAMES, config.get("scan_debounce_s")))
     add_station_options(p)
     p.set_defaults(func=cmd_scan)
-
-
-class Debouncer:
-    """Counts a payload once while it stays in view: it is accepted again only after more than `window`
-    (frames or seconds, the caller's clock) without being seen (case BC-23: one check-in per presentation)."""
-
-    def __init__(self, window: float):
-        self.window = window
-        self._last: dict[str, float] = {}
-
-    def accept(self, payload: str, t: float) -> bool:
-        last = self._last.get(payload)
-        self._last[payload] = t
-        return last is None or t - last > self.window
 
 
 def verdict_line(result: "ScanResult", source: str = "") -> str:
@@ -85,17 +71,28 @@ def _stream_codes(args) -> Iterator[tuple[str, list[str]]]:
         raise CliError(f"video file not found: {args.video}")
     window = args.debounce if args.debounce is not None else (
         config.get("scan_debounce_s") if camera else VIDEO_DEBOUNCE_FRAMES)
-    debounce = Debouncer(window)
+    frame = [0]  # a video file's clock is its frame index (it is decoded faster than real time)
+    debounce = Debouncer(window) if camera else Debouncer(window, clock=lambda: frame[0])
+    _quiet_opencv()
     from core.decode import CameraError, iter_video
 
     try:
         for index, codes in iter_video(args.camera if camera else args.video, every=args.every,
                                        max_frames=args.max_frames):
-            t = time.monotonic() if camera else index
-            fresh = [c for c in codes if debounce.accept(c, t)]
+            frame[0] = index
+            fresh = [c for c in codes if debounce.accept(c)]
             yield f"frame {index}", fresh
     except CameraError as exc:
         raise CliError(f"{exc} (is a camera connected and allowed?)" if camera else str(exc)) from None
+
+
+def _quiet_opencv() -> None:
+    """Keep OpenCV's V4L2/FFMPEG warnings off the terminal: a missing camera is reported as one clear line."""
+    import cv2
+
+    logging_mod = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging_mod is not None:
+        logging_mod.setLogLevel(logging_mod.LOG_LEVEL_ERROR)
 
 
 def _sources(args) -> Iterable[tuple[str, list[str]]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
@@ -286,9 +287,10 @@ class DoorTab(QWidget):
         self.worker.barcode_scanned.connect(self.on_camera_scanned)
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.camera_failed.connect(self._on_camera_failed)
-        self.worker.decoder_failed.connect(self.decoder_status.setText)
+        self.worker.decoder_failed.connect(lambda text: self.decoder_status.setText(text))
         self.worker.start()
-        self.camera_status.setText(f"Camera {source}: on")
+        name = source if isinstance(source, int) else Path(str(source)).name
+        self.camera_status.setText(f"Camera {name}: on")
         self.camera_button.setText("Stop camera")
         return True
 

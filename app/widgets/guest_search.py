@@ -3,13 +3,13 @@ characters), offline, over the local ledger (case WR-11). The chosen ticket is c
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app import queries
-from app.models.base import RowRole, make_proxy
+from app.models.base import RowRole
 from app.models.tickets_model import TicketsTableModel
 from app.tasks import query_op, run_in_background
+from app.widgets.table_view import make_table
 
 MAX_RESULTS = 200
 
@@ -30,14 +30,7 @@ class GuestSearch(QWidget):
         self.search_edit.setPlaceholderText("Search guest: name, e-mail, order no., ticket no. or its last 4")
         self.search_edit.setClearButtonEnabled(True)
         self.model = TicketsTableModel(self)
-        self.proxy = make_proxy(self.model, self)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.verticalHeader().hide()
+        self.table, self.proxy = make_table(self.model, self)
         self.check_in_button = QPushButton("Check in selected (manual)")
         self.check_in_button.setEnabled(False)
         self.status = QLabel("")

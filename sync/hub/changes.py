@@ -88,10 +88,10 @@ def _expand(session: Session, touched: dict) -> None:
     pairs: set[tuple[str, str]] = set()
     for i in range(0, len(orders), 500):
         q = select(Ticket.definition_id, Ticket.event_id).where(Ticket.order_number.in_(orders[i:i + 500]))
-        pairs.update(session.execute(q).tuples())
+        pairs.update((d, e) for d, e in session.execute(q))
     for i in range(0, len(tickets), 500):
         q = select(Ticket.definition_id, Ticket.event_id).where(Ticket.ticket_number.in_(tickets[i:i + 500]))
-        pairs.update(session.execute(q).tuples())
+        pairs.update((d, e) for d, e in session.execute(q))
     for def_id, event_id in sorted(pairs):
         touched.setdefault((DEFINITION, def_id), event_id)
 

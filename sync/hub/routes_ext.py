@@ -78,8 +78,8 @@ def _checkins(c: Call) -> dict:
     event_id, rows = _rows(c)
     c.lock(*("ticket:" + r["ticketNumber"] for r in rows))
     numbers = {r["ticketNumber"] for r in rows}
-    events = dict(c.session.execute(select(Ticket.ticket_number, Ticket.event_id)
-                                    .where(Ticket.ticket_number.in_(numbers))).tuples())
+    events = {tn: ev for tn, ev in c.session.execute(select(Ticket.ticket_number, Ticket.event_id)
+                                                     .where(Ticket.ticket_number.in_(numbers)))}
     rejected: dict[str, str] = {}
     for row in rows:
         known = events.get(row["ticketNumber"])

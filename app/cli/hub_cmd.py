@@ -1,0 +1,97 @@
+"""`tessera hub [serve]` runs the hub (the contract server for the venue's LAN); `tessera hub add-station`
+registers a station and prints its new API key (only a hash is stored; docs/HUB_EXTENSIONS.md)."""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from app import config
+from app.cli.output import emit
+from core.db import Ledger
+from core.db import make_url as ledger_url
+from sync.hub.auth import ROLES, add_station
+from sync.hub.models import ensure_schema
+
+HUB_FILE = "hub.db"
+
+
+def default_hub_db() -> Path:
+    """The hub's own database when --db is not given: <data dir>/hub.db (never the station ledger)."""
+    return config.data_dir() / HUB_FILE
+
+
+def _serve_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    # On the `serve` sub-parser the defaults are suppressed so `tessera hub --port 9000 serve` keeps 9000.
+    d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
+    parser.add_argument("--host", default=d("127.0.0.1"), help="address to listen on (default 127.0.0.1; "
+                        "0.0.0.0 for the whole LAN)")
+    parser.add_argument("--port", type=int, default=d(8787), help="TCP port (default 8787)")
+    parser.add_argument("--plain", action="store_true", default=d(False),
+                        help="serve the bare contract only: no discovery, extensions or X-Server-Time")
+    parser.add_argument("--smtp", metavar="URL", default=d(None),
+                        help="SMTP server for order confirmations, e.g. smtp://127.0.0.1:8025?from=box@venue.example")
+
+
+def register(subparsers, parent) -> None:
+    """Add `hub` (serve by default) with the sub-commands `serve` and `add-station`."""
+    hub = subparsers.add_parser("hub", parents=[parent], help="run the hub server and manage its stations",
+                                description="Serve the ticketing contract over the hub database "
+                                            f"(--db: SQLite file or postgresql:// URL; default {default_hub_db()}).")
+    _serve_options(hub, suppress=False)
+    hub.set_defaults(func=cmd_serve)
+    sub = hub.add_subparsers(dest="hub_action", metavar="ACTION")
+    serve = sub.add_parser("serve", parents=[parent], help="serve the contract (the default action)")
+    _serve_options(serve, suppress=True)
+    serve.set_defaults(func=cmd_serve)
+    add = sub.add_parser("add-station", parents=[parent], help="register a station and print its new API key")
+    add.add_argument("name", help="station name (shown on its check-ins and sales)")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--replace", action="store_true", help="issue a new key (and role) for an existing name")
+    add.set_defaults(func=cmd_add_station)
+
+
+def hub_db(args) -> str:
+    """The hub database of `args`: --db when given, else default_hub_db()."""
+    db = getattr(args, "db", None)
+    if not db or str(db) == str(config.default_db_path()):
+        return str(default_hub_db())
+    return str(db)
+
+
+def _shown(db: str) -> str:
+    """The database location for messages, with any password hidden."""
+    return make_url(ledger_url(db)).render_as_string(hide_password=True)
+
+
+def cmd_serve(args) -> int:
+    from sync.hub.mailer import SmtpConfig
+    from sync.hub.server import serve
+
+    db = hub_db(args)
+    if args.smtp:
+        SmtpConfig.parse(args.smtp)  # ValueError → "error: …" before anything starts
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    print(f"Tessera hub: http://{args.host}:{args.port} on {_shown(db)}"
+          f"{' (plain contract)' if args.plain else ''}", flush=True)
+    serve(db, host=args.host, port=args.port, plain=bool(args.plain), smtp_url=args.smtp)
+    return 0
+
+
+def cmd_add_station(args) -> int:
+    db = hub_db(args)
+    ledger = Ledger.open(db)
+    try:
+        ensure_schema(ledger.engine)
+        with ledger.uow() as uow:
+            key = add_station(uow.session, args.name, args.role, replace=args.replace)
+            uow.commit()
+    finally:
+        ledger.close()
+    emit(args, {"station": args.name, "role": args.role, "key": key},
+         f"Station {args.name!r} ({args.role}) on {_shown(db)}\n"
+         f"API key (shown once, only its hash is stored):\n{key}")
+    return 0

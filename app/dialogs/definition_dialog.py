@@ -1,0 +1,171 @@
+"""Create or edit a ticket definition: name, price, quantity or unlimited, limit per checkout, description,
+policy, hidden, sale period (API.md §4.1). Times are entered in the event's zone; the result is the
+contract's TicketDefinitionData plus the field mask of what changed (for a field-by-field update)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (QCheckBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout)
+
+from app import formatting
+from core.timeutil import local, parse_rfc3339, to_rfc3339, zone
+
+MAX_NAME, MAX_DESCRIPTION, MAX_POLICY = 30, 500, 1000
+MASK_FIELDS = ("name", "price", "description", "limited", "quantity", "limitPerCheckout", "policy", "hidden",
+               "salePeriod")
+
+
+def _to_qt(value: str | None, tz_name: str) -> QDateTime | None:
+    when = parse_rfc3339(value) if value else None
+    if when is None:
+        return None
+    wall = local(when, tz_name)
+    return QDateTime(wall.year, wall.month, wall.day, wall.hour, wall.minute, 0)
+
+
+def _from_qt(value: QDateTime, tz_name: str) -> str:
+    d, t = value.date(), value.time()
+    wall = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone(tz_name))
+    return to_rfc3339(wall)
+
+
+class DefinitionDialog(QDialog):
+    """`data()` → TicketDefinitionData; `changed_fields()` → mask paths that differ from `initial`."""
+
+    def __init__(self, initial: dict | None, currency: str, time_zone: str, parent=None, entered: dict | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Edit ticket type" if initial else "New ticket type")
+        self.initial = initial or {}
+        self.currency, self.time_zone = currency, time_zone
+        self.name = QLineEdit()
+        self.name.setMaxLength(MAX_NAME)
+        self.price = QLineEdit()
+        self.price.setPlaceholderText("0 = free")
+        self.unlimited = QCheckBox("Unlimited")
+        self.quantity = QSpinBox()
+        self.quantity.setRange(0, 1_000_000)
+        self.limit = QSpinBox()
+        self.limit.setRange(0, 20)
+        self.description = QPlainTextEdit()
+        self.policy = QPlainTextEdit()
+        for box in (self.description, self.policy):
+            box.setFixedHeight(60)
+        self.hidden = QCheckBox("Hidden from online sale")
+        self.start_on, self.end_on = QCheckBox("Sale starts"), QCheckBox("Sale ends")
+        self.start, self.end = QDateTimeEdit(), QDateTimeEdit()
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            edit.setDateTime(QDateTime.currentDateTime())
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._accept_if_valid)
+        self.buttons.rejected.connect(self.reject)
+        self._lay_out()
+        self._load(entered or self.initial)
+        self.unlimited.toggled.connect(lambda on: self.quantity.setEnabled(not on))
+        self.start_on.toggled.connect(lambda on: self.start.setEnabled(on))
+        self.end_on.toggled.connect(lambda on: self.end.setEnabled(on))
+
+    def _lay_out(self) -> None:
+        form = QFormLayout()
+        form.addRow("Name*", self.name)
+        price = QHBoxLayout()
+        price.addWidget(self.price)
+        price.addWidget(QLabel(self.currency))
+        form.addRow("Price", price)
+        qty = QHBoxLayout()
+        qty.addWidget(self.quantity)
+        qty.addWidget(self.unlimited)
+        form.addRow("Quantity", qty)
+        form.addRow("Limit per order", self.limit)
+        form.addRow("", QLabel("0 or 20 = no limit per order"))
+        form.addRow("Description", self.description)
+        form.addRow("Policy (printed)", self.policy)
+        form.addRow("", self.hidden)
+        form.addRow(self.start_on, self.start)
+        form.addRow(self.end_on, self.end)
+        form.addRow("", QLabel(f"Times in the event's zone ({self.time_zone})"))
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def _load(self, data: dict) -> None:
+        self.name.setText(data.get("name", ""))
+        price = data.get("price") or {}
+        self.price.setText(str(price.get("value") or price.get("amount") or "0"))
+        unlimited = data.get("quantity") is None
+        self.unlimited.setChecked(unlimited)
+        self.quantity.setValue(data.get("quantity") or 0)
+        self.quantity.setEnabled(not unlimited)
+        self.limit.setValue(data.get("limitPerCheckout", 20))
+        self.description.setPlainText(data.get("description", ""))
+        self.policy.setPlainText(data.get("policy", ""))
+        self.hidden.setChecked(bool(data.get("hidden")))
+        period = data.get("salePeriod") or {}
+        for check, edit, key in ((self.start_on, self.start, "startDate"), (self.end_on, self.end, "endDate")):
+            value = _to_qt(period.get(key), self.time_zone)
+            check.setChecked(value is not None)
+            edit.setEnabled(value is not None)
+            if value is not None:
+                edit.setDateTime(value)
+
+    def data(self) -> dict:
+        """The entered values as TicketDefinitionData (price as the contract's Money dict)."""
+        money = formatting.parse_money(self.price.text(), self.currency)
+        unlimited = self.unlimited.isChecked()
+        period = dict((self.initial.get("salePeriod") or {}))
+        period.update(startDate=_from_qt(self.start.dateTime(), self.time_zone) if self.start_on.isChecked() else None,
+                      endDate=_from_qt(self.end.dateTime(), self.time_zone) if self.end_on.isChecked() else None)
+        period.setdefault("hideNotOnSale", False)
+        return {"name": self.name.text().strip(),
+                "price": money.to_api() if money is not None else {"value": self.price.text(), "currency": self.currency},
+                "description": self.description.toPlainText()[:MAX_DESCRIPTION],
+                "limited": not unlimited, "quantity": None if unlimited else self.quantity.value(),
+                "limitPerCheckout": self.limit.value(), "policy": self.policy.toPlainText()[:MAX_POLICY],
+                "hidden": self.hidden.isChecked(), "salePeriod": period}
+
+    def changed_fields(self) -> list[str]:
+        """The mask paths whose values differ from the initial ones (all of them for a new definition)."""
+        new = self.data()
+        if not self.initial:
+            return list(MASK_FIELDS)
+        out = []
+        for key in MASK_FIELDS:
+            before, after = self.initial.get(key), new.get(key)
+            if key == "price":
+                before = formatting.parse_money(str((before or {}).get("value", "0")), self.currency)
+                after = formatting.parse_money(str(after.get("value", "")), self.currency)
+            if before != after:
+                out.append(key)
+        return out
+
+    def problem(self) -> str:
+        """Why the entry cannot be saved yet ('' when it can)."""
+        if not self.name.text().strip():
+            return "The name is required."
+        if formatting.parse_money(self.price.text(), self.currency) is None:
+            return f"The price is not a valid {self.currency} amount."
+        if self.start_on.isChecked() and self.end_on.isChecked() and self.start.dateTime() >= self.end.dateTime():
+            return "The sale must start before it ends."
+        return ""
+
+    def _accept_if_valid(self) -> None:
+        self.error.setText(self.problem())
+        if not self.error.text():
+            self.accept()
+
+    @classmethod
+    def ask(cls, initial: dict | None, currency: str, time_zone: str, parent=None, *, entered: dict | None = None,
+            error: str = "") -> tuple[dict, list[str]] | None:
+        """Run modally; (data, changed fields) or None when cancelled (tests replace this). `entered` refills
+        the form after the core refused it, with `error` saying why."""
+        dialog = cls(initial, currency, time_zone, parent, entered)
+        dialog.error.setText(error)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.data(), dialog.changed_fields()

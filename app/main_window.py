@@ -1,0 +1,230 @@
+"""The main window: Door, Box office, Ticket definitions and Orders & tickets tabs over the local ledger,
+an application-wide keyboard-wedge filter, and a status bar with station, event, ledger and sync state.
+
+`create_window(...)` builds the QApplication (if needed), opens the ledger and returns the shown window;
+it is what `tessera gui`, scripts/screenshots.py and bench/gui_stall_bench.py start."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from app import queries, tasks
+from app.context import StationContext
+from app.tabs.box_office_tab import BoxOfficeTab
+from app.tabs.definitions_tab import DefinitionsTab
+from app.tabs.door_tab import DoorTab
+from app.tabs.orders_tab import OrdersTab
+from app.wedge import WedgeFilter
+
+logger = logging.getLogger(__name__)
+
+PENDING_POLL_MS = 5000
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def sync_state_text(pending: int, online: bool = False) -> str:
+    """The status bar's sync state: "offline — 3 changes waiting", "online — all changes sent"…"""
+    where = "online" if online else "offline"
+    if pending <= 0:
+        return f"{where} — all changes sent" if online else f"{where} — no changes waiting"
+    return f"{where} — {pending} change{'s' if pending != 1 else ''} waiting"
+
+
+def _pending(session) -> int:
+    from core.outbox import pending_count
+
+    return pending_count(session)
+
+
+class MainWindow(QMainWindow):
+    """Tabs + status bar for one station. `event_loaded(EventInfo|None)` fires once the event is known."""
+
+    def __init__(self, ctx: StationContext, event_id: str | None = None):
+        super().__init__()
+        self.ctx = ctx
+        self.online = False
+        self.pending = 0
+        self._pending_busy = False
+        self._stale: set[int] = set()
+        self.setWindowTitle("Tessera")
+        self.resize(1280, 800)
+        self.door = DoorTab(ctx)
+        self.box_office = BoxOfficeTab(ctx)
+        self.definitions = DefinitionsTab(ctx)
+        self.orders = OrdersTab(ctx)
+        self.tabs = QTabWidget()
+        for tab, title in ((self.door, "Door"), (self.box_office, "Box office"),
+                           (self.definitions, "Ticket definitions"), (self.orders, "Orders && tickets")):
+            self.tabs.addTab(tab, title)
+            tab.changed.connect(self.on_data_changed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.definitions.event_changed.connect(self.set_event)
+        self.setCentralWidget(self.tabs)
+        self._build_status_bar()
+        self._build_menus()
+        self.wedge = WedgeFilter(self)
+        self.wedge.scanned.connect(self.on_wedge_scanned)
+        QApplication.instance().installEventFilter(self.wedge)
+        self._poll = QTimer(self)
+        self._poll.setInterval(PENDING_POLL_MS)
+        self._poll.timeout.connect(self.refresh_pending)
+        self._poll.start()
+        self.load_event(event_id)
+
+    # ---- chrome ---------------------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        self.station_label = QLabel(f"Station: {self.ctx.station}")
+        self.event_label = QLabel("Event: …")
+        self.ledger_label = QLabel(f"Ledger: {self.ctx.ledger_path}")
+        self.sync_label = QLabel(sync_state_text(0))
+        bar = self.statusBar()
+        for w in (self.station_label, self.event_label, self.ledger_label):
+            bar.addWidget(w)
+        bar.addPermanentWidget(self.sync_label)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.events_menu = file_menu.addMenu("Switch &event")
+        self.events_menu.aboutToShow.connect(self._fill_events_menu)
+        quit_action = QAction("&Quit", self, shortcut="Ctrl+Q")
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        door_menu = self.menuBar().addMenu("&Door")
+        self.mute_action = QAction("&Mute sounds", self, checkable=True)
+        self.mute_action.setChecked(self.ctx.sound.muted)
+        self.mute_action.toggled.connect(lambda on: self.door.mute_box.setChecked(on))
+        self.door.mute_box.toggled.connect(lambda on: self.mute_action.setChecked(on))
+        undo = QAction("&Undo last check-in", self)
+        undo.triggered.connect(self.door.undo_last)
+        door_menu.addAction(self.mute_action)
+        door_menu.addAction(undo)
+
+    # ---- event ----------------------------------------------------------------------------------------
+    def load_event(self, event_id: str | None) -> None:
+        """Load `event_id` (None = the ledger's first event) in the background, then show it everywhere."""
+        fn = tasks.query_op(self.ctx.ledger, queries.load_event, event_id)
+        tasks.run_in_background(fn, self.set_event, self._on_event_failed, parent=self)
+
+    def set_event(self, event) -> None:
+        """Show `event` (EventInfo or None) in every tab and the status bar."""
+        self.ctx.event = event
+        if event is None:
+            self.event_label.setText("Event: none — create one with `tessera events create` or `tessera demo`")
+            self.door.verdict_panel.show_message("No event in this ledger", "Create one, or run `tessera demo`")
+        else:
+            self.event_label.setText(f"Event: {event.title} ({event.time_zone}, {event.currency})")
+            self.setWindowTitle(f"Tessera — {event.title}")
+        for tab in (self.door, self.box_office, self.definitions, self.orders):
+            tab.set_event(event)
+        self.refresh_pending()
+
+    def _on_event_failed(self, exc: BaseException) -> None:
+        self.event_label.setText(f"Event: {tasks.error_message(exc)}")
+        QMessageBox.warning(self, "Tessera", f"The event could not be opened: {tasks.error_message(exc)}")
+        self.set_event(None)
+
+    def _fill_events_menu(self) -> None:
+        self.events_menu.clear()
+        self.events_menu.addAction("Loading…").setEnabled(False)
+        tasks.run_in_background(tasks.query_op(self.ctx.ledger, queries.load_events), self._show_events,
+                                parent=self)
+
+    def _show_events(self, events) -> None:
+        self.events_menu.clear()
+        for event_id, title in events:
+            action = self.events_menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(event_id == self.ctx.event_id)
+            action.triggered.connect(lambda _checked=False, eid=event_id: self.switch_event(eid))
+
+    def switch_event(self, event_id: str) -> None:
+        """Switch events; with changes not yet uploaded, ask first (they stay queued either way: WR-14)."""
+        if event_id == self.ctx.event_id:
+            return
+        if self.pending:
+            answer = QMessageBox.question(
+                self, "Switch event", f"{self.pending} change(s) are not yet uploaded. They stay queued in the "
+                "local ledger and are sent at the next sync. Switch anyway?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.load_event(event_id)
+
+    # ---- refresh --------------------------------------------------------------------------------------
+    def on_data_changed(self, kind: str) -> None:
+        """A tab stored a change: the other tabs reload when next shown; the sync state now."""
+        current = self.tabs.currentIndex()
+        sender_tab = self.sender()
+        for i in range(self.tabs.count()):
+            if i != current and self.tabs.widget(i) is not sender_tab:
+                self._stale.add(i)
+        self.refresh_pending()
+
+    def _on_tab_changed(self, index: int) -> None:
+        if index in self._stale:
+            self._stale.discard(index)
+            self.tabs.widget(index).refresh()
+
+    def refresh_pending(self) -> None:
+        """Count the outbox rows not yet sent (core.outbox.pending_count) in the background."""
+        if self._pending_busy:
+            return
+        self._pending_busy = True
+        tasks.run_in_background(tasks.query_op(self.ctx.ledger, _pending), self._on_pending,
+                                self._on_pending_failed, parent=self)
+
+    def _on_pending(self, count: int) -> None:
+        self._pending_busy = False
+        self.pending = count
+        self.sync_label.setText(sync_state_text(count, self.online))
+
+    def _on_pending_failed(self, exc: BaseException) -> None:
+        self._pending_busy = False
+        self.sync_label.setText(f"sync state unknown: {tasks.error_message(exc)}")
+
+    def set_online(self, online: bool) -> None:
+        """For a sync controller: show whether the station reaches its server."""
+        self.online = online
+        self.sync_label.setText(sync_state_text(self.pending, online))
+
+    # ---- input / shutdown -----------------------------------------------------------------------------
+    def on_wedge_scanned(self, code: str) -> None:
+        """A keyboard-wedge scan from anywhere in the app goes to the door (which comes to the front)."""
+        if self.tabs.currentWidget() is not self.door:
+            self.tabs.setCurrentWidget(self.door)
+        self.door.on_wedge_scanned(code)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._poll.stop()
+        self.door.stop_camera()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
+        self.ctx.sound.close()
+        tasks.wait_for_done(10000)
+        super().closeEvent(event)
+
+
+def create_window(ledger_path: str, *, event_id: str | None = None, camera_source=None, station: str = "",
+                  operator: str = "", muted: bool = False, show: bool = True):
+    """Open the ledger and build the main window. Returns (QApplication, MainWindow, Ledger); the caller
+    runs `app.exec()` and closes the ledger afterwards. Raises what Ledger.open raises."""
+    from app import config, formatting
+    from app.sound import SoundPlayer
+    from core.db import Ledger
+
+    app = QApplication.instance() or QApplication(["tessera"])
+    app.setApplicationName("Tessera")
+    app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "tessera.svg")))
+    formatting.set_locale(config.get("locale"))
+    ledger = Ledger.open(ledger_path)
+    ctx = StationContext(ledger=ledger, ledger_path=str(ledger_path), station=station or config.default_station(),
+                         operator=operator or config.get("operator"), camera_source=camera_source,
+                         scan_debounce_s=float(config.get("scan_debounce_s")), sound=SoundPlayer(muted=muted))
+    window = MainWindow(ctx, event_id)
+    if show:
+        window.show()
+    return app, window, ledger

@@ -1,0 +1,281 @@
+"""The Box office: pick tickets, fill the registration form, take cash (tendered, change due), card or leave
+unpaid, then print or save the tickets; complete unpaid orders; today's sales and the till per currency.
+
+Every rule (quantity left, limit per checkout, sale period, change in Decimal) is core.sales's; this tab
+only collects input and shows results (cases BC-26, WR-03, WR-04, WR-15)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QRadioButton, QVBoxLayout, QWidget)
+
+from app import formatting, queries
+from app.dialogs.payment_dialog import PaymentDialog
+from app.models.base import RowRole
+from app.models.orders_model import COL_CREATED, OrdersTableModel
+from app.models.sales_model import SalesTableModel
+from app.printing import TicketOutput
+from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.widgets.table_view import make_table
+from app.widgets.ticket_picker import TicketPicker
+from core.money import Money
+
+UNPAID_STATUSES = ["INITIATED", "PENDING", "OFFLINE_PENDING"]
+
+
+@dataclass(frozen=True)
+class SaleDone:
+    """A finished sale or payment, as plain values: order number, status, total, change due, tickets."""
+
+    order_number: str
+    status: str
+    total: Money
+    change: Money | None
+    tickets: int
+
+
+def _done(sale) -> SaleDone:
+    return SaleDone(sale.order.order_number, sale.order.status, sale.total, sale.change, len(sale.order.tickets))
+
+
+def _sell(session, event_id, lines, buyer, payment, tendered, station) -> SaleDone:
+    from core.sales import sell
+
+    return _done(sell(session, event_id, lines, buyer, payment=payment, tendered=tendered, station=station))
+
+
+def _pay(session, event_id, order_number, payment, tendered, station) -> SaleDone:
+    from core.sales import pay_and_complete
+
+    return _done(pay_and_complete(session, event_id, order_number, payment=payment, tendered=tendered,
+                                  station=station))
+
+
+class BoxOfficeTab(QWidget):
+    """Sell, complete unpaid orders, list today's sales. Signals `sold(object)` (a SaleDone) and
+    `changed(str)` after every stored change."""
+
+    sold = Signal(object)
+    changed = Signal(str)
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.last_sale: SaleDone | None = None
+        self.output = TicketOutput(ctx, self)
+        self._build()
+
+    # ---- layout ---------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.picker = TicketPicker()
+        self.picker.changed.connect(self._update_totals)
+        self.total_label = QLabel("")
+        self.total_label.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        self.first_name, self.last_name, self.email, self.phone = (QLineEdit() for _ in range(4))
+        self.cash, self.card, self.unpaid = QRadioButton("Cash"), QRadioButton("Card"), QRadioButton("Leave unpaid")
+        self.cash.setChecked(True)
+        group = QButtonGroup(self)
+        for b in (self.cash, self.card, self.unpaid):
+            group.addButton(b)
+            b.toggled.connect(lambda *_: self._update_totals())
+        self.tendered = QLineEdit()
+        self.tendered.setPlaceholderText("Amount handed over")
+        self.change_label = QLabel("")
+        self.change_label.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.hint = QLabel("")
+        self.sell_button = QPushButton("Sell")
+        self.sell_button.setMinimumHeight(40)
+        self.sell_button.clicked.connect(self.on_sell_clicked)
+        for edit in (self.first_name, self.last_name, self.email, self.tendered):
+            edit.textChanged.connect(lambda *_: self._update_totals())
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
+        self.print_button = QPushButton("Print tickets")
+        self.save_button = QPushButton("Save tickets PDF…")
+        for b in (self.print_button, self.save_button):
+            b.setEnabled(False)
+        self.print_button.clicked.connect(lambda: self.output.print(self.last_sale.order_number))
+        self.save_button.clicked.connect(lambda: self.output.save(self.last_sale.order_number))
+        self.unpaid_model = OrdersTableModel(self)
+        self.unpaid_view, self.unpaid_proxy = make_table(self.unpaid_model, self, sort_column=COL_CREATED,
+                                                         descending=True)
+        self.unpaid_view.selectionModel().selectionChanged.connect(lambda *_: self._update_complete())
+        self.complete_button = QPushButton("Take payment && complete")
+        self.complete_button.setEnabled(False)
+        self.complete_button.clicked.connect(self.on_complete_clicked)
+        self.sales_model = SalesTableModel(self)
+        self.sales_view, _ = make_table(self.sales_model, self)
+        self.till_label = QLabel("")
+        self._lay_out()
+        self._update_totals()
+
+    def _lay_out(self) -> None:
+        tickets = QGroupBox("Tickets")
+        tl = QVBoxLayout(tickets)
+        tl.addWidget(self.picker, 1)
+        tl.addWidget(self.total_label)
+        form_box = QGroupBox("Registration and payment")
+        form = QFormLayout(form_box)
+        form.addRow("First name*", self.first_name)
+        form.addRow("Last name*", self.last_name)
+        form.addRow("E-mail", self.email)
+        form.addRow("Phone", self.phone)
+        pay = QHBoxLayout()
+        for b in (self.cash, self.card, self.unpaid):
+            pay.addWidget(b)
+        form.addRow("Payment", pay)
+        form.addRow("Tendered", self.tendered)
+        form.addRow("Change due", self.change_label)
+        form.addRow(self.hint)
+        form.addRow(self.sell_button)
+        form.addRow(self.result_label)
+        out = QHBoxLayout()
+        out.addWidget(self.print_button)
+        out.addWidget(self.save_button)
+        form.addRow(out)
+        unpaid_box = QGroupBox("Unpaid orders")
+        ul = QVBoxLayout(unpaid_box)
+        ul.addWidget(self.unpaid_view)
+        ul.addWidget(self.complete_button)
+        sales_box = QGroupBox("Today's sales")
+        sl = QVBoxLayout(sales_box)
+        sl.addWidget(self.sales_view)
+        sl.addWidget(self.till_label)
+        top = QHBoxLayout()
+        top.addWidget(tickets, 3)
+        top.addWidget(form_box, 2)
+        bottom = QHBoxLayout()
+        bottom.addWidget(unpaid_box, 1)
+        bottom.addWidget(sales_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 3)
+        layout.addLayout(bottom, 2)
+
+    # ---- loading --------------------------------------------------------------------------------------
+    def set_event(self, event) -> None:
+        """Work on `event` (EventInfo)."""
+        self.ctx.event = event
+        for model in (self.unpaid_model, self.sales_model):
+            model.time_zone = self.ctx.time_zone
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload definitions (with what is left), unpaid orders, today's sales and the till."""
+        event_id = self.ctx.event_id
+        if event_id is None:
+            return
+        ledger = self.ctx.ledger
+
+        def load(session):
+            return (queries.definition_rows(session, event_id),
+                    queries.order_rows(session, event_id, statuses=UNPAID_STATUSES, tags=["NON_ARCHIVED"]),
+                    queries.sale_rows(session, event_id), queries.till(session, event_id))
+
+        run_in_background(query_op(ledger, load), self._on_loaded, parent=self)
+
+    def _on_loaded(self, loaded) -> None:
+        definitions, unpaid, sales, till = loaded
+        self.picker.set_definitions(definitions, self.ctx.event.currency)
+        self.unpaid_model.set_rows(unpaid.rows)
+        self.sales_model.set_rows(sales)
+        parts = [f"{cur}: cash {formatting.money(v['cash'])} · card {formatting.money(v['card'])} "
+                 f"({v.get('orders', 0)} orders)" for cur, v in sorted(till.items())]
+        self.till_label.setText("Till today — " + ("; ".join(parts) if parts else "nothing taken yet"))
+        self._update_complete()
+
+    # ---- selling --------------------------------------------------------------------------------------
+    def payment(self) -> str:
+        """"cash", "card" or "unpaid"."""
+        return "cash" if self.cash.isChecked() else ("card" if self.card.isChecked() else "unpaid")
+
+    def _update_totals(self) -> None:
+        total = self.picker.total()
+        self.total_label.setText(f"Total {formatting.money(total)}")
+        cash = self.payment() == "cash" and not total.is_zero
+        self.tendered.setEnabled(cash)
+        given = formatting.parse_money(self.tendered.text(), total.currency) if cash else None
+        problem = ""
+        if not self.picker.lines():
+            problem = "Choose at least one ticket."
+        elif not self.first_name.text().strip() or not self.last_name.text().strip():
+            problem = "First and last name are required."
+        elif cash and (given is None or given < total):
+            problem = "Enter the amount handed over (at least the total)."
+        self.change_label.setText(formatting.money(given - total) if cash and given is not None and not
+                                  given < total else "")
+        self.hint.setText(problem)
+        self.sell_button.setEnabled(not problem)
+
+    def buyer(self) -> dict:
+        """The registration form as the buyer dict core.sales.sell takes (empty answers left out)."""
+        out = {"firstName": self.first_name.text().strip(), "lastName": self.last_name.text().strip()}
+        if self.email.text().strip():
+            out["email"] = self.email.text().strip()
+        if self.phone.text().strip():
+            out["phone"] = self.phone.text().strip()
+        return out
+
+    def on_sell_clicked(self) -> None:
+        """Store the sale in one transaction in the background; the result says the change due."""
+        if not self.sell_button.isEnabled() or self.ctx.event_id is None:
+            return
+        total = self.picker.total()
+        payment = self.payment()
+        tendered = formatting.parse_money(self.tendered.text(), total.currency) if payment == "cash" else None
+        if payment == "cash" and total.is_zero:
+            tendered = total
+        self.sell_button.setEnabled(False)
+        fn = mutation_op(self.ctx.ledger, _sell, self.ctx.event_id, self.picker.lines(), self.buyer(), payment,
+                         tendered, self.ctx.station)
+        run_in_background(fn, self._on_sold, self._on_sell_failed, parent=self)
+
+    def _on_sold(self, done: SaleDone) -> None:
+        self.last_sale = done
+        change = f" — change due {formatting.money(done.change)}" if done.change is not None else ""
+        self.result_label.setText(f"<b>Order {done.order_number}</b>: {done.tickets} ticket(s), "
+                                  f"{formatting.money(done.total)}, {done.status}{change}")
+        self.print_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self.picker.clear_quantities()
+        for edit in (self.first_name, self.last_name, self.email, self.phone, self.tendered):
+            edit.clear()
+        self.sold.emit(done)
+        self.changed.emit("orders")
+        self.refresh()
+
+    def _on_sell_failed(self, exc: BaseException) -> None:
+        self.result_label.setText(f"<span style='color:#b3261e'>Not sold: {error_message(exc)}</span>")
+        self._update_totals()
+        self.refresh()
+
+    # ---- completing unpaid orders ---------------------------------------------------------------------
+    def selected_unpaid(self) -> queries.OrderRow | None:
+        rows = self.unpaid_view.selectionModel().selectedRows()
+        return rows[0].data(RowRole) if rows else None
+
+    def select_unpaid(self, order_number: str) -> bool:
+        """Select an order of the unpaid list; False when it is not listed."""
+        for r in range(self.unpaid_proxy.rowCount()):
+            if self.unpaid_proxy.index(r, 0).data(RowRole).order_number == order_number:
+                self.unpaid_view.selectRow(r)
+                return True
+        return False
+
+    def _update_complete(self) -> None:
+        self.complete_button.setEnabled(self.selected_unpaid() is not None)
+
+    def on_complete_clicked(self) -> None:
+        """Take the money for the selected unpaid order, then ConfirmOrder it (core.sales.pay_and_complete)."""
+        row = self.selected_unpaid()
+        if row is None:
+            return
+        choice = PaymentDialog.ask(row.total, row.order_number, self)
+        if choice is None:
+            return
+        payment, tendered = choice
+        self.complete_button.setEnabled(False)
+        fn = mutation_op(self.ctx.ledger, _pay, self.ctx.event_id, row.order_number, payment, tendered,
+                         self.ctx.station)
+        run_in_background(fn, self._on_sold, self._on_sell_failed, parent=self)

@@ -1,0 +1,224 @@
+"""Ticket definitions of the event: a table with sold / reserved / checked-in counts; create, edit, delete
+(the confirmation says how many tickets were sold); change the event's currency — refused once an order
+exists, and the tab says why (API.md §4.2, CURRENCY_LOCKED)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+
+from app import queries
+from app.dialogs.definition_dialog import DefinitionDialog
+from app.models.base import RowRole
+from app.models.definitions_model import DefinitionsTableModel
+from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.widgets.table_view import make_table
+
+COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "AUD", "CAD", "KWD"]
+LOCKED_TEXT = ("The currency of this event can no longer change: orders exist, and their amounts were taken "
+               "in {currency}. Changing it would not convert any price (10 {currency} would simply become 10 "
+               "of the new currency), so it is refused once the first order is made. Create a new event to "
+               "sell in another currency.")
+
+
+def _create(session, event_id, data):
+    from core.definitions import create_definition
+
+    return create_definition(session, event_id, data).id
+
+
+def _update(session, definition_id, data, fields):
+    from core.definitions import update_definition
+
+    return update_definition(session, definition_id, data, fields).id
+
+
+def _delete(session, event_id, definition_id):
+    from core.definitions import delete_definitions
+
+    delete_definitions(session, event_id, [definition_id])
+    return definition_id
+
+
+def _change_currency(session, event_id, currency):
+    from core.definitions import change_currency
+
+    change_currency(session, event_id, currency)
+    return queries.load_event(session, event_id)
+
+
+class DefinitionsTab(QWidget):
+    """The organiser's view of ticket types. Signals `changed(str)` after a stored change and
+    `event_changed(object)` with the new EventInfo after a currency change."""
+
+    changed = Signal(str)
+    event_changed = Signal(object)
+    loaded = Signal()
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = DefinitionsTableModel(self)
+        self.table, self.proxy = make_table(self.model, self)
+        self.table.doubleClicked.connect(lambda *_: self.on_edit_clicked())
+        self.currency_label = QLabel("")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.new_button = QPushButton("New ticket type…")
+        self.edit_button = QPushButton("Edit…")
+        self.delete_button = QPushButton("Delete…")
+        self.currency_button = QPushButton("Change currency…")
+        self.new_button.clicked.connect(lambda: self.on_new_clicked())
+        self.edit_button.clicked.connect(lambda: self.on_edit_clicked())
+        self.delete_button.clicked.connect(self.on_delete_clicked)
+        self.currency_button.clicked.connect(self.on_currency_clicked)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.edit_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.currency_label)
+        buttons.addWidget(self.currency_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self._update_buttons()
+
+    # ---- loading --------------------------------------------------------------------------------------
+    def set_event(self, event) -> None:
+        """Work on `event` (EventInfo)."""
+        self.ctx.event = event
+        self._show_currency()
+        self.refresh()
+
+    def _show_currency(self) -> None:
+        ev = self.ctx.event
+        if ev is None:
+            self.currency_label.setText("")
+            return
+        lock = " (locked: orders exist)" if ev.currency_locked else ""
+        self.currency_label.setText(f"Currency: {ev.currency}{lock}")
+
+    def refresh(self) -> None:
+        """Reload the definitions with their counts in the background."""
+        if self.ctx.event_id is None:
+            self.model.set_rows([])
+            return
+        run_in_background(query_op(self.ctx.ledger, queries.definition_rows, self.ctx.event_id), self._on_loaded,
+                          parent=self)
+
+    def _on_loaded(self, rows) -> None:
+        selected = self.selected()
+        self.model.set_rows(rows)
+        if selected is not None:
+            self.select(selected.id)
+        self._update_buttons()
+        self.loaded.emit()
+
+    def selected(self) -> queries.DefinitionRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(RowRole) if rows else None
+
+    def select(self, definition_id: str) -> bool:
+        """Select the row of a definition; False when it is not listed."""
+        for r in range(self.proxy.rowCount()):
+            if self.proxy.index(r, 0).data(RowRole).id == definition_id:
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def _update_buttons(self) -> None:
+        has_event = self.ctx.event_id is not None
+        chosen = self.selected() is not None
+        self.new_button.setEnabled(has_event)
+        self.currency_button.setEnabled(has_event)
+        self.edit_button.setEnabled(chosen)
+        self.delete_button.setEnabled(chosen)
+
+    # ---- create / edit --------------------------------------------------------------------------------
+    def on_new_clicked(self, entered: dict | None = None, error: str = "") -> None:
+        """Ask for a new definition and create it; a refusal reopens the form with the reason."""
+        ev = self.ctx.event
+        answer = DefinitionDialog.ask(None, ev.currency, ev.time_zone, self, entered=entered, error=error)
+        if answer is None:
+            return
+        data, _fields = answer
+        fn = mutation_op(self.ctx.ledger, _create, ev.id, data)
+        run_in_background(fn, self._on_saved, lambda exc: self.on_new_clicked(data, error_message(exc)), parent=self)
+
+    def on_edit_clicked(self, entered: dict | None = None, error: str = "") -> None:
+        """Edit the selected definition; only the fields that changed are sent (a field-mask update)."""
+        row = self.selected()
+        if row is None:
+            return
+        ev = self.ctx.event
+        answer = DefinitionDialog.ask(row.data, ev.currency, ev.time_zone, self, entered=entered, error=error)
+        if answer is None:
+            return
+        data, fields = answer
+        if not fields:
+            self.status.setText("Nothing changed.")
+            return
+        fn = mutation_op(self.ctx.ledger, _update, row.id, data, fields)
+        run_in_background(fn, self._on_saved, lambda exc: self.on_edit_clicked(data, error_message(exc)),
+                          parent=self)
+
+    def _on_saved(self, definition_id: str) -> None:
+        self.status.setText("Saved.")
+        self.changed.emit("definitions")
+        self.refresh()
+
+    # ---- delete ---------------------------------------------------------------------------------------
+    def on_delete_clicked(self) -> None:
+        """Delete the selected definition after a confirmation that says how many tickets were sold."""
+        row = self.selected()
+        if row is None:
+            return
+        sold = (f"{row.sold} ticket(s) of this type were sold. They stay valid and keep their ticket type."
+                if row.sold else "No tickets of this type were sold.")
+        answer = QMessageBox.question(self, "Delete ticket type",
+                                      f"Delete “{row.name}”?\n\n{sold}\n\nIt can no longer be sold.",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        fn = mutation_op(self.ctx.ledger, _delete, self.ctx.event_id, row.id)
+        run_in_background(fn, lambda _id: self._on_deleted(row.name), self._on_failed, parent=self)
+
+    def _on_deleted(self, name: str) -> None:
+        self.status.setText(f"“{name}” deleted.")
+        self.changed.emit("definitions")
+        self.refresh()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.status.setText(error_message(exc))
+        QMessageBox.warning(self, "Ticket types", error_message(exc))
+
+    # ---- currency -------------------------------------------------------------------------------------
+    def on_currency_clicked(self) -> None:
+        """Ask for a new ISO-4217 currency and change it (the core refuses once locked: explained)."""
+        ev = self.ctx.event
+        choices = [ev.currency] + [c for c in COMMON_CURRENCIES if c != ev.currency]
+        currency, ok = QInputDialog.getItem(self, "Change currency", "New currency (prices are not converted):",
+                                            choices, 0, True)
+        currency = (currency or "").strip().upper()
+        if not ok or not currency or currency == ev.currency:
+            return
+        fn = mutation_op(self.ctx.ledger, _change_currency, ev.id, currency)
+        run_in_background(fn, self._on_currency_changed, self._on_currency_refused, parent=self)
+
+    def _on_currency_changed(self, event) -> None:
+        self.ctx.event = event
+        self._show_currency()
+        self.status.setText(f"Currency changed to {event.currency}. Prices were not converted.")
+        self.event_changed.emit(event)
+        self.changed.emit("definitions")
+        self.refresh()
+
+    def _on_currency_refused(self, exc: BaseException) -> None:
+        if getattr(exc, "code", "") == "CURRENCY_LOCKED":
+            text = LOCKED_TEXT.format(currency=self.ctx.event.currency)
+        else:
+            text = error_message(exc)
+        self.status.setText(text)
+        QMessageBox.warning(self, "Currency not changed", text)

@@ -1,0 +1,31 @@
+"""One way to show a table model: a QTableView over a sort/filter proxy, rows selected whole."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from app.models.base import make_proxy
+
+
+def make_table(model, parent=None, *, sort_column: int = -1, descending: bool = False,
+               stretch_last: bool = True, fit_columns: bool = True) -> tuple[QTableView, object]:
+    """(view, proxy) for `model`. `sort_column` -1 keeps the model's (query's) order until the user clicks a
+    header; otherwise that column is sorted (`descending` for newest first). `fit_columns` sizes columns to
+    their contents after every reset, without word-wrapping."""
+    proxy = make_proxy(model, parent)
+    view = QTableView(parent)
+    view.setModel(proxy)
+    header = view.horizontalHeader()
+    header.setSortIndicator(sort_column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(stretch_last)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    if fit_columns:
+        model.modelReset.connect(lambda: view.resizeColumnsToContents())
+    return view, proxy
