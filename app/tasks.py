@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from typing import Any, Callable
 
@@ -25,6 +26,7 @@ _pool: QThreadPool | None = None
 _in_flight: set["_Relay"] = set()
 _lock = threading.Lock()
 _error_presenter: Callable[[BaseException, QWidget | None], None] | None = None
+SLOW_CALLBACK_S = 0.05  # a GUI-thread callback slower than this is logged (it stalls the event loop)
 
 
 def pool() -> QThreadPool:
@@ -111,6 +113,7 @@ class _Relay(QObject):
     def _deliver(self, result: Any, error: BaseException | None, tb: str) -> None:
         with _lock:
             _in_flight.discard(self)
+        started = time.perf_counter()
         try:
             if error is None:
                 if self._on_success is not None and _alive(self._on_success):
@@ -127,6 +130,10 @@ class _Relay(QObject):
             logger.exception("callback of a background task failed")
             present_error(exc, None)
         finally:
+            spent = time.perf_counter() - started
+            if spent > SLOW_CALLBACK_S:
+                logger.warning("slow GUI callback %s: %.0f ms", getattr(self._on_success, "__qualname__", "?"),
+                               spent * 1000)
             self.deleteLater()
 
 
@@ -143,9 +150,15 @@ class _Job(QRunnable):
         try:
             result = self._fn()
         except BaseException as exc:  # noqa: BLE001 - task boundary: everything reaches the GUI (STYLE §6)
-            self._relay.finished.emit(None, exc, traceback.format_exc())
+            self._emit(None, exc, traceback.format_exc())
         else:
-            self._relay.finished.emit(result, None, "")
+            self._emit(result, None, "")
+
+    def _emit(self, result, error, tb: str) -> None:
+        try:
+            self._relay.finished.emit(result, error, tb)
+        except RuntimeError:  # the app is shutting down and its relay is gone: nobody is waiting
+            logger.debug("background result dropped at shutdown")
 
 
 def run_in_background(fn: Callable[[], Any], on_success: Callable[[Any], None] | None = None,

@@ -226,7 +226,7 @@ def _draw_qr(c: Canvas, payload: str, right: float, top: float, max_side: float)
     module = (side - 2 * pad) / (n + 2 * QUIET_MODULES)
     if module < MIN_MODULE:
         raise InvalidArgument(f"QR payload too long for a ticket ({len(payload)} chars)", field="qr_payload")
-    scale = 8  # pixels per module in the embedded image, so viewers that smooth images still keep edges
+    scale = 4  # pixels per module in the embedded image, so viewers that smooth images keep sharp edges
     grey = np.where(np.asarray(matrix, dtype=bool), 0, 255).astype(np.uint8)
     img = Image.fromarray(grey, "L").resize((n * scale, n * scale), Image.Resampling.NEAREST)
     x0, y0 = right - side, top - side

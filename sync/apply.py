@@ -298,16 +298,32 @@ _TICKET_DEFAULTS = {"definition_id": "", "name": "", "price_minor": 0, "guest_fi
                     "guest_email": "", "guest_form": [], "archived": False, "canceled": False}
 
 
-def _event_currency(session: Session, event_id: str, currency: str | None) -> str:
-    ensure_event(session, event_id, currency)
-    return session.get(Event, event_id).currency
+def _fill_currency(session: Session, rows: list[dict]) -> None:
+    """Rows without a currency (no money in the answer) take their event's; unknown events get a placeholder.
+    One lookup per event, not per row."""
+    currencies: dict[str, str] = {}
+    for row in rows:
+        if "currency" in row:
+            continue
+        event_id = row["event_id"]
+        if event_id not in currencies:
+            ensure_event(session, event_id, None)
+            currencies[event_id] = session.scalar(select(Event.currency).where(Event.id == event_id))
+        row["currency"] = currencies[event_id]
+
+
+def _ensure_events(session: Session, rows: list[dict]) -> None:
+    """Every event the rows name exists (placeholder for a plain server's unknown event)."""
+    for event_id in {r["event_id"] for r in rows}:
+        ensure_event(session, event_id, next((r.get("currency") for r in rows
+                                              if r["event_id"] == event_id and r.get("currency")), None))
 
 
 def apply_definitions(session: Session, items: list[dict], event_id: str | None = None) -> list[str]:
     """Upsert ticket definitions (contract JSON); returns the ids written (pending local edits are skipped)."""
     rows = [parse_definition(item, event_id) for item in items]
-    for row in rows:
-        row.setdefault("currency", _event_currency(session, row["event_id"], None))
+    _ensure_events(session, rows)
+    _fill_currency(session, rows)
     skip = pending_keys(session, [r["id"] for r in rows])
     return _upsert(session, TicketDefinition, "id", rows, _DEF_DEFAULTS, skip)
 
@@ -316,8 +332,8 @@ def apply_orders(session: Session, items: list[dict], event_id: str | None = Non
     """Upsert orders and their embedded tickets; returns (order numbers written, parsed ticket dicts written)."""
     parsed = [parse_order(item, event_id) for item in items]
     rows = [row for row, _ in parsed]
-    for row in rows:
-        row.setdefault("currency", _event_currency(session, row["event_id"], None))
+    _ensure_events(session, rows)
+    _fill_currency(session, rows)
     skip = pending_keys(session, [r["order_number"] for r in rows])
     written = _upsert(session, Order, "order_number", rows, _ORDER_DEFAULTS, skip)
     tickets = [t for (row, ts) in parsed if ts and row["order_number"] not in skip for t in ts]
@@ -335,22 +351,21 @@ def apply_ticket_rows(session: Session, rows: list[dict]) -> list[dict]:
     if not rows:
         return []
     orders = {r["order_number"]: r for r in rows}
+    _ensure_events(session, rows)
     known = _existing(session, Order.order_number, list(orders))
     for number, row in orders.items():
         if number not in known:
             _placeholder_order(session, row)
     skip_orders = pending_keys(session, list(orders))
     keep = [r for r in rows if r["order_number"] not in skip_orders]
-    clean = []
-    for r in keep:
-        r.setdefault("currency", _event_currency(session, r["event_id"], None))
-        clean.append({k: v for k, v in r.items() if not k.startswith("_")})
+    _fill_currency(session, keep)
+    clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in keep]
     _upsert(session, Ticket, "ticket_number", clean, _TICKET_DEFAULTS, set())
     return keep
 
 
 def _placeholder_order(session: Session, ticket: dict) -> None:
-    currency = _event_currency(session, ticket["event_id"], ticket.get("currency"))
+    currency = ticket.get("currency") or session.scalar(select(Event.currency).where(Event.id == ticket["event_id"]))
     first, _, last = (ticket.get("_order_full_name") or "").partition(" ")
     now = utcnow()
     session.execute(insert(Order), [{**_ORDER_DEFAULTS, "order_number": ticket["order_number"],

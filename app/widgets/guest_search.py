@@ -26,6 +26,7 @@ class GuestSearch(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self._generation = 0
+        self._running = self._again = False
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Search guest: name, e-mail, order no., ticket no. or its last 4")
         self.search_edit.setClearButtonEnabled(True)
@@ -56,19 +57,34 @@ class GuestSearch(QWidget):
         self.model.time_zone = tz_name
 
     def search(self) -> None:
-        """Run the search for the box's text in the background (fewer than 2 characters clears the list)."""
+        """Run the search for the box's text in the background (fewer than 2 characters clears the list).
+
+        At most one search runs at a time: text typed meanwhile is searched when it ends, so a fast typist
+        or a slow ledger never piles up queries (BC-23)."""
         self._timer.stop()
         text = self.search_edit.text().strip()
         self._generation += 1
-        generation = self._generation
         if len(text) < 2 or self.ctx.event_id is None:
             self.model.set_rows([])
             self.status.setText("")
             return
         self.status.setText("Searching…")
+        if self._running:
+            self._again = True
+            return
+        self._running, self._again = True, False
+        generation = self._generation
         fn = query_op(self.ctx.ledger, queries.ticket_rows, self.ctx.event_id, search=text, max_rows=MAX_RESULTS)
         run_in_background(fn, lambda loaded: self._on_results(generation, loaded),
                           lambda exc: self._on_failed(generation, exc), parent=self)
+
+    def _finished(self) -> bool:
+        """One search ended; start the newest pending one. True when this result is still wanted."""
+        self._running = False
+        if self._again:
+            self.search()
+            return False
+        return True
 
     def refresh(self) -> None:
         """Repeat the current search (e.g. after a check-in changed a row)."""
@@ -76,7 +92,7 @@ class GuestSearch(QWidget):
             self.search()
 
     def _on_results(self, generation: int, loaded: queries.Loaded) -> None:
-        if generation != self._generation:
+        if not self._finished() or generation != self._generation:
             return  # an older search finishing late
         self.model.set_rows(loaded.rows)
         more = f" (first {len(loaded.rows)} of {loaded.total}: refine the search)" if loaded.total > len(loaded.rows) \
@@ -87,7 +103,7 @@ class GuestSearch(QWidget):
         self.search_finished.emit(loaded.total)
 
     def _on_failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
+        if self._finished() and generation == self._generation:
             from app.tasks import error_message
 
             self.status.setText(f"Search failed: {error_message(exc)}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event, exists, insert, select, text
+from sqlalchemy import event, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidArgument
@@ -48,6 +48,29 @@ def track(session: Session) -> dict:
 def touch(session: Session, type_: str, key: str, event_id: str) -> None:
     """Note a change the ORM cannot see (e.g. a bulk statement)."""
     session.info.setdefault(_INFO, {})[(type_, str(key))] = event_id
+
+
+def last_checkin_id(session: Session, ticket_numbers: list[str]) -> int:
+    """The highest check-in row id of these tickets (0 when none): call before a service that appends rows."""
+    q = select(func.max(CheckIn.id)).where(CheckIn.ticket_number.in_(ticket_numbers))
+    return session.scalar(q) or 0
+
+
+def touch_checkins_after(session: Session, ticket_numbers: list[str], after_id: int, now: datetime) -> None:
+    """Note the check-in rows of these tickets added after `after_id` (and stamp their server time), also when
+    the service wrote them without the ORM (e.g. a prepared-statement fast path)."""
+    session.flush()
+    q = select(CheckIn.id, CheckIn.ticket_number, CheckIn.event_id, CheckIn.server_time).where(
+        CheckIn.ticket_number.in_(ticket_numbers), CheckIn.id > after_id)
+    missing = []
+    for cid, tn, ev, server_time in session.execute(q):
+        touch(session, CHECKIN, str(cid), ev)
+        touch(session, TICKET, tn, ev)
+        if server_time is None:
+            missing.append(cid)
+    if missing:
+        session.execute(update(CheckIn).where(CheckIn.id.in_(missing)).values(server_time=now),
+                        execution_options={"synchronize_session": False})
 
 
 def _before_flush(session: Session, _ctx, _instances) -> None:
@@ -123,9 +146,9 @@ def backfill(session: Session, now: datetime, *, postgres: bool) -> int:
         missing = ~exists().where(HubChange.type == type_, HubChange.key == key_col)
         for key, ev in session.execute(select(key_col, ev_col).where(missing)):
             rows.append({"event_id": ev, "type": type_, "key": str(key), "created": now})
-    id_text = CheckIn.id  # feed keys of check-ins are their ids as text
+    # feed keys of check-ins are their ids as text
     seen = {int(k) for k in session.scalars(select(HubChange.key).where(HubChange.type == CHECKIN))}
-    for cid, ev in session.execute(select(id_text, CheckIn.event_id).order_by(CheckIn.id)):
+    for cid, ev in session.execute(select(CheckIn.id, CheckIn.event_id).order_by(CheckIn.id)):
         if cid not in seen:
             rows.append({"event_id": ev, "type": CHECKIN, "key": str(cid), "created": now})
     if rows:

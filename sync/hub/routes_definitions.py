@@ -8,8 +8,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from core.definitions import (change_currency, create_definition, delete_definitions, get_definition,
-                              list_definitions)
-from core.definitions import update_definition
+                              list_definitions, update_definition)
 from core.errors import InvalidArgument, NotFound
 from core.paging import clamp
 from sync.hub.params import field_mask, require_str, same_param

@@ -11,6 +11,7 @@ from core.errors import InvalidArgument
 from core.models import Order, Ticket
 from core.money import Money
 from core.orders import SETTLED, complete_order, get_order, list_orders, update_order
+from core.paging import clamp
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import field_mask, same_param, str_list
 from sync.hub.render import ORDER_SETS, facet_counts, fieldsets, orders_json
@@ -70,7 +71,6 @@ def _list(c: Call) -> dict:
     offset, limit = c.query.int("offset", 0), c.query.int("limit")
     sets = fieldsets(c.query.all("fieldset", split=True), ORDER_SETS)
     if args.pop("nothing", False):
-        from core.paging import clamp
         offset, limit = clamp(offset, limit)
         return {"total": 0, "offset": offset, "limit": limit, "orders": [], "facets": {}}
     page = list_orders(c.session, offset=offset, limit=limit, **args)

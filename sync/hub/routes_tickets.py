@@ -8,6 +8,7 @@ from starlette.requests import Request
 from core import contract
 from core.errors import InvalidArgument
 from core.tickets import checked_in_map, check_in, delete_check_in, get_ticket, list_tickets
+from sync.hub.changes import last_checkin_id, touch_checkins_after
 from sync.hub.params import require_str, same_param, str_list
 from sync.hub.render import TICKET_SETS, facet_counts, fieldsets, tickets_json
 from sync.hub.runner import Call, run
@@ -103,14 +104,16 @@ def _numbers_and_event(c: Call) -> tuple[str, list[str]]:
 def _check_in(c: Call) -> dict:
     event_id, numbers = _numbers_and_event(c)
     c.lock(*("ticket:" + n for n in numbers))
+    before = last_checkin_id(c.session, numbers)
     tickets = check_in(c.session, event_id, numbers, station=c.station.name, method="SYNC", now=c.now)
-    c.session.flush()
+    touch_checkins_after(c.session, numbers, before, c.now)
     return {"tickets": tickets_json(c.session, tickets, FULL)}
 
 
 def _delete_check_in(c: Call) -> dict:
     event_id, numbers = _numbers_and_event(c)
     c.lock(*("ticket:" + n for n in numbers))
+    before = last_checkin_id(c.session, numbers)
     tickets = delete_check_in(c.session, event_id, numbers, station=c.station.name, now=c.now)
-    c.session.flush()
+    touch_checkins_after(c.session, numbers, before, c.now)
     return {"tickets": tickets_json(c.session, tickets, FULL)}

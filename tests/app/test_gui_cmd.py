@@ -47,11 +47,12 @@ def test_gui_starts_on_the_ledger_and_closes(qtbot, ledger, event_data, tmp_path
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
         if windows and "Door Test" in windows[0].event_label.text():
             seen.append(windows[0].windowTitle())
-            windows[0].close()
-            QApplication.instance().quit()
+            windows[0].close()  # the last window closing ends app.exec()
         else:
             QTimer.singleShot(100, close_when_ready)
 
+    for leftover in QApplication.topLevelWidgets():  # exec() ends when the last visible window closes
+        leftover.close()
     QTimer.singleShot(100, close_when_ready)
     db = str(ledger.engine.url.database)
     rc = cli_main.main(["gui", "--db", db, "--event", event_data.event_id, "--station", "Door Z", "--mute"])

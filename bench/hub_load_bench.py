@@ -1,0 +1,208 @@
+"""Hub load benchmark: contract CheckIn calls per second and p50/p99 latency with N concurrent door stations.
+
+Run: `.venv/bin/python bench/hub_load_bench.py [--stations 20] [--requests 2000] [--seconds 20]
+[--pg postgresql://tessera:tessera@127.0.0.1/tessera_test]` (or set TESSERA_TEST_PG_URL). For each backend
+(SQLite, and PostgreSQL when a URL is given) it seeds a fresh hub database with one event and `requests`
+PAID tickets, registers one door station per thread, starts the real hub (`python -m sync.hub.server`) in a
+subprocess on 127.0.0.1, and lets the stations (threads, one httpx.Client each) check tickets in one by one
+(POST /events/v1/tickets/check-in). Bounded: at most `requests` calls and `seconds` per backend.
+Prints a table and the PostgreSQL/SQLite ratio; verifies the stored check-in count equals the successes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from core.db import Ledger  # noqa: E402
+from core.db import make_url as ledger_url  # noqa: E402
+from core.definitions import create_definition  # noqa: E402
+from core.events import create_event  # noqa: E402
+from core.models import CheckIn  # noqa: E402
+from core.sales import sell  # noqa: E402
+from sync.hub.auth import add_station  # noqa: E402
+from sync.hub.models import ensure_schema  # noqa: E402
+
+PER_ORDER = 500
+
+
+def pg_schema_url(base: str) -> tuple[str, callable]:
+    """A fresh schema on `base` and a URL whose search_path points at it; returns (url, drop)."""
+    name = "bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(ledger_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()
+
+    url = make_url(ledger_url(base)).update_query_dict({"options": f"-csearch_path={name}"})
+    return url.render_as_string(hide_password=False), drop
+
+
+def seed(db: str, n_tickets: int, n_stations: int) -> tuple[str, list[str], list[str]]:
+    """One event, one unlimited definition, n_tickets PAID tickets; one door station per thread.
+    Returns (event id, ticket numbers, station keys)."""
+    ledger = Ledger.open(db)
+    try:
+        ensure_schema(ledger.engine)
+        with ledger.uow() as uow:
+            s = uow.session
+            ev = create_event(s, title="Bench night", time_zone="Europe/Zurich", currency="EUR").id
+            d = create_definition(s, ev, {"name": "Standing", "price": {"value": "10", "currency": "EUR"}}).id
+            tickets: list[str] = []
+            left = n_tickets
+            while left > 0:
+                sale = sell(s, ev, {d: min(PER_ORDER, left)}, {"firstName": "Bench", "lastName": "Guest"},
+                            payment="card", station="bench")
+                tickets += [t.ticket_number for t in sale.order.tickets]
+                left -= PER_ORDER
+            keys = [add_station(s, f"door-{i:02d}", "door") for i in range(n_stations)]
+            uow.commit()
+        return ev, tickets, keys
+    finally:
+        ledger.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_hub(db: str, port: int) -> subprocess.Popen:
+    """The real hub in a subprocess (its own interpreter: the client threads do not share its GIL)."""
+    proc = subprocess.Popen([sys.executable, "-m", "sync.hub.server", "--db", db, "--port", str(port),
+                             "--log-level", "warning"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/tessera/v1/discovery", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            if proc.poll() is not None:
+                raise RuntimeError("hub exited during start")
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("hub did not start")
+
+
+def load(url: str, event_id: str, tickets: list[str], keys: list[str], seconds: float) -> dict:
+    """Each station thread checks in tickets from a shared queue until it is empty or time is up."""
+    work: queue.Queue = queue.Queue()
+    for t in tickets:
+        work.put(t)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def station(key: str) -> None:
+        with httpx.Client(base_url=url, headers={"Authorization": key}, timeout=30) as client:
+            while time.monotonic() < stop_at:
+                try:
+                    ticket = work.get_nowait()
+                except queue.Empty:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    resp = client.post("/events/v1/tickets/check-in",
+                                       json={"eventId": event_id, "ticketNumber": [ticket]})
+                    failed = None if resp.status_code == 200 else f"HTTP {resp.status_code}"
+                except httpx.HTTPError as exc:
+                    failed = type(exc).__name__
+                elapsed = time.perf_counter() - t0
+                with lock:
+                    (errors.append(failed) if failed else latencies.append(elapsed))
+
+    threads = [threading.Thread(target=station, args=(k,)) for k in keys]
+    t_start = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(seconds + 60)
+    wall = time.perf_counter() - t_start
+    lat = sorted(latencies)
+    pick = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
+    return {"ok": len(lat), "errors": len(errors), "wall": wall, "rps": len(lat) / wall if wall else 0.0,
+            "p50": pick(0.50), "p99": pick(0.99), "mean": statistics.fmean(lat) * 1000 if lat else float("nan"),
+            "error_kinds": sorted(set(errors))}
+
+
+def stored_checkins(db: str) -> int:
+    ledger = Ledger.open(db, migrate=False)
+    try:
+        with ledger.uow() as uow:
+            return uow.session.scalar(select(func.count()).select_from(CheckIn)) or 0
+    finally:
+        ledger.close()
+
+
+def run_backend(name: str, db: str, args) -> dict:
+    ev, tickets, keys = seed(db, args.requests, args.stations)
+    port = free_port()
+    proc = start_hub(db, port)
+    try:
+        result = load(f"http://127.0.0.1:{port}", ev, tickets, keys, args.seconds)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    result["stored"] = stored_checkins(db)
+    result["backend"] = name
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stations", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=2000, help="check-ins per backend (upper bound)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per backend")
+    parser.add_argument("--pg", default=os.environ.get("TESSERA_TEST_PG_URL"), help="PostgreSQL base URL")
+    args = parser.parse_args(argv)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(run_backend("sqlite", str(Path(tmp) / "hub.db"), args))
+    if args.pg:
+        url, drop = pg_schema_url(args.pg)
+        try:
+            results.append(run_backend("postgresql", url, args))
+        finally:
+            drop()
+    print(f"\nhub CheckIn load: {args.stations} concurrent door stations, ≤{args.requests} calls, "
+          f"≤{args.seconds:.0f} s per backend")
+    print(f"{'backend':<11} {'ok':>6} {'errors':>6} {'stored':>6} {'wall s':>7} {'calls/s':>8} {'p50 ms':>7} "
+          f"{'p99 ms':>7} {'mean ms':>8}")
+    for r in results:
+        print(f"{r['backend']:<11} {r['ok']:>6} {r['errors']:>6} {r['stored']:>6} {r['wall']:>7.1f} "
+              f"{r['rps']:>8.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} {r['mean']:>8.1f}"
+              + (f"  errors: {', '.join(r['error_kinds'])}" if r["error_kinds"] else ""))
+    if len(results) == 2 and results[0]["rps"]:
+        pg, lite = results[1], results[0]
+        print(f"ratio PostgreSQL/SQLite: throughput {pg['rps'] / lite['rps']:.2f}x, "
+              f"p99 {pg['p99'] / lite['p99']:.2f}x")
+    elif not args.pg:
+        print("PostgreSQL skipped: give --pg URL or set TESSERA_TEST_PG_URL")
+    bad = [r for r in results if r["stored"] != r["ok"]]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

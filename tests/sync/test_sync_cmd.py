@@ -1,0 +1,66 @@
+"""`tessera station connect|show|conflicts` and `tessera sync [--watch]` (app/cli/sync_cmd.py) against the real
+hub: the key never printed, a progress line and a summary, JSON reports, exit codes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli.main import main
+from core.checkin import Verdict, scan_and_commit
+from core.db import Ledger
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("TESSERA_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TESSERA_KEYRING", "file")
+    return str(tmp_path / "station.db")
+
+
+def test_connect_show_sync_and_watch(hub, env, capsys):
+    ev = hub.seed_event()
+    d = hub.seed_definition(ev, quantity=10)
+    sale = hub.seed_sale(ev, {d: 2})
+    key = hub.add_station("Door 1", "door")
+    assert main(["station", "connect", hub.url, "--key", key, "--event", ev, "--db", env]) == 0
+    out, err = capsys.readouterr()
+    assert "connected to" in out and "'Door 1'" in out and "role door" in out and key not in out + err
+    assert "no OS keyring" in err
+
+    assert main(["sync", "--db", env]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("sync ok (hub)") and "received" in out and "downloading" in err
+
+    ledger = Ledger.open(env)
+    assert scan_and_commit(ledger, sale["tickets"][0], event_ids=[ev], station="Door 1").verdict == Verdict.OK
+    ledger.close()
+    assert main(["sync", "--watch", "--interval", "0", "--runs", "2", "--json", "--db", env]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    reports = [json.loads(line) for line in lines]
+    assert [r["ok"] for r in reports] == [True, True] and reports[0]["pushed"] == 1 and reports[1]["pending"] == 0
+
+    assert main(["station", "show", "--json", "--db", env]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["station"] == "Door 1" and shown["pending"] == 0 and "tickets" in shown["lastSuccess"]
+    assert key not in json.dumps(shown) and shown["keyStorage"].startswith("file: ")
+    assert main(["station", "conflicts", "--db", env]) == 0
+    assert "(none)" in capsys.readouterr().out
+
+
+def test_sync_failure_exit_code_and_not_connected(hub, env, capsys):
+    assert main(["sync", "--db", env]) == 1
+    assert "not connected" in capsys.readouterr().err
+    ev = hub.seed_event()
+    key = hub.add_station("Door 2", "door")
+    assert main(["station", "connect", hub.url, "--key", key, "--event", ev, "--db", env]) == 0
+    hub.server.stop()  # the hub goes away
+    assert main(["sync", "--db", env]) == 1
+    out = capsys.readouterr().out
+    assert "sync failed" in out
+
+
+def test_connect_with_a_wrong_key_is_a_clear_error(hub, env, capsys):
+    assert main(["station", "connect", hub.url, "--key", "tsk_wrong", "--db", env]) == 1
+    err = capsys.readouterr().err
+    assert "cannot connect" in err and "401" in err
