@@ -103,7 +103,7 @@ class CaptureWorker(QObject):
     Signals: `barcode_scanned(str)` (debounced by `debounce_s` seconds), `frame_ready(QImage)` (≤ `preview_fps`
     per second), `camera_failed(str)` (the source could not be opened), `decoder_failed(str)`.
     `decoder` is any object with `.decode(frame) -> list[str]`; default core.decode.QrDecoder(), built on
-    the decoder thread. Call start() once, stop() to release the camera (within `timeout_s`, default 1 s).
+    the decoder thread; at most `max_decode_fps` frames are decoded per second, the rest are dropped. Call start() once, stop() to release the camera (within `timeout_s`, default 1 s).
 
     The worker object itself stays on the GUI thread while its loop runs on a capture QThread and a decoder
     thread: every signal it emits from those threads is therefore queued to the GUI thread, whatever the
@@ -115,7 +115,7 @@ class CaptureWorker(QObject):
     decoder_failed = Signal(str)
 
     def __init__(self, source: int | str, decoder=None, *, debounce_s: float = 2.0, preview_fps: float = 10.0,
-                 preview_width: int = 640, loop_file: bool = True):
+                 preview_width: int = 640, loop_file: bool = True, max_decode_fps: float = 12.0):
         super().__init__()
         self.source = parse_source(source)
         self._decoder = decoder
@@ -123,6 +123,7 @@ class CaptureWorker(QObject):
         self._preview_interval = 1.0 / preview_fps if preview_fps > 0 else None
         self._preview_width = preview_width
         self._loop_file = loop_file
+        self._decode_period = 1.0 / max_decode_fps if max_decode_fps > 0 else 0.0
         self._stop = threading.Event()
         self._released = threading.Event()
         self._mailbox = LatestFrameMailbox()
@@ -261,13 +262,19 @@ class CaptureWorker(QObject):
             if frame is None:
                 continue
             started = time.monotonic()
-            try:
-                codes = decoder.decode(frame)
-            except Exception:
-                logger.exception("decoding a frame failed")
-                codes = []
-            self.max_decode_s = max(self.max_decode_s, time.monotonic() - started)
-            self.frames_decoded += 1
-            for code in codes:
-                if code and self._debouncer.accept(code) and not self._stop.is_set():
-                    self.barcode_scanned.emit(code)
+            self._decode_frame(decoder, frame, started)
+            # zxing-cpp holds the GIL while it decodes: pacing the decoder leaves the GUI thread its share
+            # (a QR is in view for far longer than 1/12 s, so nothing is missed).
+            self._stop.wait(max(0.0, self._decode_period - (time.monotonic() - started)))
+
+    def _decode_frame(self, decoder, frame, started: float) -> None:
+        try:
+            codes = decoder.decode(frame)
+        except Exception:
+            logger.exception("decoding a frame failed")
+            codes = []
+        self.max_decode_s = max(self.max_decode_s, time.monotonic() - started)
+        self.frames_decoded += 1
+        for code in codes:
+            if code and self._debouncer.accept(code) and not self._stop.is_set():
+                self.barcode_scanned.emit(code)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from core.money import Money
 from core.timeutil import local
@@ -25,8 +26,14 @@ def money(value: Money | None) -> str:
     """'€19.99' (locale-aware); '' for None. Free (0) shows as the formatted zero."""
     if value is None:
         return ""
+    return _money_text(value, _locale)
+
+
+@lru_cache(maxsize=4096)
+def _money_text(value: Money, locale: str) -> str:
+    # babel formatting costs tens of µs; tables ask for the same few prices thousands of times.
     try:
-        return value.format(_locale)
+        return value.format(locale)
     except Exception:
         return str(value)
 

@@ -6,6 +6,7 @@ it is what `tessera gui`, scripts/screenshots.py and bench/gui_stall_bench.py st
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -216,6 +217,9 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     from app.sound import SoundPlayer
     from core.db import Ledger
 
+    # Worker threads run Python (SQLAlchemy rows) too: hand the GIL back to the GUI thread sooner than the
+    # default 5 ms so the event loop stays smooth under load (BC-23).
+    sys.setswitchinterval(0.001)
     app = QApplication.instance() or QApplication(["tessera"])
     app.setApplicationName("Tessera")
     app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "tessera.svg")))

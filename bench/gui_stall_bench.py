@@ -133,7 +133,7 @@ class Probe:
             self.rss.append((now, rss_mb()))
 
 
-def run(seconds: float, tickets: int) -> dict:
+def run(seconds: float, tickets: int, *, camera_on: bool = True, search_every_s: float = 0.5) -> dict:
     """Build the ledger, start the real window, drive searches for `seconds`; return the measurements."""
     from app.main_window import create_window
     from core.codes import check_in_url
@@ -143,7 +143,8 @@ def run(seconds: float, tickets: int) -> dict:
     event_id, sample = build_ledger(work / "bench.db", tickets)
     built_s = time.monotonic() - t0
     video = make_video(work / "camera.avi", check_in_url(sample[0], event_id))
-    app, window, ledger = create_window(str(work / "bench.db"), event_id=event_id, camera_source=str(video),
+    app, window, ledger = create_window(str(work / "bench.db"), event_id=event_id,
+                                        camera_source=str(video) if camera_on else None,
                                         station="Bench door", muted=True)
     search = window.door.search
     rng = random.Random(9)
@@ -160,9 +161,10 @@ def run(seconds: float, tickets: int) -> dict:
     from PySide6.QtCore import QTimer
 
     driver = QTimer()
-    driver.setInterval(500)
+    driver.setInterval(int(search_every_s * 1000))
     driver.timeout.connect(next_search)
-    driver.start()
+    if search_every_s > 0:
+        driver.start()
     scans = []
     window.door.scanned.connect(lambda r: scans.append(r.verdict.value))
     started = time.monotonic()
@@ -196,13 +198,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=300.0, help="run time after start-up (default 300)")
     parser.add_argument("--tickets", type=int, default=100_000, help="tickets in the ledger (default 100000)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
+    parser.add_argument("--no-camera", action="store_true", help="diagnosis: run without the camera")
+    parser.add_argument("--search-every", type=float, default=0.5, metavar="S",
+                        help="seconds between guest searches (0 = none; default 0.5)")
     args = parser.parse_args(argv)
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(relativeCreated)8.0f ms %(name)s: %(message)s")
     if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    result = run(args.seconds, args.tickets)
+    result = run(args.seconds, args.tickets, camera_on=not args.no_camera, search_every_s=args.search_every)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

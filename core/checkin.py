@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core import checkin_store as store
@@ -216,7 +217,8 @@ def scan_and_commit(target, payload: str, *, before_commit: Callable[[ScanResult
     and a concurrent long writer (the sync thread) is waited for through busy_timeout instead of failing
     with "database is locked" (BC-21). `before_commit(result)` runs inside the transaction (e.g. building
     the attendee panel): if it — or anything — raises, everything is rolled back, nothing is stored and the
-    exception propagates (BC-19). INVALID payloads touch no database."""
+    exception propagates (BC-19). INVALID payloads touch no database. Database failures (a full disk, a
+    read-only file) raise sqlalchemy.exc.OperationalError & co., as on every other path (core.db)."""
     parsed = parse_payload(payload) if isinstance(payload, str) else None
     if parsed is None:
         return ScanResult(Verdict.INVALID, _text(payload), message="Unreadable code")
@@ -239,8 +241,11 @@ def scan_and_commit(target, payload: str, *, before_commit: Callable[[ScanResult
         cursor.close()
         raw.commit()
         return result
-    except BaseException:
+    except BaseException as exc:
         raw.rollback()
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        if isinstance(exc, dbapi_error):  # the raw cursor's error, wrapped as SQLAlchemy would have
+            raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
         raise
     finally:
         raw.close()

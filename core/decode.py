@@ -11,7 +11,9 @@ A QrDecoder keeps per-stream state (the last region) and OpenCV detector objects
 """
 from __future__ import annotations
 
+import io
 import logging
+import warnings
 from pathlib import Path
 from typing import Iterator
 
@@ -23,6 +25,10 @@ from core.decode_backends import Backend, Read, load_backends
 logger = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1/y1 exclusive), full-frame pixels
+# Image files: a 120 kB PNG can claim 100 megapixels (≈10 s and 1 GB to search a blank one), so larger
+# images are refused from their header, and images above SEARCH_PIXELS are scaled down before the search.
+MAX_IMAGE_PIXELS = 100_000_000
+SEARCH_PIXELS = 16_000_000
 
 
 class CameraError(RuntimeError):
@@ -211,13 +217,50 @@ class QrDecoder:
 def decode_image(path: str | Path, decoder: QrDecoder | None = None) -> list[str]:
     """Distinct QR texts in the image file at `path` (any format OpenCV reads; non-ASCII paths work).
 
-    Uses a thorough decoder (every fallback on a miss) unless one is given. Raises FileNotFoundError for a
-    missing file and ValueError for a file that is not a readable image."""
+    Uses a thorough decoder (every fallback on a miss) unless one is given. Images larger than
+    SEARCH_PIXELS are scaled down first. Raises FileNotFoundError for a missing file and ValueError for a
+    file that is not a readable image (empty, truncated, another format) or claims more than
+    MAX_IMAGE_PIXELS."""
     data = np.fromfile(str(path), dtype=np.uint8)  # FileNotFoundError; also works for non-ASCII paths
-    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    if data.size == 0:
+        raise ValueError(f"not a readable image (empty file): {path}")
+    pixels = _header_pixels(data)
+    if pixels > MAX_IMAGE_PIXELS:
+        raise ValueError(f"image too large ({pixels / 1e6:.0f} megapixels, at most "
+                         f"{MAX_IMAGE_PIXELS // 1_000_000}): {path}")
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    except cv2.error:  # OpenCV asserts on some headers (e.g. beyond its own pixel limit)
+        image = None
     if image is None:
         raise ValueError(f"not a readable image: {path}")
-    return (decoder or QrDecoder(fallback_every=1)).decode(image)
+    return (decoder or QrDecoder(fallback_every=1)).decode(_fit(image, SEARCH_PIXELS))
+
+
+def _header_pixels(data: np.ndarray) -> int:
+    """Width × height the file's header claims (read by Pillow without decoding); 0 when Pillow cannot
+    tell (OpenCV then decides whether the file is an image)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data.tobytes())) as im:
+                width, height = im.size
+    except Image.DecompressionBombError:
+        return MAX_IMAGE_PIXELS + 1
+    except (OSError, ValueError, SyntaxError):  # not an image Pillow knows, or a broken header
+        return 0
+    return width * height
+
+
+def _fit(gray: np.ndarray, pixels: int) -> np.ndarray:
+    """`gray` scaled down (INTER_AREA) to at most `pixels` pixels, or unchanged when it is not larger."""
+    h, w = gray.shape[:2]
+    if h * w <= pixels:
+        return gray
+    scale = (pixels / (h * w)) ** 0.5
+    return cv2.resize(gray, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 def iter_video(source: int | str, every: int = 1, max_frames: int | None = None,

@@ -26,6 +26,7 @@ STATE_PAIRS = (("VISIBLE", "HIDDEN"), ("FREE", "PAID"))
 # Orders whose tickets are not sold (INTERNAL_API.md; the same set as core.orders.VOID_STATUSES).
 NOT_SOLD_STATUSES = ("CANCELED", "DECLINED")
 TEXT_LIMITS = {"name": 30, "description": 500, "policy": 1000}  # characters (API.md §4.1)
+MAX_INT = 2**31 - 1  # quantity/orderIndex are INTEGER columns (32-bit on a PostgreSQL hub)
 UNLIMITED_PER_CHECKOUT = 20  # limitPerCheckout 20 = "no limit" on unlimited definitions (API.md §4.1, WR-04)
 
 # Field-mask leaf paths of TicketDefinitionData (API.md §4.1) -> the model attributes they set.
@@ -118,7 +119,7 @@ def _leaf(path: str, data: dict, currency: str) -> Any:
         return {"limitPerCheckout": UNLIMITED_PER_CHECKOUT, "hidden": False}.get(path)
     if path in ("limited", "hidden"):
         return _bool(value, path)
-    lo, hi = {"quantity": (0, None), "limitPerCheckout": (0, 20), "orderIndex": (None, None)}[path]
+    lo, hi = {"quantity": (0, MAX_INT), "limitPerCheckout": (0, 20), "orderIndex": (-MAX_INT - 1, MAX_INT)}[path]
     return _int(value, path, lo, hi)
 
 

@@ -14,6 +14,8 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 from core.errors import InvalidArgument
 
 _KNOWN = frozenset(list_currencies())
+# Parsed amounts stay below 10**15 minor units, so even 979 tickets' total fits a 64-bit INTEGER column.
+MAX_MINOR_DIGITS = 15
 
 
 def check_currency(code: str) -> str:
@@ -43,7 +45,8 @@ class Money:
     @classmethod
     def of(cls, amount: Any, currency: str) -> "Money":
         """Parse a str/int/Decimal amount (never a float: TypeError) exactly; more decimals than the
-        currency allows raise InvalidArgument instead of rounding silently (case BC-07)."""
+        currency allows raise InvalidArgument instead of rounding silently (case BC-07), and so do amounts of
+        10**15 minor units or more (they would not fit the ledger's integer columns)."""
         if isinstance(amount, float):
             raise TypeError("Money never takes a float; pass a str or Decimal")
         cur = check_currency(currency)
@@ -54,6 +57,8 @@ class Money:
         if not dec.is_finite():
             raise InvalidArgument(f"not a finite amount: {amount!r}", field="price")
         exp = exponent(cur)
+        if dec and dec.adjusted() + exp >= MAX_MINOR_DIGITS:  # quantize() would raise InvalidOperation
+            raise InvalidArgument(f"amount too large: {amount}", field="price")
         quant = Decimal(1).scaleb(-exp)
         if dec != dec.quantize(quant, rounding=ROUND_HALF_EVEN):
             raise InvalidArgument(f"{amount} has more than {exp} decimals for {cur}", field="price")

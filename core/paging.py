@@ -11,6 +11,7 @@ from core.errors import InvalidArgument
 
 T = TypeVar("T")
 MAX_LIMIT = 100
+MAX_OFFSET = 2**63 - 1  # a database's 64-bit integer: a larger offset is refused, not an OverflowError
 
 
 @dataclass
@@ -25,11 +26,14 @@ class Page(Generic[T]):
 
 
 def clamp(offset: int | None, limit: int | None) -> tuple[int, int]:
-    """Validate offset (>= 0) and clamp limit into 1..100 (default 100); InvalidArgument on negatives."""
+    """Validate offset (0..MAX_OFFSET) and clamp limit into 1..100 (default 100); InvalidArgument on
+    negatives or an offset no database integer holds."""
     offset = int(offset or 0)
     limit = MAX_LIMIT if limit in (None, 0) else int(limit)
     if offset < 0 or limit < 0:
         raise InvalidArgument("offset and limit must not be negative", field="offset" if offset < 0 else "limit")
+    if offset > MAX_OFFSET:
+        raise InvalidArgument(f"offset must be at most {MAX_OFFSET}", field="offset")
     return offset, min(limit, MAX_LIMIT)
 
 

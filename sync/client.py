@@ -54,9 +54,11 @@ class Discovery:
 
     @property
     def plain(self) -> bool:
+        """True for a plain contract server (no discovery, no extensions)."""
         return not self.extensions
 
     def has(self, name: str) -> bool:
+        """True when the server advertises extension `name` ("changes", "checkin-rows", ...)."""
         return name in self.extensions
 
 
@@ -170,6 +172,11 @@ class TicketingApi:
             return Discovery()
         exts = body.get("extensions") if isinstance(body.get("extensions"), list) else []
         return Discovery(frozenset(str(e) for e in exts), body.get("station"), body.get("role"))
+
+    def list_events(self) -> list[dict]:
+        """GET /events/v1/events (hub only: the contract has no event call) → the `events` (event_to_api JSON)."""
+        body = self.request("GET", "/events/v1/events")
+        return [e for e in self._expect(body, "events", list, "ListEvents") if isinstance(e, dict)]
 
     # -- ticket definitions (§4) -------------------------------------------------------------------------
     def list_definitions(self, event_ids: list[str], *, offset: int = 0, limit: int = PAGE_LIMIT,

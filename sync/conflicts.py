@@ -38,6 +38,7 @@ class DefinitionConflict:
 
 
 def key_of(definition_id: str) -> str:
+    """The SyncState key of a definition's conflict: "conflict:definition:<id>"."""
     return PREFIX + definition_id
 
 
@@ -98,6 +99,19 @@ _COLUMNS = {"name": ("name",), "description": ("description",), "policy": ("poli
             "salePeriod.endDate": ("sale_end",), "salePeriod.hideNotOnSale": ("hide_not_on_sale",)}
 
 
+def _take_theirs(defn: TicketDefinition, conflict: DefinitionConflict) -> None:
+    """Write the server's values of the conflicting paths into the local row (only those columns)."""
+    data, _ = _nested(conflict.fields, "theirs")
+    parsed = parse_definition({"id": defn.id, "eventId": defn.event_id, **data})
+    for path in conflict.fields:
+        for column in _COLUMNS.get(path, ()):
+            if column in parsed:
+                setattr(defn, column, parsed[column])
+        if path == "quantity" and "limited" not in conflict.fields:
+            defn.limited = defn.quantity is not None
+    defn.updated = utcnow()
+
+
 def resolve(session: Session, definition_id: str, choice: str) -> TicketDefinition:
     """Resolve a conflict in the caller's transaction and drop its record.
 
@@ -123,15 +137,7 @@ def resolve(session: Session, definition_id: str, choice: str) -> TicketDefiniti
             base.update({p: v.get("theirs") for p, v in conflict.fields.items() if p in base})
             entry.payload = {**entry.payload, "base": base}
     elif choice == TAKE_THEIRS:
-        data, _ = _nested(conflict.fields, "theirs")
-        parsed = parse_definition({"id": definition_id, "eventId": defn.event_id, **data})
-        for path in conflict.fields:
-            for column in _COLUMNS.get(path, ()):
-                if column in parsed:
-                    setattr(defn, column, parsed[column])
-            if path == "quantity" and "limited" not in conflict.fields:
-                defn.limited = defn.quantity is not None
-        defn.updated = utcnow()
+        _take_theirs(defn, conflict)
     else:
         raise InvalidArgument(f"choice must be {KEEP_MINE!r} or {TAKE_THEIRS!r}", field="choice")
     row = session.get(SyncState, key_of(definition_id))

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from core.checkin_merge import CHECK_IN, UNDO, find_by_nonce, record_row
 from core.db import Ledger
 from core.errors import DomainError
-from core.models import CheckIn, SyncState, TicketDefinition
-from core.timeutil import to_rfc3339, utcnow
+from core.models import CheckIn, OutboxEntry, SyncState, TicketDefinition
+from core.outbox import REJECTED
+from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, event_from_api, parse_ticket,
                         pending_keys)
 from sync.client import TicketingApi
@@ -37,14 +38,17 @@ class PullResult:
     warnings: list[str] = field(default_factory=list)
 
     def add(self, resource: str, n: int) -> None:
+        """Count `n` rows applied for `resource`."""
         self.counts[resource] = self.counts.get(resource, 0) + n
 
     @property
     def total(self) -> int:
+        """Rows applied over every resource."""
         return sum(self.counts.values())
 
 
 def cursor_key(event_id: str) -> str:
+    """The SyncState key holding the change-feed cursor of one event."""
     return f"cursor:changes:{event_id}"
 
 
@@ -185,6 +189,9 @@ class Puller:
             local = set(s.scalars(select(TicketDefinition.id).where(TicketDefinition.event_id == event_id)))
             gone = local - seen
             gone -= pending_keys(s, gone)
+            gone -= set(s.scalars(select(OutboxEntry.entity_key).where(  # refused creates stay for the organiser
+                OutboxEntry.kind == "definition.create", OutboxEntry.state == REJECTED,
+                OutboxEntry.entity_key.in_(list(gone)))))
             _delete_definitions(s, list(gone))
             uow.commit()
 
@@ -228,7 +235,6 @@ def apply_checkin_row(session, data: dict, event_id: str) -> CheckIn:
         existing = find_by_nonce(session, str(data.get("nonce") or "").strip())
         if existing is not None:
             if existing.server_time is None and data.get("serverTime"):
-                from core.timeutil import parse_rfc3339
                 existing.server_time = parse_rfc3339(data["serverTime"])
             return existing
         return record_row(session, data, event_id=data.get("eventId") or event_id)

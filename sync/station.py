@@ -146,8 +146,7 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
     try:
         disc = api.discover()
         if not disc.plain and not cfg.event_ids:
-            body = api.request("GET", "/events/v1/events")
-            cfg.event_ids = [e["id"] for e in body.get("events") or [] if isinstance(e, dict) and e.get("id")]
+            cfg.event_ids = [e["id"] for e in api.list_events() if e.get("id")]
         elif disc.plain:
             for event_id in cfg.event_ids:  # a plain server has no discovery: prove the key with one read
                 api.list_definitions([event_id], limit=1)

@@ -1,9 +1,13 @@
 """`tessera events create|list|get`: events with title, IANA time zone, start/end and currency."""
 from __future__ import annotations
 
+import uuid
+
 from app.cli.common import local_time, transaction
 from app.cli.output import emit, pairs, table
 from core import contract
+from core.codes import is_guid
+from core.errors import InvalidArgument
 from core.events import create_event, get_event, list_events
 from core.timeutil import local
 
@@ -42,6 +46,8 @@ def _detail(ev) -> str:
 
 
 def cmd_create(args) -> int:
+    if args.event_id is not None and not is_guid(args.event_id):  # ticket QR codes carry it (API.md §1.6, §5)
+        raise InvalidArgument(f"--id must be a GUID such as {uuid.uuid4()}, not {args.event_id!r}", field="id")
     with transaction(args) as session:
         ev = create_event(session, title=args.title, time_zone=args.time_zone, currency=args.currency,
                           start=local_time(args.start, args.time_zone, "start"),

@@ -18,8 +18,15 @@ def _default(value: Any) -> Any:
 
 
 def to_json(data: Any, *, pretty: bool = True) -> str:
-    """JSON text of `data` with non-ASCII kept (names in any script); pretty = 2-space indent."""
-    return json.dumps(data, ensure_ascii=False, indent=2 if pretty else None, default=_default)
+    """JSON text of `data` with non-ASCII kept (names in any script); pretty = 2-space indent. Text that is
+    not valid Unicode (lone surrogates, e.g. an undecodable byte typed or passed on the command line) is
+    escaped as \\uXXXX instead, so the output is always valid UTF-8 JSON."""
+    text = json.dumps(data, ensure_ascii=False, indent=2 if pretty else None, default=_default)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, ensure_ascii=True, indent=2 if pretty else None, default=_default)
+    return text
 
 
 def emit(args, data: Any, human: str | Callable[[], str]) -> None:

@@ -53,15 +53,23 @@ def print_result(args, result: "ScanResult", source: str) -> None:
         print(verdict_line(result, source), flush=True)
 
 
-def _image_codes(paths: list[str]) -> Iterator[tuple[str, list[str]]]:
+def _image_codes(paths: list[str]) -> Iterator[tuple[str, list[str] | None]]:
+    """(path, codes) per image; codes None for a file that is not a readable image (reported on stderr,
+    the other images are still scanned)."""
     missing = [p for p in paths if not Path(p).is_file()]
     if missing:
         raise CliError("image file not found: " + ", ".join(missing))
+    _quiet_opencv()
     from core.decode import QrDecoder, decode_image
 
     decoder = QrDecoder(fallback_every=1)
     for path in paths:
-        yield path, decode_image(path, decoder)
+        try:
+            codes = decode_image(path, decoder)
+        except (OSError, ValueError) as exc:
+            warn(f"error: {exc}")
+            codes = None
+        yield path, codes
 
 
 def _stream_codes(args) -> Iterator[tuple[str, list[str]]]:
@@ -116,8 +124,9 @@ def cmd_scan(args) -> int:
             for source, codes in _sources(args):
                 if args.image and not codes:
                     blank.append(source)
-                    warn(f"{source}: no QR code found")
-                for payload in codes:
+                    if codes is not None:
+                        warn(f"{source}: no QR code found")
+                for payload in codes or []:
                     result = scan_and_commit(ledger, payload, event_ids=event_ids, station=station,
                                              operator=operator)
                     print_result(args, result, source)

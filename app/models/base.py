@@ -28,17 +28,21 @@ class RowTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._rows: list[Any] = []
+        self._text: dict[tuple[int, int], str] = {}  # display text cache: views ask for it many times
 
     # ---- our API --------------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Any]) -> None:
         """Replace every row (a model reset)."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._text.clear()
         self.endResetModel()
 
     def replace_row(self, row_index: int, row: Any) -> None:
         """Replace one row in place and signal only its cells as changed."""
         self._rows[row_index] = row
+        for col in range(len(self.HEADERS)):
+            self._text.pop((row_index, col), None)
         self.dataChanged.emit(self.index(row_index, 0), self.index(row_index, self.columnCount() - 1))
 
     def rows(self) -> list[Any]:
@@ -85,25 +89,32 @@ class RowTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        if role not in _ROLES or not index.isValid():  # views ask for many roles we never set: answer fast
             return None
-        if not (0 <= index.column() < len(self.HEADERS)):
+        r, col = index.row(), index.column()
+        if not (0 <= r < len(self._rows)) or not (0 <= col < len(self.HEADERS)):
             return None
-        row, col = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(row, col)
+            text = self._text.get((r, col))
+            if text is None:
+                text = self._text[(r, col)] = self.display(self._rows[r], col)
+            return text
+        row = self._rows[r]
         if role == SortRole:
             return self.sort_key(row, col)
         if role == RowRole:
             return row
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if col in self.NUMERIC_COLUMNS else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT if col in self.NUMERIC_COLUMNS else _LEFT
         if role == Qt.ItemDataRole.ForegroundRole:
             return self.foreground(row, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(row, col)
-        return None
+        return self.tooltip(row, col)
+
+
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, SortRole, RowRole, Qt.ItemDataRole.TextAlignmentRole,
+                    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 def make_proxy(model: RowTableModel, parent=None) -> QSortFilterProxyModel:

@@ -31,6 +31,7 @@ class OrdersTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self._generation = 0
+        self._stale = False
         self.dialog: OrderDialog | None = None
         self.status_box = QComboBox()
         self.status_box.addItems(["All statuses"] + STATUSES[1:])
@@ -79,6 +80,11 @@ class OrdersTab(QWidget):
         self.orders_model.time_zone = self.tickets_model.time_zone = self.ctx.time_zone
         self.refresh()
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def filters(self) -> dict:
         """The current filters as keyword arguments of app.queries.order_rows / ticket_rows."""
         status = STATUSES[self.status_box.currentIndex()]
@@ -92,10 +98,15 @@ class OrdersTab(QWidget):
                             "search": search}}
 
     def refresh(self) -> None:
-        """Reload both tables with the current filters in the background (a newer load wins)."""
+        """Reload both tables with the current filters in the background (a newer load wins). A hidden
+        tab only remembers to reload when it is shown."""
         self._timer.stop()
         if self.ctx.event_id is None:
             return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         self._generation += 1
         generation, event_id, f = self._generation, self.ctx.event_id, self.filters()
 

@@ -6,12 +6,14 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from app.models.base import make_proxy
 
+FIT_ROWS = 60
+
 
 def make_table(model, parent=None, *, sort_column: int = -1, descending: bool = False,
                stretch_last: bool = True, fit_columns: bool = True) -> tuple[QTableView, object]:
     """(view, proxy) for `model`. `sort_column` -1 keeps the model's (query's) order until the user clicks a
     header; otherwise that column is sorted (`descending` for newest first). `fit_columns` sizes columns to
-    their contents after every reset, without word-wrapping."""
+    their contents once the first rows arrive, without word-wrapping."""
     proxy = make_proxy(model, parent)
     view = QTableView(parent)
     view.setModel(proxy)
@@ -26,6 +28,14 @@ def make_table(model, parent=None, *, sort_column: int = -1, descending: bool = 
     header.setStretchLastSection(stretch_last)
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header.setResizeContentsPrecision(FIT_ROWS)  # size columns from the first rows, not all 1000
     if fit_columns:
-        model.modelReset.connect(lambda: view.resizeColumnsToContents())
+        fitted = []
+
+        def fit_once() -> None:  # later resets keep the widths (and the user's)
+            if not fitted and model.rowCount() > 0:
+                fitted.append(True)
+                view.resizeColumnsToContents()
+
+        model.modelReset.connect(fit_once)
     return view, proxy

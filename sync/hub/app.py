@@ -24,7 +24,7 @@ from sync.hub.runner import REQUEST_ID, HubState, error_body, json_response, new
 
 logger = logging.getLogger(__name__)
 SERVER_TIME = "X-Server-Time"
-_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 400: "INVALID_ARGUMENT", 413: "PAYLOAD_TOO_LARGE"}
+_CODES = {404: "NOT_FOUND", 400: "INVALID_ARGUMENT", 413: "PAYLOAD_TOO_LARGE"}
 
 
 class HeaderMiddleware:
@@ -104,7 +104,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     """Every error, including unknown paths, in the contract's error shape (API.md §1.3)."""
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 405:  # like the vendor: a path without that method is simply not found
+            return json_response(*error_body(f"no route {request.method} {request.url.path}", "NOT_FOUND", 404))
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         status, body = error_body(message, _CODES.get(exc.status_code, "HTTP_%d" % exc.status_code),
                                   exc.status_code)

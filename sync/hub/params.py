@@ -136,3 +136,14 @@ def require_str(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidArgument(f"{name} is required", field=name)
     return value.strip()
+
+
+def optional_guid(value: Any, name: str) -> str | None:
+    """An optional client-chosen id: None when absent, else it must be a GUID (InvalidArgument)."""
+    from core.codes import is_guid
+
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not is_guid(value):
+        raise InvalidArgument(f"{name} must be a GUID", field=name)
+    return value.lower()

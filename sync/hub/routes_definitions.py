@@ -11,7 +11,7 @@ from core.definitions import (change_currency, create_definition, delete_definit
                               list_definitions, update_definition)
 from core.errors import InvalidArgument, NotFound
 from core.paging import clamp
-from sync.hub.params import field_mask, require_str, same_param
+from sync.hub.params import field_mask, optional_guid, require_str, same_param
 from sync.hub.render import DEFINITION_SETS, definitions_json, facet_counts, fieldsets
 from sync.hub.runner import Call, run
 
@@ -72,7 +72,8 @@ def _create(c: Call) -> dict:
     if not isinstance(data, dict):
         raise InvalidArgument("definition is required", field="definition")
     c.lock("event:" + event_id)
-    defn = create_definition(c.session, event_id, data, definition_id=data.get("id") or None, now=c.now)
+    def_id = optional_guid(data.get("id"), "definition.id")
+    defn = create_definition(c.session, event_id, data, definition_id=def_id, now=c.now)
     return {"definition": definitions_json(c.session, [defn], ALL_SETS, c.now)[0]}
 
 

@@ -9,7 +9,7 @@ from core import contract
 from core.errors import InvalidArgument
 from core.events import create_event, get_event, list_events, update_event
 from core.paging import clamp
-from sync.hub.params import field_mask, same_param
+from sync.hub.params import field_mask, optional_guid, same_param
 from sync.hub.runner import Call, run
 
 router = APIRouter()
@@ -65,7 +65,7 @@ def _create(c: Call) -> dict:
     data = _event_body(c)
     ev = create_event(c.session, title=data.get("title"), time_zone=data.get("timeZone"),
                       currency=data.get("currency"), start=data.get("start") or None,
-                      end=data.get("end") or None, event_id=data.get("id") or None)
+                      end=data.get("end") or None, event_id=optional_guid(data.get("id"), "event.id"))
     return {"event": contract.event_to_api(ev)}
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -120,6 +120,10 @@ def _execute(state: HubState, info: dict, permission: str, fn, write: bool, quer
             return replay
         err = AlreadyExists("the write conflicts with stored data (a duplicate key)")
         return err.status, err.to_api(), {}
+    except DataError as exc:  # e.g. a value longer than its PostgreSQL column
+        logger.info("rejected value in %s %s: %s", info["method"], info["path"], exc.orig)
+        return (*error_body("a value is too long or malformed for the hub's database", "INVALID_ARGUMENT", 400),
+                {})
     except OperationalError:
         logger.exception("database unavailable for %s %s", info["method"], info["path"])
         return (*error_body("the hub's database is busy or unavailable; retry", "UNAVAILABLE", 503), {})

@@ -59,7 +59,7 @@ def _ticket(raw, order: Order, currency: str, when: datetime) -> Ticket:
     if not is_ticket_number(number):
         raise InvalidArgument(f"not a ticket number: {raw.get('ticketNumber')!r}", field="tickets.ticketNumber")
     def_id = str(raw.get("ticketDefinitionId") or "").strip()
-    if not def_id:
+    if not def_id or len(def_id) > 36:
         raise InvalidArgument(f"ticket {number} needs a ticketDefinitionId", field="tickets.ticketDefinitionId")
     guest = raw.get("guestDetails") if isinstance(raw.get("guestDetails"), dict) else {}
     price = _money(raw.get("price") or {"value": "0", "currency": currency}, "tickets.price", currency)

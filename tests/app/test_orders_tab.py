@@ -12,6 +12,7 @@ from core.models import Order, OutboxEntry
 def tab(qtbot, ctx):
     t = OrdersTab(ctx)
     qtbot.addWidget(t)
+    t.show()  # a hidden tab defers its loading until shown
     with qtbot.waitSignal(t.loaded, timeout=5000):
         t.set_event(ctx.event)
     return t
@@ -20,6 +21,17 @@ def tab(qtbot, ctx):
 def _reload(qtbot, tab, action):
     with qtbot.waitSignal(tab.loaded, timeout=5000):
         action()
+
+
+def test_hidden_tab_loads_when_shown(qtbot, ctx):
+    t = OrdersTab(ctx)
+    qtbot.addWidget(t)
+    t.set_event(ctx.event)
+    qtbot.wait(200)
+    assert t.orders_model.rowCount() == 0
+    with qtbot.waitSignal(t.loaded, timeout=5000):
+        t.show()
+    assert t.orders_model.rowCount() == 2
 
 
 def test_lists_orders_and_tickets(tab, event_data):

@@ -200,3 +200,31 @@ def test_many_checkins_go_up_in_batches(hub, stations, n):
     assert report.ok and report.pushed == n
     assert a.faults.seen.count(("POST", "/tessera/v1/checkins")) == 2
     assert len(checkins_of(hub.ledger)) == n
+
+
+def test_wr14_three_stations_reconnecting_at_once_lose_nothing(server, stations):
+    """WR-14: stations A, B and C hold offline check-ins and reconnect in the same second: uploads are
+    per-operation and idempotent, never a whole-list replace, so every check-in arrives."""
+    import threading
+
+    ev = server.seed_event()
+    d = server.seed_definition(ev)
+    tickets = server.seed_sale(ev, {d: 9})["tickets"]
+    doors = [stations(name, "door", [ev], on=server) for name in "ABC"]
+    for st in doors:
+        assert st.sync().ok
+        st.faults.offline = True
+    t = hour_ago()
+    for i, tn in enumerate(tickets):
+        _scan(doors[i % 3], ev, tn, t + timedelta(seconds=i))
+    for st in doors:
+        st.faults.offline = False
+    reports: dict = {}
+    threads = [threading.Thread(target=lambda s=st: reports.update({s.name: s.sync()})) for st in doors]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert all(r.ok and r.pushed == 3 for r in reports.values()), reports
+    assert set(_hub_checked_in(server, tickets)) == set(tickets)
+    assert len(checkins_of(server.ledger)) == 9

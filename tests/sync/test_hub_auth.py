@@ -68,6 +68,8 @@ def test_every_answer_has_request_id_and_server_time_even_errors(hub):
     resp = c.get("/no/such/path")
     expect_error(resp, 404, "NOT_FOUND")
     assert resp.headers["X-Server-Time"]
+    # API.md §2.2: GET /events/v1/events/{eventId}/orders is not a list route (only PATCH) → 404
+    expect_error(c.get("/events/v1/events/some-event/orders"), 404, "NOT_FOUND")
 
 
 def test_plain_mode_has_no_extensions(hub_factory):

@@ -42,6 +42,10 @@ def test_create_validation_and_unknown_event(hub, org):
     expect_error(org.post("/events/v1/ticket-definitions", json={"eventId": "missing", "definition": {"name": "A"}}),
                  404)
     expect_error(org.post("/events/v1/ticket-definitions", json={"eventId": ev}), 400)
+    expect_error(org.post("/events/v1/ticket-definitions", json={"eventId": ev, "definition": {
+        "name": "A", "id": "not-a-guid-" + "x" * 40}}), 400)
+    given = "0b6f7a52-5d1e-4c4a-9a53-8f0b2a8f9c11"
+    assert _create(org, ev, id=given)["id"] == given  # an organiser's offline id is kept
 
 
 def test_list_repeated_event_ids_paging_and_limit_clamp(hub, org):

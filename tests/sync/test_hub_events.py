@@ -29,6 +29,7 @@ def test_create_with_given_id_and_validation(hub):
     expect_error(org.post("/events/v1/events", json={"event": dict(GALA, timeZone="Mars/Olympus")}), 400)
     expect_error(org.post("/events/v1/events", json={"event": dict(GALA, currency="XXY")}), 400)
     expect_error(org.post("/events/v1/events", json={}), 400)
+    expect_error(org.post("/events/v1/events", json={"event": dict(GALA, id="x" * 50)}), 400)
 
 
 def test_bc11_update_by_mask_keeps_the_instant(hub):
