@@ -102,8 +102,9 @@ class CaptureWorker(QObject):
 
     Signals: `barcode_scanned(str)` (debounced by `debounce_s` seconds), `frame_ready(QImage)` (≤ `preview_fps`
     per second), `camera_failed(str)` (the source could not be opened), `decoder_failed(str)`.
-    `decoder` is any object with `.decode(frame) -> list[str]`; default core.decode.QrDecoder(), built on
-    the decoder thread; at most `max_decode_fps` frames are decoded per second, the rest are dropped. Call start() once, stop() to release the camera (within `timeout_s`, default 1 s).
+    `decoder` is any object with `.decode(frame) -> list[str]`; default the shared decoder child process
+    (app.decoder_process: zxing-cpp holds the GIL, a child process cannot stall the GUI) running
+    core.decode.QrDecoder(`backends`), else a QrDecoder in this process; at most `max_decode_fps` frames are decoded per second, the rest are dropped. Call start() once, stop() to release the camera (within `timeout_s`, default 1 s).
 
     The worker object itself stays on the GUI thread while its loop runs on a capture QThread and a decoder
     thread: every signal it emits from those threads is therefore queued to the GUI thread, whatever the
@@ -115,10 +116,12 @@ class CaptureWorker(QObject):
     decoder_failed = Signal(str)
 
     def __init__(self, source: int | str, decoder=None, *, debounce_s: float = 2.0, preview_fps: float = 10.0,
-                 preview_width: int = 640, loop_file: bool = True, max_decode_fps: float = 12.0):
+                 preview_width: int = 640, loop_file: bool = True, max_decode_fps: float = 12.0,
+                 backends: list[str] | None = None):
         super().__init__()
         self.source = parse_source(source)
         self._decoder = decoder
+        self._backends = backends
         self._debouncer = Debouncer(debounce_s)
         self._preview_interval = 1.0 / preview_fps if preview_fps > 0 else None
         self._preview_width = preview_width
@@ -246,17 +249,30 @@ class CaptureWorker(QObject):
         return True
 
     # ---- decoder thread -------------------------------------------------------------------------------
-    def _decode_loop(self) -> None:
-        decoder = self._decoder
-        if decoder is None:
-            try:
-                from core.decode import QrDecoder
+    def _make_decoder(self):
+        """The default decoder: the shared child process (app.decoder_process), else QrDecoder in this
+        process when no child can be started. None (and decoder_failed) when there is no decoder at all."""
+        from app.decoder_process import DecoderUnavailable, shared_decoder
 
-                decoder = QrDecoder()
-            except Exception as exc:
-                logger.exception("no QR decoder")
-                self.decoder_failed.emit(f"QR decoder unavailable: {exc}")
-                return
+        try:
+            return shared_decoder(self._backends, self._stop.is_set)
+        except DecoderUnavailable as exc:
+            if self._stop.is_set():
+                return None
+            logger.warning("no decoder process (%s): decoding in this process", exc)
+        try:
+            from core.decode import QrDecoder
+
+            return QrDecoder(self._backends)
+        except Exception as exc:
+            logger.exception("no QR decoder")
+            self.decoder_failed.emit(f"QR decoder unavailable: {exc}")
+            return None
+
+    def _decode_loop(self) -> None:
+        decoder = self._decoder if self._decoder is not None else self._make_decoder()
+        if decoder is None:
+            return
         while not self._stop.is_set():
             frame = self._mailbox.take(0.1)
             if frame is None:
@@ -269,7 +285,10 @@ class CaptureWorker(QObject):
 
     def _decode_frame(self, decoder, frame, started: float) -> None:
         try:
-            codes = decoder.decode(frame)
+            if hasattr(decoder, "requested"):  # the decoder process: stop waiting when the camera stops
+                codes = decoder.decode(frame, self._stop.is_set)
+            else:
+                codes = decoder.decode(frame)
         except Exception:
             logger.exception("decoding a frame failed")
             codes = []

@@ -205,6 +205,9 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self.wedge)
         self.ctx.sound.close()
+        from app.decoder_process import shutdown_shared
+
+        shutdown_shared()
         tasks.wait_for_done(10000)
         super().closeEvent(event)
 

@@ -133,6 +133,14 @@ class Probe:
             self.rss.append((now, rss_mb()))
 
 
+def _buckets(gaps: list[tuple[float, int]], seconds: float) -> list[int]:
+    """How many long gaps fell in each 10 s of the run (start-up effects vs steady state)."""
+    out = [0] * (int(seconds // 10) + 2)
+    for t, _gap in gaps:
+        out[min(len(out) - 1, int(t // 10))] += 1
+    return out
+
+
 def run(seconds: float, tickets: int, *, camera_on: bool = True, search_every_s: float = 0.5) -> dict:
     """Build the ledger, start the real window, drive searches for `seconds`; return the measurements."""
     from app.main_window import create_window
@@ -189,7 +197,8 @@ def run(seconds: float, tickets: int, *, camera_on: bool = True, search_every_s:
             "rssBaselineMb": round(base, 1), "rssPeakMb": round(max(after, default=base), 1),
             "rssGrowthMb": round(growth, 1), "searches": searches[0], "scans": scans[:5] + (["…"] if len(scans) > 5
                                                                                            else []),
-            "camera": camera, "longGaps": probe.long_gaps[:20], "stallTargetMs": STALL_TARGET_MS, "growthTargetMb": GROWTH_TARGET_MB,
+            "camera": camera, "longGaps": probe.long_gaps[:20],
+            "gapsPer10s": _buckets(probe.long_gaps, seconds), "stallTargetMs": STALL_TARGET_MS, "growthTargetMb": GROWTH_TARGET_MB,
             "ok": probe.worst_ms <= STALL_TARGET_MS and growth <= GROWTH_TARGET_MB}
 
 

@@ -55,10 +55,9 @@ def register(subparsers, parent) -> None:
 
 def hub_db(args) -> str:
     """The hub database of `args`: --db when given, else default_hub_db()."""
-    db = getattr(args, "db", None)
-    if not db or str(db) == str(config.default_db_path()):
+    if not getattr(args, "db_given", False) or not getattr(args, "db", None):
         return str(default_hub_db())
-    return str(db)
+    return str(args.db)
 
 
 def _shown(db: str) -> str:

@@ -61,6 +61,7 @@ class DoorTab(QWidget):
         self._undo_stack: list[tuple[str, str]] = []  # (ticket number, payload) of OK check-ins, newest last
         self._stats_busy = self._stats_dirty = False
         self.decoder_unavailable: dict[str, str] = {}
+        self._decoder_names: list[str] | None = None  # what loads here; the decoder process uses the same
         self._build()
         self._check_decoders()
 
@@ -265,6 +266,7 @@ class DoorTab(QWidget):
 
     def _on_decoders(self, found) -> None:
         names, missing = found
+        self._decoder_names = list(names) or None
         self.decoder_unavailable = dict(missing)
         notes = [_short_reason(reason) for reason in missing.values()]
         if notes:
@@ -283,7 +285,7 @@ class DoorTab(QWidget):
         source = self.ctx.camera_source if source is None else source
         if source is None or self.worker is not None:
             return False
-        self.worker = CaptureWorker(source, debounce_s=self.ctx.scan_debounce_s)
+        self.worker = CaptureWorker(source, debounce_s=self.ctx.scan_debounce_s, backends=self._decoder_names)
         self.worker.barcode_scanned.connect(self.on_camera_scanned)
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.camera_failed.connect(self._on_camera_failed)

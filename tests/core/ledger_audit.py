@@ -33,8 +33,8 @@ def make_shop(ledger, tickets: int = 300) -> dict:
 
 
 def audit(path: str | Path) -> dict:
-    """Open the ledger file with plain sqlite3 and check that no use case is half-written; returns counts
-    {"checkins", "orders", "tickets", "outbox"}. AssertionError listing every problem found:
+    """Open the ledger file with plain sqlite3 and check that no use case is half-written; returns row counts
+    {"checkins", "orders", "tickets", "outbox", "payments"}. AssertionError listing every problem found:
     integrity_check not ok, foreign-key violations, a check-in row without its outbox row (or the reverse),
     an order without tickets, without exactly one "order.create" outbox row whose tickets are the stored
     ones, a total that is not the sum of its tickets, a PAID box-office order without exactly one Payment."""
