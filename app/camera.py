@@ -134,6 +134,7 @@ class CaptureWorker(QObject):
         self._thread: QThread | None = None
         self._decode_thread: threading.Thread | None = None
         self.frames_read = 0
+        self.frames_skipped = 0  # grabbed but never decompressed: nobody needed them
         self.frames_decoded = 0
         self.max_decode_s = 0.0
         self.opened = False
@@ -183,9 +184,11 @@ class CaptureWorker(QObject):
         self._debouncer.forget(code)
 
     def stats(self) -> dict:
-        """Counters: frames read, decoded, dropped (never queued), frames waiting (0 or 1), slowest decode."""
-        return {"read": self.frames_read, "decoded": self.frames_decoded, "dropped": self._mailbox.dropped,
-                "waiting": len(self._mailbox), "max_decode_s": self.max_decode_s}
+        """Counters: frames read, decoded, dropped (skipped before decompression or replaced in the mailbox:
+        never queued), frames waiting (0 or 1), the slowest decode in seconds."""
+        return {"read": self.frames_read, "decoded": self.frames_decoded,
+                "dropped": self._mailbox.dropped + self.frames_skipped, "waiting": len(self._mailbox),
+                "max_decode_s": self.max_decode_s}
 
     # ---- capture thread -------------------------------------------------------------------------------
     def _capture_loop(self) -> None:
@@ -216,10 +219,9 @@ class CaptureWorker(QObject):
         period = 1.0 / fps if is_file and 0 < fps < 240 else (1 / 30 if is_file else 0.0)
         next_at = time.monotonic()
         empty_reads = 0
-        last_preview = 0.0
+        last_preview = last_put = 0.0
         while not self._stop.is_set():
-            ok, frame = cap.read()
-            if not ok or frame is None:
+            if not cap.grab():
                 empty_reads += 1
                 if is_file and self._loop_file and empty_reads < 3:
                     cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # a file stands in for a webcam: it never ends
@@ -230,12 +232,21 @@ class CaptureWorker(QObject):
                 break
             empty_reads = 0
             self.frames_read += 1
-            self._mailbox.put(frame)
             now = time.monotonic()
-            if self._preview_interval is not None and now - last_preview >= self._preview_interval:
-                if self._may_send_preview(now):
-                    last_preview = now
-                    self.frame_ready.emit(frame_to_qimage(frame, self._preview_width))
+            preview_due = self._preview_interval is not None and now - last_preview >= self._preview_interval
+            decode_due = now - last_put >= self._decode_period
+            if preview_due or decode_due:
+                # Only frames someone will use are decompressed (grab() alone is cheap); the rest are dropped.
+                ok, frame = cap.retrieve()
+                if ok and frame is not None:
+                    if decode_due:
+                        last_put = now
+                        self._mailbox.put(frame)
+                    if preview_due and self._may_send_preview(now):
+                        last_preview = now
+                        self.frame_ready.emit(frame_to_qimage(frame, self._preview_width))
+            else:
+                self.frames_skipped += 1
             if period:
                 next_at = max(next_at + period, now - period)
                 self._stop.wait(max(0.0, next_at - time.monotonic()))

@@ -23,8 +23,14 @@ class DecoderUnavailable(RuntimeError):
 def serve(conn, backends) -> None:
     """Child process body: build QrDecoder(backends), report ("ready", info), then answer each (h, w) +
     frame bytes with the list of texts, until None arrives or the pipe closes."""
+    import os
+
     import numpy as np
 
+    try:
+        os.nice(10)  # the door's GUI comes first: a busy decoder yields the CPU to it
+    except (AttributeError, OSError):
+        pass
     try:
         from core.decode import QrDecoder
 

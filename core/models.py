@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.timeutil import require_aware
@@ -63,7 +63,7 @@ class TicketDefinition(Base):
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
     name: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(String(500), default="")
-    price_minor: Mapped[int] = mapped_column(Integer, default=0)
+    price_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     limited: Mapped[bool] = mapped_column(Boolean, default=False)
     quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -93,7 +93,7 @@ class Order(Base):
     email: Mapped[str] = mapped_column(String(320), default="")
     checkout_form: Mapped[list] = mapped_column(JSON, default=list)
     method: Mapped[str] = mapped_column(String(32), default="")
-    total_minor: Mapped[int] = mapped_column(Integer, default=0)
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[str] = mapped_column(String(16), default="ONLINE")
@@ -113,7 +113,7 @@ class Ticket(Base):
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
     definition_id: Mapped[str] = mapped_column(String(36), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    price_minor: Mapped[int] = mapped_column(Integer, default=0)
+    price_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     guest_first_name: Mapped[str] = mapped_column(String(200), default="")
     guest_last_name: Mapped[str] = mapped_column(String(200), default="")
@@ -155,10 +155,10 @@ class Payment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number"), index=True)
     method: Mapped[str] = mapped_column(String(16))
-    amount_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    tendered_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    change_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tendered_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    change_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     station: Mapped[str] = mapped_column(String(64), default="")
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -11,7 +11,7 @@ from app.models.tickets_model import TicketsTableModel
 from app.tasks import query_op, run_in_background
 from app.widgets.table_view import make_table
 
-MAX_RESULTS = 200
+MAX_RESULTS = 100  # one page: a door search names a guest, it does not list the event
 
 
 class GuestSearch(QWidget):

@@ -55,11 +55,14 @@ def test_hub_database_defaults_to_hub_db_not_the_station_ledger(tmp_path, monkey
     from app import config
 
     class Args:
-        db = str(config.default_db_path())
+        db = str(config.default_db_path())  # what main() fills in when --db is absent
+        db_given = False
 
     assert hub_cmd.hub_db(Args()) == str(tmp_path / "hub.db")
-    Args.db = "postgresql://u:p@db/hub"
+    Args.db, Args.db_given = "postgresql://u:p@db/hub", True
     assert hub_cmd.hub_db(Args()) == "postgresql://u:p@db/hub"
+    Args.db = str(config.default_db_path())  # even the station's default path, when asked for explicitly
+    assert hub_cmd.hub_db(Args()) == str(config.default_db_path())
     assert hub_cmd._shown("postgresql://u:secret@db/hub").count("secret") == 0
 
 
