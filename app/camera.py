@@ -245,7 +245,7 @@ class CaptureWorker(QObject):
                     if preview_due and self._may_send_preview(now):
                         last_preview = now
                         self.frame_ready.emit(frame_to_qimage(frame, self._preview_width))
-            else:
+            if not decode_due:
                 self.frames_skipped += 1
             if period:
                 next_at = max(next_at + period, now - period)

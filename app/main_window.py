@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.online = False
+        self.sync = None  # app.sync_wiring.SyncWiring once installed
         self.pending = 0
         self._pending_busy = False
         self._stale: set[int] = set()
@@ -213,9 +214,11 @@ class MainWindow(QMainWindow):
 
 
 def create_window(ledger_path: str, *, event_id: str | None = None, camera_source=None, station: str = "",
-                  operator: str = "", muted: bool = False, show: bool = True):
-    """Open the ledger and build the main window. Returns (QApplication, MainWindow, Ledger); the caller
-    runs `app.exec()` and closes the ledger afterwards. Raises what Ledger.open raises."""
+                  operator: str = "", muted: bool = False, show: bool = True, sync: bool = True):
+    """Open the ledger and build the main window (with the sync tab and status from app.sync_wiring when
+    `sync`; without it if that cannot be set up — the station then works offline). Returns
+    (QApplication, MainWindow, Ledger); the caller runs `app.exec()` and closes the ledger afterwards.
+    Raises what Ledger.open raises."""
     from app import config, formatting
     from app.sound import SoundPlayer
     from core.db import Ledger
@@ -232,6 +235,13 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
                          operator=operator or config.get("operator"), camera_source=camera_source,
                          scan_debounce_s=float(config.get("scan_debounce_s")), sound=SoundPlayer(muted=muted))
     window = MainWindow(ctx, event_id)
+    if sync:
+        try:
+            from app.sync_wiring import install_sync
+
+            window.sync = install_sync(window, ledger)
+        except Exception:  # sync is an addition: the door and the box office work without it
+            logger.exception("sync could not be set up: this station works offline")
     if show:
         window.show()
     return app, window, ledger

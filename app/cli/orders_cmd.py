@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from app.cli.common import (add_event_option, add_paging, add_station_options, form_inputs, key_values,
                             station_of, transaction)
-from app.cli.output import CliError, emit, money_text, pairs, table
+from app.cli.output import CliError, emit, emit_page, money_text, pairs, table
 from core import contract
 from core.events import get_event
 from core.money import Money
@@ -91,10 +91,7 @@ def cmd_list(args) -> int:
         page = list_orders(session, event_ids, statuses=args.status, tags=args.tag, search=args.search,
                            offset=args.offset, limit=args.limit)
         orders = _api(session, page.items)
-        body = {"total": page.total, "offset": page.offset, "limit": page.limit, "orders": orders,
-                "facets": page.facets}
-    emit(args, body, lambda: table(HEADERS, _rows(orders), empty="No orders.")
-         + (f"\n({page.offset + len(orders)} of {page.total})" if page.total > len(orders) else ""))
+    emit_page(args, page, "orders", orders, HEADERS, _rows(orders), empty="No orders.")
     return 0
 
 

@@ -83,3 +83,11 @@ def pairs(items: Iterable[tuple[str, Any]]) -> str:
     items = [(k, v) for k, v in items if v is not None and v != ""]
     pad = max((len(k) for k, _ in items), default=0)
     return "\n".join(f"{k + ':':<{pad + 1}} {v}" for k, v in items)
+
+
+def emit_page(args, page, key: str, items: list[dict], headers: list[str], rows: list, empty: str) -> None:
+    """Print one page of a list: JSON in the contract's envelope `{total, offset, limit, <key>, facets}`
+    (API.md §1.4), or a table with an "(N of TOTAL)" footer when more rows exist."""
+    body = {"total": page.total, "offset": page.offset, "limit": page.limit, key: items, "facets": page.facets}
+    more = f"\n({page.offset + len(items)} of {page.total})" if page.total > len(items) else ""
+    emit(args, body, lambda: table(headers, rows, empty=empty) + more)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from app.cli.common import (add_event_option, add_paging, add_station_options, operator_of, station_of,
                             transaction)
-from app.cli.output import emit, money_text, pairs, table
+from app.cli.output import emit, emit_page, money_text, pairs, table
 from core import contract
 from core.events import get_event
 from core.tickets import check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
@@ -62,10 +62,7 @@ def cmd_list(args) -> int:
                             states=args.state, order_statuses=args.order_status, search=args.search,
                             offset=args.offset, limit=args.limit)
         tickets = _api(session, page.items)
-        body = {"total": page.total, "offset": page.offset, "limit": page.limit, "tickets": tickets,
-                "facets": page.facets}
-    emit(args, body, lambda: table(HEADERS, _rows(tickets), empty="No tickets.")
-         + (f"\n({page.offset + len(tickets)} of {page.total})" if page.total > len(tickets) else ""))
+    emit_page(args, page, "tickets", tickets, HEADERS, _rows(tickets), empty="No tickets.")
     return 0
 
 

@@ -17,6 +17,7 @@ from app.models.base import RowRole
 from app.models.orders_model import COL_CREATED, OrdersTableModel
 from app.models.sales_model import SalesTableModel
 from app.printing import TicketOutput
+from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, mutation_op, query_op, run_in_background
 from app.widgets.table_view import make_table
 from app.widgets.ticket_picker import TicketPicker
@@ -53,7 +54,7 @@ def _pay(session, event_id, order_number, payment, tendered, station) -> SaleDon
                                   station=station))
 
 
-class BoxOfficeTab(QWidget):
+class BoxOfficeTab(LazyRefresh, QWidget):
     """Sell, complete unpaid orders, list today's sales. Signals `sold(object)` (a SaleDone) and
     `changed(str)` after every stored change."""
 
@@ -162,9 +163,9 @@ class BoxOfficeTab(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload definitions (with what is left), unpaid orders, today's sales and the till."""
+        """Reload definitions (with what is left), unpaid orders, today's sales and the till (when shown)."""
         event_id = self.ctx.event_id
-        if event_id is None:
+        if event_id is None or not self.visible_or_stale():
             return
         ledger = self.ctx.ledger
 

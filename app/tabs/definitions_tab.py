@@ -10,6 +10,7 @@ from app import queries
 from app.dialogs.definition_dialog import DefinitionDialog
 from app.models.base import RowRole
 from app.models.definitions_model import DefinitionsTableModel
+from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, mutation_op, query_op, run_in_background
 from app.widgets.table_view import make_table
 
@@ -46,7 +47,7 @@ def _change_currency(session, event_id, currency):
     return queries.load_event(session, event_id)
 
 
-class DefinitionsTab(QWidget):
+class DefinitionsTab(LazyRefresh, QWidget):
     """The organiser's view of ticket types. Signals `changed(str)` after a stored change and
     `event_changed(object)` with the new EventInfo after a currency change."""
 
@@ -100,9 +101,11 @@ class DefinitionsTab(QWidget):
         self.currency_label.setText(f"Currency: {ev.currency}{lock}")
 
     def refresh(self) -> None:
-        """Reload the definitions with their counts in the background."""
+        """Reload the definitions with their counts in the background (when shown)."""
         if self.ctx.event_id is None:
             self.model.set_rows([])
+            return
+        if not self.visible_or_stale():
             return
         run_in_background(query_op(self.ctx.ledger, queries.definition_rows, self.ctx.event_id), self._on_loaded,
                           parent=self)

@@ -11,6 +11,7 @@ from app.dialogs.order_dialog import OrderDialog
 from app.models.base import RowRole
 from app.models.orders_model import COL_CREATED, OrdersTableModel
 from app.models.tickets_model import TicketsTableModel
+from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background
 from app.widgets.table_view import make_table
 
@@ -20,7 +21,7 @@ CHECKED_IN = {"Any check-in state": None, "Checked in": ("FULLY_CHECKED_IN", "CH
               "Not checked in": ("NOT_FULLY_CHECKED_IN", "NON_CHECKED_IN")}
 
 
-class OrdersTab(QWidget):
+class OrdersTab(LazyRefresh, QWidget):
     """Two tables sharing one filter bar. Signals `changed(str)` after an order was updated, `loaded()`
     after each finished load."""
 
@@ -31,7 +32,6 @@ class OrdersTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self._generation = 0
-        self._stale = False
         self.dialog: OrderDialog | None = None
         self.status_box = QComboBox()
         self.status_box.addItems(["All statuses"] + STATUSES[1:])
@@ -80,11 +80,6 @@ class OrdersTab(QWidget):
         self.orders_model.time_zone = self.tickets_model.time_zone = self.ctx.time_zone
         self.refresh()
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def filters(self) -> dict:
         """The current filters as keyword arguments of app.queries.order_rows / ticket_rows."""
         status = STATUSES[self.status_box.currentIndex()]
@@ -103,10 +98,8 @@ class OrdersTab(QWidget):
         self._timer.stop()
         if self.ctx.event_id is None:
             return
-        if not self.isVisible():
-            self._stale = True
+        if not self.visible_or_stale():
             return
-        self._stale = False
         self._generation += 1
         generation, event_id, f = self._generation, self.ctx.event_id, self.filters()
 

@@ -21,6 +21,7 @@ from core.pdf import rasterize_pdf
 def box(qtbot, ctx):
     tab = BoxOfficeTab(ctx)
     qtbot.addWidget(tab)
+    tab.show()
     tab.set_event(ctx.event)
     qtbot.waitUntil(lambda: tab.picker.rowCount() == 2, timeout=5000)
     return tab

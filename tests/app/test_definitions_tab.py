@@ -15,6 +15,7 @@ from tests.app.conftest import make_event
 def tab(qtbot, ctx):
     t = DefinitionsTab(ctx)
     qtbot.addWidget(t)
+    t.show()
     with qtbot.waitSignal(t.loaded, timeout=5000):
         t.set_event(ctx.event)
     return t
@@ -115,6 +116,7 @@ def test_currency_change_allowed_before_the_first_order(qtbot, ledger, ctx, monk
         ctx.event = queries.load_event(uow.session, data.event_id)
     tab = DefinitionsTab(ctx)
     qtbot.addWidget(tab)
+    tab.show()
     with qtbot.waitSignal(tab.loaded, timeout=5000):
         tab.set_event(ctx.event)
     assert "locked" not in tab.currency_label.text()
