@@ -25,8 +25,10 @@ class StationContext:
 
     @property
     def event_id(self) -> str | None:
+        """The current event's id, or None."""
         return self.event.id if self.event else None
 
     @property
     def time_zone(self) -> str:
+        """The current event's IANA zone (UTC without an event)."""
         return self.event.time_zone if self.event else "UTC"

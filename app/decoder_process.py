@@ -140,6 +140,7 @@ class DecoderProcess:
 
     @property
     def alive(self) -> bool:
+        """True while the child process runs."""
         return self._proc.is_alive()
 
 

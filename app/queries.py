@@ -71,6 +71,7 @@ class TicketRow:
 
     @property
     def checked_in(self) -> bool:
+        """True when the ticket is checked in (its latest accepted check-in row is a CHECK_IN)."""
         return self.checked_in_at is not None
 
 
@@ -93,6 +94,7 @@ class OrderRow:
 
     @property
     def fully_checked_in(self) -> bool:
+        """True when the order has tickets and all of them are checked in."""
         return self.tickets > 0 and self.checked_in == self.tickets
 
 

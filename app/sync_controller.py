@@ -197,6 +197,7 @@ class SyncController(QObject):
         self._cancel = threading.Event()
         self._running = self._again = self._stopped = False
         self._online = False
+        self._connected: bool | None = None  # None until a run or a status read tells
         self._run_error: str | None = None
         self._status_busy = self._status_dirty = False
         self.status = SyncStatus()
@@ -263,7 +264,7 @@ class SyncController(QObject):
         self.sync_progress.emit(message)
 
     def _on_run_done(self, report) -> None:
-        self._running = False
+        self._running, self._connected = False, True  # a report means the saved connection was found
         if report.ok:
             self._online, self._run_error = True, None
         elif not report.skipped:
@@ -274,8 +275,9 @@ class SyncController(QObject):
         self._after_run()
 
     def _on_run_error(self, exc: BaseException) -> None:
-        self._running = False
-        self._online = False
+        self._running = self._online = False
+        if isinstance(exc, NotConnected):
+            self._connected = False
         self._run_error = tasks.error_message(exc)
         if not isinstance(exc, NotConnected):
             logger.warning("sync run failed: %s", self._run_error)
@@ -283,7 +285,8 @@ class SyncController(QObject):
         self._after_run()
 
     def _after_run(self) -> None:
-        self._publish(replace(self.status, running=False, online=self._online))
+        connected = self.status.connected if self._connected is None else self._connected
+        self._publish(replace(self.status, running=False, connected=connected, online=self._online and connected))
         self.refresh_status()
         if self._again and not self._stopped:
             self._again = False
@@ -302,6 +305,7 @@ class SyncController(QObject):
 
     def _on_status(self, stored: SyncStatus) -> None:
         self._status_busy = False
+        self._connected = stored.connected
         error = stored.error if stored.connected else "not connected"
         self._publish(replace(stored, online=self._online and stored.connected, running=self._running,
                               error=self._run_error or error))
@@ -330,6 +334,7 @@ class SyncController(QObject):
                 return slot.get().fetch_ticket(event_id, ticket_number)
 
         def done(ticket):
+            self._connected = True
             self._set_online(True)
             on_done(LookupOutcome(FOUND if ticket else NOT_FOUND, ticket_number, ticket, None, last_sync))
 
@@ -345,7 +350,8 @@ class SyncController(QObject):
     def _set_online(self, online: bool) -> None:
         if online != self._online:
             self._online = online
-            self._publish(replace(self.status, online=online and self.status.connected))
+            connected = bool(self._connected)
+            self._publish(replace(self.status, connected=connected, online=online and connected))
 
 
 def _run_timeout() -> httpx.Timeout:

@@ -92,23 +92,28 @@ class UnknownTicketHelper(QObject):
         self._looked_up: dict[str, float] = {}  # ticket number → when a lookup found it (monotonic s)
         self._showing: str | None = None        # the ticket whose lookup the panel is waiting for
 
+    def wants(self, result) -> bool:
+        """True when `result` (a ScanResult) is an UNKNOWN in the current event that this helper looks up — so
+        the door may skip its red panel and sound for it (see DoorTab.defer_unknown in the report)."""
+        tn = result.ticket_number
+        if getattr(result.verdict, "value", result.verdict) != "UNKNOWN" or not tn or result.order_number \
+                or self.ctx.event_id is None:
+            return False
+        found_at = self._looked_up.get(tn)
+        return found_at is None or time.monotonic() - found_at >= RETRY_WINDOW_S
+
     def on_scanned(self, result) -> None:
         """Slot for DoorTab.scanned(ScanResult)."""
-        verdict = getattr(result.verdict, "value", result.verdict)
         tn = result.ticket_number
         self._showing = None
-        found_at = self._looked_up.pop(tn, None) if tn else None
-        if verdict != "UNKNOWN" or not tn or result.order_number or self.ctx.event_id is None:
+        wanted = self.wants(result)
+        found = self._looked_up.pop(tn, None) is not None if tn else False
+        if not wanted:
+            if found and getattr(result.verdict, "value", result.verdict) == "UNKNOWN":
+                self.door.verdict_panel.extra.setText("The server knows this ticket, but not for this event")
             return
-        if found_at is not None and time.monotonic() - found_at < RETRY_WINDOW_S:
-            self.door.verdict_panel.extra.setText("The server knows this ticket, but not for this event")
-            return
-        panel = self.door.verdict_panel
-        if not self.controller.status.connected:
-            self._show_offline(tn, self.controller.status.last_success.get("tickets"))
-            return
-        self._showing = tn
-        show_warning(panel, "CHECKING WITH THE SERVER…", f"Ticket {tn} is not in the local list")
+        self._showing = tn  # asked even when the status says offline: it may be stale, and the answer is quick
+        show_warning(self.door.verdict_panel, "CHECKING WITH THE SERVER…", f"Ticket {tn} is not in the local list")
         self.controller.lookup_unknown(self.ctx.event_id, tn, lambda outcome: self._on_lookup(result, outcome))
 
     def _on_lookup(self, result, outcome) -> None:
@@ -169,6 +174,8 @@ def install_sync(window, ledger=None, *, interval_s: float | None = None, engine
     controller.sync_finished.connect(lambda report: _after_sync(window, report))
     helper = UnknownTicketHelper(window.door, controller, ctx)
     window.door.scanned.connect(helper.on_scanned)
+    if hasattr(window.door, "defer_unknown"):  # once DoorTab has the hook: no red flash before the lookup
+        window.door.defer_unknown = helper.wants
     guard = CloseGuard(window, ledger, controller)
     window.installEventFilter(guard)
     if start:

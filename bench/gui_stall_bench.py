@@ -154,9 +154,20 @@ def run(seconds: float, tickets: int, *, camera_on: bool = True, search_every_s:
     app, window, ledger = create_window(str(work / "bench.db"), event_id=event_id,
                                         camera_source=str(video) if camera_on else None,
                                         station="Bench door", muted=True)
-    search = window.door.search
-    rng = random.Random(9)
-    searches = [0]
+    try:
+        result = _measure(app, window, seconds, tickets, sample, search_every_s)
+    finally:
+        ledger.close()
+    return dict(result, ledgerBuildSeconds=round(built_s, 1))
+
+
+def _measure(app, window, seconds: float, tickets: int, sample: list[str], search_every_s: float) -> dict:
+    """Drive guest searches every `search_every_s` s while the probe runs; close the window after `seconds`."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)  # unattended close
+    search, rng, searches, scans, camera = window.door.search, random.Random(9), [0], [], {}
 
     def next_search():
         kind = rng.random()
@@ -166,18 +177,13 @@ def run(seconds: float, tickets: int, *, camera_on: bool = True, search_every_s:
         search.search()
         searches[0] += 1
 
-    from PySide6.QtCore import QTimer
-
     driver = QTimer()
-    driver.setInterval(int(search_every_s * 1000))
+    driver.setInterval(max(1, int(search_every_s * 1000)))
     driver.timeout.connect(next_search)
     if search_every_s > 0:
         driver.start()
-    scans = []
     window.door.scanned.connect(lambda r: scans.append(r.verdict.value))
-    started = time.monotonic()
-    probe = Probe(started)
-    camera: dict = {}
+    probe = Probe(time.monotonic())
 
     def finish():
         if window.door.worker is not None:
@@ -188,17 +194,15 @@ def run(seconds: float, tickets: int, *, camera_on: bool = True, search_every_s:
 
     QTimer.singleShot(int(seconds * 1000), finish)
     app.exec()
-    ledger.close()
     after = [mb for t, mb in probe.rss if t >= WARMUP_S]
     base = after[0] if after else rss_mb()
     growth = (max(after[-5:]) - base) if after else 0.0
-    return {"seconds": seconds, "tickets": tickets, "ledgerBuildSeconds": round(built_s, 1),
-            "worstStallMs": probe.worst_ms, "gapsOver50ms": probe.gaps_over_50,
-            "rssBaselineMb": round(base, 1), "rssPeakMb": round(max(after, default=base), 1),
-            "rssGrowthMb": round(growth, 1), "searches": searches[0], "scans": scans[:5] + (["…"] if len(scans) > 5
-                                                                                           else []),
-            "camera": camera, "longGaps": probe.long_gaps[:20],
-            "gapsPer10s": _buckets(probe.long_gaps, seconds), "stallTargetMs": STALL_TARGET_MS, "growthTargetMb": GROWTH_TARGET_MB,
+    return {"seconds": seconds, "tickets": tickets, "worstStallMs": probe.worst_ms,
+            "gapsOver50ms": probe.gaps_over_50, "rssBaselineMb": round(base, 1),
+            "rssPeakMb": round(max(after, default=base), 1), "rssGrowthMb": round(growth, 1),
+            "searches": searches[0], "scans": scans[:5] + (["…"] if len(scans) > 5 else []), "camera": camera,
+            "longGaps": probe.long_gaps[:20], "gapsPer10s": _buckets(probe.long_gaps, seconds),
+            "stallTargetMs": STALL_TARGET_MS, "growthTargetMb": GROWTH_TARGET_MB,
             "ok": probe.worst_ms <= STALL_TARGET_MS and growth <= GROWTH_TARGET_MB}
 
 

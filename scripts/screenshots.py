@@ -85,6 +85,14 @@ def shoot(app, widget, out: Path, name: str) -> Path:
 def drive(app, window, demo, out: Path) -> None:
     """Walk through the screens and save each one."""
     from app import tasks
+
+    drive_door(app, window, demo, out)
+    drive_office(app, window, demo, out)
+    tasks.wait_for_done(10000)
+
+
+def drive_door(app, window, demo, out: Path) -> None:
+    """Door: the camera's OK, a duplicate, an unpaid ticket, a guest search."""
     from core.codes import check_in_url
 
     door = window.door
@@ -105,6 +113,10 @@ def drive(app, window, demo, out: Path) -> None:
     wait_until(app, lambda: door.search.model.rowCount() > 0)
     door.search.table.selectRow(0)
     shoot(app, window, out, "door-search")
+
+
+def drive_office(app, window, demo, out: Path) -> None:
+    """Box office with a sale being entered, ticket definitions (+ the edit dialog), orders (+ detail)."""
     box = window.box_office
     window.tabs.setCurrentWidget(box)
     wait_until(app, lambda: box.picker.rowCount() > 0)
@@ -136,7 +148,6 @@ def drive(app, window, demo, out: Path) -> None:
     wait_until(app, lambda: orders.dialog is not None)
     shoot(app, orders.dialog, out, "order-detail")
     orders.dialog.close()
-    tasks.wait_for_done(10000)
 
 
 def main(argv: list[str]) -> int:
@@ -151,8 +162,12 @@ def main(argv: list[str]) -> int:
     from core.codes import check_in_url
 
     video = make_video(work / "camera.avi", check_in_url(demo.samples["paid"], demo.event_id))
+    from PySide6.QtWidgets import QMessageBox
+
     from app.main_window import create_window
 
+    # Unattended: the "changes not yet uploaded — quit anyway?" question (WR-14) is answered Yes.
+    QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)
     app, window, ledger = create_window(str(ledger_path), event_id=demo.event_id, camera_source=str(video),
                                         station="Door A", muted=True)
     window.resize(1360, 860)

@@ -91,14 +91,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.sell_button.clicked.connect(self.on_sell_clicked)
         for edit in (self.first_name, self.last_name, self.email, self.tendered):
             edit.textChanged.connect(lambda *_: self._update_totals())
-        self.result_label = QLabel("")
-        self.result_label.setWordWrap(True)
-        self.print_button = QPushButton("Print tickets")
-        self.save_button = QPushButton("Save tickets PDF…")
-        for b in (self.print_button, self.save_button):
-            b.setEnabled(False)
-        self.print_button.clicked.connect(lambda: self.output.print(self.last_sale.order_number))
-        self.save_button.clicked.connect(lambda: self.output.save(self.last_sale.order_number))
+        self._build_output()
         self.unpaid_model = OrdersTableModel(self)
         self.unpaid_view, self.unpaid_proxy = make_table(self.unpaid_model, self, sort_column=COL_CREATED,
                                                          descending=True)
@@ -111,6 +104,16 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.till_label = QLabel("")
         self._lay_out()
         self._update_totals()
+
+    def _build_output(self) -> None:
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
+        self.print_button = QPushButton("Print tickets")
+        self.save_button = QPushButton("Save tickets PDF…")
+        for b in (self.print_button, self.save_button):
+            b.setEnabled(False)
+        self.print_button.clicked.connect(lambda: self.output.print(self.last_sale.order_number))
+        self.save_button.clicked.connect(lambda: self.output.save(self.last_sale.order_number))
 
     def _lay_out(self) -> None:
         tickets = QGroupBox("Tickets")
@@ -253,6 +256,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
 
     # ---- completing unpaid orders ---------------------------------------------------------------------
     def selected_unpaid(self) -> queries.OrderRow | None:
+        """The selected row of the unpaid list, or None."""
         rows = self.unpaid_view.selectionModel().selectedRows()
         return rows[0].data(RowRole) if rows else None
 

@@ -119,6 +119,7 @@ class DefinitionsTab(LazyRefresh, QWidget):
         self.loaded.emit()
 
     def selected(self) -> queries.DefinitionRow | None:
+        """The selected definition row, or None."""
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(RowRole) if rows else None
 

@@ -275,6 +275,7 @@ class DoorTab(QWidget):
         self.decoder_status.setText("\n".join(notes))
 
     def toggle_camera(self) -> None:
+        """Start or stop the camera (the button)."""
         if self.worker is not None:
             self.stop_camera()
         else:

@@ -52,16 +52,22 @@ class OrdersTab(LazyRefresh, QWidget):
         self.tabs.addTab(self.tickets_view, "Tickets")
         self.footer = QLabel("")
         self.open_button = QPushButton("Open order…")
-        self.open_button.clicked.connect(self.open_selected)
-        self.orders_view.doubleClicked.connect(lambda *_: self.open_selected())
-        self.tickets_view.doubleClicked.connect(lambda *_: self.open_selected())
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(300)
+        self._connect()
+        self._lay_out()
+
+    def _connect(self) -> None:
+        self.open_button.clicked.connect(self.open_selected)
+        self.orders_view.doubleClicked.connect(lambda *_: self.open_selected())
+        self.tickets_view.doubleClicked.connect(lambda *_: self.open_selected())
         self._timer.timeout.connect(self.refresh)
         self.search_edit.textChanged.connect(lambda *_: self._timer.start())
         for box in (self.status_box, self.archived_box, self.checked_box):
             box.currentIndexChanged.connect(lambda *_: self.refresh())
+
+    def _lay_out(self) -> None:
         bar = QHBoxLayout()
         for w in (self.status_box, self.archived_box, self.checked_box):
             bar.addWidget(w)

@@ -125,6 +125,7 @@ class GuestSearch(QWidget):
         return False
 
     def on_check_in_clicked(self) -> None:
+        """Ask the door to check the selected ticket in (method MANUAL, WR-11)."""
         row = self.selected_ticket()
         if row is not None:
             self.check_in_requested.emit(row.ticket_number)

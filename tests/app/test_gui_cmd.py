@@ -36,7 +36,7 @@ def test_importing_the_command_does_not_load_qt():
     assert out.stdout.strip() == "False", out.stderr
 
 
-def test_gui_starts_on_the_ledger_and_closes(qtbot, ledger, event_data, tmp_path, monkeypatch):
+def test_gui_starts_on_the_ledger_and_closes(qtbot, ledger, event_data, tmp_path, monkeypatch, no_dialogs):
     from app.main_window import MainWindow
 
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
@@ -57,3 +57,4 @@ def test_gui_starts_on_the_ledger_and_closes(qtbot, ledger, event_data, tmp_path
     db = str(ledger.engine.url.database)
     rc = cli_main.main(["gui", "--db", db, "--event", event_data.event_id, "--station", "Door Z", "--mute"])
     assert rc == 0 and seen == ["Tessera — Door Test"]
+    assert any("not yet uploaded" in text for _kind, _title, text in no_dialogs), "WR-14: asked before quitting"

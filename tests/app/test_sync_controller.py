@@ -30,11 +30,15 @@ def test_connected_station_syncs_in_the_background_and_shows_last_sync(qtbot, co
                                                                        ledger):
     shop = connect_station()
     c = make_controller(interval_s=0.3)
+    progress = []
+    c.sync_progress.connect(progress.append)
     with qtbot.waitSignal(c.sync_finished, timeout=20000) as blocker:
         c.start()
         assert c.running and not c.sync_now()  # in flight on the pool; a second run is not started
     report = blocker.args[0]
     assert report.ok and report.pulled > 0
+    qtbot.waitUntil(lambda: progress and progress[-1].startswith("sync ok"), timeout=5000)  # relayed, in order
+    assert progress[0] == "connecting…"
     qtbot.waitUntil(lambda: c.status.online and c.status.last_sync is not None and not c.status.running,
                     timeout=5000)
     st = c.status

@@ -53,7 +53,8 @@ def _cells(model, row):
 def test_status_shows_last_sync_per_resource_and_sync_now(qtbot, panel):
     shop, _controller, tab = panel()
     assert _sync_now(qtbot, tab).ok
-    qtbot.waitUntil(lambda: "online — last sync" in tab.status_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "tickets: " in tab.ages_label.text(), timeout=5000)
+    assert tab.status_label.text().startswith("online — last sync ")
     assert tab.status_label.text().endswith("0 changes waiting")
     ages = tab.ages_label.text()
     for resource in ("tickets", "orders", "ticket definitions"):

@@ -34,7 +34,8 @@ def door(qtbot, tmp_path, connect_station, no_dialogs):
     wiring = install_sync(window, interval_s=3600, engine_kw={"cooldown_s": 0.0}, start=False)
     with qtbot.waitSignal(wiring.controller.sync_finished, timeout=20000):
         wiring.controller.sync_now(force=True)
-    qtbot.waitUntil(lambda: wiring.controller.status.online, timeout=5000)
+    qtbot.waitUntil(lambda: wiring.controller.status.online and wiring.controller.status.last_sync is not None,
+                    timeout=5000)
     yield shop, window, wiring
     window.close()
 
@@ -127,3 +128,20 @@ def test_wr14_quitting_with_checkins_not_uploaded_asks_and_keeps_the_queue(qtbot
     assert not wiring.controller.sync_now()  # shut down with the window
     with shop.ledger.uow() as uow:
         assert pending_count(uow.session) == 2  # the queue survives, in SQLite
+
+
+def test_wr13b_station_never_connected_shows_amber_not_red(qtbot, ctx, no_dialogs):
+    """WR-13 b without any connection: the unknown ticket is amber "not in local list (last sync never)"."""
+    window = MainWindow(ctx, ctx.event_id)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: "Door Test" in window.event_label.text(), timeout=5000)
+    wiring = install_sync(window, interval_s=3600, start=False)
+    with qtbot.waitSignal(wiring.controller.sync_failed, timeout=10000):
+        wiring.controller.sync_now()
+    qtbot.waitUntil(lambda: "not connected" in wiring.status_widget.label.text(), timeout=5000)
+    window.door.submit("LATE-0000-XX021", "MANUAL")
+    panel = window.door.verdict_panel
+    qtbot.waitUntil(lambda: panel.headline.text() == "NOT IN LOCAL LIST", timeout=10000)
+    assert panel.css_class == "warn" and panel.details.text() == offline_text(None, ctx.time_zone)
+    assert "(last sync never)" in panel.details.text()
+    window.close()
