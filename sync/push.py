@@ -238,3 +238,31 @@ def rejected_entries(session, event_id: str | None = None) -> list[dict]:
         q = q.where(OutboxEntry.event_id == event_id)
     return [{"id": r.id, "kind": r.kind, "entity": r.entity_key, "error": r.last_error, "created": r.created}
             for r in session.scalars(q)]
+
+
+DISMISSED = "dismissed"
+
+
+class NotFoundLocal(LookupError):
+    """The outbox row asked for does not exist or is not in the state the action needs."""
+
+
+def _rejected(session, entry_id: int) -> OutboxEntry:
+    row = session.get(OutboxEntry, entry_id)
+    if row is None or row.state != REJECTED:
+        raise NotFoundLocal(f"outbox row {entry_id} is not a rejected change")
+    return row
+
+
+def retry_rejected(session, entry_id: int) -> None:
+    """Put a rejected change back in the queue (same idempotency key) after the operator fixed the cause;
+    the next run sends it again. Raises NotFoundLocal for a row that is not rejected. Caller commits."""
+    row = _rejected(session, entry_id)
+    row.state = PENDING
+    row.last_error = f"retry requested after: {row.last_error}"[:2000]
+
+
+def dismiss_rejected(session, entry_id: int) -> None:
+    """Hide a rejected change from the Sync panel: the row is kept with state 'dismissed' for audit, never
+    deleted (DESIGN.md §Sync: never drop a row). Raises NotFoundLocal for a row that is not rejected."""
+    _rejected(session, entry_id).state = DISMISSED

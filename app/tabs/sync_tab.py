@@ -23,6 +23,7 @@ from app.tasks import error_message, mutation_op, query_op, run_in_background
 from app.widgets.sync_status import ages_text
 from app.widgets.table_view import make_table
 from sync.conflicts import KEEP_MINE, TAKE_THEIRS
+from sync.push import dismiss_rejected, retry_rejected
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,8 @@ def _resolve(session, definition_id: str, choice: str) -> str:
 
 
 def _outbox_action(name: str):
-    """sync.push's `retry_rejected` / `dismiss_rejected(session, entry_id)` when the engine offers it."""
-    from sync import push
-
-    return getattr(push, name, None)
+    """sync.push's `retry_rejected` or `dismiss_rejected(session, entry_id)`."""
+    return {"retry_rejected": retry_rejected, "dismiss_rejected": dismiss_rejected}[name]
 
 
 class RejectedTableModel(RowTableModel):
@@ -252,10 +251,8 @@ class SyncTab(QWidget):
         self.keep_button.setEnabled(conflict)
         self.take_button.setEnabled(conflict)
         rejected = self._selected(self.rejected_view) is not None
-        for button, name in ((self.retry_button, "retry_rejected"), (self.dismiss_button, "dismiss_rejected")):
-            supported = _outbox_action(name) is not None
-            button.setEnabled(rejected and supported)
-            button.setToolTip("" if supported else "not supported by this version of the sync engine")
+        self.retry_button.setEnabled(rejected)
+        self.dismiss_button.setEnabled(rejected)
 
     # ---- actions --------------------------------------------------------------------------------------
     def resolve_selected(self, choice: str) -> bool:
@@ -282,7 +279,7 @@ class SyncTab(QWidget):
 
     def _outbox(self, name: str) -> None:
         action, row = _outbox_action(name), self._selected(self.rejected_view)
-        if action is None or row is None:
+        if row is None:
             return
         run_in_background(mutation_op(self.ctx.ledger, action, row.id), lambda _r: self._on_outbox_done(name, row),
                           self._on_action_failed, parent=self)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from PySide6.QtCore import Qt
 
 from app.tabs.sync_tab import ConflictRow, SyncTab, show_value
 from core.definitions import update_definition
-from core.models import Order, TicketDefinition
+from core.models import Order, OutboxEntry, TicketDefinition
 from core.orders import complete_order
 from core.timeutil import utcnow
 from tests.app.sync_helpers import (  # noqa: F401
@@ -80,9 +81,12 @@ def test_rejected_change_appears_in_the_table(qtbot, panel):
     assert (kind, entity) == ("order.confirm", number) and "ORDER_ACTION_NOT_AVAILABLE" in error and when
     qtbot.waitUntil(lambda: "1 rejected" in tab.status_label.text(), timeout=5000)
     tab.rejected_view.selectRow(0)
-    from sync import push
-    assert tab.retry_button.isEnabled() == hasattr(push, "retry_rejected")
-    assert tab.dismiss_button.isEnabled() == hasattr(push, "dismiss_rejected")
+    assert tab.retry_button.isEnabled() and tab.dismiss_button.isEnabled()
+    tab.dismiss_button.click()
+    qtbot.waitUntil(lambda: tab.rejected_model.rowCount() == 0, timeout=5000)
+    assert "dismissed" in tab.message.text()
+    with shop.ledger.sessions() as s:  # kept for audit, never deleted
+        assert s.scalars(select(OutboxEntry.state).where(OutboxEntry.entity_key == number)).all() == ["dismissed"]
 
 
 def _conflict(qtbot, shop, tab):
