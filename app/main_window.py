@@ -5,6 +5,7 @@ an application-wide keyboard-wedge filter, and a status bar with station, event,
 it is what `tessera gui`, scripts/screenshots.py and bench/gui_stall_bench.py start."""
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -242,6 +243,10 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
             window.sync = install_sync(window, ledger)
         except Exception:  # sync is an addition: the door and the box office work without it
             logger.exception("sync could not be set up: this station works offline")
+    # Everything built so far lives as long as the app: take it out of the cyclic collector's reach, so its
+    # full passes (which stop every thread, the GUI's too) stay short on a large ledger (BC-23).
+    gc.collect()
+    gc.freeze()
     if show:
         window.show()
     return app, window, ledger

@@ -101,6 +101,24 @@ def make_video(path: Path, payload: str) -> Path:
     return path
 
 
+class GcWatch:
+    """Durations of the cyclic garbage collector's passes (a full pass stops every thread, the GUI's too)."""
+
+    def __init__(self):
+        import gc
+
+        self.worst_ms = {0: 0.0, 1: 0.0, 2: 0.0}
+        self._t = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            gen = info.get("generation", 0)
+            self.worst_ms[gen] = max(self.worst_ms[gen], round((time.perf_counter() - self._t) * 1000, 1))
+
+
 class Probe:
     """A 10 ms QTimer; records the worst gap between ticks after the warm-up, and RSS every second."""
 
@@ -184,6 +202,7 @@ def _measure(app, window, seconds: float, tickets: int, sample: list[str], searc
         driver.start()
     window.door.scanned.connect(lambda r: scans.append(r.verdict.value))
     probe = Probe(time.monotonic())
+    gc_watch = GcWatch()
 
     def finish():
         if window.door.worker is not None:
@@ -201,7 +220,7 @@ def _measure(app, window, seconds: float, tickets: int, sample: list[str], searc
             "gapsOver50ms": probe.gaps_over_50, "rssBaselineMb": round(base, 1),
             "rssPeakMb": round(max(after, default=base), 1), "rssGrowthMb": round(growth, 1),
             "searches": searches[0], "scans": scans[:5] + (["…"] if len(scans) > 5 else []), "camera": camera,
-            "longGaps": probe.long_gaps[:20], "gapsPer10s": _buckets(probe.long_gaps, seconds),
+            "longGaps": probe.long_gaps[:20], "gcWorstMsByGeneration": gc_watch.worst_ms, "gapsPer10s": _buckets(probe.long_gaps, seconds),
             "stallTargetMs": STALL_TARGET_MS, "growthTargetMb": GROWTH_TARGET_MB,
             "ok": probe.worst_ms <= STALL_TARGET_MS and growth <= GROWTH_TARGET_MB}
 
