@@ -21,6 +21,7 @@ class StationContext:
     event: EventInfo | None = None
     camera_source: int | str | None = None
     scan_debounce_s: float = 2.0
+    clock_offset_s: float = 0.0  # server time − device time, from the last sync (BC-13); set by app.sync_wiring
     sound: SoundPlayer = field(default_factory=SoundPlayer)
 
     @property

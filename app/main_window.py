@@ -148,12 +148,10 @@ class MainWindow(QMainWindow):
         """Switch events; with changes not yet uploaded, ask first (they stay queued either way: WR-14)."""
         if event_id == self.ctx.event_id:
             return
-        if self.pending:
-            answer = QMessageBox.question(
-                self, "Switch event", f"{self.pending} change(s) are not yet uploaded. They stay queued in the "
-                "local ledger and are sent at the next sync. Switch anyway?")
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        from app.sync_wiring import confirm_leave
+
+        if not confirm_leave(self, self.ctx.ledger, "Switch event", "Switch anyway?", event_id=self.ctx.event_id):
+            return
         self.load_event(event_id)
 
     # ---- refresh --------------------------------------------------------------------------------------
@@ -228,6 +226,10 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     # default 5 ms so the event loop stays smooth under load (BC-23).
     sys.setswitchinterval(0.001)
     app = QApplication.instance() or QApplication(["tessera"])
+    if not hasattr(app, "tessera_gc"):  # cyclic gc only on the GUI thread (app.gc_guard)
+        from app.gc_guard import GarbageCollector
+
+        app.tessera_gc = GarbageCollector(app)
     app.setApplicationName("Tessera")
     app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "tessera.svg")))
     formatting.set_locale(config.get("locale"))

@@ -168,19 +168,25 @@ def install_sync(window, ledger=None, *, interval_s: float | None = None, engine
     window.statusBar().addPermanentWidget(widget)
     widget.clicked.connect(lambda: window.tabs.setCurrentWidget(tab))
     controller.state_changed.connect(widget.set_status)
+    controller.state_changed.connect(lambda status: _keep_clock_offset(ctx, status))
     controller.state_changed.connect(lambda status: window.set_online(status.online))
     for other in (window.door, window.box_office, window.definitions, window.orders):
         other.changed.connect(controller.on_local_change)
     controller.sync_finished.connect(lambda report: _after_sync(window, report))
     helper = UnknownTicketHelper(window.door, controller, ctx)
     window.door.scanned.connect(helper.on_scanned)
-    if hasattr(window.door, "defer_unknown"):  # once DoorTab has the hook: no red flash before the lookup
-        window.door.defer_unknown = helper.wants
+    window.door.defer_unknown = helper.wants  # no red flash and error sound before the lookup answers
     guard = CloseGuard(window, ledger, controller)
     window.installEventFilter(guard)
     if start:
         controller.start()
     return SyncWiring(controller, tab, widget, helper, guard)
+
+
+def _keep_clock_offset(ctx, status) -> None:
+    """The door's check-ins carry corrected time = device time + the last measured offset (BC-13)."""
+    if status.clock_offset_s is not None:
+        ctx.clock_offset_s = float(status.clock_offset_s)
 
 
 def _after_sync(window, report) -> None:

@@ -28,12 +28,14 @@ SCAN, MANUAL = "SCAN", "MANUAL"
 MAX_QUEUE = 50  # codes waiting for the ledger; beyond this a burst is refused, never piling up
 
 
-def _scan(ledger, payload: str, *, event_id: str, station: str, operator: str, method: str):
-    """Worker-thread body of one scan: the verdict computed and stored in one transaction."""
+def _scan(ledger, payload: str, *, event_id: str, station: str, operator: str, method: str,
+          clock_offset_s: float = 0.0):
+    """Worker-thread body of one scan: the verdict computed and stored in one transaction; the check-in's
+    corrected time adds the station's last measured clock offset (BC-13)."""
     from core.checkin import scan_and_commit
 
     return scan_and_commit(ledger, payload, event_ids=[event_id], station=station, operator=operator,
-                           method=method)
+                           method=method, clock_offset_s=clock_offset_s)
 
 
 def _undo(session, event_id: str, ticket_number: str, station: str, operator: str) -> str:
@@ -61,6 +63,7 @@ class DoorTab(QWidget):
         self._undo_stack: list[tuple[str, str]] = []  # (ticket number, payload) of OK check-ins, newest last
         self._stats_busy = self._stats_dirty = False
         self.decoder_unavailable: dict[str, str] = {}
+        self.defer_unknown = None  # callable(ScanResult) -> bool, set by app.sync_wiring (WR-13 lookup)
         self._decoder_names: list[str] | None = None  # what loads here; the decoder process uses the same
         self._build()
         self._check_decoders()
@@ -204,14 +207,14 @@ class DoorTab(QWidget):
 
         def job():
             return _scan(ctx.ledger, payload, event_id=ctx.event_id, station=ctx.station, operator=ctx.operator,
-                         method=method)
+                         method=method, clock_offset_s=ctx.clock_offset_s)
 
         run_in_background(job, self._on_scan_done, self._on_scan_failed, parent=self)
 
     def _on_scan_done(self, result) -> None:
         self._busy = False
-        css = self.verdict_panel.show_result(result, self.ctx.time_zone)
-        self.ctx.sound.play(css)
+        if self.defer_unknown is None or not self.defer_unknown(result):  # WR-13: a lookup answers instead
+            self.ctx.sound.play(self.verdict_panel.show_result(result, self.ctx.time_zone))
         if verdict_class(result.verdict) == "ok" and result.ticket_number:
             self._undo_stack.append((result.ticket_number, result.payload))
             self.undo_button.setEnabled(True)

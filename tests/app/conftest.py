@@ -52,6 +52,17 @@ def make_event(ledger, *, sell_orders: bool = True) -> EventData:
     return data
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gc_on_gui_thread(qapp):
+    """Collect cycles on the GUI thread only, as the app does (app.gc_guard): a collection triggered in a
+    worker thread could destroy Qt objects there and crash the run."""
+    from app.gc_guard import GarbageCollector
+
+    if not hasattr(qapp, "tessera_gc"):
+        qapp.tessera_gc = GarbageCollector(qapp)
+    yield qapp.tessera_gc
+
+
 @pytest.fixture
 def event_data(ledger) -> EventData:
     return make_event(ledger)
