@@ -169,6 +169,10 @@ def install_sync(window, ledger=None, *, interval_s: float | None = None, engine
     widget.clicked.connect(lambda: window.tabs.setCurrentWidget(tab))
     controller.state_changed.connect(widget.set_status)
     controller.state_changed.connect(lambda status: _keep_clock_offset(ctx, status))
+    # WR-15 a: a station connected to a server takes cards only while it reaches it; a standalone station
+    # (no server configured) records card payments taken on its own terminal.
+    controller.state_changed.connect(
+        lambda status: window.box_office.set_card_available(status.online or not status.connected))
     controller.state_changed.connect(lambda status: window.set_online(status.online))
     for other in (window.door, window.box_office, window.definitions, window.orders):
         other.changed.connect(controller.on_local_change)

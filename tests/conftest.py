@@ -5,6 +5,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+# Shared fixture modules: the real hub on 127.0.0.1 (SQLite and PostgreSQL), sync-engine stations, and a
+# GUI station connected to a hub.
+pytest_plugins = ["tests.sync.hub_fixtures", "tests.sync.engine_helpers", "tests.app.sync_helpers"]
+
 from core.db import Ledger
 
 

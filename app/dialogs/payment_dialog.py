@@ -12,13 +12,16 @@ class PaymentDialog(QDialog):
     """Shows the total to collect; the operator picks cash (with the amount tendered; the change due is
     shown, OK disabled while it is short) or card. `payment()` → ("cash", Money) | ("card", None)."""
 
-    def __init__(self, total: Money, order_number: str, parent=None):
+    def __init__(self, total: Money, order_number: str, parent=None, card_reason: str | None = None):
         super().__init__(parent)
         self.setWindowTitle(f"Take payment — order {order_number}")
         self.total = total
         self.cash = QRadioButton("Cash")
         self.card = QRadioButton("Card")
         self.cash.setChecked(True)
+        if card_reason:  # WR-15 a: card needs the payment service; the reason is shown, not just a grey button
+            self.card.setEnabled(False)
+            self.card.setText(f"Card — {card_reason}")
         group = QButtonGroup(self)
         group.addButton(self.cash)
         group.addButton(self.card)
@@ -63,7 +66,9 @@ class PaymentDialog(QDialog):
         return "card", None
 
     @classmethod
-    def ask(cls, total: Money, order_number: str, parent=None) -> tuple[str, Money | None] | None:
-        """Run the dialog modally; the payment chosen, or None when cancelled (tests replace this)."""
-        dialog = cls(total, order_number, parent)
+    def ask(cls, total: Money, order_number: str, parent=None,
+            card_reason: str | None = None) -> tuple[str, Money | None] | None:
+        """Run the dialog modally; the payment chosen, or None when cancelled (tests replace this).
+        `card_reason` (e.g. "unavailable offline") disables card payment and says why (WR-15 a)."""
+        dialog = cls(total, order_number, parent, card_reason)
         return dialog.payment() if dialog.exec() == QDialog.DialogCode.Accepted else None

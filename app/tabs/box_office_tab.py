@@ -68,6 +68,17 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.output = TicketOutput(ctx, self)
         self._build()
 
+    CARD_OFFLINE = "unavailable offline (the payment service cannot be reached)"
+
+    def set_card_available(self, available: bool) -> None:
+        """WR-15 a: card payments need a connection; offline the Card choice is disabled and says why
+        (cash and "leave unpaid" keep working). A checked Card falls back to Cash."""
+        self.card_reason = None if available else self.CARD_OFFLINE
+        self.card.setEnabled(available)
+        self.card.setText("Card" if available else f"Card — {self.CARD_OFFLINE}")
+        if not available and self.card.isChecked():
+            self.cash.setChecked(True)
+
     # ---- layout ---------------------------------------------------------------------------------------
     def _build(self) -> None:
         self.picker = TicketPicker()
@@ -75,6 +86,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.total_label = QLabel("")
         self.total_label.setStyleSheet("font-size: 18pt; font-weight: bold;")
         self.first_name, self.last_name, self.email, self.phone = (QLineEdit() for _ in range(4))
+        self.card_reason: str | None = None
         self.cash, self.card, self.unpaid = QRadioButton("Cash"), QRadioButton("Card"), QRadioButton("Leave unpaid")
         self.cash.setChecked(True)
         group = QButtonGroup(self)
@@ -276,7 +288,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         row = self.selected_unpaid()
         if row is None:
             return
-        choice = PaymentDialog.ask(row.total, row.order_number, self)
+        choice = PaymentDialog.ask(row.total, row.order_number, self, card_reason=self.card_reason)
         if choice is None:
             return
         payment, tendered = choice

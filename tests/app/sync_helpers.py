@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.sync.conftest import hub_backend, hub_factory  # noqa: F401 - fixtures used by the importers
 
 TZ = "Europe/Zurich"
 
@@ -44,7 +43,7 @@ class HubShop:
 
 
 @pytest.fixture
-def connect_station(hub_factory, ledger, tmp_path, monkeypatch):  # noqa: F811 - the imported fixture
+def connect_station(hub_factory, ledger, tmp_path, monkeypatch):
     """make(role="box-office", **hub_options) → HubShop: a fresh hub and this test's ledger connected to it."""
     monkeypatch.setenv("TESSERA_KEYRING", "file")
 

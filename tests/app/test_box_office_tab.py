@@ -82,7 +82,7 @@ def test_wr03_complete_offline_pending_order_takes_cash_once(qtbot, box, ctx, ev
     qtbot.waitUntil(lambda: box.select_unpaid(event_data.unpaid_order), timeout=5000)
     asked = []
 
-    def ask(total, order_number, parent=None):
+    def ask(total, order_number, parent=None, card_reason=None):
         asked.append((total, order_number))
         return "cash", Money.of("50.00", "EUR")
 
@@ -153,3 +153,17 @@ def test_payment_dialog_change_and_short_cash(qtbot):
     assert dialog.payment() == ("cash", Money.of("50.00", "EUR"))
     dialog.card.setChecked(True)
     assert dialog.payment() == ("card", None) and ok.isEnabled()
+
+
+def test_wr15a_card_is_disabled_offline_with_the_reason_shown(qtbot, box):
+    """WR-15 a: offline, Card cannot be chosen and says why; a checked Card falls back to Cash; the payment
+    dialog for completing an order shows the same; back online, Card works again."""
+    box.card.setChecked(True)
+    box.set_card_available(False)
+    assert not box.card.isEnabled() and "offline" in box.card.text()
+    assert box.payment() == "cash"
+    dialog = PaymentDialog(Money.of("45.00", "EUR"), "Q9-OFFL", card_reason=box.card_reason)
+    qtbot.addWidget(dialog)
+    assert not dialog.card.isEnabled() and "offline" in dialog.card.text()
+    box.set_card_available(True)
+    assert box.card.isEnabled() and box.card.text() == "Card" and box.card_reason is None

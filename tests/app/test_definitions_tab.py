@@ -3,7 +3,7 @@ refused once locked (pytest-qt, dialogs patched)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog
 
 from app.dialogs.definition_dialog import DefinitionDialog
 from app.tabs.definitions_tab import DefinitionsTab

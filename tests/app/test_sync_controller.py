@@ -10,13 +10,7 @@ from app.sync_controller import FOUND, NOT_FOUND, OFFLINE, SyncStatus, unsent_ch
 from core.checkin import Verdict, scan_and_commit
 from core.tickets import checked_in_map
 from core.timeutil import utcnow
-from tests.app.sync_helpers import (  # noqa: F401
-    TZ,
-    connect_station,
-    hub_backend,
-    hub_factory,
-    make_controller,
-)
+from tests.app.sync_helpers import TZ
 
 
 def _run(qtbot, controller, timeout=20000):

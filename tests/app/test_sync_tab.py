@@ -14,14 +14,7 @@ from core.definitions import update_definition
 from core.models import Order, OutboxEntry, TicketDefinition
 from core.orders import complete_order
 from core.timeutil import utcnow
-from tests.app.sync_helpers import (  # noqa: F401
-    connect_station,
-    first_pull,
-    hub_backend,
-    hub_factory,
-    make_controller,
-    station_context,
-)
+from tests.app.sync_helpers import first_pull, station_context
 
 
 @pytest.fixture

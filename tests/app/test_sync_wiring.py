@@ -13,14 +13,7 @@ from app.sync_wiring import confirm_leave, install_sync, leave_question, offline
 from core.checkin import Verdict, scan_and_commit
 from core.outbox import pending_count
 from core.tickets import checked_in_map
-from tests.app.sync_helpers import (  # noqa: F401
-    TZ,
-    connect_station,
-    first_pull,
-    hub_backend,
-    hub_factory,
-    station_context,
-)
+from tests.app.sync_helpers import TZ, first_pull, station_context
 
 
 @pytest.fixture

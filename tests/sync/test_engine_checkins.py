@@ -10,7 +10,7 @@ from core.checkin import Verdict, scan_and_commit
 from core.models import OutboxEntry, Ticket
 from core.tickets import checked_in_map, delete_check_in
 from core.timeutil import local
-from tests.sync.engine_helpers import checkins_of, hour_ago, server, stations  # noqa: F401
+from tests.sync.engine_helpers import checkins_of, hour_ago
 
 UPLOAD = {"hub": "/tessera/v1/checkins", "plain": "/events/v1/tickets/check-in"}
 

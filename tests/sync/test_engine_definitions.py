@@ -6,7 +6,6 @@ from __future__ import annotations
 from core.definitions import create_definition, delete_definitions, update_definition
 from core.models import TicketDefinition
 from sync import conflicts
-from tests.sync.engine_helpers import server, stations  # noqa: F401
 
 
 def _setup(server, stations):

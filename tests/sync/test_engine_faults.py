@@ -16,7 +16,7 @@ from core.checkin import scan_and_commit
 from core.models import Order, SyncState, Ticket
 from sync.engine import SyncEngine
 from sync.pull import cursor_key
-from tests.sync.engine_helpers import count, hour_ago, server, stations  # noqa: F401
+from tests.sync.engine_helpers import count, hour_ago
 
 UPLOAD = {False: "/tessera/v1/checkins", True: "/events/v1/tickets/check-in"}
 

@@ -11,7 +11,6 @@ from core.models import Order, Payment, Ticket
 from core.orders import complete_order
 from core.sales import pay_and_complete, sell
 from sync.hub.models import HubIdempotency
-from tests.sync.engine_helpers import server, stations  # noqa: F401
 
 BUYER = {"firstName": "Walk", "lastName": "In", "email": ""}
 

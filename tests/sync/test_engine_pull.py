@@ -13,7 +13,7 @@ from core.checkin import Verdict, scan_and_commit
 from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
 from core.tickets import check_in, checked_in_map, delete_check_in
 from sync.errors import NetworkError
-from tests.sync.engine_helpers import bulk_tickets, count, server, stations  # noqa: F401
+from tests.sync.engine_helpers import bulk_tickets, count
 
 
 def _shop(server):

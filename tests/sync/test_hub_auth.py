@@ -9,7 +9,7 @@ from core.errors import AlreadyExists, InvalidArgument
 from core.timeutil import parse_rfc3339
 from sync.hub.auth import add_station, hash_key
 from sync.hub.models import HubStation
-from tests.sync.conftest import expect_error, ok
+from tests.sync.hub_fixtures import expect_error, ok
 
 
 def test_missing_and_unknown_key_answer_401(hub):

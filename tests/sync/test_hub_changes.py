@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.definitions import create_definition
 from core.events import create_event
-from tests.sync.conftest import expect_error, ok
+from tests.sync.hub_fixtures import expect_error, ok
 
 
 def feed(client, event_id=None, since=None, limit=None) -> dict:

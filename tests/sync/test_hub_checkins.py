@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.models import CheckIn
 from core.timeutil import parse_rfc3339
-from tests.sync.conftest import expect_error, ok
+from tests.sync.hub_fixtures import expect_error, ok
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from app.cli.main import build_parser, main
 from core.db import Ledger
 from sync.hub.app import create_app
 from sync.hub.server import ServerThread
-from tests.sync.conftest import free_port, ok
+from tests.sync.hub_fixtures import free_port, ok
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 instants round-trip unchanged (case BC-11)."""
 from __future__ import annotations
 
-from tests.sync.conftest import expect_error, ok
+from tests.sync.hub_fixtures import expect_error, ok
 
 GALA = {"title": "Spring Gala", "timeZone": "Europe/Zurich", "currency": "EUR", "start": "2025-10-26T07:30:00Z"}
 

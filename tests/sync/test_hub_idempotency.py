@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.models import CheckIn
 from sync.hub.models import HubIdempotency
-from tests.sync.conftest import expect_error, ok
+from tests.sync.hub_fixtures import expect_error, ok
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.decode import QrDecoder
 from core.pdf import rasterize_pdf
 from sync.hub.models import HubMail
-from tests.sync.conftest import free_port, ok
+from tests.sync.hub_fixtures import free_port, ok
 from tests.sync.test_hub_upload import station_sale
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import CheckIn
-from tests.sync.conftest import expect_error, ok
+from tests.sync.hub_fixtures import expect_error, ok
 
 
 @pytest.fixture

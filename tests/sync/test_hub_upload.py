@@ -11,7 +11,7 @@ from core.models import Event, OutboxEntry, Payment
 from core.money import Money
 from core.sales import sell
 from sync.hub.models import HubMail
-from tests.sync.conftest import expect_error, ok
+from tests.sync.hub_fixtures import expect_error, ok
 
 
 def station_sale(tmp_path, name: str, event_id: str, definition_id: str, qty: int = 1,
