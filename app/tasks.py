@@ -119,7 +119,10 @@ class _Relay(QObject):
                 if self._on_success is not None and _alive(self._on_success):
                     self._on_success(result)
                 return
-            logger.warning("background task failed: %s\n%s", error_message(error), tb)
+            if _expected(error):  # a rule said no, or the server is away: the user sees it; no traceback
+                logger.info("background task refused: %s", error_message(error))
+            else:
+                logger.warning("background task failed: %s\n%s", error_message(error), tb)
             if self._on_error is not None:
                 if _alive(self._on_error):
                     self._on_error(error)
@@ -135,6 +138,15 @@ class _Relay(QObject):
                 logger.warning("slow GUI callback %s: %.0f ms", getattr(self._on_success, "__qualname__", "?"),
                                spent * 1000)
             self.deleteLater()
+
+
+def _expected(error: BaseException) -> bool:
+    """Errors that are answers, not bugs: core's DomainError (a refused use case) and sync's SyncError
+    (not connected, server unreachable, rejected)."""
+    from core.errors import DomainError
+    from sync.errors import SyncError
+
+    return isinstance(error, (DomainError, SyncError))
 
 
 class _Job(QRunnable):
