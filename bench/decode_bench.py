@@ -14,7 +14,6 @@ single decoder, aim ≤ 2 ms). Bounded: 156 frames by default, under 2 minutes o
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -22,12 +21,18 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import qrcode
 import zxingcpp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.decode import QrDecoder  # noqa: E402
+from tests.synthetic_frames import modules, place  # noqa: E402
+from tests.synthetic_frames import scene as _scene  # noqa: E402
+
+
+def scene(rng) -> np.ndarray:
+    """The bench's background: no sensor noise (the "noise" variant adds its own)."""
+    return _scene(rng, W, H, noise=0.0)
 
 PAY = "https://www.wixevents.com/check-in/FNVL-NIJT-WP021,ad18d12e-a6a9-4c17-abfa-6ff119479be2"
 W, H = 1280, 720
@@ -37,38 +42,6 @@ VARIANTS = {
     "upside_down": dict(angle=180), "glare": dict(glare=True), "occluded": dict(occlude=True),
     "noise": dict(noise=25), "no_code": dict(data=None), "lanyard_ean": dict(data=None, ean=True),
 }
-
-
-def modules(data: str) -> np.ndarray:
-    q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
-    q.add_data(data)
-    q.make(fit=True)
-    return np.where(np.asarray(q.get_matrix(), dtype=bool), 0, 255).astype(np.uint8)
-
-
-def scene(rng) -> np.ndarray:
-    img = np.broadcast_to(np.linspace(60, 200, W, dtype=np.float32)[None, :, None], (H, W, 3)).copy()
-    for _ in range(6):
-        x, y = int(rng.integers(0, W - 100)), int(rng.integers(0, H - 100))
-        color = tuple(float(v) for v in rng.integers(0, 255, 3))
-        cv2.rectangle(img, (x, y), (x + int(rng.integers(40, 300)), y + int(rng.integers(40, 200))), color, -1)
-    return img
-
-
-def place(img, mods, size, cx, cy, angle=0.0, dark=30.0, light=230.0, skew=0.0) -> np.ndarray:
-    sym = cv2.resize(mods, (mods.shape[0] * 8,) * 2, interpolation=cv2.INTER_NEAREST).astype(np.float32)
-    sym = dark + sym / 255.0 * (light - dark)
-    s, half = sym.shape[0], size / 2
-    pts = np.float32([[-half, -half], [half, -half], [half, half], [-half, half]])
-    pts[0, 0] += skew * size
-    pts[3, 0] += skew * size
-    a = math.radians(angle)
-    rot = np.float32([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
-    dst = (pts @ rot.T + np.float32([cx, cy])).astype(np.float32)
-    m = cv2.getPerspectiveTransform(np.float32([[0, 0], [s, 0], [s, s], [0, s]]), dst)
-    warped = cv2.warpPerspective(sym, m, (W, H), flags=cv2.INTER_AREA)
-    mask = cv2.warpPerspective(np.ones_like(sym), m, (W, H), flags=cv2.INTER_LINEAR)[..., None]
-    return img * (1 - mask) + warped[..., None] * mask
 
 
 def ean_strip(img) -> np.ndarray:

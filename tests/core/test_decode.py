@@ -3,7 +3,6 @@ linear barcodes), BC-04 (empty = no read; 180°), BC-25 (zbar missing), image fi
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -11,50 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import qrcode
 import zxingcpp
 
 from core.decode import CameraError, QrDecoder, decode_image, iter_video
 from core.decode_backends import polygon_area, strict_text
+from tests.synthetic_frames import modules, place, scene
 
 ROOT = Path(__file__).resolve().parents[2]
 PAY = "https://www.wixevents.com/check-in/FNVL-NIJT-WP021,ad18d12e-a6a9-4c17-abfa-6ff119479be2"
-
-
-def modules(data: str | bytes, border: int = 4) -> np.ndarray:
-    """QR modules as a uint8 array (255 light, 0 dark), one pixel per module, EC level M."""
-    q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=border)
-    q.add_data(data)
-    q.make(fit=True)
-    return np.where(np.asarray(q.get_matrix(), dtype=bool), 0, 255).astype(np.uint8)
-
-
-def scene(rng, w=1280, h=720) -> np.ndarray:
-    """A float32 BGR camera-like background: gradient, coloured boxes, sensor noise."""
-    img = np.broadcast_to(np.linspace(60, 200, w, dtype=np.float32)[None, :, None], (h, w, 3)).copy()
-    for _ in range(6):
-        x, y = int(rng.integers(0, w - 100)), int(rng.integers(0, h - 100))
-        color = tuple(float(v) for v in rng.integers(0, 255, 3))
-        cv2.rectangle(img, (x, y), (x + int(rng.integers(40, 300)), y + int(rng.integers(40, 200))), color, -1)
-    return img + rng.normal(0, 6, img.shape).astype(np.float32)
-
-
-def place(img, mods, size, cx, cy, angle=0.0, dark=30.0, light=230.0, skew=0.0) -> np.ndarray:
-    """Warp the symbol `mods` (with its quiet zone) to `size` px at (cx, cy), rotated/keystoned."""
-    sym = cv2.resize(mods, (mods.shape[0] * 8,) * 2, interpolation=cv2.INTER_NEAREST).astype(np.float32)
-    sym = dark + sym / 255.0 * (light - dark)
-    s, half = sym.shape[0], size / 2
-    pts = np.float32([[-half, -half], [half, -half], [half, half], [-half, half]])
-    pts[0, 0] += skew * size
-    pts[3, 0] += skew * size
-    a = math.radians(angle)
-    rot = np.float32([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
-    m = cv2.getPerspectiveTransform(np.float32([[0, 0], [s, 0], [s, s], [0, s]]),
-                                    (pts @ rot.T + np.float32([cx, cy])).astype(np.float32))
-    h, w = img.shape[:2]
-    warped = cv2.warpPerspective(sym, m, (w, h), flags=cv2.INTER_AREA)
-    mask = cv2.warpPerspective(np.ones_like(sym), m, (w, h), flags=cv2.INTER_LINEAR)[..., None]
-    return img * (1 - mask) + warped[..., None] * mask
 
 
 def frame(rng, data=PAY, blur=0.0, noise=0.0, size=220, **kw) -> np.ndarray:
