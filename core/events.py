@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from core.errors import AlreadyExists, InvalidArgument, NotFound
 from core.models import Event, Order
 from core.money import check_currency
-from core.timeutil import parse_rfc3339, require_aware, utcnow, zone
+from core.outbox import enqueue
+from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow, zone
 
 MAX_TITLE = 200
 
@@ -68,6 +69,11 @@ def create_event(session: Session, *, title: str, time_zone: str, currency: str,
                registration_type="RSVP", currency_locked=False, created=now, updated=now)
     session.add(ev)
     session.flush()
+    # The centre learns of an event made at a station (a hub accepts it from an organiser's station; the
+    # plain contract has no such call, so there the row is rejected with that reason and kept).
+    enqueue(session, "event.create", ev.id, ev.id, {"eventId": ev.id, "event": {
+        "id": ev.id, "title": ev.title, "timeZone": ev.time_zone, "currency": ev.currency,
+        "start": to_rfc3339(ev.start), "end": to_rfc3339(ev.end)}})
     return ev
 
 

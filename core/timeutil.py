@@ -59,7 +59,8 @@ def parse_local(text: str, tz_name: str, field: str = "datetime") -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidArgument(f"{field}: not a date-time: {text!r}", field=field) from None
+        raise InvalidArgument(f"{field}: not a date-time: {text!r} (use YYYY-MM-DD HH:MM in the event's time zone, "
+                              "or an ISO 8601 time with an offset)", field=field) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(tz_name))
     return value.astimezone(UTC)

@@ -193,6 +193,11 @@ class TicketingApi:
                             params=_many("fieldset", fieldsets))
         return self._expect(body, "definition", dict, "GetTicketDefinition")
 
+    def create_event(self, event: dict, *, idempotency_key: str | None = None) -> dict:
+        """CreateEvent (hub Events route, docs/HUB_EXTENSIONS.md) {event} → the created `event`."""
+        body = self.request("POST", "/events/v1/events", body={"event": event}, idempotency_key=idempotency_key)
+        return self._expect(body, "event", dict, "CreateEvent")
+
     def create_definition(self, event_id: str, data: dict, *, idempotency_key: str | None = None) -> dict:
         """CreateTicketDefinition {eventId, definition} → the created `definition`."""
         body = self.request("POST", "/events/v1/ticket-definitions", body={"eventId": event_id, "definition": data},

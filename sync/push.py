@@ -172,6 +172,8 @@ class Pusher:
             if item.kind == "order.create":
                 self.result.local_only.append(item.entity_key)
             return Outcome(skipped=[item.id])
+        if item.kind == "event.create":
+            return self._event_create(item)
         if item.kind == "order.create":
             return self._order_create(item)
         if item.kind == "order.update":
@@ -181,6 +183,22 @@ class Pusher:
         if item.kind.startswith("definition.") or item.kind == "event.change_currency":
             return handle_definition(self, item)
         return Outcome(rejected={item.id: f"unknown outbox kind {item.kind!r}"})
+
+    def _event_create(self, item: Item) -> Outcome:
+        """An event made at this station goes up first (its definitions, orders and check-ins need it there).
+        Already on the server (409) counts as done. A station whose role may not create events (403), or a
+        plain contract server without the call (404), gets the row rejected with that reason — kept and shown,
+        never blocking the check-ins behind it."""
+        try:
+            self.api.create_event(item.payload.get("event") or {}, idempotency_key=item.idempotency_key)
+        except ApiError as exc:
+            if exc.status == 409:
+                return Outcome(done=[item.id], notes={item.id: "the event exists on the server already"})
+            if exc.status in (403, 404, 405):
+                return Outcome(rejected={item.id: f"the server did not take the event ({exc}); create it "
+                                                  "there, then sync again"})
+            raise
+        return Outcome(done=[item.id])
 
     def _order_create(self, item: Item) -> Outcome:
         """Box-office sale upload (extension `orders-upload`); the hub keeps it even over capacity (BC-26)."""

@@ -14,7 +14,7 @@ from core.timeutil import local
 
 def register(subparsers, parent) -> None:
     """Add `events` with its sub-commands to the CLI."""
-    p = subparsers.add_parser("events", parents=[parent], help="create, list and show events")
+    p = subparsers.add_parser("events", parents=[parent], help="create, list and get events")
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     c = sub.add_parser("create", parents=[parent], help="create an event")

@@ -18,7 +18,7 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     st = subparsers.add_parser("station", parents=[parent], help="connect this station to a hub or the central API")
     sub = st.add_subparsers(dest="station_command", metavar="ACTION", required=True)
     con = sub.add_parser("connect", parents=[parent], help="check a key against a server and save the connection")
-    con.add_argument("url", help="server base URL, e.g. http://192.168.1.10:8400 or https://www.wixapis.com")
+    con.add_argument("url", help="server base URL, e.g. http://192.168.1.10:8787 (a Tessera hub) or https://www.wixapis.com")
     con.add_argument("--key", required=True, help="the station's API key (stored in the OS keyring)")
     con.add_argument("--site-id", default="", help="wix-site-id header (central Wix API)")
     con.add_argument("--event", nargs="+", default=[], metavar="ID", help="event id(s) to sync (hub: default all)")
@@ -33,7 +33,10 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     res.add_argument("--keep", choices=("mine", "theirs"), required=True)
     res.set_defaults(func=_resolve)
 
-    sy = subparsers.add_parser("sync", parents=[parent], help="push local changes, then pull the server's")
+    sy = subparsers.add_parser("sync", parents=[parent], help="push local changes, then pull the server's",
+                               description="Push local changes, then pull the server's. Exit status: 0 all "
+                               "went up, 1 the run failed (server unreachable…; changes stay queued), "
+                               "3 the server rejected some changes (kept; see `tessera station show`).")
     sy.add_argument("--watch", action="store_true", help="keep syncing every --interval seconds (Ctrl+C stops)")
     sy.add_argument("--interval", type=float, default=None, metavar="S",
                     help="seconds between runs with --watch (default: setting sync_interval_s)")
@@ -124,11 +127,15 @@ def _report_json(report) -> dict:
 
 
 def _progress(args):
+    """Progress lines on stderr (one updating line on a terminal). The run's closing summary is left out:
+    the command prints it once on stdout."""
     if args.json:
         return None
     tty = sys.stderr.isatty()
 
     def say(message: str) -> None:
+        if message.startswith(("sync ok", "sync failed", "sync skipped")):
+            return
         if tty:
             print("\r\033[K" + message[:120], end="", file=sys.stderr, flush=True)
         else:
@@ -162,6 +169,10 @@ def _sync(args) -> int:
                 for line in report.warnings:
                     warn(f"warning: {line}")
                 code = 0 if report.ok or report.skipped else 1
+                if report.rejected:  # refused changes are kept and shown, but the run is not "all good"
+                    warn(f"warning: {len(report.rejected)} change(s) rejected by the server and kept: "
+                         "see `tessera station show` / the Sync tab")
+                    code = code or 3
                 if not args.watch or (args.runs and runs >= args.runs):
                     break
                 time.sleep(max(0.5, interval))

@@ -99,7 +99,9 @@ def test_bc23_slow_decoder_drops_frames_gui_stays_responsive(qtbot, video):
         stats = worker.stats()
         assert worker._mailbox.dropped > 0 and stats["decoded"] < stats["read"] / 2
         unaccounted = stats["read"] - (stats["decoded"] + stats["dropped"] + stats["waiting"])
-        assert 0 <= unaccounted <= 1, stats  # at most the frame being decoded right now
+        # The counters are read while both threads run: at most the frame being decoded and the one the capture
+        # thread has read but not yet posted are in neither count. A queue would show up here as growth.
+        assert 0 <= unaccounted <= 2, stats
         assert max(waiting_seen) <= 1, "the mailbox never holds more than one frame"
         assert codes and codes[0] == PAYLOAD
         assert "MainThread" not in decoder.threads

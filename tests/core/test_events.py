@@ -156,3 +156,16 @@ def test_uncommitted_event_is_rolled_back(ledger):
     with ledger.uow() as uow:
         with pytest.raises(NotFound):
             get_event(uow.session, "ghost")
+
+
+def test_create_event_queues_it_for_the_centre(session):
+    """The event made at a station goes up first (sync pushes "event.create" before its definitions)."""
+    from sqlalchemy import select
+
+    from core.models import OutboxEntry
+    ev = create_event(session, title="Gala", time_zone="Europe/Zurich", currency="CHF",
+                      start=datetime(2030, 5, 1, 17, 30, tzinfo=timezone.utc))
+    [row] = session.scalars(select(OutboxEntry)).all()
+    assert (row.kind, row.entity_key, row.state) == ("event.create", ev.id, "pending")
+    assert row.payload["event"] == {"id": ev.id, "title": "Gala", "timeZone": "Europe/Zurich", "currency": "CHF",
+                                    "start": "2030-05-01T17:30:00.000Z", "end": None}

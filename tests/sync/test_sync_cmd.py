@@ -64,3 +64,19 @@ def test_connect_with_a_wrong_key_is_a_clear_error(hub, env, capsys):
     assert main(["station", "connect", hub.url, "--key", "tsk_wrong", "--db", env]) == 1
     err = capsys.readouterr().err
     assert "cannot connect" in err and "401" in err
+
+
+
+def test_sync_with_rejected_changes_warns_and_exits_3(hub, env, capsys):
+    """A first-time user saw "sync ok" and exit 0 while changes were rejected: now a warning and exit 3; the
+    summary line is printed once. (A door station may not create the event it made locally on the hub.)"""
+    ev = hub.seed_event()
+    key = hub.add_station("Door 1", "door")
+    assert main(["events", "create", "--db", env, "--title", "Local only", "--time-zone", "UTC",
+                 "--currency", "EUR"]) == 0
+    assert main(["station", "connect", hub.url, "--key", key, "--event", ev, "--db", env]) == 0
+    capsys.readouterr()
+    code = main(["sync", "--db", env, "--force"])
+    out, err = capsys.readouterr()
+    assert code == 3 and "1 change(s) rejected by the server and kept" in err, (out, err)
+    assert (out + err).count("sync ok") == 1
