@@ -6,7 +6,8 @@ Parsing rules (applied before any database lookup, cases BC-01, BC-02, BC-04, WR
 - Anything non-ASCII after that → None: we never look up mojibake (BC-01).
 - A check-in URL is `[http[s]://]host[/prefix…]/check-in/{ticketNumber},{eventId}[/][?query][#fragment]`
   on any host (wixevents.com, api/wix aliases, a hub) — the path shape decides. eventId must be a GUID;
-  it is returned lower-case. The ticket number inside must obey the ticket-number syntax below.
+  it is returned lower-case. The ticket number inside must obey the ticket-number syntax below. The URL's
+  last segment alone, `{ticketNumber},{eventId}` (a scanner set to strip prefixes), parses the same way.
 - A bare ticket number (typed or from a wedge scanner) is upper-cased (WR-07 b) and must be 1..36 chars
   of `[A-Z0-9]` groups joined by single `-`. To keep other symbologies' digit strings (EAN/I25 `045398`,
   BC-02) and stray words out, a bare number must EITHER contain a `-` OR be ≥ 8 characters containing at
@@ -100,6 +101,8 @@ def parse_payload(text: str | None) -> ParsedCode | None:
         return None
     if "/" in cleaned:
         return _parse_url(cleaned)
+    if "," in cleaned:  # the checkInUrl's last segment alone (a scanner set to strip the URL prefix)
+        return _parse_pair(cleaned)
     upper = cleaned.upper()
     if not _plausible_bare(upper):
         return None
@@ -115,8 +118,15 @@ def _parse_url(text: str) -> ParsedCode | None:
         return None
     tail = text[at + len(_MARK):].split("#", 1)[0].split("?", 1)[0]
     tail = tail[:-1] if tail.endswith("/") else tail
-    tn, comma, ev = tail.replace("%2C", ",").replace("%2c", ",").partition(",")
-    if not comma or "/" in tail:
+    if "/" in tail:
+        return None
+    return _parse_pair(tail)
+
+
+def _parse_pair(text: str) -> ParsedCode | None:
+    """`{ticketNumber},{eventId}` (the checkInUrl's last segment; `%2C` accepted for the comma)."""
+    tn, comma, ev = text.replace("%2C", ",").replace("%2c", ",").partition(",")
+    if not comma:
         return None
     tn, ev = unquote(tn).strip().upper(), unquote(ev).strip().lower()
     if not is_ticket_number(tn) or not is_guid(ev):

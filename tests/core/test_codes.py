@@ -132,3 +132,13 @@ def test_generated_numbers_parse_back():
     assert is_ticket_number(number)
     assert parse_payload(number) == ParsedCode(number, None, "TICKET_NUMBER")
     assert parse_payload(check_in_url(number, EV)) == ParsedCode(number, EV, "CHECK_IN_URL")
+
+
+def test_check_in_url_tail_alone_is_accepted_and_garbage_pairs_are_not():
+    """A scanner set to strip the URL prefix sends `{ticketNumber},{eventId}`: both parts are kept (WR-07 a)."""
+    from core.codes import parse_payload
+    got = parse_payload("fnvl-nijt-wp021,AD18D12E-A6A9-4C17-ABFA-6FF119479BE2")
+    assert (got.ticket_number, got.event_id) == ("FNVL-NIJT-WP021", "ad18d12e-a6a9-4c17-abfa-6ff119479be2")
+    for bad in ("FNVL-NIJT-WP021,", "FNVL-NIJT-WP021,not-a-guid", ",ad18d12e-a6a9-4c17-abfa-6ff119479be2",
+                "a,b,c"):
+        assert parse_payload(bad) is None, bad
