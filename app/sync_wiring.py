@@ -130,6 +130,7 @@ class UnknownTicketHelper(QObject):
         else:
             logger.info("lookup of %s failed (%s): %s", tn, outcome.status, outcome.error)
             self._show_offline(tn, outcome.last_sync)
+            self.door.offer_provisional(result.payload)  # WR-13 b: staff may admit now; checked at sync
 
     def _show_offline(self, tn: str, last_sync) -> None:
         show_warning(self.door.verdict_panel, "NOT IN LOCAL LIST", offline_text(last_sync, self.ctx.time_zone),

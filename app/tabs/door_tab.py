@@ -38,6 +38,13 @@ def _scan(ledger, payload: str, *, event_id: str, station: str, operator: str, m
                            method=method, clock_offset_s=clock_offset_s)
 
 
+def _admit_provisionally(session, payload: str, event_id: str, station: str, operator: str, offset: float):
+    from core.provisional import admit_provisionally
+
+    return admit_provisionally(session, payload, event_id=event_id, station=station, operator=operator,
+                               clock_offset_s=offset)
+
+
 def _undo(session, event_id: str, ticket_number: str, station: str, operator: str) -> str:
     from core.tickets import delete_check_in
 
@@ -89,6 +96,12 @@ class DoorTab(QWidget):
         self.undo_button = QPushButton("Undo last check-in")
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(self.undo_last)
+        self.provisional_button = QPushButton("Admit provisionally")
+        self.provisional_button.setToolTip("Not in the local list while offline: admit now, checked at the next "
+                                           "sync (WR-13)")
+        self.provisional_button.hide()
+        self.provisional_button.clicked.connect(self.admit_provisionally)
+        self._provisional_payload: str | None = None
         QShortcut(QKeySequence("Ctrl+Z"), self, activated=self.undo_last)
         self.mute_box = QCheckBox("Mute sounds")
         self.mute_box.setChecked(self.ctx.sound.muted)
@@ -123,6 +136,7 @@ class DoorTab(QWidget):
         left.addWidget(counts, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.undo_button)
+        actions.addWidget(self.provisional_button)
         actions.addStretch(1)
         actions.addWidget(self.mute_box)
         right = QVBoxLayout()
@@ -195,6 +209,7 @@ class DoorTab(QWidget):
             logger.warning("scan queue full, dropping %r", payload)
             return False
         self._queue.append((payload, method))
+        self.offer_provisional(None)
         self._pump()
         return True
 
@@ -230,6 +245,34 @@ class DoorTab(QWidget):
         self.verdict_panel.show_error("NOT CHECKED IN", f"Nothing was stored: {error_message(exc)}")
         self.ctx.sound.play("error")
         self._pump()
+
+    # ---- provisional admission (WR-13 b) -------------------------------------------------------------
+    def offer_provisional(self, payload: str | None) -> None:
+        """Show "Admit provisionally" for `payload` (an unknown ticket while the server cannot be asked);
+        None hides it. Called by app.sync_wiring after a failed lookup; any new scan hides it."""
+        self._provisional_payload = payload
+        self.provisional_button.setVisible(payload is not None)
+        self.provisional_button.setEnabled(payload is not None)
+
+    def admit_provisionally(self) -> None:
+        """Store the offered ticket's provisional check-in (core.provisional) and show what was stored."""
+        payload, ctx = self._provisional_payload, self.ctx
+        if payload is None or ctx.event_id is None:
+            return
+        self.provisional_button.setEnabled(False)
+        fn = mutation_op(ctx.ledger, _admit_provisionally, payload, ctx.event_id, ctx.station, ctx.operator,
+                         ctx.clock_offset_s)
+        run_in_background(fn, self._on_admitted, self._on_scan_failed, parent=self)
+
+    def _on_admitted(self, result) -> None:
+        self.offer_provisional(None)
+        self.ctx.sound.play(self.verdict_panel.show_result(result, self.ctx.time_zone))
+        self.verdict_panel.extra.setText(result.message)  # "Admitted provisionally: … checked at the next sync"
+        if verdict_class(result.verdict) == "ok" and result.ticket_number:
+            self._undo_stack.append((result.ticket_number, result.payload))
+            self.undo_button.setEnabled(True)
+            self.changed.emit("checkins")
+            self.refresh()
 
     # ---- undo -----------------------------------------------------------------------------------------
     def undo_last(self) -> None:

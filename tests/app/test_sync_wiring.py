@@ -5,12 +5,14 @@ yet uploaded (WR-14)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from PySide6.QtWidgets import QMessageBox
 
 from app import formatting
 from app.main_window import MainWindow
 from app.sync_wiring import confirm_leave, install_sync, leave_question, offline_text
 from core.checkin import Verdict, scan_and_commit
+from core.models import CheckIn
 from core.outbox import pending_count
 from core.tickets import checked_in_map
 from tests.app.sync_helpers import TZ, first_pull, station_context
@@ -87,6 +89,16 @@ def test_wr13b_offline_unknown_ticket_is_amber_with_the_last_sync_time(qtbot, do
     assert window.door.ctx.sound.history[-1][0] == "warn"
     qtbot.wait(300)
     assert panel.css_class == "warn"  # never turns red because of a stale snapshot
+    # ... and staff may admit provisionally: stored as a PROVISIONAL check-in, checked at the next sync
+    button = window.door.provisional_button
+    assert button.isVisibleTo(window.door) and button.isEnabled()
+    button.click()
+    qtbot.waitUntil(lambda: panel.css_class == "ok", timeout=5000)
+    assert "provisionally" in panel.details.text() + panel.extra.text() + panel.headline.text()
+    assert not button.isVisibleTo(window.door)
+    with shop.ledger.sessions() as s:
+        [row] = s.scalars(select(CheckIn).where(CheckIn.ticket_number == late)).all()
+        assert row.method == "PROVISIONAL"
 
 
 def test_wr14_leave_question_text():
