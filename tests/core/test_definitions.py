@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from core.definitions import (SALE_ENDED, SALE_SCHEDULED, SALE_STARTED, change_currency, create_definition,
-                              definition_counts, delete_definitions, get_definition, list_definitions,
-                              sale_status, update_definition)
+                              definition_counts, delete_definitions, get_definition, list_definitions, sale_status,
+                              update_definition)
 from core.errors import AlreadyExists, CurrencyLocked, InvalidArgument, NotFound
 from core.events import create_event, get_event
 from core.models import CheckIn, Order, OutboxEntry, Ticket, TicketDefinition
@@ -21,10 +21,9 @@ def ev(session):
     return event
 
 
-def outbox(session, kind=None):
-    """Outbox rows (of `kind`), leaving out the fixture's own "event.create" row."""
-    rows = session.scalars(select(OutboxEntry).where(OutboxEntry.kind != "event.create").order_by(OutboxEntry.id))
-    return [r for r in rows if kind in (None, r.kind)]
+def outbox(session, kind=None):  # the fixture's own "event.create" row left out
+    q = select(OutboxEntry).where(OutboxEntry.kind != "event.create").order_by(OutboxEntry.id)
+    return [r for r in session.scalars(q) if kind in (None, r.kind)]
 
 
 def sell(session, event_id, def_id, n, status="PAID", number="ORDR-0000-01", price_minor=1000, currency="EUR"):
@@ -381,22 +380,3 @@ def test_bc26_oversold_shows_negative_available(session, ev):
     c = definition_counts(session, ev.id, now=T0)[d.id]
     assert (c.sold, c.available, c.unsold) == (101, -1, 0)
 
-
-def test_outbox_row_rolls_back_with_the_change(ledger):
-    """The outbox row is written in the caller's transaction: without commit both vanish together."""
-    with ledger.uow() as uow:
-        create_event(uow.session, title="Gala", time_zone="UTC", currency="EUR", event_id="ev-t")
-        uow.commit()
-    with ledger.uow() as uow:
-        create_definition(uow.session, "ev-t", {"name": "A"}, definition_id="d-t")
-        assert len(outbox(uow.session)) == 1
-    with ledger.uow() as uow:
-        assert uow.session.get(TicketDefinition, "d-t") is None and outbox(uow.session) == []
-        create_definition(uow.session, "ev-t", {"name": "A"}, definition_id="d-t")
-        uow.commit()
-    with ledger.uow() as uow:
-        update_definition(uow.session, "d-t", {"name": "B"}, ["name"])
-        delete_definitions(uow.session, "ev-t", ["d-t"])
-    with ledger.uow() as uow:
-        assert get_definition(uow.session, "d-t").name == "A"
-        assert [r.kind for r in outbox(uow.session)] == ["definition.create"]
