@@ -34,6 +34,9 @@ def register(subparsers, parent) -> None:
     p.add_argument("--debounce", type=float, metavar="W",
                    help="a code seen again within W frames (video, default %d) or seconds (camera, default %s) "
                         "counts once" % (VIDEO_DEBOUNCE_FRAMES, config.get("scan_debounce_s")))
+    p.add_argument("--provisional", action="store_true",
+                   help="admit a ticket missing from the local list (offline, bought after the last sync) "
+                        "provisionally; checked at the next sync (WR-13)")
     add_station_options(p)
     p.set_defaults(func=cmd_scan)
 
@@ -111,6 +114,16 @@ def _sources(args) -> Iterable[tuple[str, list[str]]]:
     return _stream_codes(args)
 
 
+def _admit(ledger, payload: str, event_id: str, station: str, operator: str):
+    """WR-13 b: the unknown ticket admitted provisionally, in its own transaction (core.provisional)."""
+    from core.provisional import admit_provisionally
+
+    with ledger.uow() as uow:
+        result = admit_provisionally(uow.session, payload, event_id=event_id, station=station, operator=operator)
+        uow.commit()
+    return result
+
+
 def cmd_scan(args) -> int:
     from core.checkin import scan_and_commit
 
@@ -129,6 +142,8 @@ def cmd_scan(args) -> int:
                 for payload in codes or []:
                     result = scan_and_commit(ledger, payload, event_ids=event_ids, station=station,
                                              operator=operator)
+                    if args.provisional and result.verdict.value == "UNKNOWN" and len(event_ids) == 1:
+                        result = _admit(ledger, payload, event_ids[0], station, operator)
                     print_result(args, result, source)
                     found += 1
         except KeyboardInterrupt:

@@ -212,3 +212,21 @@ def test_unwritable_ledger_is_a_clear_error(cli, tmp_path, capsys):
     code = main(["events", "list", "--db", str(tmp_path)])  # a directory, not a file
     err = capsys.readouterr().err
     assert code == 1 and "ledger" in err and "Traceback" not in err
+
+
+def test_wr13b_scan_provisional_admits_an_unknown_ticket(tmp_path, capsys):
+    """`scan --code … --provisional`: a well-formed code missing from the local list is admitted provisionally
+    (stored, checked at the next sync); without the flag it stays UNKNOWN and nothing is stored."""
+    import json
+
+    from app.cli.main import main
+    db = str(tmp_path / "p.db")
+    assert main(["events", "create", "--db", db, "--title", "Gala", "--time-zone", "UTC", "--currency", "EUR"]) == 0
+    capsys.readouterr()
+    assert main(["scan", "--db", db, "--json", "--code", "WEB1-8QQT-ZZ021"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "UNKNOWN"
+    assert main(["scan", "--db", db, "--json", "--code", "WEB1-8QQT-ZZ021", "--provisional"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["verdict"] == "OK" and "provisionally" in line["message"]
+    assert main(["scan", "--db", db, "--json", "--code", "WEB1-8QQT-ZZ021", "--provisional"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "ALREADY_CHECKED_IN"
