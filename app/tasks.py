@@ -47,15 +47,20 @@ def in_flight() -> int:
 def wait_for_done(timeout_ms: int = 5000) -> bool:
     """Wait for every background task to finish and deliver its callbacks (shutdown, test teardown).
 
-    Returns False when tasks were still running after `timeout_ms` milliseconds."""
-    done = pool().waitForDone(timeout_ms)
+    Returns False when tasks were still running after `timeout_ms` milliseconds. A delivered callback may
+    start a follow-up task (a refresh after a check-in): those are waited for too, within the same time."""
+    deadline = time.monotonic() + timeout_ms / 1000
     app = QApplication.instance()
-    for _ in range(50):  # bounded: queued deliveries are already posted once the pool is idle
-        if not in_flight():
-            break
+    while True:
+        remaining = max(0, int((deadline - time.monotonic()) * 1000))
+        idle = pool().waitForDone(remaining)
         if app is not None:
-            app.processEvents()
-    return done and not in_flight()
+            app.processEvents()  # queued deliveries run here
+        if idle and not in_flight():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
 
 
 def error_message(exc: BaseException) -> str:
