@@ -9,6 +9,8 @@ from typing import Callable
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.changes import Changes, install, recorder
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -77,14 +79,25 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 class UnitOfWork:
     """One use case = one transaction. `with UnitOfWork(factory) as uow: ...; uow.commit()`.
     Leaving the block without commit (or by an exception) rolls everything back, so a check-in that fails
-    mid-way leaves nothing stored (case BC-19)."""
+    mid-way leaves nothing stored (case BC-19).
 
-    def __init__(self, factory: Callable[[], Session]):
+    `outbox=True` (a station): changes the centre must learn of become outbox rows in the same transaction.
+    `outbox=False` (the hub): no outbox rows; the hub turns `changes` into its change feed.
+    After the block, `changes` (core.changes.Changes) says what the use case changed: the GUI refreshes just
+    those views. It is empty when nothing was committed."""
+
+    def __init__(self, factory: Callable[[], Session], *, outbox: bool = True):
         self._factory = factory
+        self._outbox = outbox
         self.session: Session | None = None
+        self.changes: Changes = Changes()
+        self._committed = Changes()
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
+        install(self.session, outbox=self._outbox)
+        self.changes = Changes()
+        self._committed = Changes()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -92,11 +105,17 @@ class UnitOfWork:
         try:
             self.session.rollback()
         finally:
+            self.changes = self._committed
             self.session.close()
 
     def commit(self) -> None:
+        """Commit the transaction; what it changed joins `changes`."""
         assert self.session is not None
         self.session.commit()
+        rec = recorder(self.session)
+        self._committed = self._committed | rec.changes
+        self.changes = self._committed
+        rec.changes = Changes()
 
 
 class Ledger:
@@ -112,8 +131,9 @@ class Ledger:
     def open(cls, path_or_url: str | Path, migrate: bool = True) -> "Ledger":
         return cls(create_ledger_engine(path_or_url, migrate=migrate))
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+    def uow(self, *, outbox: bool = True) -> UnitOfWork:
+        """A fresh UnitOfWork on this ledger (outbox=False on the hub, see UnitOfWork)."""
+        return UnitOfWork(self.sessions, outbox=outbox)
 
     def close(self) -> None:
         self.engine.dispose()

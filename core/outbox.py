@@ -20,6 +20,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.changes import note, note_outbox_kind, writes_outbox
 from core.models import OutboxEntry
 from core.timeutil import utcnow
 
@@ -27,9 +28,14 @@ PENDING, SENT, REJECTED = "pending", "sent", "rejected"
 
 
 def enqueue(session: Session, kind: str, event_id: str, entity_key: str, payload: dict,
-            idempotency_key: str | None = None) -> OutboxEntry:
-    """Add an outbox row to `session` (the caller's transaction). The idempotency key is a uuid4 made
-    here once and never regenerated (case BC-15)."""
+            idempotency_key: str | None = None) -> OutboxEntry | None:
+    """Add an outbox row to `session` (the caller's transaction) and note the change (core.changes).
+    The idempotency key is a uuid4 made here once and never regenerated (case BC-15). On a session whose
+    unit of work writes no outbox (the hub) only the note is taken and None is returned."""
+    note_outbox_kind(session, kind, entity_key)
+    if not writes_outbox(session):
+        return None
+    note(session, outbox=True)
     row = OutboxEntry(kind=kind, event_id=event_id, entity_key=entity_key, payload=payload,
                       idempotency_key=idempotency_key or str(uuid.uuid4()), created=utcnow(),
                       attempts=0, state=PENDING, last_error="")
