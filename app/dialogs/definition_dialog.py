@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (QCheckBox, QDateTimeEdit, QDialog, QDialogButtonB
                                QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout)
 
 from app import formatting
+from core.status import DESCRIPTION_MAX as MAX_DESCRIPTION, NAME_MAX as MAX_NAME, POLICY_MAX as MAX_POLICY
 from core.timeutil import local, parse_rfc3339, to_rfc3339, zone
 
-MAX_NAME, MAX_DESCRIPTION, MAX_POLICY = 30, 500, 1000
 MASK_FIELDS = ("name", "price", "description", "limited", "quantity", "limitPerCheckout", "policy", "hidden",
                "salePeriod")
 
