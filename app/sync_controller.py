@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app import formatting, tasks
 from core.models import OutboxEntry, SyncState
 from core.outbox import PENDING, REJECTED
+from core.status import CHECKIN_KINDS
 from core.timeutil import parse_rfc3339
 from sync.errors import NetworkError, SyncError
 
@@ -26,7 +27,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 15.0
 SOON_AFTER_CHANGE_S = 2.0       # a local change is pushed this soon when the station is online
 LOOKUP_TIMEOUT_S = 5.0          # a door lookup gives up quickly (connect: 3 s): the guest is waiting (WR-13)
-CHECKIN_KINDS = ("checkin.create", "checkin.delete")
 FOUND, NOT_FOUND, OFFLINE, NOT_CONNECTED, FAILED = "found", "not_found", "offline", "not_connected", "failed"
 
 

@@ -31,12 +31,10 @@ from core.checkin_merge import CHECK_IN, local_row, outbox_kind, outbox_payload,
 from core.codes import ParsedCode, parse_payload
 from core.money import Money
 from core.outbox import PENDING
+from core.status import SETTLED as ADMITTED_STATUSES, UNPAID as UNPAID_STATUSES, VOID as CANCELED_STATUSES
 from core.tickets import current_check_in
 from core.timeutil import local, to_rfc3339, utcnow
 
-ADMITTED_STATUSES = frozenset({"PAID", "FREE"})
-UNPAID_STATUSES = frozenset({"INITIATED", "PENDING", "OFFLINE_PENDING"})
-CANCELED_STATUSES = frozenset({"CANCELED", "DECLINED"})
 
 
 class Verdict(str, enum.Enum):

@@ -1,7 +1,7 @@
 """The outbox: every local change the centre must learn of is queued here in the same transaction as the
 change itself (DESIGN.md §Sync). The sync engine reads and marks rows; nothing here talks to a network.
 
-Kinds and payloads (JSON, the contract's field names):
+Kinds (constants: core.status.OutboxKind) and payloads (JSON, the contract's field names):
 - "event.create"       {eventId, event: {id, title, timeZone, currency, start, end}}   (hub Events route)
 - "definition.create"  {eventId, definition: {...TicketDefinitionData}}
 - "definition.update"  {eventId, definitionId, fields: [..], definition: {...}, base: {...fields before}}

@@ -2,9 +2,9 @@
 
 Rules (cases BC-07, BC-09, BC-26, WR-03, WR-04, WR-15):
 - Quantity: sold + active holds + requested ≤ quantity; quantity None = unlimited. sold and holds are
-  core.definitions.definition_counts (the figures the dashboard shows): sold = tickets not canceled of orders
-  not CANCELED/DECLINED/VOIDED (local sales included, BC-26), holds = `reserved` while `reserved_until` > now
-  (WR-04).
+  core.definitions.definition_counts (the figures the dashboard shows): sold = core.status.is_sold, tickets
+  not canceled of orders not CANCELED/DECLINED (local sales included, BC-26), holds = `reserved` while
+  `reserved_until` > now (WR-04).
 - limitPerCheckout (0..20) caps the quantity of one definition in one order, where 20 is the contract's
   "unlimited" sentinel (WR-04) and 0 means "no per-checkout limit set": the contract reports 0 for
   definitions that cannot currently be bought online (e.g. sold out), which the quantity rule above already
@@ -29,17 +29,17 @@ from core.definitions import definition_counts
 from core.events import get_event
 from core.models import Event, Order, Payment, Ticket, TicketDefinition
 from core.money import Money
-from core.orders import CONFIRMABLE, FREE, OFFLINE_PENDING, PAID, SETTLED, complete_order, get_order
+from core.orders import complete_order, get_order
 from core.outbox import enqueue
+from core.status import (EMAIL_MAX as MAX_EMAIL, FORM_INPUTS_MAX as MAX_INPUTS, FORM_VALUE_MAX as MAX_VALUE, FREE,
+                         MAX_TICKETS_PER_ORDER as MAX_TICKETS, OFFLINE_PENDING, PAID, PERSON_NAME_MAX as MAX_NAME,
+                         SETTLED, UNLIMITED_PER_CHECKOUT, UNPAID, OutboxKind)
 from core.timeutil import local, require_aware, to_rfc3339, utcnow
 
 logger = logging.getLogger(__name__)
 
 PAYMENTS = ("cash", "card", "unpaid")
 ORDER_METHOD = {"cash": "cash", "card": "card", "unpaid": "inPerson"}
-UNLIMITED_PER_CHECKOUT = 20  # contract sentinel (API.md §4.1, case WR-04)
-MAX_TICKETS = 999 - codes.FIRST_TICKET_SUFFIX + 1  # ticket suffixes 021..999
-MAX_NAME, MAX_EMAIL, MAX_VALUE, MAX_INPUTS = 200, 320, 5000, 200
 
 
 @dataclass
@@ -224,7 +224,7 @@ def sell(session: Session, event_id: str, lines: dict[str, int], buyer: dict, *,
         body.update(override=True, overrideReasons=[p[1] for p in problems])
         logger.warning("supervisor override on order %s at %r: %s", order.order_number, station,
                        "; ".join(p[1] for p in problems))
-    enqueue(session, "order.create", event.id, order.order_number, {"eventId": event.id, "order": body})
+    enqueue(session, OutboxKind.ORDER_CREATE, event.id, order.order_number, {"eventId": event.id, "order": body})
     return Sale(order=order, change=change, total=total)
 
 
@@ -267,7 +267,7 @@ def pay_and_complete(session: Session, event_id: str, order_number: str, *, paym
     total = Money.from_minor(order.total_minor, order.currency)
     if order.status in SETTLED:
         return Sale(order=order, change=None, total=total)
-    if order.status not in CONFIRMABLE:
+    if order.status not in UNPAID:
         raise OrderActionNotAvailable(f"order {order.order_number} is {order.status}: it cannot be paid")
     change = _cash(total, tendered) if payment == "cash" and not total.is_zero else None
     if not total.is_zero:

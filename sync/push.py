@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core.db import Ledger
 from core.models import OutboxEntry
 from core.outbox import PENDING, REJECTED, SENT
+from core.status import CHECKIN_KINDS, SETTLED
 from core.timeutil import utcnow
 from sync.apply import order_from_api
 from sync.client import Discovery, TicketingApi
@@ -20,8 +21,6 @@ from sync.errors import ApiError, Canceled, SyncError
 
 logger = logging.getLogger(__name__)
 
-CHECKIN_KINDS = ("checkin.create", "checkin.delete")
-SETTLED = ("PAID", "FREE")
 MAX_ROWS_PER_RUN = 5000  # bound of one run; the rest goes next run
 
 

@@ -22,8 +22,9 @@ from app.tasks import error_message, mutation_op, query_op, run_in_background
 from app.widgets.table_view import make_table
 from app.widgets.ticket_picker import TicketPicker
 from core.money import Money
+from core.status import UNPAID
 
-UNPAID_STATUSES = ["INITIATED", "PENDING", "OFFLINE_PENDING"]
+UNPAID_STATUSES = sorted(UNPAID)
 
 
 @dataclass(frozen=True)

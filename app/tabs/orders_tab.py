@@ -14,8 +14,9 @@ from app.models.tickets_model import TicketsTableModel
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background
 from app.widgets.table_view import make_table
+from core.status import ORDER_STATUSES
 
-STATUSES = ["", "PAID", "FREE", "OFFLINE_PENDING", "PENDING", "INITIATED", "CANCELED", "DECLINED"]
+STATUSES = ["", *ORDER_STATUSES]
 ARCHIVED = {"Active": ("NON_ARCHIVED", "ORDER_ACTIVE"), "Archived": ("ARCHIVED", "ORDER_ARCHIVED"), "All": None}
 CHECKED_IN = {"Any check-in state": None, "Checked in": ("FULLY_CHECKED_IN", "CHECKED_IN"),
               "Not checked in": ("NOT_FULLY_CHECKED_IN", "NON_CHECKED_IN")}

@@ -11,6 +11,7 @@ from core.checkin_merge import (CHECK_IN, DUPLICATE, find_by_nonce, recompute, r
                                 winner_to_api)
 from core.errors import InvalidArgument
 from core.models import Ticket
+from core.status import PAID
 from core.timeutil import to_rfc3339
 from sync.hub.changes import read_feed
 from sync.hub.mailer import queue_confirmation
@@ -109,7 +110,7 @@ def _upload(c: Call) -> dict:
     event_id = require_str(c.body.get("eventId"), "eventId")
     c.lock("event:" + event_id)
     order, created = store_order(c.session, event_id, c.body.get("order"), station=c.station.name, now=c.now)
-    if created and order.status == "PAID":
+    if created and order.status == PAID:
         c.wake_mailer |= queue_confirmation(c.session, order, c.now)
     c.session.flush()
     return {"order": orders_json(c.session, [order], contract.ORDER_FIELDSETS)[0],

@@ -17,9 +17,9 @@ from core.errors import AlreadyExists, InvalidArgument
 from core.events import get_event
 from core.models import Order, Payment, Ticket, TicketDefinition
 from core.money import Money
+from core.status import MAX_TICKETS_PER_ORDER as MAX_TICKETS
 from core.timeutil import parse_rfc3339
 
-MAX_TICKETS = 979
 
 
 def _money(obj, field: str, currency: str) -> Money:
