@@ -211,7 +211,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
             self.sell_button.setEnabled(False)
             return
         self.total_label.setText(f"Total {formatting.money(quoted.total)}")
-        self.tendered.setEnabled(self.payment() == "cash" and quoted.status == "PAID")
+        self.tendered.setEnabled(self.payment() == "cash" and not quoted.total.is_zero)
         self.change_label.setText(formatting.money(quoted.change) if quoted.change is not None else "")
         names = bool(self.first_name.text().strip() and self.last_name.text().strip())
         inputs = [p.message for p in quoted.problems if p.stage == INPUT]
