@@ -2,6 +2,7 @@
 from core.definitions import change_currency, create_definition
 from core.events import create_event, update_event
 
+
 def _event(ledger):
     with ledger.uow() as uow:
         ev = create_event(uow.session, title="Night", time_zone="Europe/Berlin", currency="EUR")
