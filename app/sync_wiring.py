@@ -1,7 +1,7 @@
 """Sync in the main window: `install_sync(window)` adds the Sync tab and the status-bar indicator, starts the
 SyncController, looks up tickets the door does not know (case WR-13) and asks before quitting with changes not
 yet uploaded (case WR-14). Uses only MainWindow's public attributes (tabs, door, ctx, statusBar, sync_label,
-on_data_changed, set_online)."""
+on_data_changed, on_changes_applied, changes_applied, refresh_pending, set_online)."""
 from __future__ import annotations
 
 import logging
@@ -16,6 +16,7 @@ from app.sync_controller import FOUND, NOT_FOUND, SyncController, unsent_changes
 from app.tabs.sync_tab import SyncTab
 from app.widgets.sync_status import SyncStatusWidget
 from app.widgets.verdict_panel import WARN_CLASS
+from core.changes import Changes
 
 logger = logging.getLogger(__name__)
 
@@ -175,8 +176,7 @@ def install_sync(window, ledger=None, *, interval_s: float | None = None, engine
     controller.state_changed.connect(
         lambda status: window.box_office.set_card_available(status.online or not status.connected))
     controller.state_changed.connect(lambda status: window.set_online(status.online))
-    for other in (window.door, window.box_office, window.definitions, window.orders):
-        other.changed.connect(controller.on_local_change)
+    window.changes_applied.connect(lambda changes: _on_local_changes(controller, changes))
     controller.sync_finished.connect(lambda report: _after_sync(window, report))
     helper = UnknownTicketHelper(window.door, controller, ctx)
     window.door.scanned.connect(helper.on_scanned)
@@ -194,11 +194,29 @@ def _keep_clock_offset(ctx, status) -> None:
         ctx.clock_offset_s = float(status.clock_offset_s)
 
 
+def _on_local_changes(controller: SyncController, changes: Changes) -> None:
+    """Outbox rows queued here (not by a sync run): recount and push them soon."""
+    if changes.outbox and not changes.sync:
+        controller.on_local_change()
+
+
+def run_changes(report) -> Changes:
+    """What a sync run changed, as a change set with sync=True: the run's own `changes` when its report
+    carries them, else every entity of each resource it pulled (`pulled_by`), and outbox when it sent or
+    set aside rows (and, having sent rows, the kinds whose server answers it applied)."""
+    carried = getattr(report, "changes", None)
+    if isinstance(carried, Changes):
+        return carried | Changes(sync=True)
+    fields = Changes.__dataclass_fields__
+    every = frozenset("*")
+    touched = {name: every for name, n in (report.pulled_by or {}).items()
+               if n and name in fields and name not in ("outbox", "sync")}
+    if report.pushed:  # accepted rows bring the server's answer back (order status, definition fields)
+        touched.update(orders=every, definitions=every, checkins=every)
+    return Changes(sync=True, outbox=bool(report.pushed or report.rejected), **touched)
+
+
 def _after_sync(window, report) -> None:
-    """A run that sent or received rows: the other tabs reload when shown, the current one now."""
-    if not (report.pulled or report.pushed):
-        return
-    window.on_data_changed("sync")
-    current = window.tabs.currentWidget()
-    if hasattr(current, "refresh"):
-        current.refresh()
+    """After every run: the sync state recounts; the tabs showing what the run changed reload."""
+    window.refresh_pending()
+    window.on_changes_applied(run_changes(report))

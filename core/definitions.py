@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.changes import note
 from core.errors import AlreadyExists, CurrencyLocked, InvalidArgument, NotFound
 from core.events import as_instant, get_event, is_currency_locked
 from core.models import Order, Ticket, TicketDefinition
@@ -202,6 +203,7 @@ def create_definition(session: Session, event_id: str, data: dict, *, definition
     session.add(defn)
     if ev.registration_type != "TICKETS":
         ev.registration_type, ev.updated = "TICKETS", now
+        note(session, events=[ev.id])
     session.flush()
     enqueue(session, OutboxKind.DEFINITION_CREATE, ev.id, defn.id,
             {"eventId": ev.id, "definition": {"id": defn.id, **definition_data(defn)}})
@@ -338,6 +340,7 @@ def change_currency(session: Session, event_id: str, currency: str) -> None:
         defn.price_minor, defn.currency, defn.updated = prices[defn.id], cur, now
     ev.currency, ev.updated = cur, now
     session.flush()
+    note(session, definitions=[d.id for d in defs])
     enqueue(session, OutboxKind.EVENT_CHANGE_CURRENCY, ev.id, ev.id, {"eventId": ev.id, "currency": cur})
 
 

@@ -18,9 +18,12 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, Q
 from app import queries
 from app.camera import CaptureWorker
 from app.debounce import Debouncer
-from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.tasks import announce, error_message, query_op, run_in_background, run_op
 from app.widgets.guest_search import GuestSearch
 from app.widgets.verdict_panel import VerdictPanel, verdict_class
+from core.changes import Changes
+from core.provisional import admit_provisionally
+from core.tickets import delete_check_in
 
 logger = logging.getLogger(__name__)
 
@@ -38,27 +41,12 @@ def _scan(ledger, payload: str, *, event_id: str, station: str, operator: str, m
                            method=method, clock_offset_s=clock_offset_s)
 
 
-def _admit_provisionally(session, payload: str, event_id: str, station: str, operator: str, offset: float):
-    from core.provisional import admit_provisionally
-
-    return admit_provisionally(session, payload, event_id=event_id, station=station, operator=operator,
-                               clock_offset_s=offset)
-
-
-def _undo(session, event_id: str, ticket_number: str, station: str, operator: str) -> str:
-    from core.tickets import delete_check_in
-
-    delete_check_in(session, event_id, [ticket_number], station=station, operator=operator)
-    return ticket_number
-
-
 class DoorTab(QWidget):
     """Scanner input, verdict panel, undo, guest search and live counters for the current event.
 
-    Signals: `scanned(object)` with each ScanResult shown, `changed(str)` after a stored change."""
+    Signals: `scanned(object)` with each ScanResult shown; stored changes are announced (app.tasks)."""
 
     scanned = Signal(object)
-    changed = Signal(str)
 
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
@@ -233,7 +221,7 @@ class DoorTab(QWidget):
         if verdict_class(result.verdict) == "ok" and result.ticket_number:
             self._undo_stack.append((result.ticket_number, result.payload))
             self.undo_button.setEnabled(True)
-            self.changed.emit("checkins")
+            announce(self.ctx.ledger, Changes(checkins=frozenset({result.ticket_number}), outbox=True), self)
             self.refresh()
             self.search.refresh()
         self.scanned.emit(result)
@@ -260,9 +248,9 @@ class DoorTab(QWidget):
         if payload is None or ctx.event_id is None:
             return
         self.provisional_button.setEnabled(False)
-        fn = mutation_op(ctx.ledger, _admit_provisionally, payload, ctx.event_id, ctx.station, ctx.operator,
-                         ctx.clock_offset_s)
-        run_in_background(fn, self._on_admitted, self._on_scan_failed, parent=self)
+        run_op(ctx.ledger, admit_provisionally, payload, event_id=ctx.event_id, station=ctx.station,
+               operator=ctx.operator, clock_offset_s=ctx.clock_offset_s, on_success=self._on_admitted,
+               on_error=self._on_scan_failed, parent=self)
 
     def _on_admitted(self, result) -> None:
         self.offer_provisional(None)
@@ -271,7 +259,6 @@ class DoorTab(QWidget):
         if verdict_class(result.verdict) == "ok" and result.ticket_number:
             self._undo_stack.append((result.ticket_number, result.payload))
             self.undo_button.setEnabled(True)
-            self.changed.emit("checkins")
             self.refresh()
 
     # ---- undo -----------------------------------------------------------------------------------------
@@ -282,8 +269,9 @@ class DoorTab(QWidget):
         ticket_number, payload = self._undo_stack.pop()
         self.undo_button.setEnabled(False)
         ctx = self.ctx
-        fn = mutation_op(ctx.ledger, _undo, ctx.event_id, ticket_number, ctx.station, ctx.operator)
-        run_in_background(fn, lambda tn: self._on_undone(tn, payload), self._on_undo_failed, parent=self)
+        run_op(ctx.ledger, delete_check_in, ctx.event_id, [ticket_number], station=ctx.station, operator=ctx.operator,
+               present=lambda _session, _tickets: ticket_number, on_success=lambda tn: self._on_undone(tn, payload),
+               on_error=self._on_undo_failed, parent=self)
 
     def _on_undone(self, ticket_number: str, payload: str) -> None:
         self._debouncer.forget(payload)
@@ -291,7 +279,6 @@ class DoorTab(QWidget):
             self.worker.forget(payload)
         self.verdict_panel.show_message("Check-in undone", f"Ticket {ticket_number} is no longer checked in")
         self.undo_button.setEnabled(bool(self._undo_stack))
-        self.changed.emit("checkins")
         self.refresh()
         self.search.refresh()
 

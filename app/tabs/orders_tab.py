@@ -23,10 +23,9 @@ CHECKED_IN = {"Any check-in state": None, "Checked in": ("FULLY_CHECKED_IN", "CH
 
 
 class OrdersTab(LazyRefresh, QWidget):
-    """Two tables sharing one filter bar. Signals `changed(str)` after an order was updated, `loaded()`
-    after each finished load."""
+    """Two tables sharing one filter bar. Signals `loaded()` after each finished load (what an order update
+    changed is announced by app.tasks.run_op from the order dialog)."""
 
-    changed = Signal(str)
     loaded = Signal()
 
     def __init__(self, ctx, parent=None):
@@ -157,8 +156,7 @@ class OrdersTab(LazyRefresh, QWidget):
         self.dialog.changed.connect(self._on_dialog_changed)
         self.dialog.open()
 
-    def _on_dialog_changed(self, kind: str) -> None:
-        self.changed.emit(kind)
+    def _on_dialog_changed(self, _kind: str) -> None:
         self.refresh()
 
 
