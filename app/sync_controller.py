@@ -38,8 +38,9 @@ class SyncStatus:
     """What the status bar and the Sync tab show. `online` = the last contact with the server worked;
     `last_sync` = when the local ticket list was last refreshed (aware UTC; None = never); `pending` outbox rows
     waiting (`pending_checkins` of them check-ins); `rejected` rows refused for good; `conflicts` open
-    definition conflicts; `clock_warning` text when |offset| > the setting clock_warn_s (BC-13); `last_success` {resource: aware
-    UTC} (WR-13: separate ages); `error` the last failure (or why not connected)."""
+    definition conflicts; `clock_warning` text when |offset| > the setting clock_warn_s (BC-13);
+    `last_success` {resource: aware UTC} (WR-13: separate ages); `error` the last failure (or why not
+    connected)."""
 
     connected: bool = False
     online: bool = False

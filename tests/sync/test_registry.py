@@ -75,3 +75,41 @@ def test_no_import_inside_a_function_in_sync():
             if m and (path.name, m.group(1) or m.group(2)) not in allowed:
                 offenders.append(f"{path.name}: {line.strip()}")
     assert offenders == []
+
+
+def _sync_imports() -> dict[str, set[str]]:
+    """{module: sync modules it imports (anywhere in the file)} for the station side of sync."""
+    import ast
+
+    graph = {}
+    for path in (ROOT / "sync").glob("*.py"):
+        name = f"sync.{path.stem}"
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sync"):
+                deps.add(node.module)
+                deps |= {f"{node.module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("sync")}
+        graph[name] = deps
+    return {m: {d for d in deps if d in graph} for m, deps in graph.items()}
+
+
+def test_no_import_cycle_in_the_station_side_of_sync():
+    """engine → push/pull → registry → handlers → (client, apply, core): never back."""
+    graph = _sync_imports()
+    seen, stack = set(), []
+
+    def visit(module):
+        if module in stack:
+            raise AssertionError("cycle: " + " -> ".join(stack[stack.index(module):] + [module]))
+        if module in seen:
+            return
+        stack.append(module)
+        for dep in sorted(graph[module]):
+            visit(dep)
+        stack.pop()
+        seen.add(module)
+    for module in sorted(graph):
+        visit(module)
+    assert "sync.push" not in graph["sync.push_checkins"] | graph["sync.push_definitions"]
