@@ -112,6 +112,7 @@ class SyncEngine:
             say("connecting…")
             self.discovery = self.api.discover()
             report.mode = "plain contract" if self.discovery.plain else "hub"
+            self._check_identity(report)
             self._clock(report)
             say("uploading local changes…")
             pushed = Pusher(self.ledger, self.api, self.discovery, station=self.station, progress=say,
@@ -158,6 +159,15 @@ class SyncEngine:
         report.clock_offset_s = status.offset_s
         if status.warning:
             report.warnings.append(status.warning)
+
+    def _check_identity(self, report: SyncReport) -> None:
+        """The hub names the station its key belongs to: another name than this ledger's means the ledger
+        syncs with someone else's key (issue 7: a key shared by two ledgers) — warn, never hide it."""
+        named = (self.discovery.station or "")[:64]
+        if named and self.station and named != self.station:
+            report.warnings.append(f"this ledger is station {self.station!r} but its key belongs to {named!r} "
+                                   f"(role {self.discovery.role}): connect this station again with its own key")
+            logger.warning("station key mismatch: ledger %r, key of %r", self.station, named)
 
     @staticmethod
     def _merge_push(report: SyncReport, pushed) -> None:

@@ -99,3 +99,20 @@ def test_a_connection_saved_before_per_ledger_keys_still_finds_its_key(home, mon
     store_key(old, "tsk_old", home / "keys")
     assert (home / "keys" / f"{old.key_id}.key").exists() and load_key(old, home / "keys") == "tsk_old"
     assert StationConfig(url="http://hub.local:8400", site_id="s1", ledger_id="x").key_id != old.key_id
+
+
+def test_a_ledger_syncing_with_another_stations_key_is_warned(hub, ledger):
+    """A key shared by two ledgers saved before keys were per ledger: the run says whose key it is."""
+    from sync.engine import SyncEngine
+    from sync.station import StationConfig
+
+    ev = hub.seed_event()
+    door = hub.add_station("Door 1", "door")
+    api = make_api(StationConfig(url=hub.url), door)
+    try:
+        report = SyncEngine(ledger, api, "Office", [ev], clock_warn_s=120.0).run_once(force=True)
+        assert report.ok and any("belongs to 'Door 1'" in w and "role door" in w for w in report.warnings)
+        same = SyncEngine(ledger, api, "Door 1", [ev], clock_warn_s=120.0).run_once(force=True)
+        assert not any("belongs to" in w for w in same.warnings)
+    finally:
+        api.http.close()
