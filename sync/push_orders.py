@@ -6,12 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from core import outbox
+from core.orders import SETTLED  # PAID/FREE: confirming them again is pointless (core's status rule)
 from sync.apply import order_from_api
 from sync.handler import Item, Outcome, PushContext, SingleRowHandler
-
-# Orders the server treats as paid: confirming them again is pointless (the status rule itself belongs to
-# core's status module; this is only the "skip the call" test, literals until the lead reconciles).
-SETTLED = ("PAID", "FREE")
 
 
 class OrderHandler(SingleRowHandler):
