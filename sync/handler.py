@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.db import Ledger
 from sync.client import Discovery, TicketingApi
+from sync.errors import SyncError
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class PushResult:
     duplicates: list[dict] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    stopped: Exception | None = None
+    stopped: SyncError | None = None
 
 
 @dataclass
