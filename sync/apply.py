@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from core.changes import note
 from core.errors import DomainError
-from core.models import Event, Order, OutboxEntry, Ticket, TicketDefinition
+from core.models import Event, Order, Ticket, TicketDefinition
 from core.money import Money
-from core.outbox import PENDING
+from core.outbox import pending_keys  # the pull never overwrites pending local changes
 from core.timeutil import parse_rfc3339, utcnow
 from sync.errors import MalformedData
 
@@ -238,17 +238,6 @@ def parse_ticket(data: dict, event_id: str, order_number: str | None = None) -> 
 
 
 # -- bulk upsert --------------------------------------------------------------------------------------------
-def pending_keys(session: Session, keys: Iterable[str]) -> set[str]:
-    """The subset of `keys` with a pending outbox entry: the batched form of core.outbox.has_pending."""
-    keys = list(dict.fromkeys(keys))
-    found: set[str] = set()
-    for i in range(0, len(keys), BATCH):
-        chunk = keys[i:i + BATCH]
-        found.update(session.scalars(select(OutboxEntry.entity_key).where(
-            OutboxEntry.entity_key.in_(chunk), OutboxEntry.state == PENDING)))
-    return found
-
-
 def _existing(session: Session, column, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(keys), BATCH):
