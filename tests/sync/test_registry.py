@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core import outbox
+from core.status import OutboxKind
 from sync import registry
 from sync.handler import Item, is_set
 from sync.hub.changes import TYPES as HUB_CHANGE_TYPES
@@ -26,7 +27,9 @@ def test_every_kind_core_enqueues_is_declared():
     covers what core really writes)."""
     found = set()
     for path in (ROOT / "core").glob("*.py"):
-        found |= set(re.findall(r'enqueue\(\s*\w+,\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'enqueue\(\s*\w+,\s*"([a-z_.]+)"', text))
+        found |= {getattr(OutboxKind, name) for name in re.findall(r'enqueue\(\s*\w+,\s*OutboxKind\.(\w+)', text)}
     assert found and found <= set(outbox.KINDS)
     assert set(outbox.CHECKIN_KINDS) <= set(outbox.KINDS)
 
