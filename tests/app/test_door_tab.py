@@ -127,7 +127,7 @@ def test_failed_scan_is_reported_never_a_traceback(qtbot, ctx, event_data, monke
     def broken(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(door_module, "_scan", broken)
+    monkeypatch.setattr(door_module.core_door, "scan", broken)
     door.submit(event_data.paid_tickets[0])
     qtbot.waitUntil(lambda: door.verdict_panel.headline.text() == "NOT CHECKED IN", timeout=5000)
     assert door.verdict_panel.css_class == "error" and "disk full" in door.verdict_panel.details.text()
