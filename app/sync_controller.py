@@ -20,14 +20,14 @@ from core.models import OutboxEntry, SyncState
 from core.outbox import PENDING, REJECTED
 from core.timeutil import parse_rfc3339
 # the unknown-ticket path (outcome, statuses, lookup) is sync.door's, one for the GUI and the CLI
-from sync.door import FAILED, FOUND, NOT_CONNECTED, NOT_FOUND, OFFLINE, LookupOutcome, NotConnected  # noqa: F401
+from sync.door import (FAILED, FOUND, LOOKUP_TIMEOUT_S, NOT_CONNECTED, NOT_FOUND, OFFLINE,  # noqa: F401
+                       LookupOutcome, NotConnected)
 from sync.door import lookup as lookup_ticket
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 15.0
 SOON_AFTER_CHANGE_S = 2.0       # a local change is pushed this soon when the station is online
-LOOKUP_TIMEOUT_S = 5.0          # a door lookup gives up quickly (connect: 3 s): the guest is waiting (WR-13)
 CHECKIN_KINDS = ("checkin.create", "checkin.delete")
 
 

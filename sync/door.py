@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 FOUND, NOT_FOUND, OFFLINE, NOT_CONNECTED, FAILED = "found", "not_found", "offline", "not_connected", "failed"
 RESCAN, REFUSE, OFFER_PROVISIONAL = "rescan", "refuse", "offer_provisional"
+LOOKUP_TIMEOUT_S = 5.0  # a door lookup gives up quickly (connect: 3 s): the guest is waiting (WR-13)
 
 
 class NotConnected(SyncError):
@@ -112,9 +113,9 @@ def next_step(outcome: LookupOutcome) -> str:
     return OFFER_PROVISIONAL
 
 
-def station_engine(ledger, timeout: httpx.Timeout | float | None = None) -> SyncEngine:
-    """A SyncEngine on the station's saved connection (sync.station). Raises NotConnected. The caller closes
-    `engine.api.http`."""
+def station_engine(ledger, timeout_s: float = LOOKUP_TIMEOUT_S) -> SyncEngine:
+    """A SyncEngine on the station's saved connection (sync.station) whose HTTP client gives up after
+    `timeout_s` seconds (connect: at most 3 s). Raises NotConnected. The caller closes `engine.api.http`."""
     with ledger.uow() as uow:
         cfg = load_config(uow.session)
     if cfg is None:
@@ -122,7 +123,7 @@ def station_engine(ledger, timeout: httpx.Timeout | float | None = None) -> Sync
     key = load_key(cfg)
     if not key:
         raise NotConnected(f"the station key is missing from {cfg.key_storage or 'the keyring'}: connect again")
-    api = make_api(cfg, key, timeout=timeout) if timeout is not None else make_api(cfg, key)
+    api = make_api(cfg, key, timeout=httpx.Timeout(timeout_s, connect=min(3.0, timeout_s)))
     return SyncEngine(ledger, api, cfg.station, cfg.event_ids)
 
 
