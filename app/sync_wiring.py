@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import formatting
 from app.sync_controller import SyncController, unsent_changes
-from sync import door as door_sync
 from app.tabs.sync_tab import SyncTab
 from app.widgets.sync_status import SyncStatusWidget
 from app.widgets.verdict_panel import WARN_CLASS
+from sync import door as door_sync
 
 logger = logging.getLogger(__name__)
 
