@@ -21,16 +21,14 @@ from sync.conflicts import list_conflicts
 from sync.engine import SyncEngine
 from sync.errors import NetworkError, SyncError
 from sync.station import DEFAULT_TIMEOUT, load_config, load_key, make_api
+# the unknown-ticket path (outcome, statuses, lookup) is sync.door's, one for the GUI and the CLI
+from sync.door import (FAILED, FOUND, LOOKUP_TIMEOUT_S, NOT_CONNECTED, NOT_FOUND, OFFLINE,  # noqa: F401
+                       LookupOutcome, NotConnected)
+from sync.door import lookup as lookup_ticket
 
 logger = logging.getLogger(__name__)
 
 SOON_AFTER_CHANGE_S = 2.0       # a local change is pushed this soon when the station is online
-LOOKUP_TIMEOUT_S = 5.0          # a door lookup gives up quickly (connect: 3 s): the guest is waiting (WR-13)
-FOUND, NOT_FOUND, OFFLINE, NOT_CONNECTED, FAILED = "found", "not_found", "offline", "not_connected", "failed"
-
-
-class NotConnected(SyncError):
-    """The station has no saved connection (sync.station) or its key is missing."""
 
 
 @dataclass(frozen=True)
@@ -75,18 +73,6 @@ class SyncStatus:
         if self.running:
             parts.append("syncing…")
         return " — ".join(parts)
-
-
-@dataclass(frozen=True)
-class LookupOutcome:
-    """The answer of lookup_unknown: `status` FOUND / NOT_FOUND / OFFLINE / NOT_CONNECTED / FAILED, the server's
-    ticket JSON when found, an error text, and `last_sync` (when the local ticket list was last pulled)."""
-
-    status: str
-    ticket_number: str
-    ticket: dict | None = None
-    error: str | None = None
-    last_sync: datetime | None = None
 
 
 # ---- worker-thread reads -------------------------------------------------------------------------------
@@ -319,19 +305,18 @@ class SyncController(QObject):
 
         def job():  # worker thread; lookups are serialised on their own HTTP client (runs use another)
             with slot.lock:
-                return slot.get().fetch_ticket(event_id, ticket_number)
+                return lookup_ticket(slot.get, event_id, ticket_number, last_sync)  # sync.door: one path
 
-        def done(ticket):
-            self._connected = True
-            self._set_online(True)
-            on_done(LookupOutcome(FOUND if ticket else NOT_FOUND, ticket_number, ticket, None, last_sync))
+        def done(outcome: LookupOutcome):
+            if outcome.status in (FOUND, NOT_FOUND):
+                self._connected = True
+                self._set_online(True)
+            elif outcome.status == OFFLINE:
+                self._set_online(False)
+            on_done(outcome)
 
         def failed(exc):
-            status = NOT_CONNECTED if isinstance(exc, NotConnected) else \
-                OFFLINE if isinstance(exc, NetworkError) else FAILED
-            if status == OFFLINE:
-                self._set_online(False)
-            on_done(LookupOutcome(status, ticket_number, None, tasks.error_message(exc), last_sync))
+            on_done(LookupOutcome(FAILED, ticket_number, None, tasks.error_message(exc), last_sync))
 
         tasks.run_in_background(job, done, failed)
 

@@ -12,11 +12,12 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QMessageBox
 
 from app import formatting
-from app.sync_controller import FOUND, NOT_FOUND, SyncController, unsent_changes
+from app.sync_controller import SyncController, unsent_changes
 from app.tabs.sync_tab import SyncTab
 from app.widgets.sync_status import SyncStatusWidget
 from app.widgets.verdict_panel import WARN_CLASS
 from core.changes import Changes
+from sync import door as door_sync
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,7 @@ class CloseGuard(QObject):
 # ---- WR-13: a ticket the door does not know --------------------------------------------------------------
 def offline_text(last_sync, time_zone: str) -> str:
     """'Not in local list (last sync 19:55), check the purchase e-mail or admit provisionally' (event time)."""
-    when = formatting.clock(last_sync, time_zone) if last_sync else "never"
-    return f"Not in local list (last sync {when}), check the purchase e-mail or admit provisionally"
+    return door_sync.offline_message(formatting.clock(last_sync, time_zone) if last_sync else "never")
 
 
 def show_warning(panel, headline: str, details: str, extra: str = "") -> None:
@@ -85,7 +85,8 @@ def show_warning(panel, headline: str, details: str, extra: str = "") -> None:
 class UnknownTicketHelper(QObject):
     """Watches the door's results: for UNKNOWN in the current event it asks the server (online → the ticket is
     merged and re-scanned, so a valid one is admitted) or shows amber "not in local list" (offline) instead of
-    a red INVALID caused by a stale snapshot (WR-13)."""
+    a red INVALID caused by a stale snapshot (WR-13). The decisions are sync.door's (wants_lookup, lookup,
+    next_step), the same as `tessera scan`'s; this class only paints them and re-submits."""
 
     def __init__(self, door, controller: SyncController, ctx, parent=None):
         super().__init__(parent or door)
@@ -96,11 +97,9 @@ class UnknownTicketHelper(QObject):
     def wants(self, result) -> bool:
         """True when `result` (a ScanResult) is an UNKNOWN in the current event that this helper looks up — so
         the door may skip its red panel and sound for it (see DoorTab.defer_unknown in the report)."""
-        tn = result.ticket_number
-        if getattr(result.verdict, "value", result.verdict) != "UNKNOWN" or not tn or result.order_number \
-                or self.ctx.event_id is None:
+        if not door_sync.wants_lookup(result, self.ctx.event_id):
             return False
-        found_at = self._looked_up.get(tn)
+        found_at = self._looked_up.get(result.ticket_number)
         return found_at is None or time.monotonic() - found_at >= RETRY_WINDOW_S
 
     def on_scanned(self, result) -> None:
@@ -122,10 +121,11 @@ class UnknownTicketHelper(QObject):
             return
         self._showing = None
         tn = outcome.ticket_number
-        if outcome.status == FOUND:
+        step = door_sync.next_step(outcome)  # the one decision, shared with `tessera scan`
+        if step == door_sync.RESCAN:
             self._looked_up[tn] = time.monotonic()
             self.door.submit(result.payload, "SCAN")
-        elif outcome.status == NOT_FOUND:
+        elif step == door_sync.REFUSE:
             self.door.verdict_panel.show_error("UNKNOWN TICKET", f"Ticket {tn} is not known to the server either")
             self.ctx.sound.play("error")
         else:
