@@ -66,7 +66,7 @@ def slow_station(connect_station, monkeypatch):
 
 def _measured(ledger) -> float:
     with ledger.uow() as uow:
-        offset = clock.load(uow.session).offset_s
+        offset = clock.load(uow.session, 120.0).offset_s
     assert 595 <= offset <= 605, offset
     return offset
 
