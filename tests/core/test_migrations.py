@@ -185,3 +185,62 @@ def test_a_new_ledger_is_created_in_one_transaction(tmp_path, monkeypatch):
     with sqlite3.connect(tmp_path / "new.db") as conn:
         assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
     Ledger.open(tmp_path / "new.db").close()
+
+
+def _sql(path, *statements):
+    conn = sqlite3.connect(path)  # closed explicitly: `with sqlite3.connect()` only commits
+    try:
+        with conn:
+            for statement in statements:
+                conn.execute(statement)
+    finally:
+        conn.close()
+
+
+def _foreign(path):
+    _sql(path, "CREATE TABLE photos (id INTEGER PRIMARY KEY, caption TEXT)",
+         "INSERT INTO photos (caption) VALUES ('beach')")
+
+
+def _random_bytes(path):
+    path.write_bytes(os.urandom(8192))
+
+
+def _damaged_sqlite(path):
+    _foreign(path)
+    data = bytearray(path.read_bytes())
+    data[100:4096] = os.urandom(3996)  # header intact, schema page garbage
+    path.write_bytes(bytes(data))
+
+
+def _newer_ledger(path):
+    Ledger.open(path).close()
+    _sql(path, "UPDATE alembic_version SET version_num = '9999'")
+
+
+@pytest.mark.parametrize("make, message", [
+    (_foreign, "is not a Tessera ledger"),
+    (_random_bytes, "is damaged or is not a database"),
+    (_damaged_sqlite, "is damaged"),
+    (_newer_ledger, "unknown to this Tessera"),
+])
+def test_foreign_damaged_or_newer_files_are_refused_untouched(tmp_path, make, message):
+    path = tmp_path / "given.db"
+    make(path)
+    original = path.read_bytes()
+    with pytest.raises(LedgerFileError, match=message):
+        Ledger.open(path)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["given.db"]
+
+
+def test_cli_says_clearly_that_a_foreign_file_is_refused(tmp_path, capsys):
+    from app.cli.main import main
+
+    path = tmp_path / "photos.db"
+    _foreign(path)
+    original = path.read_bytes()
+    assert main(["--db", str(path), "events", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "is not a Tessera ledger" in err and "Traceback" not in err
+    assert path.read_bytes() == original
