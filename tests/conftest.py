@@ -32,7 +32,12 @@ SLOW = (
     "sync/test_engine_pull.py::test_bc21_door_scans_stay_fast_while_a_big_pull_runs",
     "sync/test_hub_cli.py::test_tessera_hub_serves_in_a_real_process",
     "sync/test_engine_checkins.py::test_many_checkins_go_up_in_batches",
+    # Multi-station sync scenarios (every test: stations + a hub + several runs) and image decoding: 1-4 s each.
+    "sync/test_engine_checkins.py", "sync/test_engine_definitions.py", "sync/test_engine_events.py",
+    "sync/test_engine_faults.py", "sync/test_engine_orders.py", "sync/test_engine_provisional.py",
+    "sync/test_engine_pull.py", "sync/test_sync_cmd.py", "core/test_decode.py", "core/test_pdf.py",
 )
+MARKERS = ("gui", "hub", "pg", "slow")
 
 
 def _markers_for(item) -> list[str]:
@@ -49,6 +54,29 @@ def _markers_for(item) -> list[str]:
     if any(nodeid == s or nodeid.startswith((s + "[", s + "::")) for s in SLOW):
         names.append("slow")
     return names
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Do not even import tests/app (PySide6, pytest-qt: seconds) when -m deselects every gui test."""
+    if collection_path == TESTS / "app" and _deselects_all_gui(config.getoption("markexpr")):
+        return True
+    return None
+
+
+def _deselects_all_gui(markexpr: str) -> bool:
+    if not markexpr:
+        return False
+    from itertools import product
+
+    from _pytest.mark.expression import Expression  # pytest's own -m parser
+
+    expr = Expression.compile(markexpr)
+    others = [m for m in MARKERS if m != "gui"]
+    for combo in product((False, True), repeat=len(others)):
+        on = dict(zip(others, combo), gui=True)
+        if expr.evaluate(lambda name, *_a, _on=on, **_kw: _on.get(name, False)):
+            return False  # some gui test (with some of the other markers) would run
+    return True
 
 
 def pytest_collection_modifyitems(config, items):
