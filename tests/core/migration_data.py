@@ -11,7 +11,7 @@ from core.schema import FIRST_TABLES
 STATUSES = ("INITIATED", "PENDING", "OFFLINE_PENDING", "PAID", "FREE", "CANCELED", "DECLINED", "SOME_NEW_STATUS")
 OUTBOX_STATES = ("pending", "sent", "rejected", "dismissed")
 T0 = "2026-03-07 19:00:00.000000"
-BIG = 3_000_000_000  # minor units over 2^31: must survive the BigInteger retype (0003)
+BIG = 2_147_483_000  # near the 32-bit limit (valid before 0003 on PostgreSQL), kept through the BigInteger retype
 
 
 def _rows(event: str) -> dict[str, list[dict]]:
