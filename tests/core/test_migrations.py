@@ -25,6 +25,34 @@ EARLIER = [rev for rev in schema.revisions() if rev != HEAD]
 PG_URL = os.environ.get("TESSERA_TEST_PG_URL") or None
 
 
+def _sql(path, *statements) -> list:
+    """Run `statements` on the SQLite file at `path` in one transaction; the last one's rows."""
+    conn = sqlite3.connect(path)  # closed explicitly: `with sqlite3.connect()` only commits
+    try:
+        with conn:
+            rows = [conn.execute(statement).fetchall() for statement in statements]
+        return rows[-1] if rows else []
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def crash_before_commit(monkeypatch):
+    """Call it to arm: the next upgrade runs every migration, then dies before COMMIT (a power cut at the worst
+    moment). Returns the monkeypatch (`.undo()` disarms)."""
+    real = schema._run_alembic
+
+    def run_then_crash(conn, target):
+        real(conn, target)
+        raise RuntimeError("power cut")
+
+    def arm():
+        monkeypatch.setattr(schema, "_run_alembic", run_then_crash)
+        return monkeypatch
+
+    return arm
+
+
 def test_head_and_history_match_alembic():
     cfg = Config()
     cfg.set_main_option("script_location", str(schema.MIGRATIONS))
@@ -102,21 +130,14 @@ def test_postgresql_upgrade_from_every_revision_keeps_every_row(pg_schema_url, r
         engine.dispose()
 
 
-def test_a_failed_upgrade_leaves_the_previous_schema_and_rows(tmp_path, monkeypatch):
+def test_a_failed_upgrade_leaves_the_previous_schema_and_rows(tmp_path, crash_before_commit):
     path = tmp_path / "old.db"
     before = sqlite_at(path, EARLIER[-1])
-    real = schema._run_alembic
-
-    def run_then_crash(conn, target):
-        real(conn, target)  # every rebuild done, version row written ...
-        raise RuntimeError("power cut")  # ... and then the process dies before COMMIT
-
-    monkeypatch.setattr(schema, "_run_alembic", run_then_crash)
+    armed = crash_before_commit()
     with pytest.raises(RuntimeError):
         Ledger.open(path)
-    monkeypatch.undo()
-    with sqlite3.connect(path) as conn:
-        names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    armed.undo()
+    names = [n for (n,) in _sql(path, "SELECT name FROM sqlite_master WHERE type = 'table'")]
     assert not [n for n in names if n.startswith(schema.TMP_PREFIX)]
     assert schema.inspect_sqlite_file(path) == EARLIER[-1]
     ledger = Ledger.open(path)
@@ -128,8 +149,7 @@ def test_leftover_alembic_tmp_table_of_a_crashed_old_upgrade_recovers(tmp_path):
     # What the old code left after "FOREIGN KEY constraint failed": the rebuild table, the data untouched.
     path = tmp_path / "broken.db"
     before = sqlite_at(path, "0002")
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE _alembic_tmp_ticket_definitions (id VARCHAR(36) NOT NULL PRIMARY KEY)")
+    _sql(path, "CREATE TABLE _alembic_tmp_ticket_definitions (id VARCHAR(36) NOT NULL PRIMARY KEY)")
     ledger = Ledger.open(path)
     assert_at_head(ledger.engine, before)
     ledger.close()
@@ -138,9 +158,7 @@ def test_leftover_alembic_tmp_table_of_a_crashed_old_upgrade_recovers(tmp_path):
 def test_half_done_first_open_of_an_old_version_recovers(tmp_path):
     # The old first open created tables one by one (no transaction): a kill left some, without alembic_version.
     path = tmp_path / "half.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE checkins (id INTEGER PRIMARY KEY)")
-        conn.execute("CREATE TABLE events (id VARCHAR(36) PRIMARY KEY)")
+    _sql(path, "CREATE TABLE checkins (id INTEGER PRIMARY KEY)", "CREATE TABLE events (id VARCHAR(36) PRIMARY KEY)")
     assert schema.inspect_sqlite_file(path) is None
     ledger = Ledger.open(path)
     with ledger.engine.connect() as conn:
@@ -151,13 +169,10 @@ def test_half_done_first_open_of_an_old_version_recovers(tmp_path):
 
 def test_tessera_tables_with_rows_but_no_revision_are_refused(tmp_path):
     path = tmp_path / "odd.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE events (id VARCHAR(36) PRIMARY KEY)")
-        conn.execute("INSERT INTO events VALUES ('e1')")
+    _sql(path, "CREATE TABLE events (id VARCHAR(36) PRIMARY KEY)", "INSERT INTO events VALUES ('e1')")
     with pytest.raises(LedgerFileError, match="holds rows"):
         Ledger.open(path)
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT id FROM events").fetchall() == [("e1",)]
+    assert _sql(path, "SELECT id FROM events") == [("e1",)]
 
 
 def test_opening_a_ledger_at_head_skips_alembic(tmp_path, monkeypatch):
@@ -171,30 +186,13 @@ def test_opening_a_ledger_at_head_skips_alembic(tmp_path, monkeypatch):
     Ledger.open(tmp_path / "l.db").close()
 
 
-def test_a_new_ledger_is_created_in_one_transaction(tmp_path, monkeypatch):
-    real = schema._run_alembic
-
-    def run_then_crash(conn, target):
-        real(conn, target)
-        raise RuntimeError("killed")
-
-    monkeypatch.setattr(schema, "_run_alembic", run_then_crash)
+def test_a_new_ledger_is_created_in_one_transaction(tmp_path, crash_before_commit):
+    armed = crash_before_commit()
     with pytest.raises(RuntimeError):
         Ledger.open(tmp_path / "new.db")
-    monkeypatch.undo()
-    with sqlite3.connect(tmp_path / "new.db") as conn:
-        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+    armed.undo()
+    assert _sql(tmp_path / "new.db", "SELECT count(*) FROM sqlite_master") == [(0,)]
     Ledger.open(tmp_path / "new.db").close()
-
-
-def _sql(path, *statements):
-    conn = sqlite3.connect(path)  # closed explicitly: `with sqlite3.connect()` only commits
-    try:
-        with conn:
-            for statement in statements:
-                conn.execute(statement)
-    finally:
-        conn.close()
 
 
 def _foreign(path):
