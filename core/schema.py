@@ -79,8 +79,8 @@ def inspect_sqlite_file(path: Path) -> str | None:
         return None
     with path.open("rb") as fh:
         if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-            raise LedgerFileError(f"{path} is damaged or is not a database (no SQLite header); it was left "
-                                  "untouched — give another --db, or restore it from a backup")
+            raise LedgerFileError(f"{path} is not a Tessera ledger: damaged, or not a database at all (no SQLite "
+                                  "header); it was left untouched — give another --db, or restore it from a backup")
     try:
         conn = sqlite3.connect(str(path), timeout=10, isolation_level=None)
         try:
@@ -90,8 +90,8 @@ def inspect_sqlite_file(path: Path) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise LedgerFileError(f"{path} is damaged (SQLite: {exc}); it was left untouched — restore it from a "
-                              "backup") from exc
+        raise LedgerFileError(f"ledger {path} is damaged (SQLite: {exc}); it was left untouched — restore it "
+                              "from a backup") from exc
     return _classify(path, tables, rev[0] if rev else None)
 
 

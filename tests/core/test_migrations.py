@@ -218,7 +218,7 @@ def _newer_ledger(path):
 
 @pytest.mark.parametrize("make, message", [
     (_foreign, "is not a Tessera ledger"),
-    (_random_bytes, "is damaged or is not a database"),
+    (_random_bytes, "not a Tessera ledger: damaged, or not a database"),
     (_damaged_sqlite, "is damaged"),
     (_newer_ledger, "unknown to this Tessera"),
 ])
