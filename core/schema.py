@@ -89,7 +89,9 @@ def inspect_sqlite_file(path: Path) -> str | None:
                    if "alembic_version" in tables else None)
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.OperationalError as exc:  # cannot open/read (permissions, locked, I/O): not a verdict on the file
+        raise LedgerFileError(f"cannot read ledger {path} (SQLite: {exc}); it was left untouched") from exc
+    except sqlite3.DatabaseError as exc:  # SQLITE_NOTADB, SQLITE_CORRUPT
         raise LedgerFileError(f"ledger {path} is damaged (SQLite: {exc}); it was left untouched — restore it "
                               "from a backup") from exc
     return _classify(path, tables, rev[0] if rev else None)
