@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# End-to-end check of the Linux package (run by hand: bash packaging/test-deb.sh; ~5–10 min, not in .ci/run).
+#   1. builds dist/tessera_<v>-1_<arch>.deb with packaging/build.sh,
+#   2. checks its Depends against this system's dpkg database (dpkg --no-act), then installs it into a fresh
+#      root directory with `dpkg --root` (no Debian chroot can be made offline here; the bundle's own libraries
+#      are all inside /opt/tessera, the system ones named in Depends come from this host),
+#   3. from the installed files only (cwd and HOME outside any clone, a clean environment): `tessera --version`,
+#      the first start of the GUI under Xvfb on an empty ledger (the set-up wizard's window must appear; the
+#      time to it is the cold start time), `tessera demo`, then the GUI on the demo ledger,
+#   4. builds a newer package (revision 2, same bundle), installs it over the first and shows the ledger in the
+#      user's data dir survived (same events, tickets and check-ins), then removes the package: the ledger stays.
+# Prints the package size and the cold start times (README "Install" quotes them).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+say() { printf '[test-deb] %s\n' "$*" >&2; }
+fail() { say "FAIL: $*"; exit 1; }
+
+work=$(mktemp -d /tmp/tessera-deb-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root="$work/root" home="$work/home"
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/log" "$home"
+touch "$root/var/lib/dpkg/status"
+
+say "building the package"
+deb1=$(bash packaging/build.sh | tail -1)
+[ -f "$deb1" ] || fail "no package built"
+dpkg --no-act --install "$deb1" >/dev/null 2>"$work/deps.err" || { cat "$work/deps.err" >&2; fail "Depends are not met by this system"; }
+dpkg-deb --contents "$deb1" | grep -E '/(tests|__pycache__|\.pytest_cache)/|\.db$' && fail "test data or caches in the package"
+
+install_deb() {  # a fresh root: nothing else is installed there, so the system Depends are forced
+  dpkg --root="$root" --log="$root/var/log/dpkg.log" --force-depends --force-not-root --install "$1" >/dev/null 2>&1 \
+    || fail "dpkg --root --install $1"
+}
+install_deb "$deb1"
+tessera="$root/opt/tessera/tessera"
+[ "$(readlink "$root/usr/bin/tessera")" = /opt/tessera/tessera ] || fail "/usr/bin/tessera link"
+[ -f "$root/usr/share/applications/tessera.desktop" ] && [ -f "$root/usr/share/icons/hicolor/scalable/apps/tessera.svg" ] \
+  || fail "desktop entry or icon missing"
+
+# The installed program, nothing else: a clean environment, cwd = the empty home, no clone on the path.
+run() { (cd "$home" && env -i HOME="$home" PATH=/usr/bin:/bin LANG=C.UTF-8 "$@"); }
+ms() { date +%s%3N; }
+
+version=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && cache="dropped page cache" || cache="page cache not droppable here: first run after install"
+t0=$(ms); got=$(run "$tessera" --version); t1=$(ms)
+[ "$got" = "tessera $version" ] || fail "--version says '$got'"
+version_ms=$((t1 - t0))
+t0=$(ms); run "$tessera" --version >/dev/null; t1=$(ms); version_warm_ms=$((t1 - t0))
+
+# Time until a window titled "$2" is mapped, for the GUI started as `tessera $1` under Xvfb; then closed.
+window_ms() {
+  local args="$1" title="$2"
+  run xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+    start=$(date +%s%3N); '"$tessera"' '"$args"' >"$HOME/gui.log" 2>&1 & pid=$!
+    for _ in $(seq 1 600); do
+      if xwininfo -root -tree 2>/dev/null | grep -q "\"'"$title"'"; then echo $(( $(date +%s%3N) - start )); kill $pid; wait $pid 2>/dev/null; exit 0; fi
+      kill -0 $pid 2>/dev/null || { cat "$HOME/gui.log" >&2; exit 1; }
+      sleep 0.1
+    done; kill $pid; exit 1'
+}
+wizard_ms=$(window_ms gui "Tessera — set up this station") || fail "the first start did not open the set-up wizard"
+ledger="$home/.local/share/tessera/ledger.db"
+
+say "tessera demo (installed files only)"
+run "$tessera" demo --out "$home/demo-out" >"$work/demo.out" || { cat "$work/demo.out"; fail "tessera demo"; }
+grep -q ALREADY_CHECKED_IN "$work/demo.out" || fail "demo printed no verdicts"
+[ -f "$ledger" ] || fail "the demo's ledger is not in the user data dir ($ledger)"
+gui_ms=$(window_ms gui "Tessera — Tessera Demo Night") || fail "the GUI did not open on the demo ledger"
+
+snapshot() { run "$tessera" tickets list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d if isinstance(d,list) else d.get("tickets",d); print(len(t), sum(1 for x in t if (x.get("checkIn") or {})))'; }
+before="$(run "$tessera" events list) | $(snapshot)"
+
+say "a newer build over the first"
+deb2=$(TESSERA_REUSE_BUNDLE=1 TESSERA_DEB_REVISION=2 bash packaging/build.sh | tail -1)
+install_deb "$deb2"
+installed=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' tessera)
+[ "$installed" = "$version-2" ] || fail "after the upgrade dpkg says $installed"
+after="$(run "$tessera" events list) | $(snapshot)"
+[ "$before" = "$after" ] || fail "the ledger changed over the upgrade: '$before' vs '$after'"
+run "$tessera" --version >/dev/null
+dpkg --root="$root" --log="$root/var/log/dpkg.log" --force-not-root --remove tessera >/dev/null 2>&1 || fail "remove"
+[ -f "$ledger" ] && [ ! -e "$tessera" ] || fail "removing the package must keep the user's ledger"
+
+size_deb=$(du -h "$deb1" | cut -f1)
+size_inst=$(du -sh "$root/opt" 2>/dev/null | cut -f1); size_inst=$(dpkg-deb -f "$deb1" Installed-Size)
+echo "package: $deb1 — $size_deb download, $((size_inst / 1024)) MiB installed"
+echo "cold start ($cache): tessera --version ${version_ms} ms (warm ${version_warm_ms} ms); first GUI start to the set-up wizard ${wizard_ms} ms; GUI on the demo ledger ${gui_ms} ms"
+echo "upgrade $version-1 -> $installed kept the ledger: $after"
+echo "test-deb: OK"
