@@ -68,22 +68,23 @@ grep -q ALREADY_CHECKED_IN "$work/demo.out" || fail "demo printed no verdicts"
 [ -f "$ledger" ] || fail "the demo's ledger is not in the user data dir ($ledger)"
 gui_ms=$(window_ms gui "Tessera — Tessera Demo Night") || fail "the GUI did not open on the demo ledger"
 
-snapshot() { run "$tessera" tickets list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d if isinstance(d,list) else d.get("tickets",d); print(len(t), sum(1 for x in t if (x.get("checkIn") or {})))'; }
-before="$(run "$tessera" events list) | $(snapshot)"
+count() { run "$tessera" tickets list --json --limit 1 "$@" | python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])'; }
+snapshot() { echo "$(run "$tessera" events list --json | python3 -c 'import json, sys; d = json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("events", [])))') events, $(count) tickets, $(count --state CHECKED_IN) checked in"; }
+before=$(snapshot)
 
 say "a newer build over the first"
 deb2=$(TESSERA_REUSE_BUNDLE=1 TESSERA_DEB_REVISION=2 bash packaging/build.sh | tail -1)
 install_deb "$deb2"
 installed=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' tessera)
 [ "$installed" = "$version-2" ] || fail "after the upgrade dpkg says $installed"
-after="$(run "$tessera" events list) | $(snapshot)"
+after=$(snapshot)
 [ "$before" = "$after" ] || fail "the ledger changed over the upgrade: '$before' vs '$after'"
 run "$tessera" --version >/dev/null
 dpkg --root="$root" --log="$root/var/log/dpkg.log" --force-not-root --remove tessera >/dev/null 2>&1 || fail "remove"
 [ -f "$ledger" ] && [ ! -e "$tessera" ] || fail "removing the package must keep the user's ledger"
 
 size_deb=$(du -h "$deb1" | cut -f1)
-size_inst=$(du -sh "$root/opt" 2>/dev/null | cut -f1); size_inst=$(dpkg-deb -f "$deb1" Installed-Size)
+size_inst=$(dpkg-deb -f "$deb1" Installed-Size)
 echo "package: $deb1 — $size_deb download, $((size_inst / 1024)) MiB installed"
 echo "cold start ($cache): tessera --version ${version_ms} ms (warm ${version_warm_ms} ms); first GUI start to the set-up wizard ${wizard_ms} ms; GUI on the demo ledger ${gui_ms} ms"
 echo "upgrade $version-1 -> $installed kept the ledger: $after"

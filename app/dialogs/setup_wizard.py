@@ -33,6 +33,7 @@ from sync.station import connect, load_config
 
 # Role -> the main window's tab a station of that role starts on (attribute names of app.main_window.MainWindow).
 ROLE_TABS = {DOOR: "door", BOX_OFFICE: "box_office", ORGANISER: "definitions"}
+ROLE_LABELS = {DOOR: "Door (check-in)", BOX_OFFICE: "Box office (sales)", ORGANISER: "Organiser (definitions)"}
 NO_CAMERA = None
 
 
@@ -110,7 +111,7 @@ class LocalEventPage(QWizardPage):
         self.start.setDateTime(tomorrow)
         self.role = QComboBox()
         for role in ROLES:
-            self.role.addItem(role, role)
+            self.role.addItem(ROLE_LABELS.get(role, role), role)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
