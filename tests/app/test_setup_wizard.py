@@ -125,3 +125,40 @@ def test_open_role_tab_picks_the_tab():
     assert window.tabs.current == "T"
     open_role_tab(window, "box-office")
     assert window.tabs.current == "B"
+
+
+def test_tessera_gui_on_an_empty_ledger_runs_the_wizard_first(qtbot, tmp_path, monkeypatch, no_dialogs):
+    """The hook in app/cli/gui_cmd.py: no event and no hub → the wizard; the window opens on the new event, on
+    the tab of the chosen role."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.cli import main as cli_main
+    from app.main_window import MainWindow
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setenv("TESSERA_HOME", str(tmp_path / "home"))
+
+    def fill_in_and_finish(wizard):
+        wizard.local.title.setText("Wizard Night")
+        wizard.local.role.setCurrentIndex(wizard.local.role.findData("box-office"))
+        wizard.camera.camera.setCurrentIndex(0)
+        wizard.accept()
+        return 1
+
+    monkeypatch.setattr(SetupWizard, "exec", fill_in_and_finish)
+    seen = []
+
+    def close_when_ready():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if windows and "Wizard Night" in windows[0].windowTitle():
+            seen.append((windows[0].windowTitle(), windows[0].tabs.currentWidget() is windows[0].box_office))
+            windows[0].close()
+        else:
+            QTimer.singleShot(100, close_when_ready)
+
+    for leftover in QApplication.topLevelWidgets():
+        leftover.close()
+    QTimer.singleShot(100, close_when_ready)
+    assert cli_main.main(["gui", "--db", str(tmp_path / "fresh.db"), "--mute"]) == 0
+    assert seen == [("Tessera — Wizard Night", True)]
