@@ -65,6 +65,6 @@ CONTROL
 mkdir -p dist
 out="dist/tessera_${version}-${revision}_${arch}.deb"
 say "dpkg-deb -> $out"
-dpkg-deb --root-owner-group -Zxz --build "$stage" "$out" >/dev/null
+dpkg-deb --root-owner-group -Zzstd --build "$stage" "$out" >/dev/null
 say "$(du -h "$out" | cut -f1) package, $((size_kb / 1024)) MiB installed"
 echo "$out"
