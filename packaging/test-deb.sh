@@ -25,7 +25,8 @@ work=$(mktemp -d /tmp/tessera-deb-test.XXXXXX)
 root="$work/root"
 cleanup() {
   if [ "$mode" = chroot ]; then umount -l "$root/dev" "$root/proc" 2>/dev/null || true; fi
-  rm -rf "$work"
+  # Never delete through a mount that is still there (the chroot's /dev is the host's /dev).
+  if grep -q " $root/" /proc/mounts; then say "left $work: something is still mounted under it"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
