@@ -3,7 +3,8 @@
 Shown by `tessera gui` when the ledger has no event and no hub connection (`needs_setup`). Pages:
 1. how: create a local event, or connect to a hub (URL + station key);
 2a. local event: title, time zone (IANA), currency (ISO 4217), start, and the station's role;
-2b. hub: URL, key, station name — checked at once with sync.station.connect (the hub's key decides the role);
+2b. hub: URL, key, station name — checked at once with sync.station.connect (the hub's key decides the role),
+    then one sync run so the hub's events are in the ledger when the window opens;
 3. camera: none (typed codes / USB keyboard-wedge scanner) or a webcam index.
 The work is done by the existing use cases: core.events.create_event (one unit of work) and
 sync.station.connect (saves the connection in the ledger, the key in the keyring or a 0600 file).
@@ -24,12 +25,13 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QApplication, QComboBox, QDateTimeEdit, QFormLayout, QLabel, QLineEdit,
                                QRadioButton, QVBoxLayout, QWizard, QWizardPage)
 
+from app.sync_controller import EngineSlot
 from core.db import Ledger
 from core.errors import DomainError
 from core.events import create_event, list_events
 from sync.errors import SyncError
 from sync.hub.auth import BOX_OFFICE, DOOR, ORGANISER, ROLES
-from sync.station import connect, load_config
+from sync.station import DEFAULT_TIMEOUT, connect, load_config
 
 # Role -> the main window's tab a station of that role starts on (attribute names of app.main_window.MainWindow).
 ROLE_TABS = {DOOR: "door", BOX_OFFICE: "box_office", ORGANISER: "definitions"}
@@ -181,7 +183,8 @@ class HubPage(QWizardPage):
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
-        self.error.setText("")
+        if self.error.text() == "Connecting…":
+            self.error.setText("")
         return True
 
     def nextId(self) -> int:
@@ -230,11 +233,25 @@ class SetupWizard(QWizard):
         self.setStartId(self.PAGE_CHOICE)
 
     def connect_hub(self, url: str, key: str, station: str) -> None:
-        """Connect to the hub (one unit of work; sync.station.connect). Raises SyncError / DomainError."""
+        """Connect to the hub (one unit of work; sync.station.connect), then pull its events (first_pull).
+        Raises SyncError / DomainError when the connection is refused."""
         with self.ledger.uow() as uow:
             cfg = connect(uow.session, url, key, station=station or self.station, key_dir=self.key_dir)
             uow.commit()
-        self._hub = (cfg.url, cfg.role or DOOR, list(cfg.event_ids))
+        pulled = self.first_pull()
+        self._hub = (cfg.url, cfg.role or DOOR, list(cfg.event_ids) if pulled else [])
+
+    def first_pull(self) -> bool:
+        """One sync run (push, then pull; app.sync_controller.EngineSlot) so the hub's events are in the ledger
+        before the window opens. False when it failed: the station's sync retries once the window is open."""
+        slot = EngineSlot(self.ledger, DEFAULT_TIMEOUT, {"cooldown_s": 0.0})
+        try:
+            return bool(slot.get().run_once(force=True).ok)
+        except (SyncError, DomainError) as exc:
+            self.hub.error.setText(f"Connected; the first sync failed ({exc}): it is retried in the window.")
+            return False
+        finally:
+            slot.close()
 
     def create_local_event(self) -> str:
         """Create the event of the local page (one unit of work; core.events.create_event); returns its id.

@@ -74,6 +74,7 @@ def test_connect_to_a_real_hub_on_loopback(qtbot, ledger, hub, tmp_path, monkeyp
     with ledger.uow() as uow:
         cfg = load_config(uow.session)
         assert cfg is not None and cfg.url == hub.url.rstrip("/") and cfg.event_ids == [event_id]
+        assert [e.title for e in list_events(uow.session)] == ["Hub Night"]  # pulled before the window opens
     assert cfg.key_storage.startswith("file")
     assert not needs_setup(ledger)
 
