@@ -9,7 +9,8 @@ Shown by `tessera gui` when the ledger has no event and no hub connection (`need
 The work is done by the existing use cases: core.events.create_event (one unit of work) and
 sync.station.connect (saves the connection in the ledger, the key in the keyring or a 0600 file).
 Not here yet: the entrance (the code has no entrances yet) and scanning a hub QR code with the webcam.
-The role of a local station is not stored: it picks the tab the window opens on (`open_role_tab`).
+The role of a local station and the camera are not stored (app.config has no settings file yet): they apply to
+this first session — the role picks the tab the window opens on (`open_role_tab`); later starts take --camera N.
 """
 from __future__ import annotations
 
