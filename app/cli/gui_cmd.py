@@ -67,11 +67,18 @@ def run(args) -> int:
 
         raise CliError("no display: run it on a desktop, under xvfb-run, or with QT_QPA_PLATFORM=offscreen")
     init_logging()
+    from app.dialogs.setup_wizard import first_start, open_role_tab
     from app.main_window import create_window
 
-    app, window, ledger = create_window(args.db, event_id=args.event, camera_source=camera_source(args),
+    # First start of an installed station (no event, no hub): the "set up this station" wizard.
+    setup = None if args.event else first_start(args.db, station=args.station or "")
+    source = camera_source(args) if setup is None or camera_source(args) is not None else setup.camera
+    app, window, ledger = create_window(args.db, event_id=args.event or (setup and setup.event_id),
+                                        camera_source=source,
                                         station=args.station or "", operator=args.operator or "",
                                         muted=args.mute)
+    if setup is not None:
+        open_role_tab(window, setup.role)
     try:
         return int(app.exec())
     finally:

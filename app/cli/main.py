@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import traceback
+from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,6 +37,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="ledger file or database URL (default: %s)" % config.default_db_path())
     parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="machine-readable output (the contract's field names)")
+
+
+def app_version() -> str:
+    """The installed distribution's version (pyproject.toml [project] version); "unknown" outside one."""
+    try:
+        return version("tessera")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _load_modules() -> list:
@@ -62,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tessera", description="Tessera: offline-first door check-in and box office.")
     _add_common(parser)
+    parser.add_argument("--version", action="version", version=f"tessera {app_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _load_modules():
         module.register(subparsers, parent)
