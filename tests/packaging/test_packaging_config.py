@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
+import sys
 import re
 import subprocess
 import tomllib
@@ -81,10 +83,10 @@ def test_desktop_entry_runs_the_gui():
 def test_icons_are_made_for_windows_and_macos(tmp_path):
     from PIL import Image
 
-    # packaging/ is no Python package (and `packaging` is PyPI's name): load the script by its path.
-    spec = importlib.util.spec_from_file_location("make_icons", PKG / "make_icons.py")
-    make_icons = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_icons)
-    assert make_icons.main([str(tmp_path)]) == 0
+    # In its own interpreter: the script makes a QGuiApplication, which must not outlive it in the test
+    # process (pytest-qt's QApplication would then abort).
+    proc = subprocess.run([sys.executable, str(PKG / "make_icons.py"), str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
     assert Image.open(tmp_path / "tessera.ico").format == "ICO"
     assert Image.open(tmp_path / "tessera.icns").format == "ICNS"
