@@ -19,7 +19,7 @@ from core.changes import Changes
 from core.checkin import ScanResult, Verdict
 from core.checkin_merge import UNDO, append, current_check_in, local_row, ticket_rows
 from core.checkin_store import SessionSink
-from core.codes import normalise_typed
+from core.codes import has_ticket_shape, normalise_typed, parse_payload
 from core.errors import NotFound
 from core.models import Ticket
 from core.money import Money
@@ -190,3 +190,29 @@ def undo(ledger, door: Door, ticket_number: str, *, now: datetime | None = None)
         append(SessionSink(session), rows, values)
         uow.commit()
     return UndoResult(tn, True, values["corrected_time"], f"Ticket {tn} is no longer checked in")
+
+
+# ---- what the door may offer (issue 9 items 1–2) --------------------------------------------------------------
+PAYMENT_ROLES = frozenset({"box-office", "organiser"})  # hub roles allowed to write orders (sync.hub.auth)
+
+
+def may_take_payment(role: str | None, enabled: bool = True) -> bool:
+    """True when the door may offer "Take payment & admit": the setting is on and the station's hub role may
+    write orders (box-office, organiser), or it has no hub role (a plain server or never connected: the
+    central API decides on upload)."""
+    return bool(enabled) and (role is None or role in PAYMENT_ROLES)
+
+
+def provisional_refusal(payload: str, event_id: str | None, last_sync: datetime | None,
+                        enabled: bool = True) -> str | None:
+    """Why provisional entry is NOT offered for `payload` at `event_id`, or None when it may be (WR-13 b,
+    issue 9 item 2): the supervisor turned it off; the station never synced (nothing says the code could be
+    real); the code does not have the shape of a ticket of this event (core.codes.has_ticket_shape; typed
+    codes are normalised first)."""
+    if not enabled:
+        return "Provisional entry is turned off at this station"
+    if last_sync is None:
+        return "Provisional entry needs at least one sync: this station has never synced"
+    if not has_ticket_shape(parse_payload(normalise_typed(payload)), event_id):
+        return "Not the shape of a ticket of this event: no provisional entry"
+    return None
