@@ -83,6 +83,7 @@ class DoorStepsMixin:
         app.sync_wiring after a failed lookup; any new scan hides it."""
         self._provisional_payload = None
         self.provisional_button.hide()
+        self.provisional_button.setEnabled(False)
         self.provisional_note.setText("")
         if payload is None:
             return

@@ -10,8 +10,10 @@ from core.checkin import ScanResult, Verdict
 from core.money import Money
 
 
-@pytest.mark.parametrize("verdict,css", [(Verdict.OK, "ok"), (Verdict.ALREADY_CHECKED_IN, "warn")] +
-                         [(v, "error") for v in Verdict if v not in (Verdict.OK, Verdict.ALREADY_CHECKED_IN)])
+@pytest.mark.parametrize("verdict,css", [(Verdict.OK, "ok"), (Verdict.ALREADY_CHECKED_IN, "warn"),
+                                        (Verdict.UNPAID, "pay"), (Verdict.INVALID, "invalid")] +
+                         [(v, "error") for v in Verdict if v not in (Verdict.OK, Verdict.ALREADY_CHECKED_IN,
+                                                                   Verdict.UNPAID, Verdict.INVALID)])
 def test_verdict_classes(verdict, css):
     assert verdict_class(verdict) == css
 
@@ -33,7 +35,7 @@ def test_unpaid_shows_amount_to_collect(qtbot):
     qtbot.addWidget(panel)
     result = ScanResult(Verdict.UNPAID, "x", "P-4410021", "e", "P-4410", "OFFLINE_PENDING", "Mira Castell",
                         "Adult", amount_due=Money.of("30.00", "EUR"), message="Payment outstanding")
-    assert panel.show_result(result, "UTC") == "error"
+    assert panel.show_result(result, "UTC") == "pay"
     assert panel.extra.text() == "To collect: €30.00" and panel.guest.text() == "Mira Castell"
     assert "Order P-4410" in panel.details.text()
 
