@@ -119,3 +119,15 @@ def test_admitted_guest_names_whom_an_undo_would_unadmit(ledger, ev):
     scan(ledger, _door(ev), "PAID-0000-AA021", now=T0)
     who = admitted_guest(ledger, "paid-0000-aa021")
     assert who.checked_in and who.guest_name == "Lou Reed" and who.station == "Door A" and who.checked_in_at == T0
+
+
+def test_what_the_door_may_offer():
+    from core.door import may_take_payment, provisional_refusal
+
+    assert may_take_payment(None) and may_take_payment("box-office") and not may_take_payment("door")
+    assert not may_take_payment("organiser", enabled=False)
+    ev = "5b0c7e2a-1111-4c2d-9e0f-0a1b2c3d4e5f"
+    assert "never synced" in provisional_refusal("LATE-0000-XX021", ev, None)
+    assert "shape" in provisional_refusal("HELLO-WORLD-123", ev, SYNC)
+    assert "turned off" in provisional_refusal("LATE-0000-XX021", ev, SYNC, enabled=False)
+    assert provisional_refusal("late 0000 xx021", ev, SYNC) is None
