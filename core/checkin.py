@@ -1,7 +1,8 @@
 """The door verdict (DESIGN.md "The door verdict"): a scan is a value, computed and stored in one transaction.
 
 Order of checks (validity before duplicates, BC-17, WR-07 c):
- 1. INVALID         the payload does not parse (core.codes): empty, non-ASCII, another symbology… no lookup.
+ 1. INVALID         the payload does not parse (core.codes): empty, non-ASCII, another symbology… no lookup;
+                    the message says "Not a ticket code: read “…”" with what was read (issue 9 item 2).
  2. UNKNOWN         no such ticket (or the URL's eventId does not match the ticket's event);
     WRONG_EVENT     a URL whose eventId is not a selected event (known or not), or a ticket found only in
                     another event (WR-07 a).
@@ -13,6 +14,9 @@ Order of checks (validity before duplicates, BC-17, WR-07 c):
  5. WRONG_ENTRANCE  `entrance_definition_ids` given and the ticket's definition is not in it.
  6. ALREADY_CHECKED_IN  with when (corrected time) and where (station) — core.checkin_merge's one rule.
  7. OK              the CHECK_IN row + outbox row are written by core.checkin_merge.append (the one writer).
+A number typed without its dashes is looked up in its dashed layout too (core.codes.lookup_variants).
+UNPAID and CANCELED get their details after the scan (explain: amounts, when and by whom, and the stale
+flag for a verdict resting on an old snapshot — amber at the door, never green, never hard red).
 The door use case (GUI and CLI) is core.door, which calls scan_and_commit.
 Only PAID and FREE orders are admitted.
 """

@@ -153,7 +153,7 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
         if self.door_mode is not None:
             self.door_mode.close()
             return
-        self.door_mode = DoorModeView()
+        self.door_mode = DoorModeView(self.window())
         self.door_mode.take(self.verdict_panel, self.counter_label, self.entry_row)
         self.door_mode.closed.connect(self._leave_door_mode)
         self.door_mode.showFullScreen()

@@ -14,8 +14,8 @@ class DoorModeView(QWidget):
 
     closed = Signal()
 
-    def __init__(self):
-        super().__init__(None, Qt.WindowType.Window)
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Window)  # its own window, closed with the main one
         self.setWindowTitle("Tessera — door")
         self.setObjectName("doorMode")
         self.setStyleSheet("#doorMode { background: #101010; } #doorMode QLabel { color: #f0f0f0; }")
