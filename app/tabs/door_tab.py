@@ -156,6 +156,9 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
         self.door_mode = DoorModeView(self.window())
         self.door_mode.take(self.verdict_panel, self.counter_label, self.entry_row)
         self.door_mode.closed.connect(self._leave_door_mode)
+        screen = self.window().screen()
+        if screen is not None:  # also sized without a window manager (kiosk X sessions)
+            self.door_mode.setGeometry(screen.geometry())
         self.door_mode.showFullScreen()
         self.code_edit.setFocus()
 
