@@ -70,6 +70,32 @@ def parse_source(text: str | int) -> int | str:
     return int(text) if str(text).strip().isdigit() else str(text)
 
 
+MAX_CAMERA_INDEX = 5  # device indexes 0..4 are probed by the picker
+
+
+def available_cameras(max_index: int = MAX_CAMERA_INDEX, opener=None) -> list[int]:
+    """The camera device indexes OpenCV can open AND read a frame from (0..max_index-1), for the door's
+    camera picker (issue 9 item 5). Blocking (up to a second per index): run it off the GUI thread.
+    `opener(index)` returns a cv2.VideoCapture-like object (tests); default cv2.VideoCapture."""
+    if opener is None:
+        import cv2
+
+        opener = cv2.VideoCapture
+    found = []
+    for index in range(max_index):
+        cap = None
+        try:
+            cap = opener(index)
+            if cap is not None and cap.isOpened() and cap.read()[0]:
+                found.append(index)
+        except Exception:  # noqa: BLE001 - a broken driver means "this camera does not work"
+            logger.info("camera %d could not be opened", index, exc_info=True)
+        finally:
+            if cap is not None:
+                cap.release()
+    return found
+
+
 def frame_to_qimage(frame, width: int) -> QImage:
     """A BGR (or gray) numpy frame scaled to `width` pixels wide as an RGB QImage that owns its pixels."""
     import cv2

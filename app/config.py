@@ -39,6 +39,15 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("clock_warn_s", float, 120.0, "clock offset to the server above which the operator is warned"),
     Setting("sync_interval_s", float, 10.0, "seconds between sync runs when online"),
     Setting("locale", str, "en_US", "locale for money and dates (babel)"),
+    # -- the door (issue 9) --
+    Setting("door_provisional", bool, True, "supervisor: offer provisional entry for ticket-shaped codes missing "
+            "from the local list on a station that has synced (off: never)"),
+    Setting("door_take_payment", bool, True, "offer 'Take payment & admit' at the door (also needs a station "
+            "role that may take orders: box-office or organiser, or no hub role)"),
+    Setting("door_ready_after_s", float, 6.0, "seconds after the last read of a code before the door shows "
+            "'Ready' again (0 = keep the verdict)"),
+    Setting("undo_confirm_after_s", float, 120.0, "a check-in older than this many seconds is undone only after "
+            "an explicit warning"),
 )}
 
 

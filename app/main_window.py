@@ -111,10 +111,8 @@ class MainWindow(QMainWindow):
         self.mute_action.setChecked(self.ctx.sound.muted)
         self.mute_action.toggled.connect(lambda on: self.door.mute_box.setChecked(on))
         self.door.mute_box.toggled.connect(lambda on: self.mute_action.setChecked(on))
-        undo = QAction("&Undo last check-in", self)
-        undo.triggered.connect(self.door.undo_last)
         door_menu.addAction(self.mute_action)
-        door_menu.addAction(undo)
+        door_menu.addAction(self.door.undo_action)  # one QAction: the menu shows its shortcut, Ctrl+Z
 
     # ---- event ----------------------------------------------------------------------------------------
     def load_event(self, event_id: str | None) -> None:

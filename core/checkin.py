@@ -1,7 +1,8 @@
 """The door verdict (DESIGN.md "The door verdict"): a scan is a value, computed and stored in one transaction.
 
 Order of checks (validity before duplicates, BC-17, WR-07 c):
- 1. INVALID         the payload does not parse (core.codes): empty, non-ASCII, another symbology… no lookup.
+ 1. INVALID         the payload does not parse (core.codes): empty, non-ASCII, another symbology… no lookup;
+                    the message says "Not a ticket code: read “…”" with what was read (issue 9 item 2).
  2. UNKNOWN         no such ticket (or the URL's eventId does not match the ticket's event);
     WRONG_EVENT     a URL whose eventId is not a selected event (known or not), or a ticket found only in
                     another event (WR-07 a).
@@ -13,13 +14,16 @@ Order of checks (validity before duplicates, BC-17, WR-07 c):
  5. WRONG_ENTRANCE  `entrance_definition_ids` given and the ticket's definition is not in it.
  6. ALREADY_CHECKED_IN  with when (corrected time) and where (station) — core.checkin_merge's one rule.
  7. OK              the CHECK_IN row + outbox row are written by core.checkin_merge.append (the one writer).
+A number typed without its dashes is looked up in its dashed layout too (core.codes.lookup_variants).
+UNPAID and CANCELED get their details after the scan (explain: amounts, when and by whom, and the stale
+flag for a verdict resting on an old snapshot — amber at the door, never green, never hard red).
 The door use case (GUI and CLI) is core.door, which calls scan_and_commit.
 Only PAID and FREE orders are admitted.
 """
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
@@ -29,9 +33,11 @@ from sqlalchemy.orm import Session
 
 from core import checkin_store as store
 from core.checkin_merge import CHECK_IN, append, current_check_in, local_row
-from core.codes import ParsedCode, parse_payload
+from core.codes import ParsedCode, lookup_variants, not_a_ticket_message, parse_payload
 from core.money import Money
-from core.status import SETTLED as ADMITTED_STATUSES, UNPAID as UNPAID_STATUSES, VOID as CANCELED_STATUSES
+from core.models import Event, Ticket
+from core.status import OFFLINE_PENDING, SETTLED as ADMITTED_STATUSES, UNPAID as UNPAID_STATUSES, \
+    VOID as CANCELED_STATUSES
 from core.timeutil import local, to_rfc3339
 
 
@@ -65,10 +71,21 @@ class ScanResult:
     checked_in_station: str = ""
     amount_due: Money | None = None
     message: str = ""
+    ticket_price: Money | None = None
+    order_total: Money | None = None
+    changed_at: datetime | None = None
+    changed_by: str = ""
+    stale_since: datetime | None = None
 
     @property
     def admitted(self) -> bool:
         return self.verdict is Verdict.OK
+
+    @property
+    def stale(self) -> bool:
+        """True when an UNPAID or CANCELED verdict rests on a snapshot that may be out of date (issue 9 item
+        1): the door shows it amber with the snapshot's age (`stale_since`), never green, never hard red."""
+        return self.stale_since is not None
 
     def to_json(self) -> dict:
         """Contract-style camelCase JSON (CLI --json, hub)."""
@@ -77,7 +94,13 @@ class ScanResult:
                 "checkedInAt": to_rfc3339(self.checked_in_at), "station": self.checked_in_station,
                 "guestName": self.guest_name, "definitionName": self.definition_name,
                 "orderStatus": self.order_status, "amountDue": self.amount_due.to_api() if self.amount_due else None,
-                "message": self.message}
+                "message": self.message, "ticketPrice": _api(self.ticket_price),
+                "orderTotal": _api(self.order_total), "changedAt": to_rfc3339(self.changed_at),
+                "changedBy": self.changed_by, "stale": self.stale, "staleSince": to_rfc3339(self.stale_since)}
+
+
+def _api(money: Money | None) -> dict | None:
+    return money.to_api() if money is not None else None
 
 
 def _text(payload: Any) -> str:
@@ -126,7 +149,7 @@ def scan(session: Session, payload: str, *, event_ids: list[str], station: str, 
     seconds (BC-13). Rows are written through core.checkin_store, not the session's identity map."""
     parsed = parse_payload(payload) if isinstance(payload, str) else None
     if parsed is None:
-        return ScanResult(Verdict.INVALID, _text(payload), message="Unreadable code")
+        return ScanResult(Verdict.INVALID, _text(payload), message=not_a_ticket_message(payload))
     session.flush()
     conn = session.connection()
     st = store.statements(conn.dialect)
@@ -149,6 +172,11 @@ def _scan_parsed(db: store.RawRunner, text: str, parsed: ParsedCode, *, event_id
     if parsed.event_id is not None and parsed.event_id not in selected:
         return ScanResult(Verdict.WRONG_EVENT, text, tn, parsed.event_id, message="Ticket for another event")
     t = db.lookup(tn)
+    for variant in lookup_variants(tn)[1:]:  # a number typed without its dashes (issue 9 item 2)
+        if t is not None:
+            break
+        t = db.lookup(variant)
+        tn = variant if t is not None else tn
     if t is None:
         return ScanResult(Verdict.UNKNOWN, text, tn, parsed.event_id, message="Ticket not found in this event")
     if t.event_id.lower() not in selected:
@@ -182,6 +210,46 @@ def _write(db: store.RawRunner, t: store.TicketView, **kw) -> dict:
     return values
 
 
+# ---- verdict details (issue 9 item 1): read after the scan, never on the OK path -----------------------------
+def explain(session: Session, result: ScanResult, snapshot_at: datetime | None) -> ScanResult:
+    """`result` with what the door needs to act on a refusal: for UNPAID the ticket's price and the order's
+    total; for CANCELED when the order last changed and by whom as far as this station knows (the central
+    list as of the last sync, or this station after it). `snapshot_at` the last successful pull of the
+    ticket list (aware UTC; None = never synced). A verdict that rests on that snapshot — an order still
+    PENDING/INITIATED at the last sync (OFFLINE_PENDING is this station's own), an order archived before it
+    — gets `stale_since` = snapshot_at and a message saying it cannot be confirmed: the door shows it amber,
+    never green and never hard red. Other verdicts are returned unchanged. Reads only."""
+    if result.verdict not in (Verdict.UNPAID, Verdict.CANCELED) or not result.ticket_number:
+        return result
+    ticket = session.get(Ticket, result.ticket_number)
+    if ticket is None:
+        return result
+    order, event = ticket.order, session.get(Event, ticket.event_id)
+    tz = event.time_zone if event is not None and event.time_zone else "UTC"
+    changed_at = order.updated
+    from_snapshot = snapshot_at is not None and changed_at is not None and changed_at <= snapshot_at
+    by = f"the central list (last sync {_hhmm(snapshot_at, tz)})" if from_snapshot else "this station"
+    details = dict(ticket_price=Money.from_minor(ticket.price_minor, ticket.currency),
+                   order_total=Money.from_minor(order.total_minor, order.currency), changed_at=changed_at,
+                   changed_by=by)
+    status = (order.status or "").upper()
+    if result.verdict is Verdict.UNPAID and from_snapshot and status in UNPAID_STATUSES - {OFFLINE_PENDING}:
+        msg = f"Payment still pending at last sync {_hhmm(snapshot_at, tz)}, cannot confirm"
+        return replace(result, message=msg, stale_since=snapshot_at, **details)
+    if result.verdict is Verdict.CANCELED and order.archived and from_snapshot and status not in CANCELED_STATUSES:
+        msg = (f"Order removed at {_hhmm(changed_at, tz)}, may have been restored since — ask a supervisor "
+               f"(last sync {_hhmm(snapshot_at, tz)})")
+        return replace(result, message=msg, stale_since=snapshot_at, **details)
+    if result.verdict is Verdict.CANCELED and changed_at is not None:
+        msg = f"{result.message} (last change {_hhmm(changed_at, tz)} event time, by {by})"
+        return replace(result, message=msg, **details)
+    return replace(result, **details)
+
+
+def _hhmm(when: datetime | None, tz: str) -> str:
+    return f"{local(when, tz):%H:%M}" if when is not None else "?"
+
+
 def _engine(target) -> Engine:
     """The Engine of a core.db.Ledger, a sessionmaker bound to one, or an Engine."""
     if isinstance(target, Engine):
@@ -207,7 +275,7 @@ def scan_and_commit(target, payload: str, *, before_commit: Callable[[ScanResult
     read-only file) raise sqlalchemy.exc.OperationalError & co., as on every other path (core.db)."""
     parsed = parse_payload(payload) if isinstance(payload, str) else None
     if parsed is None:
-        return ScanResult(Verdict.INVALID, _text(payload), message="Unreadable code")
+        return ScanResult(Verdict.INVALID, _text(payload), message=not_a_ticket_message(payload))
     engine = _engine(target)
     st = store.statements(engine.dialect)
     if engine.dialect.name not in store.FAST_DIALECTS:

@@ -155,3 +155,57 @@ def ticket_number_for(order_number: str, index: int) -> str:
     if len(number) > MAX_TICKET_NUMBER:
         raise ValueError(f"ticket number longer than {MAX_TICKET_NUMBER}: {number}")
     return number
+
+
+# ---- door input hygiene (issue 9 item 2) ---------------------------------------------------------------------
+# The layout of a ticket number as this system and Wix make them: 10 characters [A-Z0-9] (the order number,
+# shown as XXXX-XXXX-XX) + a 3-digit suffix from 021 (ticket_number_for); with dashes only at 4 and 8.
+_TICKET_SHAPE = re.compile(r"(?:[A-Z0-9]{4}-?[A-Z0-9]{4}-?[A-Z0-9]{2}|[A-Z0-9]{10})(\d{3})")
+MAX_SHOWN = 40  # characters of an unreadable read shown back to staff
+
+
+def normalise_typed(text: str) -> str:
+    """A code typed at the door as the parser wants it: every whitespace character (spaces between groups,
+    a trailing NBSP) removed; case and control characters are left to parse_payload, which upper-cases
+    ticket numbers and strips controls. Only for typed input: a scanner never adds inner spaces, and the
+    BC-02 rule keeps "AB 12-CD" read by a camera out."""
+    return "".join(text.split()) if isinstance(text, str) else text
+
+
+def lookup_variants(ticket_number: str) -> tuple[str, ...]:
+    """The ticket numbers a code may stand for, tried in order: itself, then — for 13 characters typed
+    without dashes — the dashed layout `XXXX-XXXX-XXNNN` (order number + suffix, API.md §5)."""
+    tn = ticket_number.upper()
+    if "-" not in tn and len(tn) == 13 and _TICKET_SHAPE.fullmatch(tn):
+        return tn, f"{tn[:4]}-{tn[4:8]}-{tn[8:]}"
+    return (tn,)
+
+
+def has_ticket_shape(parsed: ParsedCode | None, event_id: str | None) -> bool:
+    """True when `parsed` could be a ticket of event `event_id`: a check-in URL naming that event, or a bare
+    number with the ticket layout (10 characters, dashes only after the 4th and 8th, + a suffix ≥ 021).
+    `HELLO-WORLD-123`, `T-4400` or a URL of another event are not — the door never admits those
+    provisionally (issue 9 item 2)."""
+    if parsed is None:
+        return False
+    if parsed.kind == KIND_URL:
+        return event_id is not None and parsed.event_id == event_id.lower()
+    match = _TICKET_SHAPE.fullmatch(parsed.ticket_number)
+    return match is not None and int(match.group(1)) >= FIRST_TICKET_SUFFIX
+
+
+def shown_read(text) -> str:
+    """What the scanner or keyboard delivered, fit to show back to staff ("Not a ticket code: abc"):
+    control characters dropped, trimmed, at most MAX_SHOWN characters (… when cut); "" when nothing."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not isinstance(text, str):
+        return ""
+    visible = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+    return visible if len(visible) <= MAX_SHOWN else visible[:MAX_SHOWN - 1] + "…"
+
+
+def not_a_ticket_message(text) -> str:
+    """The INVALID verdict's message: "Not a ticket code: read “abc”", or "Nothing was read" when empty."""
+    shown = shown_read(text)
+    return f"Not a ticket code: read “{shown}”" if shown else "Nothing was read"

@@ -10,16 +10,19 @@ sync.door.resolve_unknown, which calls back into this module.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from core import checkin, provisional
-from core.checkin import ScanResult
+from core import checkin, provisional, sales
+from core.changes import Changes
+from core.checkin import ScanResult, Verdict
 from core.checkin_merge import UNDO, append, current_check_in, local_row, ticket_rows
 from core.checkin_store import SessionSink
+from core.codes import has_ticket_shape, normalise_typed, parse_payload
 from core.errors import NotFound
 from core.models import Ticket
+from core.money import Money
 from core.timeutil import utcnow
 
 
@@ -27,13 +30,16 @@ from core.timeutil import utcnow
 class Door:
     """The inputs every door step takes. `event_ids` the events admitted here (the first one is where an
     unknown ticket is admitted provisionally); `entrance` the admitted definition ids (None = every
-    definition); `clock_offset_s` server − device in seconds, from the last sync (sync.door.clock_offset)."""
+    definition); `clock_offset_s` server − device in seconds, from the last sync (sync.door.clock_offset);
+    `snapshot_at` when the ticket list was last pulled (sync.door.last_ticket_sync): a refusal resting on
+    older data is flagged stale (core.checkin.explain)."""
 
     event_ids: tuple[str, ...]
     station: str
     operator: str = ""
     entrance: frozenset[str] | None = None
     clock_offset_s: float = 0.0
+    snapshot_at: datetime | None = None  # the last successful pull of the ticket list (None = never synced)
 
     @property
     def event_id(self) -> str:
@@ -61,11 +67,94 @@ def scan(ledger, door: Door, payload: str, *, method: str = "SCAN", now: datetim
          before_commit: Callable[[ScanResult], Any] | None = None) -> ScanResult:
     """The verdict for `payload` at `door`, computed and (for OK) stored in one committed transaction
     (core.checkin.scan_and_commit; `ledger` a core.db.Ledger). `method` SCAN or MANUAL; `now` the device
-    time (default device_now()); the stored corrected time is now + door.clock_offset_s."""
-    return checkin.scan_and_commit(
-        ledger, payload, event_ids=list(door.event_ids), station=door.station, operator=door.operator,
-        method=method, entrance_definition_ids=None if door.entrance is None else set(door.entrance),
-        now=now or device_now(), clock_offset_s=door.clock_offset_s, before_commit=before_commit)
+    time (default device_now()); the stored corrected time is now + door.clock_offset_s. A typed code
+    (MANUAL) is normalised first (core.codes.normalise_typed). UNPAID and CANCELED results carry their
+    details (amounts, when and by whom, stale: core.checkin.explain), read after the commit."""
+    if method == "MANUAL":
+        payload = normalise_typed(payload)
+    result = checkin.scan_and_commit(ledger, payload, before_commit=before_commit, **_scan_kw(door, method, now))
+    if result.verdict in (Verdict.UNPAID, Verdict.CANCELED):
+        with ledger.uow() as uow:
+            result = checkin.explain(uow.session, result, door.snapshot_at)
+    return result
+
+
+def _scan_kw(door: Door, method: str, now: datetime | None) -> dict:
+    return dict(event_ids=list(door.event_ids), station=door.station, operator=door.operator, method=method,
+                entrance_definition_ids=None if door.entrance is None else set(door.entrance),
+                now=now or device_now(), clock_offset_s=door.clock_offset_s)
+
+
+@dataclass(frozen=True)
+class PaidEntry:
+    """The outcome of pay_and_admit: `result` the door's verdict (OK when paid and admitted); `paid` the
+    order total taken (None when no money was taken); `change` cash to hand back (None for card / none);
+    `changes` what was committed (core.changes.Changes; empty when nothing was stored)."""
+
+    result: ScanResult
+    paid: Money | None = None
+    change: Money | None = None
+    changes: Changes = field(default_factory=Changes)
+
+
+def pay_and_admit(ledger, door: Door, payload: str, *, payment: str, tendered: Money | None = None,
+                  method: str = "SCAN", now: datetime | None = None) -> PaidEntry:
+    """Take payment for the whole order of an UNPAID ticket and admit it, in ONE committed transaction
+    (issue 9 item 1): core.sales.pay_and_complete (payment "cash" with `tendered` ≥ total, or "card"; the
+    order → PAID, outbox "order.confirm") then core.checkin.scan (CHECK_IN row + outbox). Committed only
+    when the re-scan is OK: a ticket refused for another reason after payment (e.g. WRONG_ENTRANCE) stores
+    nothing and returns that verdict. A ticket that is not UNPAID is scanned as usual (an OK is stored; no
+    money taken). Raises what pay_and_complete raises (InvalidArgument for a short tender,
+    OrderActionNotAvailable) — nothing is stored then."""
+    if method == "MANUAL":
+        payload = normalise_typed(payload)
+    kw = _scan_kw(door, method, now)
+    with ledger.uow() as uow:
+        session = uow.session
+        first = checkin.scan(session, payload, **kw)
+        if first.verdict is not Verdict.UNPAID:
+            uow.commit()
+            admitted = Changes(checkins=frozenset({first.ticket_number}), outbox=True) if first.admitted \
+                else Changes()
+            return PaidEntry(first, changes=admitted)
+        sale = sales.pay_and_complete(session, first.event_id, first.order_number, payment=payment,
+                                      tendered=tendered, station=door.station, now=kw["now"])
+        result = checkin.scan(session, payload, **kw)
+        if not result.admitted:
+            return PaidEntry(result)
+        uow.commit()
+    changes = uow.changes | Changes(checkins=frozenset({result.ticket_number}), outbox=True)
+    paid = None if sale.total.is_zero else sale.total
+    return PaidEntry(replace(result, message=f"Paid {sale.total} ({payment}) and admitted"), paid, sale.change,
+                     changes)
+
+
+@dataclass(frozen=True)
+class AdmittedGuest:
+    """Who an undo would un-admit: `checked_in` False when the ticket is not checked in; the guest's name
+    ("" when unknown, e.g. admitted provisionally) and the check-in in force (aware UTC, station)."""
+
+    ticket_number: str
+    checked_in: bool
+    guest_name: str = ""
+    checked_in_at: datetime | None = None
+    station: str = ""
+
+
+def admitted_guest(ledger, ticket_number: str) -> AdmittedGuest:
+    """Read who `ticket_number`'s check-in in force admitted (core.checkin_merge's one rule), for the undo
+    confirmation (issue 9 item 4). Reads only."""
+    tn = ticket_number.strip().upper()
+    with ledger.uow() as uow:
+        current = current_check_in(ticket_rows(uow.session, tn))
+        ticket = uow.session.get(Ticket, tn)
+        name = ""
+        if ticket is not None:
+            name = f"{ticket.guest_first_name or ''} {ticket.guest_last_name or ''}".strip() or \
+                f"{ticket.order.first_name or ''} {ticket.order.last_name or ''}".strip()
+        if current is None:
+            return AdmittedGuest(tn, False, name)
+        return AdmittedGuest(tn, True, name, current.corrected_time, current.station)
 
 
 def admit_provisionally(ledger, door: Door, payload: str, *, now: datetime | None = None) -> ScanResult:
@@ -101,3 +190,29 @@ def undo(ledger, door: Door, ticket_number: str, *, now: datetime | None = None)
         append(SessionSink(session), rows, values)
         uow.commit()
     return UndoResult(tn, True, values["corrected_time"], f"Ticket {tn} is no longer checked in")
+
+
+# ---- what the door may offer (issue 9 items 1–2) --------------------------------------------------------------
+PAYMENT_ROLES = frozenset({"box-office", "organiser"})  # hub roles allowed to write orders (sync.hub.auth)
+
+
+def may_take_payment(role: str | None, enabled: bool = True) -> bool:
+    """True when the door may offer "Take payment & admit": the setting is on and the station's hub role may
+    write orders (box-office, organiser), or it has no hub role (a plain server or never connected: the
+    central API decides on upload)."""
+    return bool(enabled) and (role is None or role in PAYMENT_ROLES)
+
+
+def provisional_refusal(payload: str, event_id: str | None, last_sync: datetime | None,
+                        enabled: bool = True) -> str | None:
+    """Why provisional entry is NOT offered for `payload` at `event_id`, or None when it may be (WR-13 b,
+    issue 9 item 2): the supervisor turned it off; the station never synced (nothing says the code could be
+    real); the code does not have the shape of a ticket of this event (core.codes.has_ticket_shape; typed
+    codes are normalised first)."""
+    if not enabled:
+        return "Provisional entry is turned off at this station"
+    if last_sync is None:
+        return "Provisional entry needs at least one sync: this station has never synced"
+    if not has_ticket_shape(parse_payload(normalise_typed(payload)), event_id):
+        return "Not the shape of a ticket of this event: no provisional entry"
+    return None

@@ -2,7 +2,7 @@
 scripts/screenshots.sh; works with QT_QPA_PLATFORM=offscreen too).
 
 Usage: python scripts/screenshots.py OUT_DIR [--keep-ledger]
-Screens: door-ok, door-duplicate, door-unpaid, door-search, box-office, definitions, definition-dialog,
+Screens: door-ok, door-duplicate, door-unpaid, door-fullscreen, door-search, box-office, definitions, definition-dialog,
 orders, order-detail. The door's camera is a generated video file showing a demo ticket's QR code."""
 from __future__ import annotations
 
@@ -107,7 +107,12 @@ def drive_door(app, window, demo, out: Path) -> None:
     shoot(app, window, out, "door-duplicate")
     door.submit(demo.samples["unpaid"])
     wait_until(app, lambda: len(results) >= 3)
+    wait_until(app, door.pay_button.isVisible, 5)
     shoot(app, window, out, "door-unpaid")
+    door.toggle_door_mode()  # F11: verdict, counters and input only
+    settle(app, 1.0)
+    shoot(app, door.door_mode, out, "door-fullscreen")
+    door.door_mode.close()
     door.search.search_edit.setText("Müller")
     door.search.search()
     wait_until(app, lambda: door.search.model.rowCount() > 0)

@@ -1,4 +1,7 @@
 """The Door: camera / keyboard-wedge / typed codes in, a verdict readable from 2 m and a sound out.
+Every verdict has a next step (issue 9): "Take payment & admit" for UNPAID (core.door.pay_and_admit),
+provisional entry only where core.door.provisional_refusal allows it, a safe undo naming the guest, F11
+full-screen door mode (app.widgets.door_mode); keyboard: Ctrl+F search, arrows into the results, Enter.
 
 Every code goes through the door use case (core.door.scan, the same as `tessera scan`) on a worker thread,
 one at a time in arrival order; the panel shows exactly the stored result (case BC-19). Camera frames are read and decoded off the GUI
@@ -8,22 +11,25 @@ from __future__ import annotations
 
 import collections
 import logging
-from pathlib import Path
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSizePolicy, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
-from app import queries
-from app.camera import CaptureWorker
+from app import config, queries
 from app.debounce import Debouncer
+from app.dialogs.payment_dialog import PaymentDialog
+from app.tabs.door_camera import DoorCameraMixin
+from app.tabs.door_steps import DoorStepsMixin, door_of, station_facts
 from app.tasks import announce, error_message, query_op, run_in_background
+from app.widgets.door_mode import DoorModeView
 from app.widgets.guest_search import GuestSearch
-from app.widgets.verdict_panel import VerdictPanel, verdict_class
+from app.widgets.verdict_panel import VerdictPanel, result_class
 from core import door as core_door
 from core.changes import Changes
-from core.door import Door
+from sync import door as sync_door
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +37,8 @@ SCAN, MANUAL = "SCAN", "MANUAL"
 MAX_QUEUE = 50  # codes waiting for the ledger; beyond this a burst is refused, never piling up
 
 
-def door_of(ctx) -> Door:
-    """The core.door inputs of this station: its event, names, entrance (none configured: every definition)
-    and the clock offset measured by the last sync (app.sync_wiring keeps ctx.clock_offset_s, BC-13)."""
-    return Door((ctx.event_id,), ctx.station, ctx.operator, None, float(ctx.clock_offset_s or 0.0))
-
-
-class DoorTab(QWidget):
-    """Scanner input, verdict panel, undo, guest search and live counters for the current event.
+class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
+    """Scanner input, verdict panel, next steps, undo, guest search and live counters for the current event.
 
     Signals: `scanned(object)` with each ScanResult shown; stored changes are announced (app.tasks)."""
 
@@ -47,46 +47,57 @@ class DoorTab(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.worker: CaptureWorker | None = None
         self._debouncer = Debouncer(ctx.scan_debounce_s)
         self._queue: collections.deque[tuple[str, str]] = collections.deque()
         self._busy = False
         self._undo_stack: list[tuple[str, str]] = []  # (ticket number, payload) of OK check-ins, newest last
+        self._undo_asking = False
         self._stats_busy = self._stats_dirty = False
         self.decoder_unavailable: dict[str, str] = {}
         self.defer_unknown = None  # callable(ScanResult) -> bool, set by app.sync_wiring (WR-13 lookup)
         self._decoder_names: list[str] | None = None  # what loads here; the decoder process uses the same
+        self.provisional_enabled = config.get("door_provisional")
+        self.take_payment_enabled = config.get("door_take_payment")
+        self.undo_confirm_after_s = config.get("undo_confirm_after_s")
+        self.role: str | None = None
+        self.last_sync = None
+        self.door_mode: DoorModeView | None = None
+        self.payment_dialog: PaymentDialog | None = None
+        self._unpaid = None  # the UNPAID ScanResult the pay button is for
         self._build()
         self._check_decoders()
 
     # ---- layout ---------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.preview = QLabel("No camera")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(320, 180)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.preview.setStyleSheet("background: #202020; color: #bbbbbb;")
-        self.camera_status = QLabel("")
+        self._build_camera()
         self.decoder_status = QLabel("")
         self.decoder_status.setWordWrap(True)
-        self.camera_button = QPushButton("Start camera")
-        self.camera_button.clicked.connect(self.toggle_camera)
         self.code_edit = QLineEdit()
         self.code_edit.setPlaceholderText("Type a ticket number and press Enter")
         self.code_edit.returnPressed.connect(self.on_code_entered)
         self.check_button = QPushButton("Check")
         self.check_button.clicked.connect(self.on_code_entered)
-        self.verdict_panel = VerdictPanel()
-        self.undo_button = QPushButton("Undo last check-in")
+        self.verdict_panel = VerdictPanel(ready_after_s=config.get("door_ready_after_s"))
+        self.verdict_panel.went_ready.connect(self._on_ready)
+        self.undo_action = QAction("&Undo last check-in", self, shortcut=QKeySequence("Ctrl+Z"))
+        self.undo_action.triggered.connect(self.undo_last)
+        self.addAction(self.undo_action)
+        self.undo_button = QPushButton("Undo last check-in (Ctrl+Z)")
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(self.undo_last)
+        self.pay_button = QPushButton("Take payment && admit")
+        self.pay_button.hide()
+        self.pay_button.clicked.connect(self.take_payment)
         self.provisional_button = QPushButton("Admit provisionally")
         self.provisional_button.setToolTip("Not in the local list while offline: admit now, checked at the next "
                                            "sync (WR-13)")
         self.provisional_button.hide()
         self.provisional_button.clicked.connect(self.admit_provisionally)
+        self.provisional_note = QLabel("")
+        self.provisional_note.setWordWrap(True)
         self._provisional_payload: str | None = None
-        QShortcut(QKeySequence("Ctrl+Z"), self, activated=self.undo_last)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_guest)
+        QShortcut(QKeySequence("F11"), self, activated=self.toggle_door_mode)
         self.mute_box = QCheckBox("Mute sounds")
         self.mute_box.setChecked(self.ctx.sound.muted)
         self.mute_box.toggled.connect(self.ctx.sound.set_muted)
@@ -103,33 +114,65 @@ class DoorTab(QWidget):
         cam = QVBoxLayout(camera_box)
         cam.addWidget(self.preview, 1)
         row = QHBoxLayout()
-        row.addWidget(self.camera_status, 1)
+        row.addWidget(self.camera_picker)
+        row.addWidget(self.find_cameras_button)
         row.addWidget(self.camera_button)
         cam.addLayout(row)
+        cam.addWidget(self.camera_status)
         cam.addWidget(self.decoder_status)
-        entry = QHBoxLayout()
+        self.entry_row = QWidget()
+        entry = QHBoxLayout(self.entry_row)
+        entry.setContentsMargins(0, 0, 0, 0)
         entry.addWidget(self.code_edit, 1)
         entry.addWidget(self.check_button)
-        left = QVBoxLayout()
-        left.addWidget(camera_box, 3)
-        left.addLayout(entry)
+        self._left = QVBoxLayout()
+        self._left.addWidget(camera_box, 3)
+        self._left.addWidget(self.entry_row)
         counts = QGroupBox("Live counts")
-        grid = QGridLayout(counts)
-        grid.addWidget(self.counter_label, 0, 0)
-        grid.addWidget(self.per_definition, 1, 0)
-        left.addWidget(counts, 1)
+        self._counts = QGridLayout(counts)
+        self._counts.addWidget(self.counter_label, 0, 0)
+        self._counts.addWidget(self.per_definition, 1, 0)
+        self._left.addWidget(counts, 1)
         actions = QHBoxLayout()
-        actions.addWidget(self.undo_button)
-        actions.addWidget(self.provisional_button)
+        for w in (self.pay_button, self.provisional_button, self.undo_button):
+            actions.addWidget(w)
         actions.addStretch(1)
         actions.addWidget(self.mute_box)
-        right = QVBoxLayout()
-        right.addWidget(self.verdict_panel, 3)
-        right.addLayout(actions)
-        right.addWidget(self.search, 2)
+        self._right = QVBoxLayout()
+        self._right.addWidget(self.verdict_panel, 3)
+        self._right.addLayout(actions)
+        self._right.addWidget(self.provisional_note)
+        self._right.addWidget(self.search, 2)
         top = QHBoxLayout(self)
-        top.addLayout(left, 2)
-        top.addLayout(right, 3)
+        top.addLayout(self._left, 2)
+        top.addLayout(self._right, 3)
+
+    # ---- full-screen door mode and keyboard (issue 9 items 3, 5) ---------------------------------------
+    def toggle_door_mode(self) -> None:
+        """F11: show only the verdict, the counters and the input, full screen; F11 or Esc returns."""
+        if self.door_mode is not None:
+            self.door_mode.close()
+            return
+        self.door_mode = DoorModeView(self.window())
+        self.door_mode.take(self.verdict_panel, self.counter_label, self.entry_row)
+        self.door_mode.closed.connect(self._leave_door_mode)
+        screen = self.window().screen()
+        if screen is not None:  # also sized without a window manager (kiosk X sessions)
+            self.door_mode.setGeometry(screen.geometry())
+        self.door_mode.showFullScreen()
+        self.code_edit.setFocus()
+
+    def _leave_door_mode(self) -> None:
+        view, self.door_mode = self.door_mode, None
+        self._right.insertWidget(0, self.verdict_panel, 3)
+        self._left.insertWidget(1, self.entry_row)
+        self._counts.addWidget(self.counter_label, 0, 0)
+        if view is not None:
+            view.deleteLater()
+
+    def search_guest(self) -> None:
+        """Ctrl+F: to the guest search box (Down then moves into the results, Enter checks in)."""
+        self.search.focus_search()
 
     # ---- event / refresh ------------------------------------------------------------------------------
     def set_event(self, event) -> None:
@@ -141,7 +184,9 @@ class DoorTab(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload the live counters (coalesced: at most one query in flight) and the search results."""
+        """Reload the live counters (coalesced: at most one query in flight), the station's role and last
+        sync, and the search results."""
+        run_in_background(query_op(self.ctx.ledger, station_facts), self._on_facts, lambda exc: None, parent=self)
         if self.ctx.event_id is None:
             self.counter_label.setText("No event")
             return
@@ -151,6 +196,9 @@ class DoorTab(QWidget):
         self._stats_busy = True
         run_in_background(query_op(self.ctx.ledger, queries.stats, self.ctx.event_id), self._on_stats,
                           self._on_stats_failed, parent=self)
+
+    def _on_facts(self, facts) -> None:
+        self.role, self.last_sync = facts
 
     def _on_stats(self, stats: dict) -> None:
         self._stats_busy = False
@@ -179,6 +227,8 @@ class DoorTab(QWidget):
         """A keyboard-wedge burst: the same code within the debounce window counts once."""
         if self._debouncer.accept(code):
             self.submit(code, SCAN)
+        else:
+            self.verdict_panel.restart_ready_timer()  # the code is still being shown
 
     def on_camera_scanned(self, code: str) -> None:
         """A camera read (already debounced by the capture worker)."""
@@ -194,6 +244,7 @@ class DoorTab(QWidget):
             return False
         self._queue.append((payload, method))
         self.offer_provisional(None)
+        self._offer_payment(None)
         self._pump()
         return True
 
@@ -205,22 +256,34 @@ class DoorTab(QWidget):
         ledger, door = self.ctx.ledger, door_of(self.ctx)
 
         def job():
-            return core_door.scan(ledger, door, payload, method=method)
+            with ledger.uow() as uow:  # the snapshot the verdict rests on (stale UNPAID / archive: amber)
+                snapshot = sync_door.last_ticket_sync(uow.session)
+            return core_door.scan(ledger, replace(door, snapshot_at=snapshot), payload, method=method)
 
         run_in_background(job, self._on_scan_done, self._on_scan_failed, parent=self)
+
+    def _show(self, result) -> str:
+        """Paint and sound a ScanResult; returns its class."""
+        css = self.verdict_panel.show_result(result, self.ctx.time_zone)
+        self.ctx.sound.play(self.verdict_panel.sound_of(css))
+        return css
 
     def _on_scan_done(self, result) -> None:
         self._busy = False
         if self.defer_unknown is None or not self.defer_unknown(result):  # WR-13: a lookup answers instead
-            self.ctx.sound.play(self.verdict_panel.show_result(result, self.ctx.time_zone))
-        if verdict_class(result.verdict) == "ok" and result.ticket_number:
+            self._show(result)
+            self._offer_payment(result)
+        self._admitted(result)
+        self.scanned.emit(result)
+        self._pump()
+
+    def _admitted(self, result) -> None:
+        if result_class(result) == "ok" and result.ticket_number:
             self._undo_stack.append((result.ticket_number, result.payload))
             self.undo_button.setEnabled(True)
             self._announce(result.ticket_number)
             self.refresh()
             self.search.refresh()
-        self.scanned.emit(result)
-        self._pump()
 
     def _on_scan_failed(self, exc: BaseException) -> None:
         self._busy = False
@@ -229,65 +292,16 @@ class DoorTab(QWidget):
         self.ctx.sound.play("error")
         self._pump()
 
-    # ---- provisional admission (WR-13 b) -------------------------------------------------------------
-    def offer_provisional(self, payload: str | None) -> None:
-        """Show "Admit provisionally" for `payload` (an unknown ticket while the server cannot be asked);
-        None hides it. Called by app.sync_wiring after a failed lookup; any new scan hides it."""
-        self._provisional_payload = payload
-        self.provisional_button.setVisible(payload is not None)
-        self.provisional_button.setEnabled(payload is not None)
-
-    def admit_provisionally(self) -> None:
-        """Store the offered ticket's provisional check-in (core.door.admit_provisionally) and show it."""
-        payload, ctx = self._provisional_payload, self.ctx
-        if payload is None or ctx.event_id is None:
-            return
-        self.provisional_button.setEnabled(False)
-        ledger, door = ctx.ledger, door_of(ctx)
-        run_in_background(lambda: core_door.admit_provisionally(ledger, door, payload), self._on_admitted,
-                          self._on_scan_failed, parent=self)
-
-    def _on_admitted(self, result) -> None:
+    def _on_ready(self) -> None:
+        """The verdict went back to Ready: its next steps go with it."""
         self.offer_provisional(None)
-        self.ctx.sound.play(self.verdict_panel.show_result(result, self.ctx.time_zone))
-        self.verdict_panel.extra.setText(result.message)  # "Admitted provisionally: … checked at the next sync"
-        if verdict_class(result.verdict) == "ok" and result.ticket_number:
-            self._undo_stack.append((result.ticket_number, result.payload))
-            self.undo_button.setEnabled(True)
-            self._announce(result.ticket_number)
-            self.refresh()
+        self._offer_payment(None)
 
     def _announce(self, ticket_number: str) -> None:
         """Tell the other views that this ticket's check-in log changed (and the outbox grew)."""
         announce(self.ctx.ledger, Changes(checkins=frozenset({ticket_number}), outbox=True), self)
 
-    # ---- undo -----------------------------------------------------------------------------------------
-    def undo_last(self) -> None:
-        """Undo the newest check-in made here (an UNDO row, core.door.undo; provisional admissions too)."""
-        if not self._undo_stack or self.ctx.event_id is None:
-            return
-        ticket_number, payload = self._undo_stack.pop()
-        self.undo_button.setEnabled(False)
-        ledger, door = self.ctx.ledger, door_of(self.ctx)
-        run_in_background(lambda: core_door.undo(ledger, door, ticket_number),
-                          lambda done: self._on_undone(done, payload), self._on_undo_failed, parent=self)
-
-    def _on_undone(self, done, payload: str) -> None:
-        self._debouncer.forget(payload)
-        if self.worker is not None:
-            self.worker.forget(payload)
-        self.verdict_panel.show_message("Check-in undone" if done.undone else "Nothing to undo", done.message)
-        self.undo_button.setEnabled(bool(self._undo_stack))
-        if done.undone:
-            self._announce(done.ticket_number)
-        self.refresh()
-        self.search.refresh()
-
-    def _on_undo_failed(self, exc: BaseException) -> None:
-        self.undo_button.setEnabled(bool(self._undo_stack))
-        self.verdict_panel.show_message("Undo failed", error_message(exc))
-
-    # ---- decoders and camera --------------------------------------------------------------------------
+    # ---- decoders -------------------------------------------------------------------------------------
     def _check_decoders(self) -> None:
         def probe():
             from core.decode_backends import load_backends
@@ -308,65 +322,18 @@ class DoorTab(QWidget):
             notes.append(f"Using: {using}. Typed codes and keyboard-wedge scanners still work.")
         self.decoder_status.setText("\n".join(notes))
 
-    def toggle_camera(self) -> None:
-        """Start or stop the camera (the button)."""
-        if self.worker is not None:
-            self.stop_camera()
-        else:
-            self.start_camera()
-
-    def start_camera(self, source=None) -> bool:
-        """Start the capture worker on `source` (default the configured one). False when none is set."""
-        source = self.ctx.camera_source if source is None else source
-        if source is None or self.worker is not None:
-            return False
-        self.worker = CaptureWorker(source, debounce_s=self.ctx.scan_debounce_s, backends=self._decoder_names)
-        self.worker.barcode_scanned.connect(self.on_camera_scanned)
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.camera_failed.connect(self._on_camera_failed)
-        self.worker.decoder_failed.connect(lambda text: self.decoder_status.setText(text))
-        self.worker.start()
-        name = source if isinstance(source, int) else Path(str(source)).name
-        self.camera_status.setText(f"Camera {name}: on")
-        self.camera_button.setText("Stop camera")
-        return True
-
-    def stop_camera(self) -> bool:
-        """Stop the capture and decoder threads and release the camera (≤1 s). True when all stopped."""
-        worker, self.worker = self.worker, None
-        if worker is None:
-            return True
-        for sig in (worker.barcode_scanned, worker.frame_ready, worker.camera_failed, worker.decoder_failed):
-            sig.disconnect()
-        stopped = worker.stop(1.0)
-        self.preview.clear()
-        self.preview.setText("Camera off")
-        self.camera_status.setText("")
-        self.camera_button.setText("Start camera")
-        return stopped
-
-    def _on_frame(self, image: QImage) -> None:
-        if self.worker is None:
-            return
-        pix = QPixmap.fromImage(image).scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                              Qt.TransformationMode.FastTransformation)
-        self.preview.setPixmap(pix)
-        self.worker.preview_shown()
-
-    def _on_camera_failed(self, message: str) -> None:
-        self.camera_status.setText(message)
-        self.preview.setText("No camera — use the scanner, typed codes or the search")
-
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self.ctx.camera_source is not None and self.worker is None:
-            self.start_camera()
+        self._auto_start_camera()
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.stop_camera()
+        if self.door_mode is None:  # door mode covers the window; the camera keeps reading
+            self.stop_camera()
         super().hideEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.door_mode is not None:
+            self.door_mode.close()
         self.stop_camera()
         super().closeEvent(event)
 

@@ -1,8 +1,10 @@
 """Door search for guests without a readable code: name, e-mail, order or ticket number (incl. its last 4
-characters), offline, over the local ledger (case WR-11). The chosen ticket is checked in MANUALly."""
+characters), offline, over the local ledger (case WR-11). The chosen ticket is checked in MANUALly.
+Keyboard-only (issue 9 item 5): Down/PageDown in the box moves into the results (first row selected),
+Up on the first row goes back to the box, Enter on a result checks it in."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app import queries
@@ -43,6 +45,8 @@ class GuestSearch(QWidget):
         self.search_edit.returnPressed.connect(self.search)
         self.check_in_button.clicked.connect(self.on_check_in_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.search_edit.installEventFilter(self)
+        self.table.installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search_edit)
@@ -129,6 +133,28 @@ class GuestSearch(QWidget):
         row = self.selected_ticket()
         if row is not None:
             self.check_in_requested.emit(row.ticket_number)
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search box with its text selected (Ctrl+F at the door)."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        key = event.key()
+        if obj is self.search_edit and key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) and self.proxy.rowCount():
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            if self.selected_ticket() is None:
+                self.table.selectRow(0)
+            return True
+        if obj is self.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.on_check_in_clicked()
+            return True
+        if obj is self.table and key == Qt.Key.Key_Up and self.table.currentIndex().row() <= 0:
+            self.search_edit.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return False
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.table.hasFocus():

@@ -148,3 +148,28 @@ def test_stop_before_any_frame_and_twice(qtbot, video):
     worker.start()
     assert worker.stop(1.0)
     assert worker.stop(1.0), "stopping twice is harmless"
+
+
+def test_available_cameras_lists_those_that_open_and_read():
+    """Issue 9 item 5: the picker lists what OpenCV can open AND read a frame from."""
+    from app.camera import available_cameras
+
+    class Fake:
+        def __init__(self, index):
+            self.index = index
+
+        def isOpened(self):  # noqa: N802 - cv2 API
+            return self.index in (0, 1, 3)
+
+        def read(self):
+            return (self.index != 1, None)
+
+        def release(self):
+            pass
+
+    def opener(index):
+        if index == 4:
+            raise RuntimeError("driver crashed")
+        return Fake(index)
+
+    assert available_cameras(5, opener) == [0, 3]

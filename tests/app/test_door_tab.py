@@ -10,6 +10,8 @@ from app.tabs.door_tab import DoorTab
 from core.codes import check_in_url
 from core.models import CheckIn
 from core.tickets import checked_in_map
+from core.timeutil import utcnow
+from sync import state
 from tests.app.media import make_ticket_video
 
 
@@ -65,11 +67,11 @@ def test_typed_code_is_normalised_and_checks_in_once(qtbot, ctx, event_data):
     qtbot.waitUntil(lambda: door.counter_label.text().startswith("Checked in 1 /"), timeout=5000)
 
 
-def test_unpaid_ticket_is_red_with_amount_to_collect(qtbot, ctx, event_data):
+def test_unpaid_ticket_is_blue_with_amount_to_collect(qtbot, ctx, event_data):
     door = _door(qtbot, ctx)
     result = _last_result(qtbot, door, lambda: door.submit(event_data.unpaid_tickets[0]))
     assert result.verdict.value == "UNPAID"
-    assert door.verdict_panel.css_class == "error"
+    assert door.verdict_panel.css_class == "pay"
     assert "To collect" in door.verdict_panel.extra.text() and "39.50" in door.verdict_panel.extra.text()
     assert ctx.sound.history[-1][0] == "error"
     assert _checked_in(ctx.ledger, event_data.unpaid_tickets) == set()
@@ -78,7 +80,7 @@ def test_unpaid_ticket_is_red_with_amount_to_collect(qtbot, ctx, event_data):
 def test_unreadable_and_unknown_codes_are_red(qtbot, ctx, event_data):
     door = _door(qtbot, ctx)
     assert _last_result(qtbot, door, lambda: door.submit("045398")).verdict.value == "INVALID"
-    assert door.verdict_panel.css_class == "error"
+    assert door.verdict_panel.css_class == "invalid"
     assert _last_result(qtbot, door, lambda: door.submit("ZZZZ-ZZZZ-ZZ021")).verdict.value == "UNKNOWN"
 
 
@@ -107,7 +109,7 @@ def test_search_by_name_and_email(qtbot, ctx, event_data):
         assert blocker.args == [expected], text
 
 
-def test_undo_last_check_in(qtbot, ctx, event_data):
+def test_undo_last_check_in(qtbot, ctx, event_data, no_dialogs):
     door = _door(qtbot, ctx)
     tn = event_data.paid_tickets[0]
     assert _last_result(qtbot, door, lambda: door.submit(tn)).verdict.value == "OK"
@@ -119,11 +121,15 @@ def test_undo_last_check_in(qtbot, ctx, event_data):
     assert _last_result(qtbot, door, lambda: door.submit(tn)).verdict.value == "OK", "admitted again after undo"
 
 
-def test_undo_after_a_provisional_admission(qtbot, ctx, event_data):
+def test_undo_after_a_provisional_admission(qtbot, ctx, event_data, no_dialogs):
     """Issue 7: undoing a ticket admitted provisionally (not in the local list) used to fail with NotFound."""
     door = _door(qtbot, ctx)
     ctx.clock_offset_s = 600.0
+    with ctx.ledger.uow() as uow:  # provisional entry is offered only on a station that has synced (issue 9)
+        state.mark_success(uow.session, {"tickets"}, utcnow())
+        uow.commit()
     door.offer_provisional("WEB1-8QQT-ZZ021")
+    qtbot.waitUntil(lambda: door.provisional_button.isEnabled(), timeout=5000)
     door.provisional_button.click()
     qtbot.waitUntil(lambda: door.undo_button.isEnabled(), timeout=5000)
     assert _checked_in(ctx.ledger, ["WEB1-8QQT-ZZ021"]) == {"WEB1-8QQT-ZZ021"}

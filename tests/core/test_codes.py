@@ -142,3 +142,27 @@ def test_check_in_url_tail_alone_is_accepted_and_garbage_pairs_are_not():
     for bad in ("FNVL-NIJT-WP021,", "FNVL-NIJT-WP021,not-a-guid", ",ad18d12e-a6a9-4c17-abfa-6ff119479be2",
                 "a,b,c"):
         assert parse_payload(bad) is None, bad
+
+
+# ---- issue 9 item 2: typed input, ticket shape, what was read ------------------------------------------------
+from core.codes import has_ticket_shape, lookup_variants, normalise_typed, not_a_ticket_message  # noqa: E402
+
+
+@pytest.mark.parametrize("code,shaped", [("TQ4M-88RA-KD021", True), ("FNVLNIJTWP021", True), ("T-4400", False),
+                                         ("HELLO-WORLD-123", False), ("TQ4M-88RA-KD020", False),
+                                         (f"https://www.wixevents.com/check-in/{TN},{EV}", True),
+                                         (f"https://www.wixevents.com/check-in/{TN},{EV[:-1]}0", False)])
+def test_ticket_shape_of_this_event(code, shaped):
+    assert has_ticket_shape(parse_payload(code), EV) is shaped
+
+
+def test_typed_normalisation_and_dash_variants():
+    assert normalise_typed(" tq4m 88ra\u00a0kd021 ") == "tq4m88rakd021"
+    assert lookup_variants("TQ4M88RAKD021") == ("TQ4M88RAKD021", TN)
+    assert lookup_variants(TN) == (TN,)
+
+
+def test_not_a_ticket_message():
+    assert not_a_ticket_message("abc\r\n") == "Not a ticket code: read “abc”"
+    assert not_a_ticket_message("\r\n") == "Nothing was read"
+    assert not_a_ticket_message("x" * 100).endswith("…”")

@@ -1,0 +1,177 @@
+"""The door's next steps (a mixin of app.tabs.door_tab.DoorTab, issue 9 items 1, 2, 4): "Take payment &
+admit" for an UNPAID ticket (core.door.pay_and_admit, the box office's PaymentDialog), provisional entry only
+where core.door.provisional_refusal allows it, and a safe undo that names the guest and asks once. Every
+decision is core.door's; this module only shows them."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from app import formatting
+from app.dialogs.payment_dialog import PaymentDialog
+from app.tasks import announce, error_message, query_op, run_in_background
+from core import door as core_door
+from core.door import Door
+from core.timeutil import utcnow
+from sync import door as sync_door, station as sync_station
+
+
+def door_of(ctx) -> Door:
+    """The core.door inputs of this station: its event, names, entrance (none configured: every definition)
+    and the clock offset measured by the last sync (app.sync_wiring keeps ctx.clock_offset_s, BC-13)."""
+    return Door((ctx.event_id,), ctx.station, ctx.operator, None, float(ctx.clock_offset_s or 0.0))
+
+
+def station_facts(session) -> tuple[str | None, object]:
+    """(the station's hub role or None, the last ticket pull as aware UTC or None) — read in a worker."""
+    cfg = sync_station.load_config(session)
+    return (cfg.role if cfg else None), sync_door.last_ticket_sync(session)
+
+
+class DoorStepsMixin:
+    """Payment, provisional entry and undo; the host defines ctx, verdict_panel, the buttons, _show,
+    _admitted, _announce, _on_scan_failed, _on_facts, refresh, search, worker and _debouncer."""
+
+    # ---- take payment & admit (issue 9 item 1) ---------------------------------------------------------
+    def _offer_payment(self, result) -> None:
+        """Show "Take payment & admit" for an UNPAID result when this station may take payment."""
+        allowed = result is not None and getattr(result.verdict, "value", "") == "UNPAID" and \
+            bool(result.order_number) and result.order_total is not None and \
+            core_door.may_take_payment(self.role, self.take_payment_enabled)
+        self._unpaid = result if allowed else None
+        self.pay_button.setVisible(allowed)
+        self.pay_button.setEnabled(allowed)
+
+    def take_payment(self) -> None:
+        """Open the payment dialog for the whole order (cash with change, or card); on OK pay and admit."""
+        result = self._unpaid
+        if result is None:
+            return
+        self.verdict_panel.hold()
+        self.payment_dialog = PaymentDialog(result.order_total, result.order_number, self)
+        self.payment_dialog.accepted.connect(lambda: self._pay(result, self.payment_dialog.payment()))
+        self.payment_dialog.rejected.connect(self.verdict_panel.restart_ready_timer)
+        self.payment_dialog.open()
+
+    def _pay(self, result, choice) -> None:
+        payment, tendered = choice
+        self.pay_button.setEnabled(False)
+        ledger, door = self.ctx.ledger, door_of(self.ctx)
+        run_in_background(lambda: core_door.pay_and_admit(ledger, door, result.payload, payment=payment,
+                                                          tendered=tendered), self._on_paid,
+                          self._on_scan_failed, parent=self)
+
+    def _on_paid(self, done) -> None:
+        self._offer_payment(None)
+        self._show(done.result)
+        if done.change is not None:
+            self.verdict_panel.extra.setText(f"Change: {formatting.money(done.change)}")
+        elif done.paid is not None:
+            self.verdict_panel.extra.setText(f"Paid {formatting.money(done.paid)}")
+        if done.changes:
+            announce(self.ctx.ledger, done.changes, self)
+        if done.result.admitted:
+            self._undo_stack.append((done.result.ticket_number, done.result.payload))
+            self.undo_button.setEnabled(True)
+            self.refresh()
+        self.scanned.emit(done.result)
+
+    # ---- provisional admission (WR-13 b, issue 9 item 2) -----------------------------------------------
+    def offer_provisional(self, payload: str | None) -> None:
+        """Offer "Admit provisionally" for `payload` (an unknown ticket while the server cannot be asked)
+        when core.door.provisional_refusal allows it (ticket-shaped for this event, synced at least once,
+        not turned off), with the last sync time; else say why not. None hides it. Called by
+        app.sync_wiring after a failed lookup; any new scan hides it."""
+        self._provisional_payload = None
+        self.provisional_button.hide()
+        self.provisional_button.setEnabled(False)
+        self.provisional_note.setText("")
+        if payload is None:
+            return
+        event_id = self.ctx.event_id
+        run_in_background(query_op(self.ctx.ledger, station_facts),
+                          lambda facts: self._on_provisional_facts(payload, event_id, facts),
+                          lambda exc: self.provisional_note.setText(error_message(exc)), parent=self)
+
+    def _on_provisional_facts(self, payload: str, event_id, facts) -> None:
+        self._on_facts(facts)
+        if event_id != self.ctx.event_id:
+            return
+        why_not = core_door.provisional_refusal(payload, event_id, self.last_sync, self.provisional_enabled)
+        if why_not is not None:
+            self.provisional_note.setText(why_not)
+            return
+        self._provisional_payload = payload
+        self.provisional_button.show()
+        self.provisional_button.setEnabled(True)
+        self.provisional_note.setText(f"Last sync {formatting.clock(self.last_sync, self.ctx.time_zone)}")
+
+    def admit_provisionally(self) -> None:
+        """Store the offered ticket's provisional check-in (core.door.admit_provisionally) and show it."""
+        payload, ctx = self._provisional_payload, self.ctx
+        if payload is None or ctx.event_id is None:
+            return
+        self.provisional_button.setEnabled(False)
+        ledger, door = ctx.ledger, door_of(ctx)
+        run_in_background(lambda: core_door.admit_provisionally(ledger, door, payload), self._on_admitted,
+                          self._on_scan_failed, parent=self)
+
+    def _on_admitted(self, result) -> None:
+        self.offer_provisional(None)
+        self._show(result)
+        self.verdict_panel.extra.setText(result.message)  # "Admitted provisionally: … checked at the next sync"
+        self._admitted(result)
+
+    # ---- undo (issue 9 item 4) --------------------------------------------------------------------------
+    def undo_last(self) -> None:
+        """Undo the newest check-in made here, after one question naming the guest (core.door.admitted_guest);
+        a check-in older than undo_confirm_after_s is flagged in the question. Ctrl+Z while asking is ignored."""
+        if not self._undo_stack or self.ctx.event_id is None or self._undo_asking:
+            return
+        self._undo_asking = True
+        ticket_number, payload = self._undo_stack[-1]
+        run_in_background(lambda: core_door.admitted_guest(self.ctx.ledger, ticket_number),
+                          lambda who: self._confirm_undo(who, payload), self._on_undo_failed, parent=self)
+
+    def _confirm_undo(self, who, payload: str) -> None:
+        if not who.checked_in:
+            self._undo_asking = False
+            self._undo_stack.pop()
+            self.undo_button.setEnabled(bool(self._undo_stack))
+            self.verdict_panel.show_message("Nothing to undo", f"Ticket {who.ticket_number} is not checked in")
+            return
+        when = formatting.clock(who.checked_in_at, self.ctx.time_zone)
+        text = f"Un-admit {who.guest_name or 'this guest'} (ticket {who.ticket_number}), checked in {when}"
+        text += f" at {who.station}?" if who.station else "?"
+        age_s = (utcnow() - who.checked_in_at).total_seconds()
+        old = age_s > self.undo_confirm_after_s
+        if old:
+            text += f"\n\nThis check-in is {int(age_s // 60)} minute(s) old — is it really the wrong guest?"
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        answer = QMessageBox.question(self, "Undo check-in", text, yes | no, no if old else yes)
+        self._undo_asking = False
+        if answer != yes:
+            return
+        self._undo_stack.pop()
+        self.undo_button.setEnabled(False)
+        ledger, door = self.ctx.ledger, door_of(self.ctx)
+        run_in_background(lambda: core_door.undo(ledger, door, who.ticket_number),
+                          lambda done: self._on_undone(done, payload, who.guest_name), self._on_undo_failed,
+                          parent=self)
+
+    def _on_undone(self, done, payload: str, guest: str = "") -> None:
+        self._debouncer.forget(payload)
+        if self.worker is not None:
+            self.worker.forget(payload)
+        details = f"{guest} is no longer checked in" if done.undone and guest else done.message
+        self.verdict_panel.show_message("Check-in undone" if done.undone else "Nothing to undo", details)
+        self.undo_button.setEnabled(bool(self._undo_stack))
+        if done.undone:
+            self._announce(done.ticket_number)
+        self.refresh()
+        self.search.refresh()
+
+    def _on_undo_failed(self, exc: BaseException) -> None:
+        self._undo_asking = False
+        self.undo_button.setEnabled(bool(self._undo_stack))
+        self.verdict_panel.show_message("Undo failed", error_message(exc))
+
