@@ -14,6 +14,7 @@ from core.errors import AlreadyExists, CurrencyLocked, InvalidArgument, NotFound
 from core.events import as_instant, get_event, is_currency_locked
 from core.models import Order, Ticket, TicketDefinition
 from core.money import Money, check_currency
+from core.changes import note
 from core.outbox import enqueue
 from core.paging import Page, paginate
 from core.tickets import checked_in_map
@@ -203,6 +204,7 @@ def create_definition(session: Session, event_id: str, data: dict, *, definition
     session.add(defn)
     if ev.registration_type != "TICKETS":
         ev.registration_type, ev.updated = "TICKETS", now
+        note(session, events=[ev.id])
     session.flush()
     enqueue(session, "definition.create", ev.id, defn.id,
             {"eventId": ev.id, "definition": {"id": defn.id, **definition_data(defn)}})
@@ -339,6 +341,7 @@ def change_currency(session: Session, event_id: str, currency: str) -> None:
         defn.price_minor, defn.currency, defn.updated = prices[defn.id], cur, now
     ev.currency, ev.updated = cur, now
     session.flush()
+    note(session, definitions=[d.id for d in defs])
     enqueue(session, "event.change_currency", ev.id, ev.id, {"eventId": ev.id, "currency": cur})
 
 

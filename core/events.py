@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.errors import AlreadyExists, InvalidArgument, NotFound
 from core.models import Event, Order
 from core.money import check_currency
+from core.changes import note
 from core.outbox import enqueue
 from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow, zone
 
@@ -107,6 +108,7 @@ def update_event(session: Session, event_id: str, *, title: str | None = None, t
     ev.title, ev.time_zone, ev.start, ev.end = new_title, new_zone, new_start, new_end
     ev.updated = utcnow()
     session.flush()
+    note(session, events=[ev.id])
     return ev
 
 

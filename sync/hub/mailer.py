@@ -149,7 +149,7 @@ class Mailer:
             self._wake.clear()
 
     def _next_delay(self) -> float:
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             due = uow.session.scalar(select(func.min(HubMail.next_attempt)).where(HubMail.state == PENDING))
         if due is None:
             return self.poll
@@ -159,7 +159,7 @@ class Mailer:
         """Lease up to `limit` due rows (compare-and-set on next_attempt, safe with several hub processes)."""
         now = utcnow()
         claimed = []
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             s = uow.session
             rows = s.execute(select(HubMail.id, HubMail.next_attempt).where(
                 HubMail.state == PENDING, HubMail.next_attempt <= now).order_by(HubMail.id).limit(limit)).all()
@@ -181,13 +181,13 @@ class Mailer:
 
     def _deliver(self, mail_id: int) -> int:
         error = ""
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             mail = uow.session.get(HubMail, mail_id)
             try:
                 send(self.config, build_message(uow.session, mail, self.config.sender))
             except Exception as exc:  # SMTP down, refused, PDF failure: retry later, never drop
                 error = f"{type(exc).__name__}: {exc}"[:2000]
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             mail = uow.session.get(HubMail, mail_id)
             mail.attempts += 1
             now = utcnow()

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.changes import note
 from core.codes import is_ticket_number
 from core.definitions import definition_counts
 from core.errors import AlreadyExists, InvalidArgument
@@ -121,6 +122,7 @@ def _build(session: Session, event_id: str, data: dict, station: str, now: datet
     session.add_all(rows)
     ev.currency_locked = True
     session.flush()
+    note(session, events=[ev.id], orders=[number], tickets=numbers, payments=[number] if rows else [])
     return order
 
 

@@ -3,7 +3,7 @@
 - `hub_factory(plain=False, smtp_url=None, clock=None, **create_app_options)` starts a hub and returns a
   RunningHub with `.url`, `.ledger`, `.plain`, `.backend` ("sqlite" | "postgresql"), `.add_station(name, role)
   -> key`, `.client(role)` (an httpx.Client with a fresh station key), `.uow()` (seed the hub's database
-  through core services *with* change-feed rows) and `.restart()`. Every hub gets a fresh database.
+  through core services *with* change-feed rows and no outbox rows, as hub calls do) and `.restart()`. Every hub gets a fresh database.
 - `hub` = hub_factory().
 - Both run once over SQLite and once over PostgreSQL; the PostgreSQL run needs TESSERA_TEST_PG_URL
   (e.g. postgresql://tessera:tessera@127.0.0.1/tessera_test) and is skipped with that reason otherwise.
@@ -98,9 +98,7 @@ class RunningHub:
     def uow(self) -> Iterator[Session]:
         """A committed write to the hub's database that also appends change-feed rows, as hub calls do."""
         state = self.app.state.hub
-        with state.write_lock, self.ledger.uow() as uow:
-            uow.session.info["hub_now"] = utcnow()
-            changes.track(uow.session)
+        with state.write_lock, self.ledger.uow(outbox=False) as uow:
             yield uow.session
             changes.record(uow.session, utcnow(), postgres=state.postgres)
             uow.commit()
