@@ -16,7 +16,7 @@ from core.outbox import PENDING, REJECTED, SENT
 from core.timeutil import utcnow
 from sync.apply import order_from_api
 from sync.client import Discovery, TicketingApi
-from sync.errors import ApiError, Canceled, SyncError
+from sync.errors import ApiError, Canceled, MalformedData, SyncError
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class Pusher:
                 self._finish(Outcome(rejected={it.id: exc.message for it in batch}), batch)
                 return True
             return self._fail(batch, exc)
-        except SyncError as exc:
+        except (SyncError, MalformedData) as exc:
             return self._fail(batch, exc)
         self._finish(outcome, batch)
         return True

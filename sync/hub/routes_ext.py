@@ -7,9 +7,8 @@ from sqlalchemy import select
 
 from core import contract
 from core.changes import note
-from core.checkin_merge import (CHECK_IN, DUPLICATE, find_by_nonce, recompute, record_row, row_from_api,
-                                winner_to_api)
-from core.errors import InvalidArgument
+from core.checkin_merge import CHECK_IN, DUPLICATE, find_by_nonce, recompute, record_row, winner_to_api
+from core.contract_parse import parse_checkin_rows
 from core.models import Ticket
 from core.timeutil import to_rfc3339
 from sync.hub.mailer import queue_confirmation
@@ -19,7 +18,6 @@ from sync.hub.runner import Call
 from sync.hub.upload import oversold, store_order
 
 EXTENSIONS = ["idempotency", "changes", "checkin-rows", "orders-upload", "server-time"]
-MAX_ROWS = 100
 
 
 def discovery_call(c: Call) -> dict:
@@ -33,18 +31,7 @@ def changes_call(c: Call) -> dict:
 
 def _rows(c: Call) -> tuple[str, list[dict]]:
     event_id = require_str(c.body.get("eventId"), "eventId")
-    rows = c.body.get("checkIns")
-    if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_ROWS:
-        raise InvalidArgument(f"checkIns takes 1..{MAX_ROWS} rows", field="checkIns")
-    clean = []
-    for raw in rows:
-        if not isinstance(raw, dict):
-            raise InvalidArgument("every check-in row must be an object", field="checkIns")
-        row = dict(raw, station=raw.get("station") or c.station.name)
-        row["ticketNumber"] = str(row.get("ticketNumber") or "").strip().upper()
-        row_from_api(row, event_id=event_id)  # validates (400 for a malformed row)
-        clean.append(row)
-    return event_id, clean
+    return event_id, parse_checkin_rows(c.body.get("checkIns"), event_id, c.station.name)
 
 
 def checkins_call(c: Call) -> dict:

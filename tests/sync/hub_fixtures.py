@@ -27,11 +27,14 @@ from typing import Any, Iterator
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from core.changes import note
 from core.db import Ledger
 from core.db import make_url as ledger_url
+from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
 from core.timeutil import utcnow
 from sync.hub import changes
 from sync.hub.app import create_app
@@ -39,6 +42,17 @@ from sync.hub.auth import add_station
 from sync.hub.server import ServerThread
 
 PG_ENV = "TESSERA_TEST_PG_URL"
+_HAND_EDITS = {Event: ("events", "id"), TicketDefinition: ("definitions", "id"), Order: ("orders", "order_number"),
+               Ticket: ("tickets", "ticket_number"), CheckIn: ("checkins", "ticket_number")}
+
+
+def _note_hand_edits(session: Session, _ctx, _instances) -> None:
+    """Note the rows a test added, edited or deleted by hand in RunningHub.uow() (test seeding only: the hub
+    itself takes what the core services note)."""
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        spec = _HAND_EDITS.get(type(obj))
+        if spec is not None:
+            note(session, **{spec[0]: [getattr(obj, spec[1])]})
 
 
 def pg_url() -> str | None:
@@ -96,9 +110,12 @@ class RunningHub:
 
     @contextmanager
     def uow(self) -> Iterator[Session]:
-        """A committed write to the hub's database that also appends change-feed rows, as hub calls do."""
+        """A committed write to the hub's database that also appends change-feed rows, as hub calls do
+        (`UnitOfWork(outbox=False)`: no outbox rows). Core services note what they change; rows a test edits by
+        hand (standing in for a central change, e.g. `order.status = "CANCELED"`) are noted for it."""
         state = self.app.state.hub
         with state.write_lock, self.ledger.uow(outbox=False) as uow:
+            sa_event.listen(uow.session, "before_flush", _note_hand_edits)
             yield uow.session
             changes.record(uow.session, utcnow(), postgres=state.postgres)
             uow.commit()
