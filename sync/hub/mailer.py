@@ -20,7 +20,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import Ledger
+from core.events import get_event
 from core.models import Order
+from core.orders import get_order
+from core.pdf import render_order_pdf
 from core.timeutil import local, utcnow
 from sync.hub.models import HubMail
 
@@ -76,10 +79,6 @@ class SmtpConfig:
 def build_message(session: Session, mail: HubMail, sender: str) -> EmailMessage:
     """The confirmation e-mail of `mail`'s order: text body listing the tickets, tickets PDF attached
     (core.pdf.render_order_pdf)."""
-    from core.events import get_event
-    from core.orders import get_order
-    from core.pdf import render_order_pdf
-
     order = get_order(session, mail.order_number)
     event = get_event(session, order.event_id)
     when = local(event.start, event.time_zone).strftime("%Y-%m-%d %H:%M %Z") if event.start else ""

@@ -34,7 +34,10 @@ from sqlalchemy.orm import Session
 from core.changes import note
 from core.db import Ledger
 from core.db import make_url as ledger_url
+from core.definitions import create_definition
+from core.events import create_event, get_event
 from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
+from core.sales import sell
 from core.timeutil import utcnow
 from sync.hub import changes
 from sync.hub.app import create_app
@@ -124,17 +127,12 @@ class RunningHub:
     def seed_event(self, title: str = "Spring Gala", currency: str = "EUR", time_zone: str = "Europe/Zurich",
                    start: str = "2026-03-07T19:00:00Z") -> str:
         """Create an event; returns its id."""
-        from core.events import create_event
-
         with self.uow() as s:
             return create_event(s, title=title, time_zone=time_zone, currency=currency, start=start).id
 
     def seed_definition(self, event_id: str, name: str = "Adult", price: str = "12.50",
                         quantity: int | None = None, **data) -> str:
         """Create a ticket definition (price in the event's currency); returns its id."""
-        from core.definitions import create_definition
-        from core.events import get_event
-
         with self.uow() as s:
             cur = get_event(s, event_id).currency
             body = dict(data, name=name, price={"value": price, "currency": cur})
@@ -146,8 +144,6 @@ class RunningHub:
                   first: str = "Ana", last: str = "Moreira", email: str = "ana@example.org",
                   override: bool = False) -> dict:
         """Sell at the box office (core.sales.sell); returns {"orderNumber", "tickets": [numbers], "status"}."""
-        from core.sales import sell
-
         with self.uow() as s:
             sale = sell(s, event_id, lines, {"firstName": first, "lastName": last, "email": email},
                         payment=payment, station="seed", override=override)
