@@ -1,6 +1,10 @@
 """The main window: Door, Box office, Ticket definitions and Orders & tickets tabs over the local ledger,
 an application-wide keyboard-wedge filter, and a status bar with station, event, ledger and sync state.
 
+Tabs refresh by change: every mutation runs through app.tasks.run_op, which announces what it changed
+(core.changes.Changes); `on_changes_applied` reloads just the tabs that show those kinds (a hidden tab
+reloads when shown) and recounts the outbox when rows were queued. Nothing polls.
+
 `create_window(...)` builds the QApplication (if needed), opens the ledger and returns the shown window;
 it is what `tessera gui`, scripts/screenshots.py and bench/gui_stall_bench.py start."""
 from __future__ import annotations
@@ -10,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
 
@@ -21,10 +25,18 @@ from app.tabs.definitions_tab import DefinitionsTab
 from app.tabs.door_tab import DoorTab
 from app.tabs.orders_tab import OrdersTab
 from app.wedge import WedgeFilter
+from core.changes import Changes
 
 logger = logging.getLogger(__name__)
 
-PENDING_POLL_MS = 5000
+# The kinds of change (core.changes.Changes fields) each tab shows: a change set touching none of them
+# leaves the tab alone. The definitions tab shows sold / checked-in counts, hence orders, tickets, checkins.
+TAB_KINDS = {
+    "door": frozenset({"checkins", "tickets", "orders"}),
+    "box_office": frozenset({"definitions", "orders", "payments", "events"}),
+    "definitions": frozenset({"definitions", "orders", "tickets", "checkins", "events"}),
+    "orders": frozenset({"orders", "tickets", "checkins"}),
+}
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
@@ -43,7 +55,10 @@ def _pending(session) -> int:
 
 
 class MainWindow(QMainWindow):
-    """Tabs + status bar for one station. `event_loaded(EventInfo|None)` fires once the event is known."""
+    """Tabs + status bar for one station. Signal `changes_applied(Changes)` after the tabs were told of a
+    committed change (the sync wiring pushes soon when it queued outbox rows)."""
+
+    changes_applied = Signal(object)
 
     def __init__(self, ctx: StationContext, event_id: str | None = None):
         super().__init__()
@@ -52,7 +67,6 @@ class MainWindow(QMainWindow):
         self.sync = None  # app.sync_wiring.SyncWiring once installed
         self.pending = 0
         self._pending_busy = False
-        self._stale: set[int] = set()
         self.setWindowTitle("Tessera")
         self.resize(1280, 800)
         self.door = DoorTab(ctx)
@@ -63,8 +77,6 @@ class MainWindow(QMainWindow):
         for tab, title in ((self.door, "Door"), (self.box_office, "Box office"),
                            (self.definitions, "Ticket definitions"), (self.orders, "Orders && tickets")):
             self.tabs.addTab(tab, title)
-            tab.changed.connect(self.on_data_changed)
-        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.definitions.event_changed.connect(self.set_event)
         self.setCentralWidget(self.tabs)
         self._build_status_bar()
@@ -72,10 +84,8 @@ class MainWindow(QMainWindow):
         self.wedge = WedgeFilter(self)
         self.wedge.scanned.connect(self.on_wedge_scanned)
         QApplication.instance().installEventFilter(self.wedge)
-        self._poll = QTimer(self)
-        self._poll.setInterval(PENDING_POLL_MS)
-        self._poll.timeout.connect(self.refresh_pending)
-        self._poll.start()
+        tasks.notifier().changes_applied.connect(self._on_announced)
+        self._listening = True
         self.load_event(event_id)
 
     # ---- chrome ---------------------------------------------------------------------------------------
@@ -155,19 +165,28 @@ class MainWindow(QMainWindow):
         self.load_event(event_id)
 
     # ---- refresh --------------------------------------------------------------------------------------
-    def on_data_changed(self, kind: str) -> None:
-        """A tab stored a change: the other tabs reload when next shown; the sync state now."""
-        current = self.tabs.currentIndex()
-        sender_tab = self.sender()
-        for i in range(self.tabs.count()):
-            if i != current and self.tabs.widget(i) is not sender_tab:
-                self._stale.add(i)
-        self.refresh_pending()
+    def _on_announced(self, changes: Changes, ledger, origin) -> None:
+        if ledger is self.ctx.ledger:
+            self.on_changes_applied(changes, origin)
 
-    def _on_tab_changed(self, index: int) -> None:
-        if index in self._stale:
-            self._stale.discard(index)
-            self.tabs.widget(index).refresh()
+    def on_changes_applied(self, changes: Changes, origin=None) -> None:
+        """Refresh the tabs that show what `changes` touched (TAB_KINDS), except the one that made them
+        (`origin`, or its dialog: it has refreshed itself); recount the outbox when rows were queued."""
+        kinds = changes.kinds()
+        for name, shows in TAB_KINDS.items():
+            tab = getattr(self, name)
+            if kinds & shows and not (origin is not None and (origin is tab or tab.isAncestorOf(origin))):
+                tab.refresh()
+        if changes.outbox:
+            self.refresh_pending()
+        self.changes_applied.emit(changes)
+
+    def on_data_changed(self, kind: str) -> None:
+        """A widget outside run_op stored a change of one kind (a Changes field name, e.g. the Sync tab's
+        "definitions" after a conflict was resolved): treated as every entity of that kind, outbox too."""
+        fields = Changes.__dataclass_fields__
+        named = {} if kind not in fields else {kind: True} if kind in ("outbox", "sync") else {kind: frozenset("*")}
+        self.on_changes_applied(Changes(outbox=True, **named))
 
     def refresh_pending(self) -> None:
         """Count the outbox rows not yet sent (core.outbox.pending_count) in the background."""
@@ -199,7 +218,9 @@ class MainWindow(QMainWindow):
         self.door.on_wedge_scanned(code)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self._poll.stop()
+        if self._listening:  # closeEvent may come twice (close(), then the app's teardown)
+            self._listening = False
+            tasks.notifier().changes_applied.disconnect(self._on_announced)
         self.door.stop_camera()
         app = QApplication.instance()
         if app is not None:

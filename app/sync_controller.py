@@ -13,25 +13,22 @@ from datetime import datetime
 
 import httpx
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from sqlalchemy import func, select
 
-from app import formatting, tasks
-from core.models import OutboxEntry, SyncState
-from core.outbox import PENDING, REJECTED
-from core.timeutil import parse_rfc3339
+from app import config, formatting, tasks
+from core import outbox
+from sync import clock, state
+from sync.conflicts import list_conflicts
+from sync.engine import SyncEngine
 from sync.errors import NetworkError, SyncError
+from sync.station import DEFAULT_TIMEOUT, load_config, load_key, make_api
+# the unknown-ticket path (outcome, statuses, lookup) is sync.door's, one for the GUI and the CLI
+from sync.door import (FAILED, FOUND, LOOKUP_TIMEOUT_S, NOT_CONNECTED, NOT_FOUND, OFFLINE,  # noqa: F401
+                       LookupOutcome, NotConnected)
+from sync.door import lookup as lookup_ticket
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_INTERVAL_S = 15.0
 SOON_AFTER_CHANGE_S = 2.0       # a local change is pushed this soon when the station is online
-LOOKUP_TIMEOUT_S = 5.0          # a door lookup gives up quickly (connect: 3 s): the guest is waiting (WR-13)
-CHECKIN_KINDS = ("checkin.create", "checkin.delete")
-FOUND, NOT_FOUND, OFFLINE, NOT_CONNECTED, FAILED = "found", "not_found", "offline", "not_connected", "failed"
-
-
-class NotConnected(SyncError):
-    """The station has no saved connection (sync.station) or its key is missing."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +36,9 @@ class SyncStatus:
     """What the status bar and the Sync tab show. `online` = the last contact with the server worked;
     `last_sync` = when the local ticket list was last refreshed (aware UTC; None = never); `pending` outbox rows
     waiting (`pending_checkins` of them check-ins); `rejected` rows refused for good; `conflicts` open
-    definition conflicts; `clock_warning` text when |offset| > 120 s (BC-13); `last_success` {resource: aware
-    UTC} (WR-13: separate ages); `error` the last failure (or why not connected)."""
+    definition conflicts; `clock_warning` text when |offset| > the setting clock_warn_s (BC-13);
+    `last_success` {resource: aware UTC} (WR-13: separate ages); `error` the last failure (or why not
+    connected)."""
 
     connected: bool = False
     online: bool = False
@@ -77,50 +75,27 @@ class SyncStatus:
         return " — ".join(parts)
 
 
-@dataclass(frozen=True)
-class LookupOutcome:
-    """The answer of lookup_unknown: `status` FOUND / NOT_FOUND / OFFLINE / NOT_CONNECTED / FAILED, the server's
-    ticket JSON when found, an error text, and `last_sync` (when the local ticket list was last pulled)."""
-
-    status: str
-    ticket_number: str
-    ticket: dict | None = None
-    error: str | None = None
-    last_sync: datetime | None = None
-
-
 # ---- worker-thread reads -------------------------------------------------------------------------------
 def unsent_changes(session, event_id: str | None = None) -> tuple[int, int]:
     """(check-ins, other changes) still pending in the outbox, optionally of one event (WR-14)."""
-    q = select(OutboxEntry.kind, func.count()).where(OutboxEntry.state == PENDING).group_by(OutboxEntry.kind)
-    if event_id:
-        q = q.where(OutboxEntry.event_id == event_id)
-    counts = dict(session.execute(q).all())
-    checkins = sum(n for kind, n in counts.items() if kind in CHECKIN_KINDS)
+    counts = outbox.pending_by_kind(session, event_id)
+    checkins = sum(n for kind, n in counts.items() if kind in outbox.CHECKIN_KINDS)
     return checkins, sum(counts.values()) - checkins
 
 
 def read_status(session) -> SyncStatus:
     """The stored part of the status (connection, counts, clock, last success); online/running are the
     controller's. Plain values only (safe to hand to the GUI thread)."""
-    from sync import clock
-    from sync.conflicts import list_conflicts
-    from sync.engine import ENGINE_KEY, SUCCESS_KEY
-    from sync.station import load_config
-
     cfg = load_config(session)
     checkins, others = unsent_changes(session)
-    rejected = session.scalar(select(func.count()).select_from(OutboxEntry)
-                              .where(OutboxEntry.state == REJECTED)) or 0
-    success_row, engine_row = session.get(SyncState, SUCCESS_KEY), session.get(SyncState, ENGINE_KEY)
-    success = {k: parse_rfc3339(v) for k, v in ((success_row.value if success_row else None) or {}).items() if v}
-    engine = (engine_row.value if engine_row else None) or {}
-    offset = clock.load(session)
+    success = state.last_success(session)
+    health = state.engine_health(session)
+    offset = clock.load(session, float(config.get("clock_warn_s")))
     return SyncStatus(
         connected=cfg is not None, last_sync=success.get("tickets") or max(success.values(), default=None),
-        pending=checkins + others, pending_checkins=checkins, rejected=rejected,
+        pending=checkins + others, pending_checkins=checkins, rejected=outbox.rejected_count(session),
         conflicts=len(list_conflicts(session)), clock_warning=offset.warning, last_success=success,
-        error=engine.get("lastError") if engine.get("failures") else None,
+        error=health.last_error if health.failures else None,
         server=cfg.url if cfg else "", station=cfg.station if cfg else "", role=cfg.role if cfg else None,
         clock_offset_s=offset.offset_s if offset.measured_at else None)
 
@@ -137,9 +112,6 @@ class EngineSlot:
 
     def get(self):
         """The engine of the current connection. Raises NotConnected (no connection, or no key)."""
-        from sync.engine import SyncEngine
-        from sync.station import load_config, load_key, make_api
-
         with self.ledger.uow() as uow:
             cfg = load_config(uow.session)
         if cfg is None:
@@ -153,8 +125,9 @@ class EngineSlot:
                 raise NotConnected(f"the station key is missing from {cfg.key_storage or 'the keyring'}: "
                                    "connect again")
             self.close()
+            kw = {"clock_warn_s": float(config.get("clock_warn_s")), **self.engine_kw}
             self._engine = SyncEngine(self.ledger, make_api(cfg, key, timeout=self.timeout), cfg.station,
-                                      cfg.event_ids, **self.engine_kw)
+                                      cfg.event_ids, **kw)
             self._signature = signature
             return self._engine
 
@@ -172,7 +145,8 @@ class SyncController(QObject):
     Signals: `sync_started()`, `sync_progress(str)`, `sync_finished(SyncReport)` after every run that
     produced a report (failed runs too), `sync_failed(str)` when a run did not succeed (or the station is
     not connected), `state_changed(SyncStatus)` whenever the status may have changed. `interval_s` seconds
-    between runs (default 15); `engine_kw` extra SyncEngine arguments (e.g. cooldown_s)."""
+    between runs (default: the setting sync_interval_s, app/config.py); `engine_kw` extra SyncEngine arguments
+    (e.g. cooldown_s; clock_warn_s defaults to the setting)."""
 
     sync_started = Signal()
     sync_progress = Signal(str)
@@ -190,7 +164,7 @@ class SyncController(QObject):
                                    engine_kw)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.sync_now)
-        self.set_interval(DEFAULT_INTERVAL_S if interval_s is None else interval_s)
+        self.set_interval(float(config.get("sync_interval_s")) if interval_s is None else interval_s)
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._soon.timeout.connect(self.sync_now)
@@ -331,19 +305,18 @@ class SyncController(QObject):
 
         def job():  # worker thread; lookups are serialised on their own HTTP client (runs use another)
             with slot.lock:
-                return slot.get().fetch_ticket(event_id, ticket_number)
+                return lookup_ticket(slot.get, event_id, ticket_number, last_sync)  # sync.door: one path
 
-        def done(ticket):
-            self._connected = True
-            self._set_online(True)
-            on_done(LookupOutcome(FOUND if ticket else NOT_FOUND, ticket_number, ticket, None, last_sync))
+        def done(outcome: LookupOutcome):
+            if outcome.status in (FOUND, NOT_FOUND):
+                self._connected = True
+                self._set_online(True)
+            elif outcome.status == OFFLINE:
+                self._set_online(False)
+            on_done(outcome)
 
         def failed(exc):
-            status = NOT_CONNECTED if isinstance(exc, NotConnected) else \
-                OFFLINE if isinstance(exc, NetworkError) else FAILED
-            if status == OFFLINE:
-                self._set_online(False)
-            on_done(LookupOutcome(status, ticket_number, None, tasks.error_message(exc), last_sync))
+            on_done(LookupOutcome(FAILED, ticket_number, None, tasks.error_message(exc), last_sync))
 
         tasks.run_in_background(job, done, failed)
 
@@ -355,6 +328,4 @@ class SyncController(QObject):
 
 
 def _run_timeout() -> httpx.Timeout:
-    from sync.station import DEFAULT_TIMEOUT
-
     return DEFAULT_TIMEOUT

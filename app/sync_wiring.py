@@ -1,7 +1,7 @@
 """Sync in the main window: `install_sync(window)` adds the Sync tab and the status-bar indicator, starts the
 SyncController, looks up tickets the door does not know (case WR-13) and asks before quitting with changes not
 yet uploaded (case WR-14). Uses only MainWindow's public attributes (tabs, door, ctx, statusBar, sync_label,
-on_data_changed, set_online)."""
+on_data_changed, on_changes_applied, changes_applied, refresh_pending, set_online)."""
 from __future__ import annotations
 
 import logging
@@ -12,10 +12,12 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QMessageBox
 
 from app import formatting
-from app.sync_controller import FOUND, NOT_FOUND, SyncController, unsent_changes
+from app.sync_controller import SyncController, unsent_changes
 from app.tabs.sync_tab import SyncTab
 from app.widgets.sync_status import SyncStatusWidget
 from app.widgets.verdict_panel import WARN_CLASS
+from core.changes import Changes
+from sync import door as door_sync
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +72,7 @@ class CloseGuard(QObject):
 # ---- WR-13: a ticket the door does not know --------------------------------------------------------------
 def offline_text(last_sync, time_zone: str) -> str:
     """'Not in local list (last sync 19:55), check the purchase e-mail or admit provisionally' (event time)."""
-    when = formatting.clock(last_sync, time_zone) if last_sync else "never"
-    return f"Not in local list (last sync {when}), check the purchase e-mail or admit provisionally"
+    return door_sync.offline_message(formatting.clock(last_sync, time_zone) if last_sync else "never")
 
 
 def show_warning(panel, headline: str, details: str, extra: str = "") -> None:
@@ -84,7 +85,8 @@ def show_warning(panel, headline: str, details: str, extra: str = "") -> None:
 class UnknownTicketHelper(QObject):
     """Watches the door's results: for UNKNOWN in the current event it asks the server (online → the ticket is
     merged and re-scanned, so a valid one is admitted) or shows amber "not in local list" (offline) instead of
-    a red INVALID caused by a stale snapshot (WR-13)."""
+    a red INVALID caused by a stale snapshot (WR-13). The decisions are sync.door's (wants_lookup, lookup,
+    next_step), the same as `tessera scan`'s; this class only paints them and re-submits."""
 
     def __init__(self, door, controller: SyncController, ctx, parent=None):
         super().__init__(parent or door)
@@ -95,11 +97,9 @@ class UnknownTicketHelper(QObject):
     def wants(self, result) -> bool:
         """True when `result` (a ScanResult) is an UNKNOWN in the current event that this helper looks up — so
         the door may skip its red panel and sound for it (see DoorTab.defer_unknown in the report)."""
-        tn = result.ticket_number
-        if getattr(result.verdict, "value", result.verdict) != "UNKNOWN" or not tn or result.order_number \
-                or self.ctx.event_id is None:
+        if not door_sync.wants_lookup(result, self.ctx.event_id):
             return False
-        found_at = self._looked_up.get(tn)
+        found_at = self._looked_up.get(result.ticket_number)
         return found_at is None or time.monotonic() - found_at >= RETRY_WINDOW_S
 
     def on_scanned(self, result) -> None:
@@ -121,10 +121,11 @@ class UnknownTicketHelper(QObject):
             return
         self._showing = None
         tn = outcome.ticket_number
-        if outcome.status == FOUND:
+        step = door_sync.next_step(outcome)  # the one decision, shared with `tessera scan`
+        if step == door_sync.RESCAN:
             self._looked_up[tn] = time.monotonic()
             self.door.submit(result.payload, "SCAN")
-        elif outcome.status == NOT_FOUND:
+        elif step == door_sync.REFUSE:
             self.door.verdict_panel.show_error("UNKNOWN TICKET", f"Ticket {tn} is not known to the server either")
             self.ctx.sound.play("error")
         else:
@@ -175,8 +176,7 @@ def install_sync(window, ledger=None, *, interval_s: float | None = None, engine
     controller.state_changed.connect(
         lambda status: window.box_office.set_card_available(status.online or not status.connected))
     controller.state_changed.connect(lambda status: window.set_online(status.online))
-    for other in (window.door, window.box_office, window.definitions, window.orders):
-        other.changed.connect(controller.on_local_change)
+    window.changes_applied.connect(lambda changes: _on_local_changes(controller, changes))
     controller.sync_finished.connect(lambda report: _after_sync(window, report))
     helper = UnknownTicketHelper(window.door, controller, ctx)
     window.door.scanned.connect(helper.on_scanned)
@@ -194,11 +194,29 @@ def _keep_clock_offset(ctx, status) -> None:
         ctx.clock_offset_s = float(status.clock_offset_s)
 
 
+def _on_local_changes(controller: SyncController, changes: Changes) -> None:
+    """Outbox rows queued here (not by a sync run): recount and push them soon."""
+    if changes.outbox and not changes.sync:
+        controller.on_local_change()
+
+
+def run_changes(report) -> Changes:
+    """What a sync run changed, as a change set with sync=True: the run's own `changes` when its report
+    carries them, else every entity of each resource it pulled (`pulled_by`), and outbox when it sent or
+    set aside rows (and, having sent rows, the kinds whose server answers it applied)."""
+    carried = getattr(report, "changes", None)
+    if isinstance(carried, Changes):
+        return carried | Changes(sync=True)
+    fields = Changes.__dataclass_fields__
+    every = frozenset("*")
+    touched = {name: every for name, n in (report.pulled_by or {}).items()
+               if n and name in fields and name not in ("outbox", "sync")}
+    if report.pushed:  # accepted rows bring the server's answer back (order status, definition fields)
+        touched.update(orders=every, definitions=every, checkins=every)
+    return Changes(sync=True, outbox=bool(report.pushed or report.rejected), **touched)
+
+
 def _after_sync(window, report) -> None:
-    """A run that sent or received rows: the other tabs reload when shown, the current one now."""
-    if not (report.pulled or report.pushed):
-        return
-    window.on_data_changed("sync")
-    current = window.tabs.currentWidget()
-    if hasattr(current, "refresh"):
-        current.refresh()
+    """After every run: the sync state recounts; the tabs showing what the run changed reload."""
+    window.refresh_pending()
+    window.on_changes_applied(run_changes(report))

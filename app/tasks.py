@@ -8,6 +8,10 @@ window, never a traceback on screen.
 Thread warning (as Anki's QueryOp/CollectionOp say): `fn` runs on a worker thread, so it must not touch
 widgets or Qt models, and must open its own Session/UnitOfWork from the Ledger — a Session is never shared
 across threads. `query_op` and `mutation_op` build such functions for you.
+
+Mutations go through `run_op` (Anki's CollectionOp): one unit of work per use case, the core service called
+directly, and what it changed (core.changes.Changes) announced on the GUI thread through `notifier()` —
+the main window refreshes just the views that show those kinds (Anki's operation_did_execute hook).
 """
 from __future__ import annotations
 
@@ -15,10 +19,13 @@ import logging
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from core.changes import Changes
 
 logger = logging.getLogger(__name__)
 
@@ -216,3 +223,70 @@ def mutation_op(ledger, fn: Callable[..., Any], *args, **kwargs) -> Callable[[],
             return result
 
     return job
+
+
+@dataclass(frozen=True)
+class OpResult:
+    """What a mutation op hands back to the GUI thread: the service's result (as `present` made it) and
+    what the committed use case changed."""
+
+    result: Any
+    changes: Changes
+
+
+def collection_op(ledger, service: Callable[..., Any], *args, present: Callable[[Any, Any], Any] | None = None,
+                  **kwargs) -> Callable[[], OpResult]:
+    """A background function: open `ledger.uow()`, run `service(session, *args, **kwargs)`, turn its result
+    into plain values with `present(session, result)` (inside the session: ORM objects never leave the
+    worker), commit once and return OpResult(result, uow.changes). An exception rolls everything back."""
+
+    def job() -> OpResult:
+        with ledger.uow() as uow:
+            result = service(uow.session, *args, **kwargs)
+            shown = present(uow.session, result) if present is not None else result
+            uow.commit()
+        return OpResult(shown, uow.changes)
+
+    return job
+
+
+class ChangeNotifier(QObject):
+    """GUI-thread announcements of committed changes: `changes_applied(Changes, ledger, origin)`, where
+    `origin` is the widget whose op made them (it has refreshed itself) or None."""
+
+    changes_applied = Signal(object, object, object)
+
+
+_notifier: ChangeNotifier | None = None
+
+
+def notifier() -> ChangeNotifier:
+    """The app's one ChangeNotifier (GUI thread)."""
+    global _notifier
+    if _notifier is None:
+        _notifier = ChangeNotifier()
+    return _notifier
+
+
+def announce(ledger, changes: Changes, origin: QObject | None = None) -> None:
+    """Say that `changes` were committed to `ledger` (no-op for an empty change set). For work that does
+    not run through run_op (e.g. a scan committed by its own use case)."""
+    if changes:
+        notifier().changes_applied.emit(changes, ledger, origin)
+
+
+def run_op(ledger, service: Callable[..., Any], *args, present: Callable[[Any, Any], Any] | None = None,
+           on_success: Callable[[Any], None] | None = None, on_error: Callable[[BaseException], None] | None = None,
+           parent: QWidget | None = None, **kwargs) -> None:
+    """Run the mutating core `service(session, *args, **kwargs)` in one unit of work in the background
+    (collection_op); on the GUI thread call `on_success(result)`, then announce what changed with `parent`
+    as the origin. Errors go to `on_error` (or the shared presenter); nothing is announced then."""
+
+    def done(op: OpResult) -> None:
+        try:
+            if on_success is not None and _alive(on_success):
+                on_success(op.result)
+        finally:
+            announce(ledger, op.changes, parent if _alive(getattr(parent, "show", None)) else None)
+
+    run_in_background(collection_op(ledger, service, *args, present=present, **kwargs), done, on_error, parent)

@@ -11,8 +11,9 @@ Order of checks (validity before duplicates, BC-17, WR-07 c):
                     in this UNPAID class as "order status X: not admitted" with no amount due — the box
                     office can look at the order, nothing is silently let in.
  5. WRONG_ENTRANCE  `entrance_definition_ids` given and the ticket's definition is not in it.
- 6. ALREADY_CHECKED_IN  with when (corrected time) and where (station) — core.tickets' one definition.
- 7. OK              the CHECK_IN row + outbox row are written in the caller's session.
+ 6. ALREADY_CHECKED_IN  with when (corrected time) and where (station) — core.checkin_merge's one rule.
+ 7. OK              the CHECK_IN row + outbox row are written by core.checkin_merge.append (the one writer).
+The door use case (GUI and CLI) is core.door, which calls scan_and_commit.
 Only PAID and FREE orders are admitted.
 """
 from __future__ import annotations
@@ -27,16 +28,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core import checkin_store as store
-from core.checkin_merge import CHECK_IN, local_row, outbox_kind, outbox_payload, walk
+from core.checkin_merge import CHECK_IN, append, current_check_in, local_row
 from core.codes import ParsedCode, parse_payload
 from core.money import Money
-from core.outbox import PENDING
-from core.tickets import current_check_in
-from core.timeutil import local, to_rfc3339, utcnow
+from core.status import SETTLED as ADMITTED_STATUSES, UNPAID as UNPAID_STATUSES, VOID as CANCELED_STATUSES
+from core.timeutil import local, to_rfc3339
 
-ADMITTED_STATUSES = frozenset({"PAID", "FREE"})
-UNPAID_STATUSES = frozenset({"INITIATED", "PENDING", "OFFLINE_PENDING"})
-CANCELED_STATUSES = frozenset({"CANCELED", "DECLINED"})
 
 
 class Verdict(str, enum.Enum):
@@ -178,21 +175,10 @@ def _scan_parsed(db: store.RawRunner, text: str, parsed: ParsedCode, *, event_id
 
 
 def _write(db: store.RawRunner, t: store.TicketView, **kw) -> dict:
-    """Insert the CHECK_IN row (status by the merge walk; re-flag existing rows it sorts before, BC-13)
-    and its outbox row. Returns the row's values."""
+    """The CHECK_IN row + its outbox row through the one writer (core.checkin_merge.append) on the raw
+    cursor. Returns the row's values."""
     values = local_row(t.ticket_number, t.event_id, CHECK_IN, **kw)
-    new = store.LogRow(None, CHECK_IN, values["status"], values["corrected_time"], values["station"],
-                       values["nonce"])
-    merged = walk(t.ticket_number, [*t.rows, new])
-    values["status"] = new.status
-    for row in merged.changed:
-        if row.id is not None:
-            db.set_status(row.id, row.status)
-    db.insert_checkin(values)
-    db.insert_outbox({
-        "kind": outbox_kind(CHECK_IN), "event_id": t.event_id, "entity_key": t.ticket_number,
-        "payload": outbox_payload(values), "idempotency_key": values["nonce"], "created": utcnow(),
-        "attempts": 0, "state": PENDING, "last_error": "", "sent_at": None})
+    append(db, t.rows, values)
     return values
 
 

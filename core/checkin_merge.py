@@ -10,7 +10,14 @@ The check-in log is a union of rows deduplicated by nonce (BC-15). Per ticket th
 
 So the earliest corrected check-in wins and later ones are kept as duplicates (BC-14). ACCEPTED rows alternate
 CHECK_IN, UNDO, CHECK_IN… in that order, so "checked in" = the latest ACCEPTED row (by corrected_time, id)
-is a CHECK_IN — the definition core.tickets.checked_in_map uses.
+is a CHECK_IN (DESIGN.md "CheckIn log"). This module holds that rule once, in two forms tested against each
+other (tests/core/test_checked_in_rule.py): `current_check_in` over loaded rows (Python) and
+`latest_accepted_id` (SQL, used by core.tickets.checked_in_map / is_checked_in_expr).
+
+It also holds THE check-in writer, `append`: every row that enters a log — a door scan (core.checkin, raw
+cursor), a manual check-in or undo (core.tickets), a provisional admission (core.provisional) and a row merged
+from a sync pull/push or received by the hub (`record_row`) — is walked, inserted and (for local rows) queued
+in the outbox by it, through a sink of core.checkin_store (raw DB-API cursor or ORM session).
 """
 from __future__ import annotations
 
@@ -18,11 +25,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import Any, Iterable
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from core.checkin_store import LogSink, SessionSink
 from core.errors import InvalidArgument
 from core.models import CheckIn, Ticket
+from core.outbox import PENDING
 from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow
 
 CHECK_IN, UNDO = "CHECK_IN", "UNDO"
@@ -81,6 +92,72 @@ def walk(ticket_number: str, rows: list[CheckIn]) -> MergeResult:
     return result
 
 
+# ---- "checked in": the one rule, Python form and SQL form ------------------------------------------------
+def current_check_in(rows: Iterable) -> Any | None:
+    """Python form of the rule: over one ticket's rows (CheckIn or checkin_store.LogRow, stored statuses),
+    the latest ACCEPTED row by sort_key if it is a CHECK_IN, else None (not checked in)."""
+    latest = None
+    for row in rows:
+        if row.status == ACCEPTED and (latest is None or sort_key(row) > sort_key(latest)):
+            latest = row
+    return latest if latest is not None and latest.kind == CHECK_IN else None
+
+
+def _latest_accepted(column_of, ticket_number_column):
+    """Correlated scalar subquery: `column_of(row)` of the latest ACCEPTED row (by corrected_time, then id —
+    the order of sort_key) of the ticket in `ticket_number_column`; NULL when it has none."""
+    inner = aliased(CheckIn)
+    return (select(column_of(inner)).where(inner.ticket_number == ticket_number_column, inner.status == ACCEPTED)
+            .order_by(inner.corrected_time.desc(), inner.id.desc()).limit(1).scalar_subquery())
+
+
+def latest_accepted_id(ticket_number_column):
+    """SQL form of the rule's core: the id of the latest ACCEPTED row of the ticket in `ticket_number_column`
+    (e.g. Ticket.ticket_number or CheckIn.ticket_number of the outer query), correlated; NULL when none.
+    "Checked in" = that row is a CHECK_IN (checked_in_rows_query, is_checked_in_sql)."""
+    return _latest_accepted(lambda row: row.id, ticket_number_column)
+
+
+def checked_in_rows_query(ticket_numbers: list[str] | None):
+    """SELECT of the CheckIn rows that make their ticket checked in (one per checked-in ticket), optionally
+    for `ticket_numbers` only (the caller chunks long lists)."""
+    q = select(CheckIn).where(CheckIn.kind == CHECK_IN, CheckIn.status == ACCEPTED,
+                              CheckIn.id == latest_accepted_id(CheckIn.ticket_number))
+    if ticket_numbers is not None:
+        q = q.where(CheckIn.ticket_number.in_(ticket_numbers))
+    return q
+
+
+def is_checked_in_sql(ticket_number_column):
+    """SQL boolean (never NULL): the ticket in `ticket_number_column` is checked in — the kind of its latest
+    ACCEPTED row (same subquery as latest_accepted_id) is CHECK_IN."""
+    return func.coalesce(_latest_accepted(lambda row: row.kind, ticket_number_column), UNDO) == CHECK_IN
+
+
+# ---- the one writer --------------------------------------------------------------------------------------
+def append(sink: LogSink, rows: list, values: dict, *, queue: bool = True) -> tuple[Any, MergeResult]:
+    """THE check-in writer: add the row of `values` (core.models.CheckIn column names, e.g. from local_row or
+    values_from_api) to its ticket's log whose stored rows are `rows` (that ticket's rows, loaded by the
+    caller; the new row is appended to the list). Walks the merge rule (statuses of the new row and of
+    existing rows it sorts before, BC-13), stores the changed statuses and the row through `sink`, and —
+    with `queue` (a row made at this station) — its outbox row "checkin.create"/"checkin.delete" with the
+    nonce as idempotency key, in the sink's transaction. Returns (the new row, the MergeResult)."""
+    new = sink.new_row(values)
+    merged = walk(values["ticket_number"], [*rows, new])
+    for row in merged.changed:
+        if row is not new:
+            sink.store_status(row)
+    sink.add_row(new, values)
+    if queue:
+        sink.insert_outbox({
+            "kind": outbox_kind(values["kind"]), "event_id": values["event_id"],
+            "entity_key": values["ticket_number"], "payload": outbox_payload(values),
+            "idempotency_key": values["nonce"], "created": utcnow(), "attempts": 0, "state": PENDING,
+            "last_error": "", "sent_at": None})
+    rows.append(new)
+    return new, merged
+
+
 def ticket_rows(session: Session, ticket_number: str) -> list[CheckIn]:
     """All check-in rows of one ticket (uses the ix_checkins_ticket_id index), in id order."""
     q = select(CheckIn).where(CheckIn.ticket_number == ticket_number).order_by(CheckIn.id)
@@ -108,8 +185,8 @@ def _time(value, name: str) -> datetime | None:
     return parse_rfc3339(value, name)
 
 
-def row_from_api(row: dict, *, event_id: str | None = None, server_time: datetime | None = None) -> CheckIn:
-    """Build an unsaved CheckIn from a check-in row dict (HUB_EXTENSIONS.md: nonce, ticketNumber, kind,
+def values_from_api(row: dict, *, event_id: str | None = None, server_time: datetime | None = None) -> dict:
+    """Column values (core.models.CheckIn names) of a check-in row dict (HUB_EXTENSIONS.md: nonce, ticketNumber, kind,
     deviceTime, correctedTime, station, operator, method; optional eventId, serverTime). Times are RFC 3339
     strings or aware datetimes; correctedTime defaults to deviceTime. InvalidArgument on a missing nonce,
     ticket number, time, or an unknown kind."""
@@ -126,11 +203,16 @@ def row_from_api(row: dict, *, event_id: str | None = None, server_time: datetim
     corrected = _time(row.get("correctedTime"), "correctedTime") or device
     if corrected is None:
         raise InvalidArgument("check-in row needs deviceTime or correctedTime", field="correctedTime")
-    return CheckIn(ticket_number=ticket_number, event_id=event_id or row.get("eventId") or "", kind=kind,
-                   status=ACCEPTED, device_time=device or corrected, corrected_time=corrected,
-                   server_time=server_time or _time(row.get("serverTime"), "serverTime"),
-                   station=str(row.get("station") or "")[:64], operator=str(row.get("operator") or "")[:64],
-                   method=str(row.get("method") or "SYNC")[:16], nonce=nonce)
+    return dict(ticket_number=ticket_number, event_id=event_id or row.get("eventId") or "", kind=kind,
+                status=ACCEPTED, device_time=device or corrected, corrected_time=corrected,
+                server_time=server_time or _time(row.get("serverTime"), "serverTime"),
+                station=str(row.get("station") or "")[:64], operator=str(row.get("operator") or "")[:64],
+                method=str(row.get("method") or "SYNC")[:16], nonce=nonce)
+
+
+def row_from_api(row: dict, *, event_id: str | None = None, server_time: datetime | None = None) -> CheckIn:
+    """An unsaved CheckIn of values_from_api (same arguments and errors); not walked, not stored."""
+    return CheckIn(**values_from_api(row, event_id=event_id, server_time=server_time))
 
 
 def record_row(session: Session, row: dict, server_time: datetime | None = None, *,
@@ -143,11 +225,12 @@ def record_row(session: Session, row: dict, server_time: datetime | None = None,
     existing = find_by_nonce(session, str(row.get("nonce") or "").strip())
     if existing is not None:
         return existing
-    new = row_from_api(row, event_id=event_id, server_time=server_time)
-    if not new.event_id:
-        new.event_id = session.scalar(select(Ticket.event_id).where(Ticket.ticket_number == new.ticket_number)) or ""
-    session.add(new)
-    recompute(session, new.ticket_number)
+    values = values_from_api(row, event_id=event_id, server_time=server_time)
+    tn = values["ticket_number"]
+    if not values["event_id"]:
+        values["event_id"] = session.scalar(select(Ticket.event_id).where(Ticket.ticket_number == tn)) or ""
+    new, _ = append(SessionSink(session), ticket_rows(session, tn), values, queue=False)
+    session.flush()  # the caller may look the row up by id
     return new
 
 

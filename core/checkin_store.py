@@ -7,16 +7,22 @@ ticket, order, event and the ticket's check-in rows; the CHECK_IN insert; the ou
 connection. SQL text, parameter order and every column's bind/result conversion (UTCDateTime, JSON, Boolean)
 still come from SQLAlchemy's compiler and core.models, so the stored rows are the same as the ORM's.
 Works for any dialect SQLAlchemy compiles for (SQLite qmark, psycopg pyformat).
+
+Every check-in row is written by ONE function, core.checkin_merge.append, through a sink of this module:
+RawRunner (the DB-API cursor, the door's hot path), CoreRunner (a SQLAlchemy Connection, other dialects) or
+SessionSink (an ORM Session: manual check-in, undo, provisional admission, rows merged by sync or the hub).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 
+from core.changes import note, note_outbox_kind, writes_outbox
 from core.models import CheckIn, Event, OutboxEntry, Order, Ticket
 
 LOOKUP_COLUMNS = (
@@ -133,8 +139,47 @@ def _view(rows: list) -> TicketView | None:
     return TicketView(**{k: first[k] for k in LOOKUP_NAMES[:16]}, rows=log)
 
 
+class LogSink(Protocol):
+    """Where core.checkin_merge.append stores a check-in row, re-flagged statuses and the outbox row."""
+
+    def new_row(self, values: dict[str, Any]) -> Any:
+        """An unsaved row object of `values` (CheckIn column names) the merge walk can set `status` on."""
+
+    def store_status(self, row: Any) -> None:
+        """Persist an existing row's new `status` (set by the walk)."""
+
+    def add_row(self, row: Any, values: dict[str, Any]) -> None:
+        """Insert the new row (its walked `status` wins over values["status"])."""
+
+    def insert_outbox(self, values: dict[str, Any]) -> None:
+        """Insert one outbox row (`values` keyed by OUTBOX_COLUMNS)."""
+
+
+class SessionSink:
+    """LogSink over an ORM Session (rows are CheckIn objects; the session tracks status changes)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def new_row(self, values: dict[str, Any]) -> CheckIn:
+        return CheckIn(**values)
+
+    def store_status(self, row: CheckIn) -> None:
+        """Nothing to do: the walk set the attribute of a tracked ORM object."""
+
+    def add_row(self, row: CheckIn, values: dict[str, Any]) -> None:
+        self.session.add(row)
+
+    def insert_outbox(self, values: dict[str, Any]) -> None:
+        """Note the change (core.changes); the outbox row only where the unit of work writes one (not the hub)."""
+        note_outbox_kind(self.session, values["kind"], values["entity_key"])
+        if writes_outbox(self.session):
+            note(self.session, outbox=True)
+            self.session.add(OutboxEntry(**values))
+
+
 class RawRunner:
-    """Runs the prepared statements on a DB-API cursor (SQLite: the hot path)."""
+    """Runs the prepared statements on a DB-API cursor (SQLite: the hot path); a LogSink."""
 
     def __init__(self, cursor, st: Statements):
         self.cursor, self.st = cursor, st
@@ -159,6 +204,18 @@ class RawRunner:
     def set_status(self, row_id: int, status: str) -> None:
         """UPDATE one row's merged status (when a new row sorts before existing ones, BC-13)."""
         self._run(self.st.set_status, {"row_id": row_id, "new_status": status})
+
+    # LogSink
+    def new_row(self, values: dict[str, Any]) -> LogRow:
+        return LogRow(None, values["kind"], values["status"], values["corrected_time"], values["station"],
+                      values["nonce"])
+
+    def store_status(self, row: LogRow) -> None:
+        self.set_status(row.id, row.status)
+
+    def add_row(self, row: LogRow, values: dict[str, Any]) -> None:
+        values["status"] = row.status
+        self.insert_checkin(values)
 
 
 class CoreRunner(RawRunner):

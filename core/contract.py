@@ -11,10 +11,10 @@ from core.codes import check_in_url
 from core.definitions import DefinitionCounts, sale_status
 from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
 from core.money import Money
+from core.status import SETTLED  # `confirmed` (API.md §2.1)
 from core.tickets import checked_in_map
 from core.timeutil import to_rfc3339
 
-SETTLED = ("PAID", "FREE")  # `confirmed` (API.md §2.1)
 ORDER_FIELDSETS = ("DETAILS", "TICKETS", "FORM")
 TICKET_FIELDSETS = ("TICKET_DETAILS", "GUEST_DETAILS")
 

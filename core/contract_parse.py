@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.checkin_merge import row_from_api
+from core.checkin_merge import values_from_api
 from core.codes import is_ticket_number
 from core.errors import ContractError, DomainError, InvalidArgument
 from core.money import Money
+from core.status import MAX_TICKETS_PER_ORDER
 from core.timeutil import parse_rfc3339
 
 MAX_CHECKIN_ROWS = 100  # rows per check-in upload (HUB_EXTENSIONS.md)
-MAX_UPLOAD_TICKETS = 979  # tickets per uploaded order (the sale limit of core.sales)
+MAX_UPLOAD_TICKETS = MAX_TICKETS_PER_ORDER  # tickets per uploaded order (979, core.status)
 
 
 # -- field readers (lenient mode) ------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def parse_ticket(data: dict, event_id: str, order_number: str | None = None) -> 
 # -- strict parsers (writes the hub stores) --------------------------------------------------------------------
 def parse_checkin_rows(rows: Any, event_id: str, station: str) -> list[dict]:
     """The `checkIns` of a check-in rows upload (HUB_EXTENSIONS.md): 1..100 objects, each valid for
-    core.checkin_merge.row_from_api (nonce, ticketNumber, kind, times). Returns copies with the ticket number
+    core.checkin_merge.values_from_api (nonce, ticketNumber, kind, times). Returns copies with the ticket number
     upper-cased and `station` defaulting to the caller's. ContractError (field checkIns, or the row's field)."""
     if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_CHECKIN_ROWS:
         raise ContractError(f"checkIns takes 1..{MAX_CHECKIN_ROWS} rows", field="checkIns")
@@ -229,7 +230,7 @@ def parse_checkin_rows(rows: Any, event_id: str, station: str) -> list[dict]:
         row = dict(raw, station=raw.get("station") or station)
         row["ticketNumber"] = str(row.get("ticketNumber") or "").strip().upper()
         try:
-            row_from_api(row, event_id=event_id)  # the check-in row rule lives in core.checkin_merge
+            values_from_api(row, event_id=event_id)  # the check-in row rule lives in core.checkin_merge
         except InvalidArgument as exc:
             raise ContractError(exc.message, code=exc.code, field=exc.field) from None
         clean.append(row)

@@ -10,13 +10,14 @@ from typing import Any, Iterable
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.changes import note
 from core.errors import AlreadyExists, CurrencyLocked, InvalidArgument, NotFound
 from core.events import as_instant, get_event, is_currency_locked
 from core.models import Order, Ticket, TicketDefinition
 from core.money import Money, check_currency
-from core.changes import note
 from core.outbox import enqueue
 from core.paging import Page, paginate
+from core.status import LIMIT_PER_CHECKOUT_MAX, TEXT_LIMITS, UNLIMITED_PER_CHECKOUT, OutboxKind, sold_clause
 from core.tickets import checked_in_map
 from core.timeutil import require_aware, to_rfc3339, utcnow
 
@@ -24,11 +25,7 @@ SALE_SCHEDULED, SALE_STARTED, SALE_ENDED = "SALE_SCHEDULED", "SALE_STARTED", "SA
 STATE_CONDS = {"VISIBLE": TicketDefinition.hidden.is_(False), "HIDDEN": TicketDefinition.hidden.is_(True),
                "FREE": TicketDefinition.price_minor == 0, "PAID": TicketDefinition.price_minor > 0}
 STATE_PAIRS = (("VISIBLE", "HIDDEN"), ("FREE", "PAID"))
-# Orders whose tickets are not sold (INTERNAL_API.md; the same set as core.orders.VOID_STATUSES).
-NOT_SOLD_STATUSES = ("CANCELED", "DECLINED")
-TEXT_LIMITS = {"name": 30, "description": 500, "policy": 1000}  # characters (API.md §4.1)
 MAX_INT = 2**31 - 1  # quantity/orderIndex are INTEGER columns (32-bit on a PostgreSQL hub)
-UNLIMITED_PER_CHECKOUT = 20  # limitPerCheckout 20 = "no limit" on unlimited definitions (API.md §4.1, WR-04)
 
 # Field-mask leaf paths of TicketDefinitionData (API.md §4.1) -> the model attributes they set.
 LEAVES = {
@@ -45,7 +42,8 @@ SORTS = {"created": TicketDefinition.created, "modified": TicketDefinition.updat
 
 @dataclass(frozen=True)
 class DefinitionCounts:
-    """Derived dashboard counts of one definition. `sold` = tickets of orders not CANCELED/DECLINED;
+    """Derived dashboard counts of one definition. `sold` = sold tickets (core.status.is_sold: not canceled,
+    order not CANCELED/DECLINED);
     `reserved` = online holds still active (WR-04); `unsold` = max(0, quantity − sold − reserved) or None when
     unlimited; `available` = quantity − sold − reserved (negative when oversold, BC-26) or None."""
 
@@ -120,7 +118,8 @@ def _leaf(path: str, data: dict, currency: str) -> Any:
         return {"limitPerCheckout": UNLIMITED_PER_CHECKOUT, "hidden": False}.get(path)
     if path in ("limited", "hidden"):
         return _bool(value, path)
-    lo, hi = {"quantity": (0, MAX_INT), "limitPerCheckout": (0, 20), "orderIndex": (-MAX_INT - 1, MAX_INT)}[path]
+    lo, hi = {"quantity": (0, MAX_INT), "limitPerCheckout": (0, LIMIT_PER_CHECKOUT_MAX),
+              "orderIndex": (-MAX_INT - 1, MAX_INT)}[path]
     return _int(value, path, lo, hi)
 
 
@@ -206,7 +205,7 @@ def create_definition(session: Session, event_id: str, data: dict, *, definition
         ev.registration_type, ev.updated = "TICKETS", now
         note(session, events=[ev.id])
     session.flush()
-    enqueue(session, "definition.create", ev.id, defn.id,
+    enqueue(session, OutboxKind.DEFINITION_CREATE, ev.id, defn.id,
             {"eventId": ev.id, "definition": {"id": defn.id, **definition_data(defn)}})
     return defn
 
@@ -287,7 +286,7 @@ def update_definition(session: Session, definition_id: str, data: dict, fields: 
         defn.currency = ev.currency
     defn.updated = require_aware(now) if now else utcnow()
     session.flush()
-    enqueue(session, "definition.update", ev.id, defn.id, {
+    enqueue(session, OutboxKind.DEFINITION_UPDATE, ev.id, defn.id, {
         "eventId": ev.id, "definitionId": defn.id, "fields": paths, "definition": definition_data(defn),
         "base": {p: _path_value(before, p) for p in paths}})
     return defn
@@ -311,7 +310,7 @@ def delete_definitions(session: Session, event_id: str, definition_ids: list[str
         raise NotFound(f"ticket definitions not found in event {ev.id}: {missing}")
     for defn in defs:
         session.delete(defn)
-        enqueue(session, "definition.delete", ev.id, defn.id, {"eventId": ev.id, "definitionId": defn.id})
+        enqueue(session, OutboxKind.DEFINITION_DELETE, ev.id, defn.id, {"eventId": ev.id, "definitionId": defn.id})
     session.flush()
 
 
@@ -342,7 +341,7 @@ def change_currency(session: Session, event_id: str, currency: str) -> None:
     ev.currency, ev.updated = cur, now
     session.flush()
     note(session, definitions=[d.id for d in defs])
-    enqueue(session, "event.change_currency", ev.id, ev.id, {"eventId": ev.id, "currency": cur})
+    enqueue(session, OutboxKind.EVENT_CHANGE_CURRENCY, ev.id, ev.id, {"eventId": ev.id, "currency": cur})
 
 
 def sale_status(defn: TicketDefinition, now: datetime | None = None) -> str:
@@ -357,13 +356,14 @@ def sale_status(defn: TicketDefinition, now: datetime | None = None) -> str:
 
 def definition_counts(session: Session, event_id: str, now: datetime | None = None) -> dict[str, DefinitionCounts]:
     """{definition_id: DefinitionCounts} for every definition of the event, derived — never stored — from
-    the tickets of orders not CANCELED/DECLINED, the active online holds (reserved while reserved_until > now,
-    WR-04) and the check-in log (core.tickets.checked_in_map, the one definition of "checked in")."""
+    the sold tickets (core.status.sold_clause, the one definition of "sold"), the active online holds
+    (reserved while reserved_until > now, WR-04) and the check-in log (core.tickets.checked_in_map, the one
+    definition of "checked in"). A canceled ticket is not sold, so its seat is free again."""
     now = require_aware(now) if now else utcnow()
     defs = list(session.scalars(select(TicketDefinition).where(TicketDefinition.event_id == event_id)))
     rows = session.execute(
         select(Ticket.definition_id, Ticket.ticket_number).join(Order, Ticket.order_number == Order.order_number)
-        .where(Ticket.event_id == event_id, Order.status.not_in(NOT_SOLD_STATUSES))).all()
+        .where(Ticket.event_id == event_id, sold_clause(Order.status, Ticket.canceled))).all()
     checked = checked_in_map(session, [r.ticket_number for r in rows])
     sold: dict[str, int] = {}
     inside: dict[str, int] = {}

@@ -20,6 +20,7 @@ from core.money import Money
 from core.orders import get_order
 from core.pdf import rasterize_pdf, render_order_pdf
 from core.sales import sell
+from core.status import ORDER_STATUSES, SETTLED
 from core.tickets import check_in
 from core.timeutil import UTC, utcnow, zone
 
@@ -157,7 +158,7 @@ def _tendered(defs: dict[str, TicketDefinition], lines: dict[str, int]) -> Money
 
 
 def _pre_check_in(session: Session, demo: Demo, rng: random.Random) -> None:
-    admitted = [t.ticket_number for s in ("PAID", "FREE") for o in demo.orders.get(s, [])
+    admitted = [t.ticket_number for s in ORDER_STATUSES if s in SETTLED for o in demo.orders.get(s, [])
                 for t in get_order(session, o).tickets if t.ticket_number not in demo.samples.values()]
     chosen = rng.sample(admitted, min(PRE_CHECKED_IN, len(admitted)))
     if chosen:

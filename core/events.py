@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.changes import note
 from core.errors import AlreadyExists, InvalidArgument, NotFound
 from core.models import Event, Order
 from core.money import check_currency
-from core.changes import note
 from core.outbox import enqueue
+from core.status import TITLE_MAX as MAX_TITLE, OutboxKind
 from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow, zone
 
-MAX_TITLE = 200
 
 
 def _title(title: str | None) -> str:
@@ -72,7 +72,7 @@ def create_event(session: Session, *, title: str, time_zone: str, currency: str,
     session.flush()
     # The centre learns of an event made at a station (a hub accepts it from an organiser's station; the
     # plain contract has no such call, so there the row is rejected with that reason and kept).
-    enqueue(session, "event.create", ev.id, ev.id, {"eventId": ev.id, "event": {
+    enqueue(session, OutboxKind.EVENT_CREATE, ev.id, ev.id, {"eventId": ev.id, "event": {
         "id": ev.id, "title": ev.title, "timeZone": ev.time_zone, "currency": ev.currency,
         "start": to_rfc3339(ev.start), "end": to_rfc3339(ev.end)}})
     return ev

@@ -13,30 +13,20 @@ from core.errors import InvalidArgument, NotFound, OrderActionNotAvailable
 from core.models import Order, Ticket
 from core.outbox import enqueue
 from core.paging import Page, paginate
+from core.status import (FORM_INPUTS_MAX, FORM_VALUE_MAX, PAID, SEARCH_MAX, SETTLED, OutboxKind, StatusClass,
+                         classify_order)
 from core.tickets import is_checked_in_expr
 from core.timeutil import require_aware, utcnow
 
 logger = logging.getLogger(__name__)
-
-# Order statuses of the contract (API.md §2.1). Unknown values from a server are kept verbatim.
-INITIATED, PENDING, OFFLINE_PENDING = "INITIATED", "PENDING", "OFFLINE_PENDING"
-PAID, FREE, CANCELED, DECLINED = "PAID", "FREE", "CANCELED", "DECLINED"
-CONFIRMABLE = frozenset({INITIATED, PENDING, OFFLINE_PENDING})  # ConfirmOrder moves these to PAID (§2.4)
-SETTLED = frozenset({PAID, FREE})                                # confirmed; ConfirmOrder leaves them unchanged
 
 # tag -> group; tags of one group are OR-ed, groups are AND-ed (API.md §2.2 tag[]).
 TAG_GROUPS = {"CONFIRMED": "confirmed", "UNCONFIRMED": "confirmed", "ARCHIVED": "archived",
               "NON_ARCHIVED": "archived", "FULLY_CHECKED_IN": "checkin", "NOT_FULLY_CHECKED_IN": "checkin",
               "MEMBER": "member"}
 UPDATABLE_FIELDS = ("checkoutForm", "archived")  # UpdateOrder's only writable fields (API.md §2.5)
-MAX_SEARCH, MAX_ORDER_NUMBERS, MAX_CONFIRM, MAX_INPUTS, MAX_VALUE = 200, 500, 100, 200, 5000
+MAX_ORDER_NUMBERS, MAX_CONFIRM = 500, 100  # orderNumber filter / ConfirmOrder batch (API.md §2.2, §2.4)
 BUYER_COLUMNS = {"firstName": "first_name", "lastName": "last_name", "email": "email"}
-
-
-def is_confirmed(status: str) -> bool:
-    """True for PAID and FREE: the tag CONFIRMED / the order's `confirmed` flag. OFFLINE_PENDING is not
-    confirmed: ConfirmOrder still has to move it (API.md §2.4), and its money is still to collect (WR-02)."""
-    return status in SETTLED
 
 
 def _fully_checked_in():
@@ -77,8 +67,8 @@ def _tags_filter(tags: Iterable[str]):
 
 def _search_filter(session: Session, search: str):
     phrase = search.strip()
-    if len(phrase) > MAX_SEARCH:
-        raise InvalidArgument(f"search phrase longer than {MAX_SEARCH} characters", field="searchPhrase")
+    if len(phrase) > SEARCH_MAX:
+        raise InvalidArgument(f"search phrase longer than {SEARCH_MAX} characters", field="searchPhrase")
     cols = (Order.first_name + " " + Order.last_name, Order.email, Order.order_number)
     return contains_any(session, phrase, cols)
 
@@ -154,8 +144,8 @@ def _input_values(checkout_form) -> list[dict]:
     raw = checkout_form.get("inputValues", []) if isinstance(checkout_form, dict) else checkout_form
     if not isinstance(raw, (list, tuple)):
         raise InvalidArgument("checkoutForm must be {inputValues: [...]}", field="checkoutForm")
-    if len(raw) > MAX_INPUTS:
-        raise InvalidArgument(f"checkoutForm holds at most {MAX_INPUTS} inputs", field="checkoutForm")
+    if len(raw) > FORM_INPUTS_MAX:
+        raise InvalidArgument(f"checkoutForm holds at most {FORM_INPUTS_MAX} inputs", field="checkoutForm")
     clean = []
     for item in raw:
         name = item.get("inputName") if isinstance(item, dict) else None
@@ -163,8 +153,8 @@ def _input_values(checkout_form) -> list[dict]:
             raise InvalidArgument("every checkoutForm input needs an inputName", field="checkoutForm.inputName")
         value = item.get("value") or ""
         values = [str(v) for v in (item.get("values") or [])]
-        if not isinstance(value, str) or any(len(v) > MAX_VALUE for v in [value, *values]):
-            raise InvalidArgument(f"input {name!r}: value must be text of ≤{MAX_VALUE} characters",
+        if not isinstance(value, str) or any(len(v) > FORM_VALUE_MAX for v in [value, *values]):
+            raise InvalidArgument(f"input {name!r}: value must be text of ≤{FORM_VALUE_MAX} characters",
                                   field="checkoutForm.value")
         entry = {"inputName": name.strip(), "value": value}
         if values:
@@ -216,7 +206,7 @@ def update_order(session: Session, event_id: str, order_number: str, *, fields, 
         payload["archived"] = archived
     if changed:
         order.updated = utcnow()
-        enqueue(session, "order.update", order.event_id, order.order_number, payload)
+        enqueue(session, OutboxKind.ORDER_UPDATE, order.event_id, order.order_number, payload)
     return order
 
 
@@ -246,16 +236,16 @@ def complete_order(session: Session, event_id: str, order_numbers: list[str], *,
     if not numbers or len(numbers) > MAX_CONFIRM:
         raise InvalidArgument(f"give 1..{MAX_CONFIRM} order numbers", field="orderNumber")
     orders = [get_order(session, n, event_id) for n in numbers]
-    refused = [o for o in orders if o.status not in CONFIRMABLE and o.status not in SETTLED]
+    refused = [o for o in orders if classify_order(o.status) not in (StatusClass.UNPAID, StatusClass.SETTLED)]
     if refused:
         listed = ", ".join(f"{o.order_number} ({o.status})" for o in refused)
         raise OrderActionNotAvailable(f"cannot confirm order(s) in this state: {listed}")
     when = require_aware(now) if now is not None else utcnow()
     for order in orders:
-        if order.status in CONFIRMABLE:
+        if classify_order(order.status) is StatusClass.UNPAID:
             logger.info("order %s confirmed: %s -> PAID", order.order_number, order.status)
             order.status = PAID
             order.updated = when
-            enqueue(session, "order.confirm", order.event_id, order.order_number,
+            enqueue(session, OutboxKind.ORDER_CONFIRM, order.event_id, order.order_number,
                     {"eventId": order.event_id, "orderNumber": [order.order_number]})
     return orders

@@ -1,7 +1,8 @@
 """The outbox: every local change the centre must learn of is queued here in the same transaction as the
-change itself (DESIGN.md §Sync). The sync engine reads and marks rows; nothing here talks to a network.
+change itself (DESIGN.md §Sync). This module owns the outbox's kinds, its states and every transition between
+them; the sync engine reads and marks rows only through it. Nothing here talks to a network.
 
-Kinds and payloads (JSON, the contract's field names):
+Kinds (constants: core.status.OutboxKind) and payloads (JSON, the contract's field names):
 - "event.create"       {eventId, event: {id, title, timeZone, currency, start, end}}   (hub Events route)
 - "definition.create"  {eventId, definition: {...TicketDefinitionData}}
 - "definition.update"  {eventId, definitionId, fields: [..], definition: {...}, base: {...fields before}}
@@ -12,19 +13,55 @@ Kinds and payloads (JSON, the contract's field names):
 - "order.confirm"      {eventId, orderNumber: [..]}
 - "checkin.create"     {eventId, ticketNumber, nonce, deviceTime, correctedTime, station, operator, method}
 - "checkin.delete"     {eventId, ticketNumber, nonce, deviceTime, correctedTime, station, operator}
+
+States (STYLE.md §5; rows are never deleted, DESIGN.md §Sync "never drop a row"):
+
+    PENDING --mark_sent--> SENT
+    PENDING --mark_rejected--> REJECTED --retry--> PENDING
+                               REJECTED --dismiss--> DISMISSED
+    PENDING --mark_failed--> PENDING (attempts + 1, last error kept: a transient failure)
+
+Any other transition raises TransitionRefused.
 """
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.changes import note, note_outbox_kind, writes_outbox
+from core.errors import FailedPrecondition
 from core.models import OutboxEntry
+from core.status import CHECKIN_KINDS, OUTBOX_KINDS, OutboxKind
 from core.timeutil import utcnow
 
-PENDING, SENT, REJECTED = "pending", "sent", "rejected"
+PENDING, SENT, REJECTED, DISMISSED = "pending", "sent", "rejected", "dismissed"
+STATES = (PENDING, SENT, REJECTED, DISMISSED)
+
+# The kinds are declared once, in core.status (OutboxKind); these names are the same constants.
+EVENT_CREATE, EVENT_CHANGE_CURRENCY = OutboxKind.EVENT_CREATE, OutboxKind.EVENT_CHANGE_CURRENCY
+DEFINITION_CREATE, DEFINITION_UPDATE = OutboxKind.DEFINITION_CREATE, OutboxKind.DEFINITION_UPDATE
+DEFINITION_DELETE = OutboxKind.DEFINITION_DELETE
+ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM = OutboxKind.ORDER_CREATE, OutboxKind.ORDER_UPDATE, OutboxKind.ORDER_CONFIRM
+CHECKIN_CREATE, CHECKIN_DELETE = OutboxKind.CHECKIN_CREATE, OutboxKind.CHECKIN_DELETE
+KINDS = (EVENT_CREATE, EVENT_CHANGE_CURRENCY, DEFINITION_CREATE, DEFINITION_UPDATE, DEFINITION_DELETE,
+         ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM, CHECKIN_CREATE, CHECKIN_DELETE)
+assert frozenset(KINDS) == OUTBOX_KINDS, "core.status.OutboxKind and core.outbox.KINDS disagree"
+
+ERROR_MAX = 2000   # characters of last_error kept
+CHUNK = 500        # keys per IN (...) query
+
+# the allowed transitions: (from, to)
+_ALLOWED = frozenset({(PENDING, SENT), (PENDING, REJECTED), (REJECTED, PENDING), (REJECTED, DISMISSED)})
+
+
+class TransitionRefused(FailedPrecondition):
+    """The outbox row does not exist or is not in the state the transition needs (e.g. retry of a sent row)."""
+
+    default_code = "OUTBOX_STATE"
 
 
 def enqueue(session: Session, kind: str, event_id: str, entity_key: str, payload: dict,
@@ -43,6 +80,68 @@ def enqueue(session: Session, kind: str, event_id: str, entity_key: str, payload
     return row
 
 
+# -- transitions -------------------------------------------------------------------------------------------
+def _move(row: OutboxEntry | None, target: str, entry_id: int | None = None) -> OutboxEntry:
+    """Check one transition; raises TransitionRefused (missing row, or a move not in _ALLOWED)."""
+    if row is None:
+        raise TransitionRefused(f"outbox row {entry_id} does not exist")
+    if (row.state, target) not in _ALLOWED:
+        raise TransitionRefused(f"outbox row {row.id} is {row.state}: it cannot become {target}")
+    row.state = target
+    return row
+
+
+def _get(session: Session, entry_id: int) -> OutboxEntry | None:
+    return session.get(OutboxEntry, entry_id)
+
+
+def mark_sent(session: Session, entry_id: int, note: str = "", at: datetime | None = None) -> OutboxEntry:
+    """PENDING → SENT: the server took the change (`note` e.g. "already settled on the server"); attempts + 1,
+    sent_at = `at` (default now, aware UTC). Caller commits."""
+    row = _move(_get(session, entry_id), SENT, entry_id)
+    row.sent_at, row.attempts, row.last_error = at or utcnow(), row.attempts + 1, note[:ERROR_MAX]
+    return row
+
+
+def mark_rejected(session: Session, entry_id: int, error: str) -> OutboxEntry:
+    """PENDING → REJECTED: refused for good (400/404/409/428, DESIGN.md §Sync); kept with `error` for the
+    operator. Caller commits."""
+    row = _move(_get(session, entry_id), REJECTED, entry_id)
+    row.attempts, row.last_error = row.attempts + 1, error[:ERROR_MAX]
+    return row
+
+
+def mark_failed(session: Session, entry_id: int, error: str) -> OutboxEntry:
+    """A transient failure (network, 5xx, 429): the row stays PENDING, attempts + 1, `error` kept.
+    Raises TransitionRefused for a row that is not pending. Caller commits."""
+    row = _get(session, entry_id)
+    if row is None or row.state != PENDING:
+        raise TransitionRefused(f"outbox row {entry_id} is not pending")
+    row.attempts, row.last_error = row.attempts + 1, error[:ERROR_MAX]
+    return row
+
+
+def retry(session: Session, entry_id: int) -> None:
+    """REJECTED → PENDING after the operator fixed the cause; the next run sends it again with the same
+    idempotency key. Raises TransitionRefused for a row that is not rejected. Caller commits. Returns None
+    (an operator action run in a worker thread: no ORM object leaves the session)."""
+    row = _move(_get(session, entry_id), PENDING, entry_id)
+    row.last_error = f"retry requested after: {row.last_error}"[:ERROR_MAX]
+
+
+def dismiss(session: Session, entry_id: int) -> None:
+    """REJECTED → DISMISSED: hidden from the Sync panel, kept for audit (never deleted). Raises
+    TransitionRefused for a row that is not rejected. Caller commits."""
+    _move(_get(session, entry_id), DISMISSED, entry_id)
+
+
+# -- queries -----------------------------------------------------------------------------------------------
+def pending_rows(session: Session, limit: int) -> list[OutboxEntry]:
+    """Pending rows in outbox order (id), at most `limit`."""
+    return list(session.scalars(select(OutboxEntry).where(OutboxEntry.state == PENDING)
+                                .order_by(OutboxEntry.id).limit(limit)))
+
+
 def pending_count(session: Session, event_id: str | None = None) -> int:
     """Number of changes not yet accepted by the centre (pending only; rejected ones are counted apart)."""
     q = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == PENDING)
@@ -51,8 +150,60 @@ def pending_count(session: Session, event_id: str | None = None) -> int:
     return session.scalar(q) or 0
 
 
+def pending_by_kind(session: Session, event_id: str | None = None) -> dict[str, int]:
+    """{kind: pending rows}, optionally of one event (WR-14: "37 check-ins not yet uploaded")."""
+    q = select(OutboxEntry.kind, func.count()).where(OutboxEntry.state == PENDING).group_by(OutboxEntry.kind)
+    if event_id:
+        q = q.where(OutboxEntry.event_id == event_id)
+    return {kind: n for kind, n in session.execute(q).all()}
+
+
+def rejected_count(session: Session) -> int:
+    """Rows refused for good and not dismissed."""
+    return session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == REJECTED)) or 0
+
+
+def rejected_entries(session: Session, event_id: str | None = None) -> list[dict]:
+    """Rejected rows for display (kept for audit, DESIGN.md §Sync): [{id, kind, entity, error, created}]."""
+    q = select(OutboxEntry).where(OutboxEntry.state == REJECTED).order_by(OutboxEntry.id)
+    if event_id:
+        q = q.where(OutboxEntry.event_id == event_id)
+    return [{"id": r.id, "kind": r.kind, "entity": r.entity_key, "error": r.last_error, "created": r.created}
+            for r in session.scalars(q)]
+
+
 def has_pending(session: Session, entity_key: str) -> bool:
     """True when `entity_key` (order number, definition id, ticket number) has a pending local change:
     a pull must not overwrite it (DESIGN.md §Sync, conflicts)."""
     q = select(OutboxEntry.id).where(OutboxEntry.entity_key == entity_key, OutboxEntry.state == PENDING).limit(1)
     return session.scalar(q) is not None
+
+
+def _keys_in_state(session: Session, keys: Iterable[str], state: str, kind: str | None = None) -> set[str]:
+    keys = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for i in range(0, len(keys), CHUNK):
+        q = select(OutboxEntry.entity_key).where(OutboxEntry.entity_key.in_(keys[i:i + CHUNK]),
+                                                 OutboxEntry.state == state)
+        if kind is not None:
+            q = q.where(OutboxEntry.kind == kind)
+        found.update(session.scalars(q))
+    return found
+
+
+def pending_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """The subset of `keys` with a pending row: the batched form of has_pending."""
+    return _keys_in_state(session, keys, PENDING)
+
+
+def rejected_keys(session: Session, keys: Iterable[str], kind: str) -> set[str]:
+    """The subset of `keys` with a rejected row of `kind` (e.g. a refused definition.create stays local)."""
+    return _keys_in_state(session, keys, REJECTED, kind)
+
+
+def pending_of(session: Session, entity_key: str, kind: str | None = None) -> list[OutboxEntry]:
+    """Pending rows of one entity (optionally of one kind), oldest first."""
+    q = select(OutboxEntry).where(OutboxEntry.entity_key == entity_key, OutboxEntry.state == PENDING)
+    if kind is not None:
+        q = q.where(OutboxEntry.kind == kind)
+    return list(session.scalars(q.order_by(OutboxEntry.id)))

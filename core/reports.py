@@ -4,24 +4,23 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.definitions import NOT_SOLD_STATUSES
 from core.events import get_event
 from core.models import Order, Ticket, TicketDefinition
 from core.money import Money
-from core.orders import CONFIRMABLE, SETTLED
+from core.status import UNPAID, StatusClass, classify_order, is_sold
 from core.tickets import checked_in_map
 
 
+_BUCKET = {StatusClass.SETTLED: "paid", StatusClass.UNPAID: "unpaid", StatusClass.UNKNOWN: "other"}
+
+
 def _bucket(status: str, ticket_canceled: bool) -> str:
-    """paid (PAID/FREE), unpaid (INITIATED/PENDING/OFFLINE_PENDING), canceled (order CANCELED/DECLINED/VOIDED
-    or the ticket itself canceled) or other (a status this station does not know, kept verbatim: still sold)."""
-    if ticket_canceled or status in NOT_SOLD_STATUSES:
+    """The bucket "canceled" when the ticket is not sold (core.status.is_sold: the ticket canceled or its order
+    CANCELED/DECLINED), else by the order's class: paid (PAID/FREE), unpaid (INITIATED/PENDING/OFFLINE_PENDING)
+    or other (a status this station does not know, kept verbatim: still sold)."""
+    if not is_sold(status, ticket_canceled):
         return "canceled"
-    if status in SETTLED:
-        return "paid"
-    if status in CONFIRMABLE:
-        return "unpaid"
-    return "other"
+    return _BUCKET[classify_order(status)]
 
 
 def _empty() -> dict:
@@ -34,8 +33,8 @@ def event_stats(session: Session, event_id: str) -> dict:
     Returns {"currency", "sold", "paid", "unpaid", "other", "canceled", "checkedIn", "unpaidOrders",
     "toCollect": Money (event currency), "toCollectOther": {currency: Money} (only orders in another currency),
     "perDefinition": {definitionId: {"name", "quantity", "sold", "paid", "unpaid", "other", "canceled",
-    "checkedIn"}}}. Counts are tickets: sold = paid + unpaid + other (the same rule as
-    core.definitions.definition_counts: not canceled, order not CANCELED/DECLINED/VOIDED); checkedIn =
+    "checkedIn"}}}. Counts are tickets: sold = paid + unpaid + other (core.status.is_sold, the rule
+    core.definitions.definition_counts applies in SQL: not canceled, order not CANCELED/DECLINED); checkedIn =
     tickets checked in (core.tickets.checked_in_map), whatever their order's status.
     toCollect sums the totals of unpaid orders. Raises NotFound for an unknown event."""
     event = get_event(session, event_id)
@@ -58,7 +57,7 @@ def event_stats(session: Session, event_id: str) -> dict:
     due: dict[str, Money] = {}
     unpaid_orders = 0
     for total_minor, currency in session.execute(select(Order.total_minor, Order.currency).where(
-            Order.event_id == event.id, Order.status.in_(CONFIRMABLE))):
+            Order.event_id == event.id, Order.status.in_(sorted(UNPAID)))):
         unpaid_orders += 1
         due[currency] = due.get(currency, Money.zero(currency)) + Money.from_minor(total_minor, currency)
     to_collect = due.pop(event.currency, Money.zero(event.currency))

@@ -1,18 +1,10 @@
 """The box office: sell tickets at the door, take the money for unpaid orders, and sum the till.
 
-Rules (cases BC-07, BC-09, BC-26, WR-03, WR-04, WR-15):
-- Quantity: sold + active holds + requested ≤ quantity; quantity None = unlimited. sold and holds are
-  core.definitions.definition_counts (the figures the dashboard shows): sold = tickets not canceled of orders
-  not CANCELED/DECLINED/VOIDED (local sales included, BC-26), holds = `reserved` while `reserved_until` > now
-  (WR-04).
-- limitPerCheckout (0..20) caps the quantity of one definition in one order, where 20 is the contract's
-  "unlimited" sentinel (WR-04) and 0 means "no per-checkout limit set": the contract reports 0 for
-  definitions that cannot currently be bought online (e.g. sold out), which the quantity rule above already
-  covers — reading 0 as "sell none" would also make the supervisor override impossible.
-- Outside the sale period → FailedPrecondition SALE_NOT_OPEN. Hidden definitions sell normally.
-- override=True (a supervisor's decision, BC-26 a) lets quantity, per-checkout and sale-period refusals
-  through; the sale is logged and its outbox order carries "override": true and the reasons.
-- Money is Decimal/minor units only; change = tendered − total (WR-15, BC-09 in whole yen).
+The sale rules (quantity left, limitPerCheckout, sale period, one currency, change due) live in core.quote:
+sell() validates through `quote_sale` and raises the error of the first problem it finds (cases BC-07,
+BC-09, BC-26, WR-03, WR-04, WR-15). override=True (a supervisor's decision, BC-26 a) lets the quantity,
+per-checkout and sale-period problems through; the sale is logged and its outbox order carries
+"override": true and the reasons.
 """
 from __future__ import annotations
 
@@ -24,22 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import codes, contract
-from core.errors import CapacityExceeded, FailedPrecondition, InvalidArgument, NotFound, OrderActionNotAvailable
-from core.definitions import definition_counts
+from core.changes import note
+from core.errors import FailedPrecondition, InvalidArgument, OrderActionNotAvailable
 from core.events import get_event
 from core.models import Event, Order, Payment, Ticket, TicketDefinition
 from core.money import Money
-from core.orders import CONFIRMABLE, FREE, OFFLINE_PENDING, PAID, SETTLED, complete_order, get_order
+from core.orders import complete_order, get_order
 from core.outbox import enqueue
+from core.quote import INPUT, PAYMENT, PAYMENTS, RULE, SaleQuote, quote_payment, quote_sale, raise_first
+from core.status import (EMAIL_MAX as MAX_EMAIL, FORM_INPUTS_MAX as MAX_INPUTS, FORM_VALUE_MAX as MAX_VALUE, FREE,
+                         PAID, PERSON_NAME_MAX as MAX_NAME, SETTLED, UNPAID, OutboxKind)
 from core.timeutil import local, require_aware, to_rfc3339, utcnow
 
 logger = logging.getLogger(__name__)
 
-PAYMENTS = ("cash", "card", "unpaid")
 ORDER_METHOD = {"cash": "cash", "card": "card", "unpaid": "inPerson"}
-UNLIMITED_PER_CHECKOUT = 20  # contract sentinel (API.md §4.1, case WR-04)
-MAX_TICKETS = 999 - codes.FIRST_TICKET_SUFFIX + 1  # ticket suffixes 021..999
-MAX_NAME, MAX_EMAIL, MAX_VALUE, MAX_INPUTS = 200, 320, 5000, 200
 
 
 @dataclass
@@ -60,41 +51,6 @@ def _payment(payment: str, allowed=PAYMENTS) -> str:
     if payment not in allowed:
         raise InvalidArgument(f"payment must be one of {', '.join(allowed)}, not {payment!r}", field="payment")
     return payment
-
-
-def _lines(lines: dict) -> dict[str, int]:
-    """Validate {definition_id: quantity}: int quantities ≥ 0, zero lines dropped, at least one ticket."""
-    if not isinstance(lines, dict):
-        raise InvalidArgument("lines must be {definitionId: quantity}", field="lines")
-    clean: dict[str, int] = {}
-    for def_id, qty in lines.items():
-        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
-            raise InvalidArgument(f"quantity of {def_id} must be a whole number ≥ 0", field="quantity")
-        if qty:
-            clean[str(def_id)] = qty
-    if not clean:
-        raise InvalidArgument("a sale needs at least one ticket", field="lines")
-    if sum(clean.values()) > MAX_TICKETS:
-        raise InvalidArgument(f"at most {MAX_TICKETS} tickets in one order", field="quantity")
-    return clean
-
-
-def _definitions(session: Session, event: Event, ids: list[str]) -> dict[str, TicketDefinition]:
-    """Load the definitions; NotFound for a missing one or another event's; InvalidArgument for mixed
-    currencies or a currency other than the event's."""
-    defs = {}
-    for def_id in ids:
-        defn = session.get(TicketDefinition, def_id)
-        if defn is None or defn.event_id != event.id:
-            raise NotFound(f"ticket definition {def_id} not found in event {event.id}")
-        defs[def_id] = defn
-    currencies = {d.currency for d in defs.values()}
-    if len(currencies) > 1:
-        raise InvalidArgument(f"one sale cannot mix currencies ({', '.join(sorted(currencies))})", field="lines")
-    if currencies != {event.currency}:
-        raise InvalidArgument(f"definition currency {currencies.pop()} differs from the event's {event.currency}",
-                              field="currency")
-    return defs
 
 
 def _buyer_inputs(buyer: dict) -> list[dict]:
@@ -124,39 +80,6 @@ def _buyer_inputs(buyer: dict) -> list[dict]:
     if len(inputs) > MAX_INPUTS or len(buyer["firstName"]) > MAX_NAME or len(buyer["lastName"]) > MAX_NAME:
         raise InvalidArgument("buyer form too large", field="buyer")
     return inputs
-
-
-def _check_rules(session: Session, defs: dict[str, TicketDefinition], lines: dict[str, int],
-                 now: datetime) -> list[tuple[type, str, str | None]]:
-    """Every refusal the sale would meet, as (error class, message, code); empty when it may go through."""
-    problems = []
-    counts = definition_counts(session, next(iter(defs.values())).event_id, now)
-    for def_id, qty in lines.items():
-        d = defs[def_id]
-        if (d.sale_start is not None and now < d.sale_start) or (d.sale_end is not None and now >= d.sale_end):
-            window = f"{to_rfc3339(d.sale_start) or '…'} – {to_rfc3339(d.sale_end) or '…'}"
-            problems.append((FailedPrecondition, f"{d.name!r} is not on sale now (sale period {window})",
-                             "SALE_NOT_OPEN"))
-        lpc = d.limit_per_checkout or 0
-        if 0 < lpc < UNLIMITED_PER_CHECKOUT and qty > lpc:
-            problems.append((CapacityExceeded, f"{d.name!r}: at most {lpc} per order, {qty} requested", None))
-        c = counts[def_id]
-        if c.unsold is not None and qty > c.unsold:
-            hold = f", {c.reserved} held until {to_rfc3339(d.reserved_until)}" if c.reserved else ""
-            problems.append((CapacityExceeded, f"{d.name!r}: only {c.unsold} left ({d.quantity} in total, "
-                             f"{c.sold} sold{hold}), {qty} requested", None))
-    return problems
-
-
-def _cash(total: Money, tendered: Money | None) -> Money:
-    """Change due for a cash payment: tendered − total; InvalidArgument if missing, short or another currency."""
-    if not isinstance(tendered, Money):
-        raise InvalidArgument("cash payment needs the amount tendered", field="tendered")
-    if tendered.currency != total.currency:
-        raise InvalidArgument(f"tendered {tendered.currency}, but the total is in {total.currency}", field="tendered")
-    if tendered < total:
-        raise InvalidArgument(f"tendered {tendered} is less than the total {total}", field="tendered")
-    return tendered - total
 
 
 def _payment_row(order_number: str, payment: str, total: Money, tendered: Money | None, change: Money | None,
@@ -200,47 +123,45 @@ def sell(session: Session, event_id: str, lines: dict[str, int], buyer: dict, *,
     definition), CapacityExceeded (BC-26, WR-04), FailedPrecondition SALE_NOT_OPEN."""
     when = _now(now)
     payment = _payment(payment)
-    event = get_event(session, event_id)
-    wanted = _lines(lines)
-    defs = _definitions(session, event, list(wanted))
+    quoted = quote_sale(session, event_id, lines, payment=payment, tendered=tendered, now=when)
+    raise_first(quoted.problems, INPUT)
     inputs = _buyer_inputs(buyer)
-    problems = _check_rules(session, defs, wanted, when)
-    if problems and not override:
-        cls, message, code = problems[0]
-        raise cls("; ".join(p[1] for p in problems), code=code)
-    total = sum((Money.from_minor(defs[i].price_minor, event.currency) * q for i, q in wanted.items()),
-                Money.zero(event.currency))
-    status = FREE if total.is_zero else (OFFLINE_PENDING if payment == "unpaid" else PAID)
-    change = _cash(total, tendered) if status == PAID and payment == "cash" else None
-    order = _build_order(session, event, defs, wanted, buyer, inputs, status, total, payment, station, when)
+    if not override:
+        raise_first(quoted.problems, RULE)
+    raise_first(quoted.problems, PAYMENT)
+    event = get_event(session, event_id)
+    order = _build_order(session, event, quoted, buyer, inputs, station, when)
     payments = []
-    if status == PAID:
-        payments.append(_payment_row(order.order_number, payment, total, tendered, change, station, when))
+    if quoted.status == PAID:
+        payments.append(_payment_row(order.order_number, payment, quoted.total, tendered, quoted.change, station,
+                                     when))
         session.add(payments[0])
     event.currency_locked = True
     session.flush()
     body = dict(contract.order_to_api(order), payments=[payment_to_api(p) for p in payments])
-    if problems:
-        body.update(override=True, overrideReasons=[p[1] for p in problems])
-        logger.warning("supervisor override on order %s at %r: %s", order.order_number, station,
-                       "; ".join(p[1] for p in problems))
-    enqueue(session, "order.create", event.id, order.order_number, {"eventId": event.id, "order": body})
-    return Sale(order=order, change=change, total=total)
+    reasons = [p.message for p in quoted.problems if p.overridable]
+    if reasons:
+        body.update(override=True, overrideReasons=reasons)
+        logger.warning("supervisor override on order %s at %r: %s", order.order_number, station, "; ".join(reasons))
+    enqueue(session, OutboxKind.ORDER_CREATE, event.id, order.order_number, {"eventId": event.id, "order": body})
+    note(session, tickets=[t.ticket_number for t in order.tickets], definitions=list(quoted.lines),
+         events=[event.id])
+    return Sale(order=order, change=quoted.change, total=quoted.total)
 
 
-def _build_order(session: Session, event: Event, defs: dict[str, TicketDefinition], wanted: dict[str, int],
-                 buyer: dict, inputs: list[dict], status: str, total: Money, payment: str, station: str,
+def _build_order(session: Session, event: Event, quoted: SaleQuote, buyer: dict, inputs: list[dict], station: str,
                  when: datetime) -> Order:
-    number = _new_order_number(session)
+    """The Order of a quoted sale, with one Ticket per unit copying its definition's name and price."""
+    number, status, total = _new_order_number(session), quoted.status, quoted.total
     first, last = buyer["firstName"].strip(), buyer["lastName"].strip()
     email = (buyer.get("email") or "").strip()
     order = Order(order_number=number, event_id=event.id, status=status, first_name=first, last_name=last,
-                  email=email, checkout_form=inputs, method="" if status == FREE else ORDER_METHOD[payment],
+                  email=email, checkout_form=inputs, method="" if status == FREE else ORDER_METHOD[quoted.payment],
                   total_minor=total.minor, currency=total.currency, archived=False, channel="OFFLINE_POS",
                   station=station, created=when, updated=when)
     index = 0
-    for def_id, qty in wanted.items():
-        d = defs[def_id]
+    for def_id, qty in quoted.lines.items():
+        d = session.get(TicketDefinition, def_id)
         for _ in range(qty):
             order.tickets.append(Ticket(
                 ticket_number=codes.ticket_number_for(number, index), event_id=event.id, definition_id=d.id,
@@ -267,11 +188,14 @@ def pay_and_complete(session: Session, event_id: str, order_number: str, *, paym
     total = Money.from_minor(order.total_minor, order.currency)
     if order.status in SETTLED:
         return Sale(order=order, change=None, total=total)
-    if order.status not in CONFIRMABLE:
+    if order.status not in UNPAID:
         raise OrderActionNotAvailable(f"order {order.order_number} is {order.status}: it cannot be paid")
-    change = _cash(total, tendered) if payment == "cash" and not total.is_zero else None
+    paid = quote_payment(total, payment=payment, tendered=tendered)
+    raise_first(paid.problems, PAYMENT)
+    change = paid.change
     if not total.is_zero:
         session.add(_payment_row(order.order_number, payment, total, tendered, change, station, when))
+        note(session, payments=[order.order_number])
     order.method = ORDER_METHOD[payment]
     complete_order(session, event_id, [order.order_number], now=when)
     return Sale(order=order, change=change, total=total)

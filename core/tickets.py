@@ -1,5 +1,6 @@
-"""Tickets: the one definition of "checked in", listing/search, and the contract's CheckIn/DeleteCheckIn
-(API.md §3). Check-in state is derived from the append-only `checkins` log (core.checkin_merge)."""
+"""Tickets: listing/search, "checked in" for many tickets, and the contract's CheckIn/DeleteCheckIn (API.md §3).
+Check-in state is derived from the append-only `checkins` log by the one rule of core.checkin_merge
+(current_check_in / latest_accepted_id); rows are written by its one writer, checkin_merge.append."""
 from __future__ import annotations
 
 import uuid
@@ -9,8 +10,9 @@ from typing import Iterable
 from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from core import outbox
-from core.checkin_merge import ACCEPTED, CHECK_IN, UNDO, local_row, outbox_kind, outbox_payload, sort_key, walk
+from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in,
+                                is_checked_in_sql, local_row)
+from core.checkin_store import SessionSink
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
@@ -28,46 +30,21 @@ SORTS = {"ticketNumber": Ticket.ticket_number, "orderStatus": Order.status, "pri
          "guestFullName": func.lower(Ticket.guest_first_name + " " + Ticket.guest_last_name)}
 
 
-def _latest_accepted(ticket_numbers: Iterable[str] | None):
-    """Subquery (id, rn): rn = 1 marks each ticket's latest ACCEPTED row by (corrected_time, id)."""
-    rn = func.row_number().over(partition_by=CheckIn.ticket_number,
-                                order_by=(CheckIn.corrected_time.desc(), CheckIn.id.desc())).label("rn")
-    q = select(CheckIn.id, rn).where(CheckIn.status == ACCEPTED)
-    if ticket_numbers is not None:
-        q = q.where(CheckIn.ticket_number.in_(list(ticket_numbers)))
-    return q.subquery()
-
-
 def checked_in_map(session: Session, ticket_numbers: Iterable[str] | None) -> dict[str, CheckIn]:
-    """{ticket_number: its accepted CHECK_IN row} for the tickets that ARE checked in: the latest ACCEPTED
-    row (by corrected_time, id) is a CHECK_IN (DESIGN.md "CheckIn log"; WR-07 c: defined in one place).
-    `ticket_numbers` None = every ticket. One windowed query per 500 numbers over ix_checkins_ticket_id."""
+    """{ticket_number: its accepted CHECK_IN row} for the tickets that ARE checked in (the rule of
+    core.checkin_merge: the latest ACCEPTED row by (corrected_time, id) is a CHECK_IN; SQL form).
+    `ticket_numbers` None = every ticket. One query per 500 numbers over ix_checkins_ticket_id."""
     numbers = None if ticket_numbers is None else list(dict.fromkeys(ticket_numbers))
     chunks = [None] if numbers is None else [numbers[i:i + _CHUNK] for i in range(0, len(numbers), _CHUNK)]
     found: dict[str, CheckIn] = {}
     for chunk in chunks:
-        sub = _latest_accepted(chunk)
-        q = select(CheckIn).join(sub, sub.c.id == CheckIn.id).where(sub.c.rn == 1, CheckIn.kind == CHECK_IN)
-        found.update((row.ticket_number, row) for row in session.scalars(q))
+        found.update((row.ticket_number, row) for row in session.scalars(checked_in_rows_query(chunk)))
     return found
 
 
-def current_check_in(rows: list[CheckIn]) -> CheckIn | None:
-    """The same definition over one ticket's already-loaded rows: its latest ACCEPTED row if a CHECK_IN."""
-    accepted = [r for r in rows if r.status == ACCEPTED]
-    if not accepted:
-        return None
-    latest = max(accepted, key=sort_key)
-    return latest if latest.kind == CHECK_IN else None
-
-
 def is_checked_in_expr():
-    """SQL boolean: the outer Ticket row is checked in (correlated; same definition as checked_in_map)."""
-    latest_kind = (select(CheckIn.kind)
-                   .where(CheckIn.ticket_number == Ticket.ticket_number, CheckIn.status == ACCEPTED)
-                   .order_by(CheckIn.corrected_time.desc(), CheckIn.id.desc()).limit(1)
-                   .correlate(Ticket).scalar_subquery())
-    return latest_kind == CHECK_IN
+    """SQL boolean: the outer Ticket row is checked in (correlated; core.checkin_merge.is_checked_in_sql)."""
+    return is_checked_in_sql(Ticket.ticket_number)
 
 
 def _state_filter(states: list[str]):
@@ -78,7 +55,7 @@ def _state_filter(states: list[str]):
         key = STATE_GROUPS.get(state)
         if key is None:
             raise InvalidArgument(f"unknown ticket state {state!r}", field="state")
-        expr = {"CHECKED_IN": is_checked_in_expr(), "NON_CHECKED_IN": not_(func.coalesce(is_checked_in_expr(), False)),
+        expr = {"CHECKED_IN": is_checked_in_expr(), "NON_CHECKED_IN": not_(is_checked_in_expr()),
                 "ORDER_ARCHIVED": Order.archived.is_(True), "ORDER_ACTIVE": Order.archived.is_(False),
                 "TICKET_ARCHIVED": Ticket.archived.is_(True), "TICKET_ACTIVE": Ticket.archived.is_(False),
                 "FREE": Ticket.price_minor == 0, "PAID": Ticket.price_minor > 0,
@@ -161,21 +138,15 @@ def _nonces(nonce: str | None, numbers: list[str]) -> list[str]:
     return [str(uuid.uuid5(uuid.NAMESPACE_URL, f"{nonce}/{tn}")) for tn in numbers]
 
 
-def append_row(session: Session, ticket: Ticket, rows: list[CheckIn], kind: str, *, station: str, operator: str,
+def append_row(session: Session, ticket, rows: list[CheckIn], kind: str, *, station: str, operator: str,
                method: str, now: datetime | None, nonce: str | None, device_time: datetime | None,
                clock_offset_s: float) -> CheckIn:
-    """Append one local CHECK_IN/UNDO row for `ticket` (with its loaded `rows`) plus its outbox row
-    ("checkin.create" / "checkin.delete", idempotency key = nonce) to the session. Times: see
-    checkin_merge.local_row (corrected = device + clock_offset_s, BC-13). Statuses follow the merge rule
-    (the walk also re-flags existing rows when the new one sorts before them)."""
+    """Append one local CHECK_IN/UNDO row for `ticket` (anything with ticket_number and event_id; its loaded
+    `rows`) plus its outbox row through the one writer (core.checkin_merge.append) in the session. Times:
+    checkin_merge.local_row (corrected = device + clock_offset_s, BC-13)."""
     values = local_row(ticket.ticket_number, ticket.event_id, kind, station=station, operator=operator,
                        method=method, now=now, nonce=nonce, device_time=device_time, clock_offset_s=clock_offset_s)
-    row = CheckIn(**values)
-    session.add(row)
-    walk(ticket.ticket_number, [*rows, row])
-    rows.append(row)
-    outbox.enqueue(session, outbox_kind(kind), ticket.event_id, ticket.ticket_number, outbox_payload(values),
-                   idempotency_key=row.nonce)
+    row, _ = append(SessionSink(session), rows, values)
     return row
 
 

@@ -9,9 +9,10 @@ from typing import Iterable
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from core.changes import note
 from core.contract_parse import parse_definition, parse_event, parse_order, parse_ticket  # noqa: F401 (re-exported)
-from core.models import Event, Order, OutboxEntry, Ticket, TicketDefinition
-from core.outbox import PENDING
+from core.models import Event, Order, Ticket, TicketDefinition
+from core.outbox import pending_keys  # the pull never overwrites pending local changes
 from core.timeutil import utcnow
 
 BATCH = 500
@@ -26,6 +27,7 @@ def ensure_event(session: Session, event_id: str, currency: str | None) -> None:
         session.add(Event(id=event_id, title=event_id, time_zone="UTC", currency=currency or "EUR",
                           registration_type="TICKETS", currency_locked=False, created=now, updated=now))
         session.flush()
+        note(session, sync=True, events=[event_id])
 
 
 def event_from_api(session: Session, data: dict) -> Event:
@@ -45,21 +47,11 @@ def event_from_api(session: Session, data: dict) -> Event:
             setattr(ev, key, value)
         ev.start, ev.end, ev.updated = start, end, now
     session.flush()
+    note(session, sync=True, events=[event_id])
     return ev
 
 
 # -- bulk upsert --------------------------------------------------------------------------------------------
-def pending_keys(session: Session, keys: Iterable[str]) -> set[str]:
-    """The subset of `keys` with a pending outbox entry: the batched form of core.outbox.has_pending."""
-    keys = list(dict.fromkeys(keys))
-    found: set[str] = set()
-    for i in range(0, len(keys), BATCH):
-        chunk = keys[i:i + BATCH]
-        found.update(session.scalars(select(OutboxEntry.entity_key).where(
-            OutboxEntry.entity_key.in_(chunk), OutboxEntry.state == PENDING)))
-    return found
-
-
 def _existing(session: Session, column, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(keys), BATCH):
@@ -139,7 +131,9 @@ def apply_definitions(session: Session, items: list[dict], event_id: str | None 
     _ensure_events(session, rows)
     _fill_currency(session, rows)
     skip = pending_keys(session, [r["id"] for r in rows])
-    return _upsert(session, TicketDefinition, "id", rows, _DEF_DEFAULTS, skip)
+    written = _upsert(session, TicketDefinition, "id", rows, _DEF_DEFAULTS, skip)
+    note(session, sync=True, definitions=written)
+    return written
 
 
 def apply_orders(session: Session, items: list[dict], event_id: str | None = None) -> tuple[list[str], list[dict]]:
@@ -150,6 +144,7 @@ def apply_orders(session: Session, items: list[dict], event_id: str | None = Non
     _fill_currency(session, rows)
     skip = pending_keys(session, [r["order_number"] for r in rows])
     written = _upsert(session, Order, "order_number", rows, _ORDER_DEFAULTS, skip)
+    note(session, sync=True, orders=written)
     tickets = [t for (row, ts) in parsed if ts and row["order_number"] not in skip for t in ts]
     return written, apply_ticket_rows(session, tickets)
 
@@ -174,7 +169,8 @@ def apply_ticket_rows(session: Session, rows: list[dict]) -> list[dict]:
     keep = [r for r in rows if r["order_number"] not in skip_orders]
     _fill_currency(session, keep)
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in keep]
-    _upsert(session, Ticket, "ticket_number", clean, _TICKET_DEFAULTS, set())
+    written = _upsert(session, Ticket, "ticket_number", clean, _TICKET_DEFAULTS, set())
+    note(session, sync=True, tickets=written, orders=[r["order_number"] for r in keep])
     return keep
 
 

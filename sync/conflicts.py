@@ -1,22 +1,22 @@
 """Ticket-definition edit conflicts (DESIGN.md §Sync "Conflicts"): the same field changed offline here and
-centrally is stored for the organiser — never a silent overwrite — in SyncState rows keyed
-"conflict:definition:<id>", and resolved by keep_mine (re-queue our value) or take_theirs (adopt the server's)."""
+centrally is stored for the organiser — never a silent overwrite — through sync.state (one record per
+definition), and resolved by keep_mine (re-queue our value) or take_theirs (adopt the server's)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import outbox
+from core.definitions import update_definition
 from core.errors import InvalidArgument, NotFound
-from core.models import OutboxEntry, SyncState, TicketDefinition
-from core.outbox import PENDING
+from core.models import TicketDefinition
 from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
+from sync import state
 from sync.apply import parse_definition
 
-PREFIX = "conflict:definition:"
 KEEP_MINE, TAKE_THEIRS = "keep_mine", "take_theirs"
 
 
@@ -37,34 +37,23 @@ class DefinitionConflict:
         return f"{self.name or self.definition_id}: " + "; ".join(parts)
 
 
-def key_of(definition_id: str) -> str:
-    """The SyncState key of a definition's conflict: "conflict:definition:<id>"."""
-    return PREFIX + definition_id
-
-
 def store(session: Session, event_id: str, definition_id: str, fields: dict[str, dict[str, Any]]) -> None:
     """Record (or extend) the conflict of `definition_id` in the caller's transaction; newer values of a path
     replace older ones."""
-    row = session.get(SyncState, key_of(definition_id))
-    value = dict(row.value) if row is not None else {"definitionId": definition_id, "eventId": event_id,
-                                                      "created": to_rfc3339(utcnow()), "fields": {}}
+    value = state.conflict(session, definition_id) or {"definitionId": definition_id, "eventId": event_id,
+                                                        "created": to_rfc3339(utcnow()), "fields": {}}
     value["fields"] = {**value.get("fields", {}), **fields}
-    if row is None:
-        session.add(SyncState(key=key_of(definition_id), value=value))
-    else:
-        row.value = value
+    state.set_conflict(session, definition_id, value)
 
 
 def list_conflicts(session: Session, event_id: str | None = None) -> list[DefinitionConflict]:
     """Open definition conflicts (optionally of one event), oldest first."""
-    rows = session.scalars(select(SyncState).where(SyncState.key.startswith(PREFIX)))
     out = []
-    for row in rows:
-        v = row.value or {}
+    for key, v in state.conflicts(session):
         if event_id and v.get("eventId") != event_id:
             continue
         defn = session.get(TicketDefinition, v.get("definitionId"))
-        out.append(DefinitionConflict(v.get("definitionId", row.key[len(PREFIX):]), v.get("eventId", ""),
+        out.append(DefinitionConflict(v.get("definitionId", key), v.get("eventId", ""),
                                       defn.name if defn else "", dict(v.get("fields", {})),
                                       parse_rfc3339(v.get("created"))))
     return sorted(out, key=lambda c: (c.created is None, c.created or utcnow()))
@@ -119,8 +108,6 @@ def resolve(session: Session, definition_id: str, choice: str) -> TicketDefiniti
     `base` = the server's values, so the next push PATCHes them (unless the server moved on once more, which
     makes a new conflict). take_theirs: write the server's values into the local row (no outbox row).
     Raises NotFound (no conflict / definition), InvalidArgument (unknown choice)."""
-    from core.definitions import update_definition  # core service; imported late to keep import light
-
     conflict = get_conflict(session, definition_id)
     defn = session.get(TicketDefinition, definition_id)
     if defn is None:
@@ -129,10 +116,9 @@ def resolve(session: Session, definition_id: str, choice: str) -> TicketDefiniti
         data, paths = _nested(conflict.fields, "mine")
         update_definition(session, definition_id, data, paths)
         session.flush()
-        entry = session.scalar(select(OutboxEntry).where(
-            OutboxEntry.entity_key == definition_id, OutboxEntry.kind == "definition.update",
-            OutboxEntry.state == PENDING).order_by(OutboxEntry.id.desc()).limit(1))
-        if entry is not None:
+        queued = outbox.pending_of(session, definition_id, outbox.DEFINITION_UPDATE)
+        if queued:
+            entry = queued[-1]
             base = dict(entry.payload.get("base", {}))
             base.update({p: v.get("theirs") for p, v in conflict.fields.items() if p in base})
             entry.payload = {**entry.payload, "base": base}
@@ -140,8 +126,6 @@ def resolve(session: Session, definition_id: str, choice: str) -> TicketDefiniti
         _take_theirs(defn, conflict)
     else:
         raise InvalidArgument(f"choice must be {KEEP_MINE!r} or {TAKE_THEIRS!r}", field="choice")
-    row = session.get(SyncState, key_of(definition_id))
-    if row is not None:
-        session.delete(row)
+    state.drop_conflict(session, definition_id)
     session.flush()
     return defn

@@ -9,19 +9,18 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from core.db import Ledger
-from core.models import SyncState
 from core.outbox import pending_count
-from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
-from sync import clock
+from core.timeutil import to_rfc3339, utcnow
+from sync import clock, state
+from sync.appliers import derive_checkins
 from sync.apply import apply_orders, apply_ticket_rows, parse_ticket
 from sync.client import Discovery, TicketingApi
 from sync.errors import Canceled, MalformedData, NotFound, SyncError
-from sync.pull import Puller, derive_checkins
+from sync.pull import Puller
 from sync.push import Pusher
 
 logger = logging.getLogger(__name__)
 
-ENGINE_KEY, SUCCESS_KEY = "engine", "last_success"
 RESOURCES = ("push", "events", "definitions", "orders", "tickets", "checkins")
 
 
@@ -70,42 +69,33 @@ class SyncReport:
 
 class SyncEngine:
     """Sync of `event_ids` between `ledger` and the server behind `api`, as station `station`.
+    `clock_warn_s`: clock offsets (seconds) above it warn the operator (the setting clock_warn_s, app/config.py).
     `cooldown_s` doubles after each consecutive failure up to `max_cooldown_s`."""
 
     def __init__(self, ledger: Ledger, api: TicketingApi, station: str = "", event_ids: list[str] | tuple = (), *,
-                 cooldown_s: float = 10.0, max_cooldown_s: float = 300.0, now: Callable[[], datetime] = utcnow):
+                 clock_warn_s: float, cooldown_s: float = 10.0, max_cooldown_s: float = 300.0,
+                 now: Callable[[], datetime] = utcnow):
         self.ledger, self.api, self.station = ledger, api, station
         self.event_ids = list(event_ids)
+        self.clock_warn_s = float(clock_warn_s)
         self.cooldown_s, self.max_cooldown_s, self.now = cooldown_s, max_cooldown_s, now
         self.discovery: Discovery | None = None
 
     # -- state -------------------------------------------------------------------------------------------
-    def _state(self, key: str) -> dict:
-        with self.ledger.uow() as uow:
-            row = uow.session.get(SyncState, key)
-            return dict(row.value or {}) if row else {}
-
-    def _save(self, key: str, value: dict) -> None:
-        with self.ledger.uow() as uow:
-            row = uow.session.get(SyncState, key)
-            if row is None:
-                uow.session.add(SyncState(key=key, value=value))
-            else:
-                row.value = value
-            uow.commit()
-
     def cooling_down_until(self) -> datetime | None:
         """When the cool-down after the last failure ends (None = may run now)."""
-        state = self._state(ENGINE_KEY)
-        failures, last = int(state.get("failures", 0)), parse_rfc3339(state.get("lastFailure"))
-        if not failures or last is None:
+        with self.ledger.uow() as uow:
+            health = state.engine_health(uow.session)
+        if not health.failures or health.last_failure is None:
             return None
-        until = last + timedelta(seconds=min(self.cooldown_s * 2 ** (failures - 1), self.max_cooldown_s))
+        delay = min(self.cooldown_s * 2 ** (health.failures - 1), self.max_cooldown_s)
+        until = health.last_failure + timedelta(seconds=delay)
         return until if until > self.now() else None
 
     def last_success(self) -> dict[str, datetime]:
         """{resource: last successful sync time} (WR-13: separate ages for tickets, orders, definitions…)."""
-        return {k: parse_rfc3339(v) for k, v in self._state(SUCCESS_KEY).items() if v}
+        with self.ledger.uow() as uow:
+            return state.last_success(uow.session)
 
     # -- the run -----------------------------------------------------------------------------------------
     def run_once(self, progress: Callable[[str], None] | None = None, cancel=None, *,
@@ -122,6 +112,7 @@ class SyncEngine:
             say("connecting…")
             self.discovery = self.api.discover()
             report.mode = "plain contract" if self.discovery.plain else "hub"
+            self._check_identity(report)
             self._clock(report)
             say("uploading local changes…")
             pushed = Pusher(self.ledger, self.api, self.discovery, station=self.station, progress=say,
@@ -152,7 +143,7 @@ class SyncEngine:
         with self.ledger.uow() as uow:
             report.pending = pending_count(uow.session)
             if report.clock_offset_s is None:
-                stored = clock.load(uow.session)
+                stored = clock.load(uow.session, self.clock_warn_s)
                 report.clock_offset_s = stored.offset_s if stored.measured_at else None
         report.last_success = self.last_success()
         return report
@@ -163,11 +154,20 @@ class SyncEngine:
             report.warnings.append("the server sent no time header: clock offset unknown")
             return
         with self.ledger.uow() as uow:
-            status = clock.record(uow.session, sample)
+            status = clock.record(uow.session, sample, self.clock_warn_s)
             uow.commit()
         report.clock_offset_s = status.offset_s
         if status.warning:
             report.warnings.append(status.warning)
+
+    def _check_identity(self, report: SyncReport) -> None:
+        """The hub names the station its key belongs to: another name than this ledger's means the ledger
+        syncs with someone else's key (issue 7: a key shared by two ledgers) — warn, never hide it."""
+        named = (self.discovery.station or "")[:64]
+        if named and self.station and named != self.station:
+            report.warnings.append(f"this ledger is station {self.station!r} but its key belongs to {named!r} "
+                                   f"(role {self.discovery.role}): connect this station again with its own key")
+            logger.warning("station key mismatch: ledger %r, key of %r", self.station, named)
 
     @staticmethod
     def _merge_push(report: SyncReport, pushed) -> None:
@@ -180,17 +180,16 @@ class SyncEngine:
                                    f"order-creation call ({', '.join(pushed.local_only[:10])})")
 
     def _mark_success(self, resources: set[str]) -> None:
-        stamp = to_rfc3339(self.now())
-        value = self._state(SUCCESS_KEY)
-        value.update({r: stamp for r in resources})
-        self._save(SUCCESS_KEY, value)
-        self._save(ENGINE_KEY, {"failures": 0, "lastRun": stamp})
+        at = self.now()
+        with self.ledger.uow() as uow:
+            state.mark_success(uow.session, resources, at)
+            state.record_run_ok(uow.session, at)
+            uow.commit()
 
     def _mark_failure(self, message: str) -> None:
-        state = self._state(ENGINE_KEY)
-        self._save(ENGINE_KEY, {"failures": int(state.get("failures", 0)) + 1,
-                                "lastFailure": to_rfc3339(self.now()), "lastError": message[:500],
-                                "lastRun": to_rfc3339(self.now())})
+        with self.ledger.uow() as uow:
+            state.record_run_failed(uow.session, message, self.now())
+            uow.commit()
         logger.warning("sync failed: %s", message)
 
     # -- on-demand lookup (WR-13 a) ------------------------------------------------------------------------

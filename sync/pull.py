@@ -6,22 +6,19 @@ Every transaction holds ≤ 500 rows, so door scans are never locked out for lon
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import select
-
-from core.checkin_merge import CHECK_IN, UNDO, find_by_nonce, record_row
 from core.db import Ledger
-from core.errors import DomainError
-from core.models import CheckIn, OutboxEntry, SyncState, TicketDefinition
-from core.outbox import REJECTED
-from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
-from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, event_from_api, parse_ticket,
-                        pending_keys)
+from core.timeutil import utcnow
+from sync import state
+from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkins, missing_definitions,
+                           order_status_from_tickets, sync_nonce)
+from sync.apply import BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_ticket
 from sync.client import TicketingApi
 from sync.errors import Canceled, Forbidden, MalformedData
+from sync.handler import is_set
+from sync.registry import applier_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +44,11 @@ class PullResult:
         return sum(self.counts.values())
 
 
-def cursor_key(event_id: str) -> str:
-    """The SyncState key holding the change-feed cursor of one event."""
-    return f"cursor:changes:{event_id}"
+__all__ = ["Puller", "PullResult", "apply_checkin_row", "derive_checkins", "sync_nonce"]  # re-exported
 
 
 def _check(cancel) -> None:
-    from sync.push import _is_set
-
-    if cancel is not None and _is_set(cancel):
+    if is_set(cancel):
         raise Canceled("sync canceled")
 
 
@@ -74,8 +67,7 @@ class Puller:
         """Follow the feed of every event until hasMore is false (bounded by MAX_PAGES)."""
         for event_id in self.event_ids:
             with self.ledger.uow() as uow:
-                row = uow.session.get(SyncState, cursor_key(event_id))
-                cursor = (row.value or {}).get("cursor") if row else None
+                cursor = state.cursor(uow.session, event_id)
             for page_no in range(MAX_PAGES):
                 _check(self.cancel)
                 page = self.api.changes(event_id, cursor, FEED_LIMIT)
@@ -95,7 +87,7 @@ class Puller:
             with self.ledger.uow() as uow:
                 self._apply_changes(uow.session, event_id, chunk)
                 if n == len(chunks) - 1:
-                    _store_cursor(uow.session, event_id, cursor)
+                    state.set_cursor(uow.session, event_id, cursor, utcnow())
                 uow.commit()
 
     def _apply_changes(self, session, event_id: str, chunk: list) -> None:
@@ -115,24 +107,13 @@ class Puller:
                 group.append(change["data"])
 
     def _apply_group(self, session, event_id: str, kind: str, items: list[dict]) -> None:
-        if kind == "event":
-            for item in items:
-                event_from_api(session, item)
-        elif kind == "definition":
-            apply_definitions(session, items, event_id)
-        elif kind == "definition.deleted":
-            _delete_definitions(session, [i.get("id") for i in items if i.get("id")])
-        elif kind == "order":
-            apply_orders(session, items, event_id)
-        elif kind == "ticket":
-            apply_ticket_rows(session, [parse_ticket(i, i.get("eventId") or event_id) for i in items])
-        elif kind == "checkin":
-            for item in items:
-                apply_checkin_row(session, item, event_id)
-        else:
+        """Hand a run of same-type changes to that type's applier (sync.registry); unknown types are skipped
+        with a warning (a newer hub may send more)."""
+        applier = applier_for(kind)
+        if applier is None:
             self.result.warnings.append(f"ignored unknown change type {kind!r}")
             return
-        self.result.add("checkins" if kind == "checkin" else kind.split(".")[0] + "s", len(items))
+        self.result.add(applier.apply(session, event_id, items), len(items))
 
     # -- plain contract ------------------------------------------------------------------------------------
     def pull_plain(self) -> PullResult:
@@ -179,98 +160,11 @@ class Puller:
     def _apply_plain_tickets(self, session, items: list[dict], event_id: str, order_status: bool) -> None:
         rows = apply_ticket_rows(session, [parse_ticket(i, event_id) for i in items])
         if order_status:
-            _order_status_from_tickets(session, rows)
+            order_status_from_tickets(session, rows)
         derive_checkins(session, rows)
 
     def _drop_missing_definitions(self, event_id: str, seen: set[str]) -> None:
         """Definitions deleted centrally (absent from a complete listing, no pending local change)."""
         with self.ledger.uow() as uow:
-            s = uow.session
-            local = set(s.scalars(select(TicketDefinition.id).where(TicketDefinition.event_id == event_id)))
-            gone = local - seen
-            gone -= pending_keys(s, gone)
-            gone -= set(s.scalars(select(OutboxEntry.entity_key).where(  # refused creates stay for the organiser
-                OutboxEntry.kind == "definition.create", OutboxEntry.state == REJECTED,
-                OutboxEntry.entity_key.in_(list(gone)))))
-            _delete_definitions(s, list(gone))
+            delete_definitions(uow.session, missing_definitions(uow.session, event_id, seen))
             uow.commit()
-
-
-def _store_cursor(session, event_id: str, cursor: str) -> None:
-    row = session.get(SyncState, cursor_key(event_id))
-    value = {"cursor": cursor, "at": to_rfc3339(utcnow())}
-    if row is None:
-        session.add(SyncState(key=cursor_key(event_id), value=value))
-    else:
-        row.value = value
-
-
-def _delete_definitions(session, ids: list[str]) -> None:
-    """Remove centrally deleted definitions (sold tickets keep their definition id, API.md gap 10)."""
-    skip = pending_keys(session, ids)
-    for def_id in ids:
-        defn = session.get(TicketDefinition, def_id)
-        if defn is not None and def_id not in skip:
-            session.delete(defn)
-    session.flush()
-
-
-def _order_status_from_tickets(session, rows: list[dict]) -> None:
-    from core.models import Order
-
-    skip = pending_keys(session, [r["order_number"] for r in rows])
-    for r in rows:
-        status = r.get("_order_status")
-        if r["order_number"] in skip or not status or status == "NA_ORDER_STATUS":
-            continue
-        order = session.get(Order, r["order_number"])
-        if order is not None and order.status != status:
-            order.status = status
-
-
-def apply_checkin_row(session, data: dict, event_id: str) -> CheckIn:
-    """Union one check-in row of the feed into the log by nonce (BC-15); statuses follow the shared merge rule
-    (core.checkin_merge), recomputed when an earlier row arrives late (BC-13, BC-14)."""
-    try:
-        existing = find_by_nonce(session, str(data.get("nonce") or "").strip())
-        if existing is not None:
-            if existing.server_time is None and data.get("serverTime"):
-                existing.server_time = parse_rfc3339(data["serverTime"])
-            return existing
-        return record_row(session, data, event_id=data.get("eventId") or event_id)
-    except DomainError as exc:
-        raise MalformedData(f"check-in row {data.get('nonce')!r}: {exc.message}") from None
-
-
-def sync_nonce(text: str) -> str:
-    """A deterministic nonce for a check-in learnt from a plain server (≤64 chars; hashed when longer), so a
-    repeated pull never adds the same row twice."""
-    return text if len(text) <= 64 else "sync:" + str(uuid.uuid5(uuid.NAMESPACE_URL, text))
-
-
-def derive_checkins(session, rows: list[dict]) -> int:
-    """Plain server: its ticket's checkIn.created is the only check-in information. Where it differs from the
-    local state (and no local check-in change is pending), add a SYNC row: CHECK_IN at the server's time, or
-    an UNDO when the server shows the ticket not checked in. Returns the rows added."""
-    from core.tickets import checked_in_map
-
-    numbers = [r["ticket_number"] for r in rows]
-    local = checked_in_map(session, numbers)
-    pending = pending_keys(session, numbers)
-    added = 0
-    for r in rows:
-        tn, server = r["ticket_number"], r.get("_checkin")
-        if tn in pending or (server is not None) == (tn in local):
-            continue
-        if server is not None:
-            stamp = to_rfc3339(server)
-            row = {"nonce": sync_nonce(f"sync:{tn}:{stamp}"), "ticketNumber": tn, "kind": CHECK_IN, "deviceTime": stamp,
-                   "correctedTime": stamp, "serverTime": stamp, "method": "SYNC"}
-        else:
-            stamp = to_rfc3339(max(utcnow(), local[tn].corrected_time))
-            row = {"nonce": sync_nonce(f"sync-undo:{local[tn].nonce}"), "ticketNumber": tn, "kind": UNDO,
-                   "deviceTime": stamp, "correctedTime": stamp, "method": "SYNC"}
-        if find_by_nonce(session, row["nonce"]) is None:
-            record_row(session, row, event_id=r["event_id"])
-            added += 1
-    return added

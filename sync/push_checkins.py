@@ -13,60 +13,65 @@ from sqlalchemy.orm import Session
 
 from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
 from core.models import Event, Ticket
+from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS
 from core.timeutil import local, parse_rfc3339, to_rfc3339
+from sync.appliers import sync_nonce
 from sync.apply import apply_tickets
-from sync.client import Discovery
 from sync.errors import BadAnswer
+from sync.handler import Item, Outcome, PushContext
 
 logger = logging.getLogger(__name__)
 
-KIND_OF = {"checkin.create": CHECK_IN, "checkin.delete": UNDO}
+KIND_OF = {CHECKIN_CREATE: CHECK_IN, CHECKIN_DELETE: UNDO}
 EXT_BATCH = 100     # HUB_EXTENSIONS.md: ≤100 rows per upload
 PLAIN_BATCH = 50    # ListTickets accepts ≤50 ticketNumber filters (API.md §3.2)
 ROW_KEYS = ("nonce", "ticketNumber", "kind", "deviceTime", "correctedTime", "station", "operator", "method")
 
 
-def checkin_batch(items: list, start: int, discovery: Discovery) -> list:
-    """The run of consecutive check-in rows from `start` that go up together: same event; with the extension
-    ≤100 of either kind, against a plain server ≤50 of the same kind (outbox order is kept)."""
-    from sync.push import CHECKIN_KINDS
+class CheckInHandler:
+    """Outbox kinds checkin.create / checkin.delete (see the module doc)."""
 
-    first = items[start]
-    ext = discovery.has("checkin-rows")
-    limit = EXT_BATCH if ext else PLAIN_BATCH
-    batch = [first]
-    for item in items[start + 1:]:
-        if len(batch) >= limit or item.kind not in CHECKIN_KINDS or item.event_id != first.event_id:
-            break
-        if not ext and item.kind != first.kind:
-            break
-        batch.append(item)
-    return batch
+    kinds = CHECKIN_KINDS
+
+    def batch(self, items: list[Item], start: int, ctx: PushContext) -> list[Item]:
+        """The run of consecutive check-in rows from `start` that go up together: same event; with the
+        extension ≤100 of either kind, against a plain server ≤50 of the same kind (outbox order is kept)."""
+        first = items[start]
+        ext = ctx.discovery.has("checkin-rows")
+        limit = EXT_BATCH if ext else PLAIN_BATCH
+        batch = [first]
+        for item in items[start + 1:]:
+            if len(batch) >= limit or item.kind not in CHECKIN_KINDS or item.event_id != first.event_id:
+                break
+            if not ext and item.kind != first.kind:
+                break
+            batch.append(item)
+        return batch
+
+    def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:
+        """Send one batch; rows of local-only box-office sales (WR-15) are skipped, left pending."""
+        skipped = _local_only_items(ctx, batch, ctx.local_only)
+        live = [it for it in batch if it.id not in skipped]
+        if not live:
+            return Outcome(skipped=sorted(skipped))
+        if ctx.discovery.has("checkin-rows"):
+            outcome = _upload_rows(ctx, live)
+        elif live[0].kind == CHECKIN_CREATE:
+            outcome = _plain_check_in(ctx, live)
+        else:
+            outcome = _plain_delete(ctx, live)
+        outcome.skipped.extend(sorted(skipped))
+        return outcome
 
 
-def handle_checkins(pusher, batch: list, local_only: set[str]):
-    """Send one batch (see module doc); returns an Outcome for sync.push."""
-    from sync.push import Outcome
-
-    skipped = _local_only_items(pusher, batch, local_only)
-    live = [it for it in batch if it.id not in skipped]
-    if not live:
-        return Outcome(skipped=sorted(skipped))
-    if pusher.discovery.has("checkin-rows"):
-        outcome = _upload_rows(pusher, live)
-    elif live[0].kind == "checkin.create":
-        outcome = _plain_check_in(pusher, live)
-    else:
-        outcome = _plain_delete(pusher, live)
-    outcome.skipped.extend(sorted(skipped))
-    return outcome
+HANDLER = CheckInHandler()
 
 
-def _local_only_items(pusher, batch: list, local_only: set[str]) -> set[int]:
+def _local_only_items(ctx: PushContext, batch: list[Item], local_only: set[str]) -> set[int]:
     """Rows of tickets whose order is a box-office sale the plain server cannot take (WR-15)."""
     if not local_only:
         return set()
-    with pusher.ledger.uow() as uow:
+    with ctx.ledger.uow() as uow:
         orders = dict(uow.session.execute(select(Ticket.ticket_number, Ticket.order_number).where(
             Ticket.ticket_number.in_([it.entity_key for it in batch]))).all())
     return {it.id for it in batch if orders.get(it.entity_key) in local_only}
@@ -83,14 +88,12 @@ def _row(item, station: str = "") -> dict:
     return row
 
 
-def _upload_rows(pusher, items: list):
+def _upload_rows(ctx: PushContext, items: list[Item]) -> Outcome:
     """POST /tessera/v1/checkins; the key of a batch is derived from its rows' keys, so a retry of the same
     batch replays and a different batch never collides (nonces dedup anyway, BC-15)."""
-    from sync.push import Outcome
-
-    rows = [_row(it, pusher.station) for it in items]
+    rows = [_row(it, ctx.station) for it in items]
     batch_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "tessera-checkins:" + ",".join(it.idempotency_key for it in items)))
-    results = pusher.api.upload_checkins(items[0].event_id, rows, idempotency_key=batch_key)
+    results = ctx.api.upload_checkins(items[0].event_id, rows, idempotency_key=batch_key)
     by_nonce = {r.get("nonce"): r for r in results if isinstance(r, dict)}
     missing = [row["nonce"] for row in rows if row["nonce"] not in by_nonce]
     if missing:
@@ -112,12 +115,12 @@ def _upload_rows(pusher, items: list):
             if mine is not None and mine.server_time is None:
                 mine.server_time = parse_rfc3339(res.get("serverTime"))
             if res.get("status") == DUPLICATE and isinstance(res.get("winner"), dict):
-                _flag_duplicate(pusher, session, item.event_id, row, res["winner"], mine)
+                _flag_duplicate(ctx, session, item.event_id, row, res["winner"], mine)
     outcome.apply = apply
     return outcome
 
 
-def _flag_duplicate(pusher, session: Session, event_id: str, row: dict, winner: dict, mine) -> None:
+def _flag_duplicate(ctx: PushContext, session: Session, event_id: str, row: dict, winner: dict, mine) -> None:
     """Record the winning check-in locally (method SYNC) and re-walk the ticket, so our row is flagged
     DUPLICATE and the operator sees where and when the guest was admitted (BC-14)."""
     if winner.get("nonce") and winner.get("correctedTime"):
@@ -128,33 +131,31 @@ def _flag_duplicate(pusher, session: Session, event_id: str, row: dict, winner: 
         merge_for(session, mine)
         if mine.status != DUPLICATE:
             logger.warning("hub says %s is a duplicate but the local log disagrees", row["nonce"])
-    _report_duplicate(pusher, session, event_id, row, winner.get("station") or "", winner.get("correctedTime"))
+    _report_duplicate(ctx, session, event_id, row, winner.get("station") or "", winner.get("correctedTime"))
 
 
-def _report_duplicate(pusher, session: Session, event_id: str, row: dict, station: str, when_text) -> None:
+def _report_duplicate(ctx: PushContext, session: Session, event_id: str, row: dict, station: str, when_text) -> None:
     when = parse_rfc3339(when_text) if isinstance(when_text, str) else when_text
     ev = session.get(Event, event_id)
     shown = local(when, ev.time_zone).strftime("%H:%M:%S") if when is not None and ev else "?"
     message = f"{row['ticketNumber']}: also admitted at {station or 'another station'} {shown}"
-    pusher.result.duplicates.append({"ticketNumber": row["ticketNumber"], "nonce": row["nonce"],
+    ctx.result.duplicates.append({"ticketNumber": row["ticketNumber"], "nonce": row["nonce"],
                                      "station": station, "correctedTime": to_rfc3339(when) if when else None,
                                      "message": message})
-    pusher.result.warnings.append(message)
+    ctx.result.warnings.append(message)
 
 
-def _server_state(pusher, event_id: str, numbers: list[str]) -> dict[str, dict]:
-    body = pusher.api.list_tickets([event_id], ticket_numbers=numbers, limit=100)
+def _server_state(ctx: PushContext, event_id: str, numbers: list[str]) -> dict[str, dict]:
+    body = ctx.api.list_tickets([event_id], ticket_numbers=numbers, limit=100)
     return {t.get("ticketNumber"): t for t in body["tickets"] if isinstance(t, dict)}
 
 
-def _plain_check_in(pusher, items: list):  # noqa: C901 - one read, one write, one apply
+def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C901 - one read, one write, one apply
     """CheckIn by ticket number after reading the server's state: a ticket already checked in there by someone
     else (first attempt of this row) gets the server's check-in as the winner; after an earlier attempt whose
     answer was lost (BC-15 a) the server's check-in is taken to be ours."""
-    from sync.push import Outcome
-
     event_id = items[0].event_id
-    state = _server_state(pusher, event_id, [it.entity_key for it in items])
+    state = _server_state(ctx, event_id, [it.entity_key for it in items])
     outcome, send, theirs = Outcome(), [], []
     for item in items:
         ticket = state.get(item.entity_key)
@@ -166,7 +167,7 @@ def _plain_check_in(pusher, items: list):  # noqa: C901 - one read, one write, o
                 theirs.append((item, ticket["checkIn"]["created"]))
         else:
             send.append(item)
-    answer = pusher.api.check_in(event_id, [it.entity_key for it in send]) if send else []
+    answer = ctx.api.check_in(event_id, [it.entity_key for it in send]) if send else []
     outcome.done.extend(it.id for it in send)
 
     def apply(session: Session) -> None:
@@ -179,17 +180,15 @@ def _plain_check_in(pusher, items: list):  # noqa: C901 - one read, one write, o
                     if mine is not None and mine.server_time is None:
                         mine.server_time = parse_rfc3339(created)
         for item, created in theirs:
-            _adopt_server_checkin(pusher, session, event_id, _row(item), created)
+            _adopt_server_checkin(ctx, session, event_id, _row(item), created)
     outcome.apply = apply
     return outcome
 
 
-def _adopt_server_checkin(pusher, session: Session, event_id: str, row: dict, created: str) -> None:
+def _adopt_server_checkin(ctx: PushContext, session: Session, event_id: str, row: dict, created: str) -> None:
     """A plain server already holds another station's check-in of this ticket: record it (method SYNC, device
     and server time = the server's checkIn.created) as the winner and flag ours DUPLICATE (BC-14). The plain
     contract keeps no device time, so the check-in in force there is ordered just before ours."""
-    from sync.pull import sync_nonce
-
     server_time = parse_rfc3339(created)
     mine = find_by_nonce(session, row["nonce"])
     ordered = server_time
@@ -202,13 +201,11 @@ def _adopt_server_checkin(pusher, session: Session, event_id: str, row: dict, cr
     if mine is not None:
         merge_for(session, mine)
         if mine.status == DUPLICATE:
-            _report_duplicate(pusher, session, event_id, row, "", server_time)
+            _report_duplicate(ctx, session, event_id, row, "", server_time)
 
 
-def _plain_delete(pusher, items: list):
+def _plain_delete(ctx: PushContext, items: list[Item]) -> Outcome:
     """DeleteCheckIn by ticket number (idempotent on the server: API.md gap 5)."""
-    from sync.push import Outcome
-
     event_id = items[0].event_id
-    answer = pusher.api.delete_check_in(event_id, [it.entity_key for it in items])
+    answer = ctx.api.delete_check_in(event_id, [it.entity_key for it in items])
     return Outcome(done=[it.id for it in items], apply=lambda s: apply_tickets(s, answer, event_id))

@@ -7,46 +7,63 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from core.models import OutboxEntry, SyncState, Ticket, TicketDefinition
-from core.outbox import PENDING
+from core import outbox
+from core.definitions import definition_data
+from core.models import Ticket, TicketDefinition
 from core.timeutil import parse_rfc3339
-from sync import conflicts
+from sync import conflicts, state
 from sync.apply import _DEF_DEFAULTS, definition_from_api, parse_definition
 from sync.errors import NotFound
+from sync.handler import Item, Outcome, PushContext, SingleRowHandler
 
 logger = logging.getLogger(__name__)
 
 
-def handle_definition(pusher, item):
-    """Dispatch definition.create / .update / .delete and event.change_currency; returns an Outcome."""
-    from sync.push import Outcome
+class DefinitionHandler(SingleRowHandler):
+    """Outbox kinds definition.create / .update / .delete and event.change_currency (API.md §4.2)."""
 
-    p, api = item.payload, pusher.api
-    if item.kind == "definition.create":
-        answer = api.create_definition(item.event_id, dict(p.get("definition") or {}),
+    kinds = (outbox.DEFINITION_CREATE, outbox.DEFINITION_UPDATE, outbox.DEFINITION_DELETE,
+             outbox.EVENT_CHANGE_CURRENCY)
+
+    def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:
+        """Send one row; returns its Outcome (raises ApiError / SyncError for push to classify)."""
+        item = batch[0]
+        if item.kind == outbox.DEFINITION_CREATE:
+            return _create(ctx, item)
+        if item.kind == outbox.DEFINITION_UPDATE:
+            return _update(ctx, item)
+        if item.kind == outbox.DEFINITION_DELETE:
+            return _delete(ctx, item)
+        ctx.api.change_currency(item.event_id, item.payload.get("currency"), idempotency_key=item.idempotency_key)
+        return Outcome(done=[item.id])
+
+
+HANDLER = DefinitionHandler()
+
+
+def _create(ctx: PushContext, item: Item) -> Outcome:
+    """CreateTicketDefinition; a server-assigned id replaces the local one (rekey_definition)."""
+    answer = ctx.api.create_definition(item.event_id, dict(item.payload.get("definition") or {}),
                                        idempotency_key=item.idempotency_key)
 
-        def apply(s: Session) -> None:
-            if answer.get("id") and answer["id"] != item.entity_key:
-                rekey_definition(s, item.entity_key, answer["id"])
-            definition_from_api(s, answer, item.event_id)
-        return Outcome(done=[item.id], apply=apply)
-    if item.kind == "definition.update":
-        return _update(pusher, item)
-    if item.kind == "definition.delete":
-        try:
-            api.delete_definitions(item.event_id, [p.get("definitionId") or item.entity_key],
+    def apply(s: Session) -> None:
+        if answer.get("id") and answer["id"] != item.entity_key:
+            rekey_definition(s, item.entity_key, answer["id"])
+        definition_from_api(s, answer, item.event_id)
+    return Outcome(done=[item.id], apply=apply)
+
+
+def _delete(ctx: PushContext, item: Item) -> Outcome:
+    """DeleteTicketDefinition; already deleted centrally counts as done (the goal is reached)."""
+    try:
+        ctx.api.delete_definitions(item.event_id, [item.payload.get("definitionId") or item.entity_key],
                                    idempotency_key=item.idempotency_key)
-        except NotFound:  # deleted centrally already: the goal is reached
-            return Outcome(done=[item.id], notes={item.id: "already deleted on the server"})
-        return Outcome(done=[item.id])
-    if item.kind == "event.change_currency":
-        api.change_currency(item.event_id, p.get("currency"), idempotency_key=item.idempotency_key)
-        return Outcome(done=[item.id])
-    return Outcome(rejected={item.id: f"unknown outbox kind {item.kind!r}"})
+    except NotFound:
+        return Outcome(done=[item.id], notes={item.id: "already deleted on the server"})
+    return Outcome(done=[item.id])
 
 
 def path_value(data: Any, path: str) -> Any:
@@ -87,8 +104,6 @@ def same(a: Any, b: Any) -> bool:
 def server_data(answer: dict) -> tuple[dict, set[str]]:
     """The server's definition as TicketDefinitionData (core.definitions.definition_data) and the top-level
     keys it really carried (a missing fieldset must not look like a change)."""
-    from core.definitions import definition_data
-
     row = parse_definition(answer)
     defn = TicketDefinition(**{**_DEF_DEFAULTS, "currency": row.get("currency") or "EUR", **row})
     carried = {"name", "price", "description", "limitPerCheckout", "orderIndex", "policy", "salePeriod"}
@@ -114,26 +129,24 @@ def merge_fields(paths: list[str], base: dict, mine: dict, theirs: dict,
     return patch, clashes
 
 
-def _update(pusher, item):
+def _update(ctx: PushContext, item: Item) -> Outcome:
     """definition.update: GET the server's definition, merge against `base`, PATCH the fields changed only
     here, store the rest as a conflict (the row counts as sent; the conflict waits for the organiser)."""
-    from sync.push import Outcome
-
     p, def_id = item.payload, item.payload.get("definitionId") or item.entity_key
-    current = pusher.api.get_definition(def_id)
+    current = ctx.api.get_definition(def_id)
     theirs, carried = server_data(current)
     paths = p.get("fields") or list((p.get("base") or {}).keys())
     patch, clashes = merge_fields(list(paths), p.get("base") or {}, p.get("definition") or {}, theirs, carried)
     answer = current
     if patch:
-        answer = pusher.api.update_definition(def_id, item.event_id, dict(p.get("definition") or {}), patch,
-                                              idempotency_key=item.idempotency_key)
+        answer = ctx.api.update_definition(def_id, item.event_id, dict(p.get("definition") or {}), patch,
+                                           idempotency_key=item.idempotency_key)
     note = ""
     if clashes:
         note = "conflict stored for " + ", ".join(clashes)
-        pusher.result.conflicts.append(def_id)
-        pusher.result.warnings.append(f"ticket definition {def_id}: edited here and centrally ({', '.join(clashes)})"
-                                      " — choose which to keep")
+        ctx.result.conflicts.append(def_id)
+        ctx.result.warnings.append(f"ticket definition {def_id}: edited here and centrally ({', '.join(clashes)})"
+                                   " — choose which to keep")
         logger.warning("definition %s conflict on %s (outbox %s)", def_id, list(clashes), item.id)
 
     def apply(s: Session) -> None:
@@ -151,13 +164,9 @@ def rekey_definition(session: Session, old: str, new: str) -> None:
     else:
         session.execute(TicketDefinition.__table__.delete().where(TicketDefinition.id == old))
     session.execute(update(Ticket).where(Ticket.definition_id == old).values(definition_id=new))
-    for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.entity_key == old,
-                                                           OutboxEntry.state == PENDING)):
+    for entry in outbox.pending_of(session, old):
         entry.entity_key = new
         if entry.payload.get("definitionId") == old:
             entry.payload = {**entry.payload, "definitionId": new}
-    row = session.get(SyncState, conflicts.key_of(old))
-    if row is not None:
-        session.add(SyncState(key=conflicts.key_of(new), value={**row.value, "definitionId": new}))
-        session.delete(row)
+    state.rekey_conflict(session, old, new)
     session.expire_all()

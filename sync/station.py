@@ -1,6 +1,8 @@
-"""A station's connection: server URL, wix-site-id, station name, role and events, stored in the ledger's
-SyncState ("station"); the API key goes to the OS keyring (`keyring`), or — when no keyring backend works — to a
-0600 file in the user config directory, and the station says so (`key_storage`). The key is never logged."""
+"""A station's connection: server URL, wix-site-id, station name, role and events, stored in the ledger
+(sync.state); the API key goes to the OS keyring (`keyring`), or — when no keyring backend works — to a 0600
+file in the user config directory, and the station says so (`key_storage`). The key is never logged.
+Credentials are kept per ledger (issue 7 item 8): the keyring entry / file is named after the URL, the site id
+and the ledger's own id, so two ledgers of one OS user connected to the same hub never share a key."""
 from __future__ import annotations
 
 import hashlib
@@ -14,12 +16,12 @@ import httpx
 from platformdirs import user_config_path
 from sqlalchemy.orm import Session
 
-from core.models import SyncState
+from sync import state
 from sync.client import TicketingApi, device_now
+from sync.errors import SyncError
 
 logger = logging.getLogger(__name__)
 
-STATION_KEY = "station"
 KEYRING_SERVICE = "tessera"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, read=60.0)
 
@@ -28,7 +30,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, read=60.0)
 class StationConfig:
     """The saved connection (no secret in it): `url` base URL, `site_id` wix-site-id, `station` name, `role`
     (hub: door | box-office | organiser; None on a plain server), `event_ids`, `extensions` seen at connect,
-    `key_storage` where the key lives ("keyring: <backend>" or "file: <path>")."""
+    `key_storage` where the key lives ("keyring: <backend>" or "file: <path>"), `ledger_id` the ledger this
+    connection belongs to (sync.state.ledger_id; "" for a connection saved before keys were per ledger)."""
 
     url: str
     site_id: str = ""
@@ -37,28 +40,29 @@ class StationConfig:
     event_ids: list[str] = field(default_factory=list)
     extensions: list[str] = field(default_factory=list)
     key_storage: str = ""
+    ledger_id: str = ""
 
     @property
     def key_id(self) -> str:
-        """The keyring user name / key file stem of this connection (URL + site id, hashed)."""
-        return hashlib.sha256(f"{self.url.rstrip('/')}|{self.site_id}".encode()).hexdigest()[:24]
+        """The keyring user name / key file stem of this connection: URL + site id + ledger id, hashed (a
+        connection saved without a ledger id keeps its old name, URL + site id, so its key is still found)."""
+        text = f"{self.url.rstrip('/')}|{self.site_id}"
+        if self.ledger_id:
+            text += f"|{self.ledger_id}"
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def save_config(session: Session, cfg: StationConfig) -> None:
-    """Store `cfg` in SyncState "station" (the caller commits)."""
-    row = session.get(SyncState, STATION_KEY)
-    if row is None:
-        session.add(SyncState(key=STATION_KEY, value=asdict(cfg)))
-    else:
-        row.value = asdict(cfg)
+    """Store `cfg` in the ledger (sync.state; the caller commits)."""
+    state.set_station(session, asdict(cfg))
 
 
 def load_config(session: Session) -> StationConfig | None:
     """The saved connection, or None when the station was never connected."""
-    row = session.get(SyncState, STATION_KEY)
-    if row is None or not isinstance(row.value, dict) or not row.value.get("url"):
+    value = state.station(session)
+    if not value or not value.get("url"):
         return None
-    known = {k: v for k, v in row.value.items() if k in StationConfig.__dataclass_fields__}
+    known = {k: v for k, v in value.items() if k in StationConfig.__dataclass_fields__}
     return StationConfig(**known)
 
 
@@ -138,10 +142,10 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
             transport: httpx.BaseTransport | None = None) -> StationConfig:
     """Check the key against the server (discovery; a plain server is detected by its 404), save the
     connection in the caller's session and the key in the keyring/file. With a hub and no `event_ids`, every
-    event the hub lists is taken. Raises Unauthorized (bad key), NetworkError, SyncError ("no event")."""
-    from sync.errors import SyncError
-
-    cfg = StationConfig(url=url.rstrip("/"), site_id=site_id, event_ids=list(event_ids or []))
+    event the hub lists is taken. The key is stored under this ledger's id (per-ledger credentials).
+    Raises Unauthorized (bad key), NetworkError, SyncError ("no event")."""
+    cfg = StationConfig(url=url.rstrip("/"), site_id=site_id, event_ids=list(event_ids or []),
+                        ledger_id=state.ledger_id(session))
     api = make_api(cfg, key, transport=transport)
     try:
         disc = api.discover()

@@ -6,24 +6,27 @@ import argparse
 from app.cli.common import add_event_option, add_paging, local_time, pick_event, transaction
 from app.cli.output import CliError, emit, money_text, pairs, table
 from core import contract
-from core.definitions import (change_currency, create_definition, definition_counts, delete_definitions,
-                              get_definition, list_definitions, update_definition)
+from core.definitions import (SALE_ENDED, SALE_SCHEDULED, SALE_STARTED, STATE_CONDS, change_currency,
+                              create_definition, definition_counts, delete_definitions, get_definition,
+                              list_definitions, update_definition)
 from core.events import get_event
+from core.status import DESCRIPTION_MAX, LIMIT_PER_CHECKOUT_MAX, NAME_MAX, POLICY_MAX
 from core.timeutil import to_rfc3339
 
-STATES = ["VISIBLE", "HIDDEN", "FREE", "PAID"]
-SALE_STATUSES = ["SALE_SCHEDULED", "SALE_STARTED", "SALE_ENDED"]
+STATES = list(STATE_CONDS)
+SALE_STATUSES = [SALE_SCHEDULED, SALE_STARTED, SALE_ENDED]
 
 
 def _data_options(p: argparse.ArgumentParser, create: bool) -> None:
-    p.add_argument("--name", required=create, help="up to 30 characters")
+    p.add_argument("--name", required=create, help=f"up to {NAME_MAX} characters")
     p.add_argument("--price", help="decimal amount in the event's currency, e.g. 25.00 (default 0 = free)")
     qty = p.add_mutually_exclusive_group()
     qty.add_argument("--quantity", type=int, help="number of tickets (limited)")
     qty.add_argument("--unlimited", action="store_true", default=None, help="no quantity limit")
-    p.add_argument("--limit-per-checkout", type=int, help="0..20 per order (20 = no limit)")
-    p.add_argument("--description", help="up to 500 characters")
-    p.add_argument("--policy", help="up to 1000 characters, printed on the ticket")
+    p.add_argument("--limit-per-checkout", type=int,
+                   help=f"0..{LIMIT_PER_CHECKOUT_MAX} per order ({LIMIT_PER_CHECKOUT_MAX} = no limit)")
+    p.add_argument("--description", help=f"up to {DESCRIPTION_MAX} characters")
+    p.add_argument("--policy", help=f"up to {POLICY_MAX} characters, printed on the ticket")
     p.add_argument("--order-index", type=int, help="sort position")
     vis = p.add_mutually_exclusive_group()
     vis.add_argument("--hidden", action="store_true", default=None, help="hide from online sale")

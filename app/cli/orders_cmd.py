@@ -9,9 +9,9 @@ from core.events import get_event
 from core.money import Money
 from core.orders import complete_order, get_order, list_orders, update_order
 from core.sales import pay_and_complete
+from core.status import ORDER_STATUSES
 from core.tickets import checked_in_map
 
-STATUSES = ["INITIATED", "PENDING", "OFFLINE_PENDING", "PAID", "FREE", "CANCELED", "DECLINED"]
 TAGS = ["CONFIRMED", "UNCONFIRMED", "ARCHIVED", "NON_ARCHIVED", "FULLY_CHECKED_IN", "NOT_FULLY_CHECKED_IN"]
 
 
@@ -22,7 +22,8 @@ def register(subparsers, parent) -> None:
 
     ls = sub.add_parser("list", parents=[parent], help="list orders with their tickets")
     ls.add_argument("--event", metavar="ID", help="event id (default: every event)")
-    ls.add_argument("--status", action="append", help="order status filter (repeatable), e.g. PAID")
+    ls.add_argument("--status", action="append", choices=ORDER_STATUSES, metavar="STATUS",
+                    help="order status filter (repeatable): " + ", ".join(ORDER_STATUSES))
     ls.add_argument("--tag", action="append", choices=TAGS, help="tag filter (repeatable)")
     ls.add_argument("--search", help="part of the buyer's name, e-mail or the order number")
     add_paging(ls)

@@ -1,5 +1,7 @@
 """`tessera scan`: decode QR codes from images, a video file, a camera or typed text, and check each ticket in
-through the door verdict (core.checkin); one verdict line per code (JSON lines with --json)."""
+through the door use case (core.door — the same as the GUI door), with the clock offset measured by sync
+(sync.door.clock_offset) and the unknown-ticket path of sync.door (ask the server, then offer provisional
+admission); one verdict line per code (JSON lines with --json). `--undo` undoes check-ins (core.door.undo)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,11 +12,12 @@ from app.cli.common import add_station_options, ledger_of, operator_of, pick_eve
 from app.cli.output import CliError, json_line, warn
 from app.debounce import Debouncer
 from core.events import get_event
+from core.timeutil import to_rfc3339
 
 if TYPE_CHECKING:
     from core.checkin import ScanResult
 
-# core.checkin / core.decode (OpenCV) are imported inside the handlers: `tessera --help` stays fast.
+# core.door / sync.door / core.decode (OpenCV) are imported inside the handlers: `tessera --help` stays fast.
 
 VIDEO_DEBOUNCE_FRAMES = 30  # one second of a 30 fps file
 
@@ -29,14 +32,18 @@ def register(subparsers, parent) -> None:
     src.add_argument("--video", metavar="FILE", help="a video file (each code counts once while in view)")
     src.add_argument("--camera", type=int, metavar="N", help="camera device index (Ctrl-C stops)")
     src.add_argument("--code", nargs="+", metavar="TEXT", help="typed payloads or ticket numbers")
+    src.add_argument("--undo", nargs="+", metavar="TICKET_NUMBER",
+                     help="undo these tickets' check-ins (also a provisional admission)")
     p.add_argument("--every", type=int, default=1, metavar="N", help="decode every N-th video frame")
     p.add_argument("--max-frames", type=int, metavar="N", help="stop a video/camera after N frames")
     p.add_argument("--debounce", type=float, metavar="W",
                    help="a code seen again within W frames (video, default %d) or seconds (camera, default %s) "
                         "counts once" % (VIDEO_DEBOUNCE_FRAMES, config.get("scan_debounce_s")))
     p.add_argument("--provisional", action="store_true",
-                   help="admit a ticket missing from the local list (offline, bought after the last sync) "
-                        "provisionally; checked at the next sync (WR-13)")
+                   help="admit a ticket missing from the local list provisionally when the server cannot be "
+                        "asked (offline, or not connected); checked at the next sync (WR-13)")
+    p.add_argument("--entrance", action="append", metavar="DEFINITION_ID",
+                   help="this entrance admits only these ticket definitions (repeatable; default: all)")
     add_station_options(p)
     p.set_defaults(func=cmd_scan)
 
@@ -114,24 +121,70 @@ def _sources(args) -> Iterable[tuple[str, list[str]]]:
     return _stream_codes(args)
 
 
-def _admit(ledger, payload: str, event_id: str, station: str, operator: str):
-    """WR-13 b: the unknown ticket admitted provisionally, in its own transaction (core.provisional)."""
-    from core.provisional import admit_provisionally
+class _Engine:
+    """The station's SyncEngine for unknown-ticket lookups, built on first use (sync.door.station_engine);
+    a missing connection is remembered (NotConnected again, no second attempt)."""
 
-    with ledger.uow() as uow:
-        result = admit_provisionally(uow.session, payload, event_id=event_id, station=station, operator=operator)
-        uow.commit()
-    return result
+    def __init__(self, ledger):
+        self.ledger, self.engine, self.error = ledger, None, None
+
+    def __call__(self):
+        from sync.door import NotConnected, station_engine
+
+        if self.error is not None:
+            raise self.error
+        if self.engine is None:
+            try:
+                self.engine = station_engine(self.ledger, clock_warn_s=float(config.get("clock_warn_s")))
+            except NotConnected as exc:  # remembered; sync.door.lookup turns it into NOT_CONNECTED
+                self.error = exc
+                raise
+        return self.engine
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.api.http.close()
+
+
+def _door(args, ledger):
+    """(core.door.Door, the event's time zone): events, station, operator, entrance and the clock offset
+    measured by the last sync (a warning on stderr when it is large or was never measured)."""
+    from core.door import Door
+    from sync.door import clock_offset
+
+    with ledger.sessions() as session:
+        events = [get_event(session, e) for e in args.event] if args.event else [pick_event(session, None)]
+        measured = clock_offset(session, float(config.get("clock_warn_s")))
+    if measured.warning:
+        warn(f"warning: {measured.warning}")
+    entrance = frozenset(args.entrance) if args.entrance else None
+    door = Door(tuple(e.id for e in events), station_of(args), operator_of(args), entrance, measured.offset_s)
+    return door, events[0].time_zone
+
+
+def _undo(args, ledger, door) -> int:
+    from core.door import undo
+
+    for tn in args.undo:
+        done = undo(ledger, door, tn)
+        if args.json:
+            json_line({"ticketNumber": done.ticket_number, "undone": done.undone,
+                       "undoneAt": to_rfc3339(done.undone_at), "message": done.message})
+        else:
+            print(f"{'UNDONE' if done.undone else 'NOT CHECKED IN':<18}  {done.ticket_number}  — {done.message}",
+                  flush=True)
+    return 0
 
 
 def cmd_scan(args) -> int:
-    from core.checkin import scan_and_commit
+    from core import door as core_door
+    from sync.door import resolve_unknown
 
     with ledger_of(args) as ledger:
-        with ledger.sessions() as session:
-            event_ids = ([get_event(session, e).id for e in args.event] if args.event
-                         else [pick_event(session, None).id])
-        station, operator = station_of(args), operator_of(args)
+        door, time_zone = _door(args, ledger)
+        if args.undo:
+            return _undo(args, ledger, door)
+        engine = _Engine(ledger)
         found, blank = 0, []
         try:
             for source, codes in _sources(args):
@@ -140,15 +193,17 @@ def cmd_scan(args) -> int:
                     if codes is not None:
                         warn(f"{source}: no QR code found")
                 for payload in codes or []:
-                    result = scan_and_commit(ledger, payload, event_ids=event_ids, station=station,
-                                             operator=operator)
-                    if args.provisional and result.verdict.value == "UNKNOWN" and len(event_ids) == 1:
-                        result = _admit(ledger, payload, event_ids[0], station, operator)
+                    result = core_door.scan(ledger, door, payload)
+                    if len(door.event_ids) == 1:  # WR-13: ask the server, then (offline) provisional
+                        result = resolve_unknown(ledger, door, result, engine, provisional=args.provisional,
+                                                 time_zone=time_zone)
                     print_result(args, result, source)
                     found += 1
         except KeyboardInterrupt:
             if args.camera is None:
                 raise
+        finally:
+            engine.close()
         if blank or (not found and args.camera is None):
             if not blank:
                 warn("no QR code found")

@@ -9,7 +9,7 @@ import time
 from app import config
 from app.cli.common import ledger_of
 from app.cli.output import CliError, emit, table, to_json, warn
-from core.outbox import pending_count
+from core.outbox import pending_count, rejected_count
 from core.timeutil import to_rfc3339
 
 
@@ -67,10 +67,8 @@ def _connect(args) -> int:
 
 
 def _show(args) -> int:
-    from sync import clock
+    from sync import clock, state
     from sync.conflicts import list_conflicts
-    from sync.engine import ENGINE_KEY, SUCCESS_KEY
-    from sync.push import rejected_entries
     from sync.station import load_config
 
     with ledger_of(args) as ledger, ledger.uow() as uow:
@@ -78,14 +76,13 @@ def _show(args) -> int:
         cfg = load_config(s)
         if cfg is None:
             raise CliError("this station is not connected: run `tessera station connect URL --key KEY`")
-        from core.models import SyncState
-        success = (s.get(SyncState, SUCCESS_KEY) or SyncState(value={})).value or {}
-        engine = (s.get(SyncState, ENGINE_KEY) or SyncState(value={})).value or {}
-        offset = clock.load(s)
+        success = {k: to_rfc3339(v) for k, v in state.last_success(s).items()}
+        health = state.engine_health(s)
+        offset = clock.load(s, float(config.get("clock_warn_s")))
         data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": cfg.role,
                 "eventIds": cfg.event_ids, "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
-                "pending": pending_count(s), "rejected": len(rejected_entries(s)),
-                "conflicts": len(list_conflicts(s)), "lastSuccess": success, "lastError": engine.get("lastError"),
+                "pending": pending_count(s), "rejected": rejected_count(s),
+                "conflicts": len(list_conflicts(s)), "lastSuccess": success, "lastError": health.last_error,
                 "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning}
     lines = [f"{k}: {v}" for k, v in data.items() if k != "lastSuccess"]
     lines += [f"last success {r}: {t}" for r, t in sorted(success.items())]
@@ -156,7 +153,8 @@ def _sync(args) -> int:
         if not key:
             raise CliError(f"the station key is missing from {cfg.key_storage or 'the keyring'}: connect again")
         api = make_api(cfg, key)
-        engine = SyncEngine(ledger, api, cfg.station, cfg.event_ids)
+        engine = SyncEngine(ledger, api, cfg.station, cfg.event_ids,
+                            clock_warn_s=float(config.get("clock_warn_s")))
         interval = args.interval if args.interval is not None else float(config.get("sync_interval_s"))
         runs, code = 0, 0
         try:

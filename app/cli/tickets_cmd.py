@@ -6,10 +6,10 @@ from app.cli.common import (add_event_option, add_paging, add_station_options, o
 from app.cli.output import emit, emit_page, money_text, pairs, table
 from core import contract
 from core.events import get_event
-from core.tickets import check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
+from core.status import ORDER_STATUSES
+from core.tickets import STATE_GROUPS, check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
 
-STATES = ["CHECKED_IN", "NON_CHECKED_IN", "ORDER_ARCHIVED", "ORDER_ACTIVE", "TICKET_ARCHIVED", "TICKET_ACTIVE",
-          "FREE", "PAID"]
+STATES = [s for s in STATE_GROUPS if s != "MEMBER"]  # stations have no members
 
 
 def register(subparsers, parent) -> None:
@@ -20,7 +20,8 @@ def register(subparsers, parent) -> None:
     ls = sub.add_parser("list", parents=[parent], help="list tickets")
     ls.add_argument("--event", metavar="ID", help="event id (default: every event)")
     ls.add_argument("--state", action="append", choices=STATES, help="filter (repeatable)")
-    ls.add_argument("--order-status", action="append", help="order status filter (repeatable)")
+    ls.add_argument("--order-status", action="append", choices=ORDER_STATUSES, metavar="STATUS",
+                    help="order status filter (repeatable): " + ", ".join(ORDER_STATUSES))
     ls.add_argument("--order", action="append", metavar="ORDER_NUMBER", help="only these orders (repeatable)")
     ls.add_argument("--definition", action="append", metavar="ID", help="only these definitions (repeatable)")
     ls.add_argument("--search", help="guest/buyer name, e-mail, order or ticket number (or its last 4)")

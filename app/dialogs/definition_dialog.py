@@ -10,9 +10,10 @@ from PySide6.QtWidgets import (QCheckBox, QDateTimeEdit, QDialog, QDialogButtonB
                                QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout)
 
 from app import formatting
+from core.status import DESCRIPTION_MAX as MAX_DESCRIPTION, LIMIT_PER_CHECKOUT_MAX, NAME_MAX as MAX_NAME
+from core.status import POLICY_MAX as MAX_POLICY
 from core.timeutil import local, parse_rfc3339, to_rfc3339, zone
 
-MAX_NAME, MAX_DESCRIPTION, MAX_POLICY = 30, 500, 1000
 MASK_FIELDS = ("name", "price", "description", "limited", "quantity", "limitPerCheckout", "policy", "hidden",
                "salePeriod")
 
@@ -47,7 +48,7 @@ class DefinitionDialog(QDialog):
         self.quantity = QSpinBox()
         self.quantity.setRange(0, 1_000_000)
         self.limit = QSpinBox()
-        self.limit.setRange(0, 20)
+        self.limit.setRange(0, LIMIT_PER_CHECKOUT_MAX)
         self.description = QPlainTextEdit()
         self.policy = QPlainTextEdit()
         for box in (self.description, self.policy):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLab
 from app import formatting, queries
 from app.models.tickets_model import TicketsTableModel
 from app.printing import TicketOutput
-from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
 
 STANDARD_INPUTS = ("firstName", "lastName", "email")
@@ -120,9 +120,8 @@ class OrderDialog(QDialog):
     def _run(self, form_inputs, archived, done_text: str) -> None:
         self.save_button.setEnabled(False)
         self.archive_button.setEnabled(False)
-        fn = mutation_op(self.ctx.ledger, _update, self.ctx.event_id, self.order.order_number, form_inputs,
-                         archived)
-        run_in_background(fn, lambda detail: self._on_saved(detail, done_text), self._on_failed, parent=self)
+        run_op(self.ctx.ledger, _update, self.ctx.event_id, self.order.order_number, form_inputs, archived,
+               on_success=lambda detail: self._on_saved(detail, done_text), on_error=self._on_failed, parent=self)
 
     def _on_saved(self, detail, text: str) -> None:
         self.save_button.setEnabled(True)

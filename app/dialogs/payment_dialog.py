@@ -1,4 +1,5 @@
-"""Taking the money for an unpaid order: cash (amount tendered, change due) or card (cases WR-03, WR-15)."""
+"""Taking the money for an unpaid order: cash (amount tendered, change due) or card (cases WR-03, WR-15).
+The change and "tendered ≥ total" are core.quote.quote_payment's; the dialog only displays them."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
@@ -6,6 +7,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFormLay
 
 from app import formatting
 from core.money import Money
+from core.quote import quote_payment
 
 
 class PaymentDialog(QDialog):
@@ -49,15 +51,16 @@ class PaymentDialog(QDialog):
     def _update(self) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.tendered.setEnabled(self.cash.isChecked())
-        if not self.cash.isChecked():
+        method, tendered = self.payment()
+        quoted = quote_payment(self.total, payment=method, tendered=tendered)
+        if quoted.change is not None:
+            self.change.setText(formatting.money(quoted.change))
+        elif quoted.problems and tendered is not None:
+            short = quoted.problems[0].code == "TENDERED_SHORT"
+            self.change.setText("not enough" if short else quoted.problems[0].message)
+        else:
             self.change.setText("")
-            ok.setEnabled(True)
-            return
-        given = formatting.parse_money(self.tendered.text(), self.total.currency)
-        short = given is None or given < self.total
-        self.change.setText("" if given is None else
-                            ("not enough" if short else formatting.money(given - self.total)))
-        ok.setEnabled(not short)
+        ok.setEnabled(not quoted.problems)
 
     def payment(self) -> tuple[str, Money | None]:
         """("cash", tendered) or ("card", None)."""

@@ -9,6 +9,8 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
+from core.status import StatusClass
+
 SortRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2
 
@@ -16,6 +18,17 @@ GREEN = QColor("#1b7f3b")
 AMBER = QColor("#a86200")
 RED = QColor("#b3261e")
 GREY = QColor("#777777")
+PURPLE = QColor("#6a3d9a")
+
+# The one place a status class gets its colour (order/ticket status cells of every table): green admits,
+# amber has money to collect, red is void, purple is a status this station does not know (not admitted).
+STATUS_COLOURS = {StatusClass.SETTLED: GREEN, StatusClass.UNPAID: AMBER, StatusClass.VOID: RED,
+                  StatusClass.UNKNOWN: PURPLE}
+
+
+def status_colour(cls: StatusClass) -> QColor:
+    """The text colour of a status cell of class `cls` (core.status.classify_order / classify_ticket)."""
+    return STATUS_COLOURS[cls]
 
 
 class RowTableModel(QAbstractTableModel):

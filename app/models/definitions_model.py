@@ -4,11 +4,11 @@ from __future__ import annotations
 from app import formatting
 from app.models.base import AMBER, GREY, RED, RowTableModel
 from app.queries import DefinitionRow
+from core.status import UNLIMITED_PER_CHECKOUT  # contract sentinel "no limit" (WR-04)
 
 COL_NAME, COL_PRICE, COL_QUANTITY, COL_LIMIT, COL_SOLD, COL_RESERVED, COL_CHECKED_IN, COL_AVAILABLE, \
     COL_SALE, COL_HIDDEN = range(10)
 SALE_TEXT = {"SALE_SCHEDULED": "not yet", "SALE_STARTED": "on sale", "SALE_ENDED": "ended"}
-UNLIMITED_PER_CHECKOUT = 20  # contract sentinel "no limit" (WR-04)
 
 
 class DefinitionsTableModel(RowTableModel):

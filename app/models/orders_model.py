@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from app import formatting
-from app.models.base import AMBER, GREEN, GREY, RED, RowTableModel, ts
+from app.models.base import GREY, RowTableModel, status_colour, ts
 from app.queries import OrderRow
+from core.status import classify_order
 
 COL_NUMBER, COL_CREATED, COL_BUYER, COL_EMAIL, COL_STATUS, COL_TICKETS, COL_CHECKED_IN, COL_TOTAL, \
     COL_CHANNEL, COL_ARCHIVED = range(10)
-UNPAID = frozenset({"INITIATED", "PENDING", "OFFLINE_PENDING"})
-REFUSED = frozenset({"CANCELED", "DECLINED", "VOIDED"})
 
 
 class OrdersTableModel(RowTableModel):
@@ -56,9 +55,5 @@ class OrdersTableModel(RowTableModel):
 
     def foreground(self, row: OrderRow, column: int):
         if column == COL_STATUS:
-            if row.status in UNPAID:
-                return AMBER
-            if row.status in REFUSED:
-                return RED
-            return GREEN
+            return status_colour(classify_order(row.status))
         return GREY if row.archived else None

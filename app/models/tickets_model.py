@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from app import formatting
-from app.models.base import AMBER, GREEN, GREY, RED, RowTableModel, ts
+from app.models.base import GREEN, GREY, RowTableModel, status_colour, ts
 from app.queries import TicketRow
+from core.status import StatusClass, classify_ticket
 
 COL_NUMBER, COL_GUEST, COL_DEFINITION, COL_ORDER, COL_STATUS, COL_CHECKED_IN, COL_PRICE, COL_EMAIL = range(8)
-UNPAID = frozenset({"INITIATED", "PENDING", "OFFLINE_PENDING"})
+
+
+def status_class(row: TicketRow) -> StatusClass:
+    """The ticket's StatusClass as the door decides it (core.status.classify_ticket)."""
+    return classify_ticket(row.order_status, ticket_canceled=row.canceled, ticket_archived=row.archived,
+                           order_archived=row.order_archived)
 
 
 class TicketsTableModel(RowTableModel):
@@ -50,9 +56,7 @@ class TicketsTableModel(RowTableModel):
 
     def foreground(self, row: TicketRow, column: int):
         if column == COL_STATUS:
-            if row.canceled or row.order_status in ("CANCELED", "DECLINED"):
-                return RED
-            return AMBER if row.order_status in UNPAID else GREEN
+            return status_colour(status_class(row))
         if column == COL_CHECKED_IN and row.checked_in:
             return GREEN
         return GREY if row.archived or row.order_archived else None

@@ -1,8 +1,9 @@
 """The Box office: pick tickets, fill the registration form, take cash (tendered, change due), card or leave
 unpaid, then print or save the tickets; complete unpaid orders; today's sales and the till per currency.
 
-Every rule (quantity left, limit per checkout, sale period, change in Decimal) is core.sales's; this tab
-only collects input and shows results (cases BC-26, WR-03, WR-04, WR-15)."""
+Every rule (quantity left, limit per checkout, sale period, change in Decimal) is core.quote's: this tab
+shows the quote of what is chosen and calls core.sales through app.tasks.run_op (cases BC-26, WR-03,
+WR-04, WR-15)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,12 +19,15 @@ from app.models.orders_model import COL_CREATED, OrdersTableModel
 from app.models.sales_model import SalesTableModel
 from app.printing import TicketOutput
 from app.tabs.lazy import LazyRefresh
-from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
 from app.widgets.ticket_picker import TicketPicker
 from core.money import Money
+from core.status import UNPAID
+from core.quote import INPUT, load_snapshot
+from core.sales import pay_and_complete, sell
 
-UNPAID_STATUSES = ["INITIATED", "PENDING", "OFFLINE_PENDING"]
+UNPAID_STATUSES = sorted(UNPAID)
 
 
 @dataclass(frozen=True)
@@ -37,29 +41,16 @@ class SaleDone:
     tickets: int
 
 
-def _done(sale) -> SaleDone:
+def _done(_session, sale) -> SaleDone:
+    """A core.sales.Sale as plain values (run inside the op's session)."""
     return SaleDone(sale.order.order_number, sale.order.status, sale.total, sale.change, len(sale.order.tickets))
 
 
-def _sell(session, event_id, lines, buyer, payment, tendered, station) -> SaleDone:
-    from core.sales import sell
-
-    return _done(sell(session, event_id, lines, buyer, payment=payment, tendered=tendered, station=station))
-
-
-def _pay(session, event_id, order_number, payment, tendered, station) -> SaleDone:
-    from core.sales import pay_and_complete
-
-    return _done(pay_and_complete(session, event_id, order_number, payment=payment, tendered=tendered,
-                                  station=station))
-
-
 class BoxOfficeTab(LazyRefresh, QWidget):
-    """Sell, complete unpaid orders, list today's sales. Signals `sold(object)` (a SaleDone) and
-    `changed(str)` after every stored change."""
+    """Sell, complete unpaid orders, list today's sales. Signals `sold(object)` (a SaleDone) after every
+    stored sale or payment; what changed is announced by app.tasks.run_op."""
 
     sold = Signal(object)
-    changed = Signal(str)
 
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
@@ -185,15 +176,15 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         ledger = self.ctx.ledger
 
         def load(session):
-            return (queries.definition_rows(session, event_id),
+            return (load_snapshot(session, event_id),
                     queries.order_rows(session, event_id, statuses=UNPAID_STATUSES, tags=["NON_ARCHIVED"]),
                     queries.sale_rows(session, event_id), queries.till(session, event_id))
 
         run_in_background(query_op(ledger, load), self._on_loaded, parent=self)
 
     def _on_loaded(self, loaded) -> None:
-        definitions, unpaid, sales, till = loaded
-        self.picker.set_definitions(definitions, self.ctx.event.currency)
+        snapshot, unpaid, sales, till = loaded
+        self.picker.set_snapshot(snapshot)
         self.unpaid_model.set_rows(unpaid.rows)
         self.sales_model.set_rows(sales)
         parts = [f"{cur}: cash {formatting.money(v['cash'])} · card {formatting.money(v['card'])} "
@@ -206,22 +197,28 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         """"cash", "card" or "unpaid"."""
         return "cash" if self.cash.isChecked() else ("card" if self.card.isChecked() else "unpaid")
 
+    def tendered_money(self):
+        """The amount handed over as Money in the event's currency (None when empty or not a number)."""
+        return formatting.parse_money(self.tendered.text(), self.picker.currency)
+
+    def quote(self):
+        """core.quote's SaleQuote of what is chosen now (None before the first load)."""
+        payment = self.payment()
+        return self.picker.quote(payment, self.tendered_money() if payment == "cash" else None)
+
     def _update_totals(self) -> None:
-        total = self.picker.total()
-        self.total_label.setText(f"Total {formatting.money(total)}")
-        cash = self.payment() == "cash" and not total.is_zero
-        self.tendered.setEnabled(cash)
-        given = formatting.parse_money(self.tendered.text(), total.currency) if cash else None
-        problem = ""
-        if not self.picker.lines():
-            problem = "Choose at least one ticket."
-        elif not self.first_name.text().strip() or not self.last_name.text().strip():
-            problem = "First and last name are required."
-        elif cash and (given is None or given < total):
-            problem = "Enter the amount handed over (at least the total)."
-        self.change_label.setText(formatting.money(given - total) if cash and given is not None and not
-                                  given < total else "")
-        self.hint.setText(problem)
+        quoted = self.quote()
+        if quoted is None:
+            self.sell_button.setEnabled(False)
+            return
+        self.total_label.setText(f"Total {formatting.money(quoted.total)}")
+        self.tendered.setEnabled(self.payment() == "cash" and not quoted.total.is_zero)
+        self.change_label.setText(formatting.money(quoted.change) if quoted.change is not None else "")
+        names = bool(self.first_name.text().strip() and self.last_name.text().strip())
+        inputs = [p.message for p in quoted.problems if p.stage == INPUT]
+        others = [p.message for p in quoted.problems if p.stage != INPUT]
+        problem = (inputs + ([] if names else ["First and last name are required."]) + others + [""])[0]
+        self.hint.setText(problem[:1].upper() + problem[1:])
         self.sell_button.setEnabled(not problem)
 
     def buyer(self) -> dict:
@@ -234,18 +231,15 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         return out
 
     def on_sell_clicked(self) -> None:
-        """Store the sale in one transaction in the background; the result says the change due."""
+        """Store the sale in one transaction in the background (core.sales.sell); the result says the change."""
         if not self.sell_button.isEnabled() or self.ctx.event_id is None:
             return
-        total = self.picker.total()
         payment = self.payment()
-        tendered = formatting.parse_money(self.tendered.text(), total.currency) if payment == "cash" else None
-        if payment == "cash" and total.is_zero:
-            tendered = total
+        tendered = self.tendered_money() if payment == "cash" else None
         self.sell_button.setEnabled(False)
-        fn = mutation_op(self.ctx.ledger, _sell, self.ctx.event_id, self.picker.lines(), self.buyer(), payment,
-                         tendered, self.ctx.station)
-        run_in_background(fn, self._on_sold, self._on_sell_failed, parent=self)
+        run_op(self.ctx.ledger, sell, self.ctx.event_id, self.picker.lines(), self.buyer(), payment=payment,
+               tendered=tendered, station=self.ctx.station, present=_done, on_success=self._on_sold,
+               on_error=self._on_sell_failed, parent=self)
 
     def _on_sold(self, done: SaleDone) -> None:
         self.last_sale = done
@@ -258,7 +252,6 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         for edit in (self.first_name, self.last_name, self.email, self.phone, self.tendered):
             edit.clear()
         self.sold.emit(done)
-        self.changed.emit("orders")
         self.refresh()
 
     def _on_sell_failed(self, exc: BaseException) -> None:
@@ -293,6 +286,6 @@ class BoxOfficeTab(LazyRefresh, QWidget):
             return
         payment, tendered = choice
         self.complete_button.setEnabled(False)
-        fn = mutation_op(self.ctx.ledger, _pay, self.ctx.event_id, row.order_number, payment, tendered,
-                         self.ctx.station)
-        run_in_background(fn, self._on_sold, self._on_sell_failed, parent=self)
+        run_op(self.ctx.ledger, pay_and_complete, self.ctx.event_id, row.order_number, payment=payment,
+               tendered=tendered, station=self.ctx.station, present=_done, on_success=self._on_sold,
+               on_error=self._on_sell_failed, parent=self)

@@ -11,8 +11,9 @@ from app.dialogs.definition_dialog import DefinitionDialog
 from app.models.base import RowRole
 from app.models.definitions_model import DefinitionsTableModel
 from app.tabs.lazy import LazyRefresh
-from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
+from core.definitions import change_currency, create_definition, delete_definitions, update_definition
 
 COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "AUD", "CAD", "KWD"]
 LOCKED_TEXT = ("The currency of this event can no longer change: orders exist, and their amounts were taken "
@@ -21,37 +22,14 @@ LOCKED_TEXT = ("The currency of this event can no longer change: orders exist, a
                "sell in another currency.")
 
 
-def _create(session, event_id, data):
-    from core.definitions import create_definition
-
-    return create_definition(session, event_id, data).id
-
-
-def _update(session, definition_id, data, fields):
-    from core.definitions import update_definition
-
-    return update_definition(session, definition_id, data, fields).id
-
-
-def _delete(session, event_id, definition_id):
-    from core.definitions import delete_definitions
-
-    delete_definitions(session, event_id, [definition_id])
-    return definition_id
-
-
-def _change_currency(session, event_id, currency):
-    from core.definitions import change_currency
-
-    change_currency(session, event_id, currency)
-    return queries.load_event(session, event_id)
+def _id_of(_session, definition) -> str:
+    return definition.id
 
 
 class DefinitionsTab(LazyRefresh, QWidget):
-    """The organiser's view of ticket types. Signals `changed(str)` after a stored change and
-    `event_changed(object)` with the new EventInfo after a currency change."""
+    """The organiser's view of ticket types. Signals `event_changed(object)` with the new EventInfo after a
+    currency change; what each change touched is announced by app.tasks.run_op."""
 
-    changed = Signal(str)
     event_changed = Signal(object)
     loaded = Signal()
 
@@ -147,8 +125,8 @@ class DefinitionsTab(LazyRefresh, QWidget):
         if answer is None:
             return
         data, _fields = answer
-        fn = mutation_op(self.ctx.ledger, _create, ev.id, data)
-        run_in_background(fn, self._on_saved, lambda exc: self.on_new_clicked(data, error_message(exc)), parent=self)
+        run_op(self.ctx.ledger, create_definition, ev.id, data, present=_id_of, on_success=self._on_saved,
+               on_error=lambda exc: self.on_new_clicked(data, error_message(exc)), parent=self)
 
     def on_edit_clicked(self, entered: dict | None = None, error: str = "") -> None:
         """Edit the selected definition; only the fields that changed are sent (a field-mask update)."""
@@ -163,13 +141,11 @@ class DefinitionsTab(LazyRefresh, QWidget):
         if not fields:
             self.status.setText("Nothing changed.")
             return
-        fn = mutation_op(self.ctx.ledger, _update, row.id, data, fields)
-        run_in_background(fn, self._on_saved, lambda exc: self.on_edit_clicked(data, error_message(exc)),
-                          parent=self)
+        run_op(self.ctx.ledger, update_definition, row.id, data, fields, present=_id_of, on_success=self._on_saved,
+               on_error=lambda exc: self.on_edit_clicked(data, error_message(exc)), parent=self)
 
     def _on_saved(self, definition_id: str) -> None:
         self.status.setText("Saved.")
-        self.changed.emit("definitions")
         self.refresh()
 
     # ---- delete ---------------------------------------------------------------------------------------
@@ -186,12 +162,11 @@ class DefinitionsTab(LazyRefresh, QWidget):
                                       QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return
-        fn = mutation_op(self.ctx.ledger, _delete, self.ctx.event_id, row.id)
-        run_in_background(fn, lambda _id: self._on_deleted(row.name), self._on_failed, parent=self)
+        run_op(self.ctx.ledger, delete_definitions, self.ctx.event_id, [row.id],
+               on_success=lambda _none: self._on_deleted(row.name), on_error=self._on_failed, parent=self)
 
     def _on_deleted(self, name: str) -> None:
         self.status.setText(f"“{name}” deleted.")
-        self.changed.emit("definitions")
         self.refresh()
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -208,15 +183,15 @@ class DefinitionsTab(LazyRefresh, QWidget):
         currency = (currency or "").strip().upper()
         if not ok or not currency or currency == ev.currency:
             return
-        fn = mutation_op(self.ctx.ledger, _change_currency, ev.id, currency)
-        run_in_background(fn, self._on_currency_changed, self._on_currency_refused, parent=self)
+        run_op(self.ctx.ledger, change_currency, ev.id, currency,
+               present=lambda session, _none: queries.load_event(session, ev.id),
+               on_success=self._on_currency_changed, on_error=self._on_currency_refused, parent=self)
 
     def _on_currency_changed(self, event) -> None:
         self.ctx.event = event
         self._show_currency()
         self.status.setText(f"Currency changed to {event.currency}. Prices were not converted.")
         self.event_changed.emit(event)
-        self.changed.emit("definitions")
         self.refresh()
 
     def _on_currency_refused(self, exc: BaseException) -> None:

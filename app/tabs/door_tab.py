@@ -1,7 +1,7 @@
 """The Door: camera / keyboard-wedge / typed codes in, a verdict readable from 2 m and a sound out.
 
-Every code goes through core.checkin.scan_and_commit on a worker thread, one at a time in arrival order;
-the panel shows exactly the stored result (case BC-19). Camera frames are read and decoded off the GUI
+Every code goes through the door use case (core.door.scan, the same as `tessera scan`) on a worker thread,
+one at a time in arrival order; the panel shows exactly the stored result (case BC-19). Camera frames are read and decoded off the GUI
 thread (app.camera, case BC-23); a missing zbar is reported and the other decoders keep working (BC-25).
 Guests without a readable code are found by the search below and checked in with method MANUAL (WR-11)."""
 from __future__ import annotations
@@ -18,9 +18,12 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, Q
 from app import queries
 from app.camera import CaptureWorker
 from app.debounce import Debouncer
-from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.tasks import announce, error_message, query_op, run_in_background
 from app.widgets.guest_search import GuestSearch
 from app.widgets.verdict_panel import VerdictPanel, verdict_class
+from core import door as core_door
+from core.changes import Changes
+from core.door import Door
 
 logger = logging.getLogger(__name__)
 
@@ -28,37 +31,18 @@ SCAN, MANUAL = "SCAN", "MANUAL"
 MAX_QUEUE = 50  # codes waiting for the ledger; beyond this a burst is refused, never piling up
 
 
-def _scan(ledger, payload: str, *, event_id: str, station: str, operator: str, method: str,
-          clock_offset_s: float = 0.0):
-    """Worker-thread body of one scan: the verdict computed and stored in one transaction; the check-in's
-    corrected time adds the station's last measured clock offset (BC-13)."""
-    from core.checkin import scan_and_commit
-
-    return scan_and_commit(ledger, payload, event_ids=[event_id], station=station, operator=operator,
-                           method=method, clock_offset_s=clock_offset_s)
-
-
-def _admit_provisionally(session, payload: str, event_id: str, station: str, operator: str, offset: float):
-    from core.provisional import admit_provisionally
-
-    return admit_provisionally(session, payload, event_id=event_id, station=station, operator=operator,
-                               clock_offset_s=offset)
-
-
-def _undo(session, event_id: str, ticket_number: str, station: str, operator: str) -> str:
-    from core.tickets import delete_check_in
-
-    delete_check_in(session, event_id, [ticket_number], station=station, operator=operator)
-    return ticket_number
+def door_of(ctx) -> Door:
+    """The core.door inputs of this station: its event, names, entrance (none configured: every definition)
+    and the clock offset measured by the last sync (app.sync_wiring keeps ctx.clock_offset_s, BC-13)."""
+    return Door((ctx.event_id,), ctx.station, ctx.operator, None, float(ctx.clock_offset_s or 0.0))
 
 
 class DoorTab(QWidget):
     """Scanner input, verdict panel, undo, guest search and live counters for the current event.
 
-    Signals: `scanned(object)` with each ScanResult shown, `changed(str)` after a stored change."""
+    Signals: `scanned(object)` with each ScanResult shown; stored changes are announced (app.tasks)."""
 
     scanned = Signal(object)
-    changed = Signal(str)
 
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
@@ -218,11 +202,10 @@ class DoorTab(QWidget):
             return
         payload, method = self._queue.popleft()
         self._busy = True
-        ctx = self.ctx
+        ledger, door = self.ctx.ledger, door_of(self.ctx)
 
         def job():
-            return _scan(ctx.ledger, payload, event_id=ctx.event_id, station=ctx.station, operator=ctx.operator,
-                         method=method, clock_offset_s=ctx.clock_offset_s)
+            return core_door.scan(ledger, door, payload, method=method)
 
         run_in_background(job, self._on_scan_done, self._on_scan_failed, parent=self)
 
@@ -233,7 +216,7 @@ class DoorTab(QWidget):
         if verdict_class(result.verdict) == "ok" and result.ticket_number:
             self._undo_stack.append((result.ticket_number, result.payload))
             self.undo_button.setEnabled(True)
-            self.changed.emit("checkins")
+            self._announce(result.ticket_number)
             self.refresh()
             self.search.refresh()
         self.scanned.emit(result)
@@ -255,14 +238,14 @@ class DoorTab(QWidget):
         self.provisional_button.setEnabled(payload is not None)
 
     def admit_provisionally(self) -> None:
-        """Store the offered ticket's provisional check-in (core.provisional) and show what was stored."""
+        """Store the offered ticket's provisional check-in (core.door.admit_provisionally) and show it."""
         payload, ctx = self._provisional_payload, self.ctx
         if payload is None or ctx.event_id is None:
             return
         self.provisional_button.setEnabled(False)
-        fn = mutation_op(ctx.ledger, _admit_provisionally, payload, ctx.event_id, ctx.station, ctx.operator,
-                         ctx.clock_offset_s)
-        run_in_background(fn, self._on_admitted, self._on_scan_failed, parent=self)
+        ledger, door = ctx.ledger, door_of(ctx)
+        run_in_background(lambda: core_door.admit_provisionally(ledger, door, payload), self._on_admitted,
+                          self._on_scan_failed, parent=self)
 
     def _on_admitted(self, result) -> None:
         self.offer_provisional(None)
@@ -271,27 +254,32 @@ class DoorTab(QWidget):
         if verdict_class(result.verdict) == "ok" and result.ticket_number:
             self._undo_stack.append((result.ticket_number, result.payload))
             self.undo_button.setEnabled(True)
-            self.changed.emit("checkins")
+            self._announce(result.ticket_number)
             self.refresh()
+
+    def _announce(self, ticket_number: str) -> None:
+        """Tell the other views that this ticket's check-in log changed (and the outbox grew)."""
+        announce(self.ctx.ledger, Changes(checkins=frozenset({ticket_number}), outbox=True), self)
 
     # ---- undo -----------------------------------------------------------------------------------------
     def undo_last(self) -> None:
-        """Undo the newest check-in made here (an UNDO row, core.tickets.delete_check_in)."""
+        """Undo the newest check-in made here (an UNDO row, core.door.undo; provisional admissions too)."""
         if not self._undo_stack or self.ctx.event_id is None:
             return
         ticket_number, payload = self._undo_stack.pop()
         self.undo_button.setEnabled(False)
-        ctx = self.ctx
-        fn = mutation_op(ctx.ledger, _undo, ctx.event_id, ticket_number, ctx.station, ctx.operator)
-        run_in_background(fn, lambda tn: self._on_undone(tn, payload), self._on_undo_failed, parent=self)
+        ledger, door = self.ctx.ledger, door_of(self.ctx)
+        run_in_background(lambda: core_door.undo(ledger, door, ticket_number),
+                          lambda done: self._on_undone(done, payload), self._on_undo_failed, parent=self)
 
-    def _on_undone(self, ticket_number: str, payload: str) -> None:
+    def _on_undone(self, done, payload: str) -> None:
         self._debouncer.forget(payload)
         if self.worker is not None:
             self.worker.forget(payload)
-        self.verdict_panel.show_message("Check-in undone", f"Ticket {ticket_number} is no longer checked in")
+        self.verdict_panel.show_message("Check-in undone" if done.undone else "Nothing to undo", done.message)
         self.undo_button.setEnabled(bool(self._undo_stack))
-        self.changed.emit("checkins")
+        if done.undone:
+            self._announce(done.ticket_number)
         self.refresh()
         self.search.refresh()
 

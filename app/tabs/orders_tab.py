@@ -14,18 +14,18 @@ from app.models.tickets_model import TicketsTableModel
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background
 from app.widgets.table_view import make_table
+from core.status import ORDER_STATUSES
 
-STATUSES = ["", "PAID", "FREE", "OFFLINE_PENDING", "PENDING", "INITIATED", "CANCELED", "DECLINED"]
+STATUSES = ["", *ORDER_STATUSES]
 ARCHIVED = {"Active": ("NON_ARCHIVED", "ORDER_ACTIVE"), "Archived": ("ARCHIVED", "ORDER_ARCHIVED"), "All": None}
 CHECKED_IN = {"Any check-in state": None, "Checked in": ("FULLY_CHECKED_IN", "CHECKED_IN"),
               "Not checked in": ("NOT_FULLY_CHECKED_IN", "NON_CHECKED_IN")}
 
 
 class OrdersTab(LazyRefresh, QWidget):
-    """Two tables sharing one filter bar. Signals `changed(str)` after an order was updated, `loaded()`
-    after each finished load."""
+    """Two tables sharing one filter bar. Signals `loaded()` after each finished load (what an order update
+    changed is announced by app.tasks.run_op from the order dialog)."""
 
-    changed = Signal(str)
     loaded = Signal()
 
     def __init__(self, ctx, parent=None):
@@ -156,8 +156,7 @@ class OrdersTab(LazyRefresh, QWidget):
         self.dialog.changed.connect(self._on_dialog_changed)
         self.dialog.open()
 
-    def _on_dialog_changed(self, kind: str) -> None:
-        self.changed.emit(kind)
+    def _on_dialog_changed(self, _kind: str) -> None:
         self.refresh()
 
 

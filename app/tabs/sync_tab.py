@@ -22,8 +22,8 @@ from app.models.base import RED, RowRole, RowTableModel, ts
 from app.tasks import error_message, mutation_op, query_op, run_in_background
 from app.widgets.sync_status import ages_text
 from app.widgets.table_view import make_table
-from sync.conflicts import KEEP_MINE, TAKE_THEIRS
-from sync.push import dismiss_rejected, retry_rejected
+from core.outbox import dismiss, rejected_entries, retry
+from sync.conflicts import KEEP_MINE, TAKE_THEIRS, list_conflicts, resolve
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,6 @@ def show_value(value) -> str:
 
 def load_sync_lists(session) -> tuple[list[RejectedRow], list[ConflictRow]]:
     """(rejected changes, conflict fields) of every event, as DTOs (worker thread)."""
-    from sync.conflicts import list_conflicts
-    from sync.push import rejected_entries
-
     rejected = [RejectedRow(r["id"], r["kind"], r["entity"], r["error"] or "", r["created"])
                 for r in rejected_entries(session)]
     conflicts = [ConflictRow(c.definition_id, c.name or c.definition_id, path, show_value(v.get("base")),
@@ -76,15 +73,13 @@ def load_sync_lists(session) -> tuple[list[RejectedRow], list[ConflictRow]]:
 
 
 def _resolve(session, definition_id: str, choice: str) -> str:
-    from sync.conflicts import resolve
-
     resolve(session, definition_id, choice)
     return definition_id
 
 
 def _outbox_action(name: str):
-    """sync.push's `retry_rejected` or `dismiss_rejected(session, entry_id)`."""
-    return {"retry_rejected": retry_rejected, "dismiss_rejected": dismiss_rejected}[name]
+    """core.outbox's transition `retry` or `dismiss(session, entry_id)` by the button's action name."""
+    return {"retry_rejected": retry, "dismiss_rejected": dismiss}[name]
 
 
 class RejectedTableModel(RowTableModel):

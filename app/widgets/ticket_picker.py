@@ -1,34 +1,31 @@
-"""Box-office ticket picker: one row per definition with a quantity box capped by what is left and the
-limit per checkout (cases BC-26, WR-04); the total is computed in Money, never float."""
+"""Box-office ticket picker: one row per definition with a quantity box. It only displays core.quote: the
+most one order may take (what is left, the limit per checkout, the sale period: cases BC-26, WR-04), and
+the quote of the chosen lines (total in Money, never float)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QSpinBox, QTableWidget, QTableWidgetItem
 
 from app import formatting
-from app.queries import DefinitionRow
 from core.money import Money
+from core.quote import SaleQuote, SaleSnapshot, Stock, quote
 
-UNLIMITED_PER_CHECKOUT = 20  # contract sentinel "no limit" (WR-04)
-MAX_UNLIMITED = 200  # a box-office order's practical cap for an unlimited definition
 COLUMNS = ("Ticket type", "Price", "Left", "Per order", "Quantity")
 
 
-def max_quantity(row: DefinitionRow) -> int:
-    """How many of `row` one order may take now: what is left (unlimited → MAX_UNLIMITED), capped by the
-    limit per checkout (0 and 20 mean no limit), 0 when not on sale. The core enforces the same rules."""
-    if row.sale_status != "SALE_STARTED":
-        return 0
-    cap = MAX_UNLIMITED if row.available is None else max(0, row.available)
-    lpc = row.limit_per_checkout
-    if 0 < lpc < UNLIMITED_PER_CHECKOUT:
-        cap = min(cap, lpc)
-    return cap
+def _cells(stock: Stock, snapshot: SaleSnapshot) -> tuple[str, ...]:
+    """The texts of one row: name, price, what is left, the per-order limit."""
+    left = "unlimited" if stock.left is None else str(stock.left)
+    if not stock.on_sale(snapshot.taken_at):
+        left = "not on sale"
+    price = "free" if stock.price.is_zero else formatting.money(stock.price)
+    return stock.name, price, left, "—" if stock.per_order is None else str(stock.per_order)
 
 
 class TicketPicker(QTableWidget):
-    """Rows of definitions with quantity spin boxes. `lines()` → {definition_id: qty>0}; `total()` → Money.
-    Emits `changed()` whenever a quantity changes."""
+    """Rows of definitions with quantity spin boxes, from a core.quote.SaleSnapshot.
+    `lines()` → {definition_id: qty>0}; `quote(payment, tendered)` → core's SaleQuote of those lines;
+    `total()` → its Money total. Emits `changed()` whenever a quantity changes."""
 
     changed = Signal()
 
@@ -41,34 +38,33 @@ class TicketPicker(QTableWidget):
         self.verticalHeader().hide()
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self._rows: list[DefinitionRow] = []
+        self.snapshot: SaleSnapshot | None = None
+        self._ids: list[str] = []
         self._spins: list[QSpinBox] = []
-        self.currency = "EUR"
 
-    def set_definitions(self, rows: list[DefinitionRow], currency: str) -> None:
-        """Show `rows`; keeps the quantities already chosen for definitions still listed (clamped)."""
+    @property
+    def currency(self) -> str:
+        return self.snapshot.currency if self.snapshot else "EUR"
+
+    def set_snapshot(self, snapshot: SaleSnapshot) -> None:
+        """Show `snapshot`'s definitions; quantities already chosen for definitions still listed are kept
+        (clamped to the most core allows now)."""
         before = self.lines()
-        self.currency = currency
-        self._rows = list(rows)
-        self._spins = []
-        self.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            cap = max_quantity(row)
-            left = "unlimited" if row.available is None else str(max(0, row.available))
-            if row.sale_status != "SALE_STARTED":
-                left = "not on sale"
-            lpc = row.limit_per_checkout
-            cells = (row.name, "free" if row.price.is_zero else formatting.money(row.price), left,
-                     "—" if lpc in (0, UNLIMITED_PER_CHECKOUT) else str(lpc))
-            for c, text in enumerate(cells):
+        self.snapshot = snapshot
+        most = quote(snapshot, {}, payment="card").most
+        self._ids, self._spins = [s.definition_id for s in snapshot.stock], []
+        self.setRowCount(len(snapshot.stock))
+        for r, stock in enumerate(snapshot.stock):
+            for c, text in enumerate(_cells(stock, snapshot)):
                 item = QTableWidgetItem(text)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(r, c, item)
+            cap = most[stock.definition_id]
             spin = QSpinBox()
             spin.setRange(0, cap)
             spin.setEnabled(cap > 0)
-            spin.setValue(min(before.get(row.id, 0), cap))
+            spin.setValue(min(before.get(stock.definition_id, 0), cap))
             spin.valueChanged.connect(lambda _v: self.changed.emit())
             self.setCellWidget(r, len(COLUMNS) - 1, spin)
             self._spins.append(spin)
@@ -76,8 +72,8 @@ class TicketPicker(QTableWidget):
 
     def spin_for(self, definition_id: str) -> QSpinBox | None:
         """The quantity box of a definition (tests and keyboard users)."""
-        for row, spin in zip(self._rows, self._spins):
-            if row.id == definition_id:
+        for def_id, spin in zip(self._ids, self._spins):
+            if def_id == definition_id:
                 return spin
         return None
 
@@ -91,15 +87,18 @@ class TicketPicker(QTableWidget):
 
     def lines(self) -> dict[str, int]:
         """{definition_id: quantity} of the rows with a quantity > 0."""
-        return {row.id: spin.value() for row, spin in zip(self._rows, self._spins) if spin.value() > 0}
+        return {def_id: spin.value() for def_id, spin in zip(self._ids, self._spins) if spin.value() > 0}
+
+    def quote(self, payment: str = "card", tendered: Money | None = None) -> SaleQuote | None:
+        """core.quote.quote of the chosen lines on the loaded snapshot (None before the first load)."""
+        if self.snapshot is None:
+            return None
+        return quote(self.snapshot, self.lines(), payment=payment, tendered=tendered)
 
     def total(self) -> Money:
-        """The order total: Σ price × quantity (exact Decimal Money)."""
-        total = Money.zero(self.currency)
-        for row, spin in zip(self._rows, self._spins):
-            if spin.value():
-                total = total + row.price * spin.value()
-        return total
+        """The order total as core quotes it (exact Decimal Money)."""
+        quoted = self.quote()
+        return quoted.total if quoted is not None else Money.zero(self.currency)
 
     def clear_quantities(self) -> None:
         """Every quantity back to 0."""

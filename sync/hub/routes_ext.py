@@ -10,6 +10,7 @@ from core.changes import note
 from core.checkin_merge import CHECK_IN, DUPLICATE, find_by_nonce, recompute, record_row, winner_to_api
 from core.contract_parse import parse_checkin_rows
 from core.models import Ticket
+from core.status import PAID
 from core.timeutil import to_rfc3339
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import require_str
@@ -71,7 +72,7 @@ def upload_call(c: Call) -> dict:
     event_id = require_str(c.body.get("eventId"), "eventId")
     c.lock("event:" + event_id)
     order, created = store_order(c.session, event_id, c.body.get("order"), station=c.station.name, now=c.now)
-    if created and order.status == "PAID":
+    if created and order.status == PAID:
         c.wake_mailer |= queue_confirmation(c.session, order, c.now)
     c.session.flush()
     return {"order": orders_json(c.session, [order], contract.ORDER_FIELDSETS)[0],

@@ -9,7 +9,8 @@ from core import contract
 from core.errors import InvalidArgument
 from core.models import Order, Ticket
 from core.money import Money
-from core.orders import SETTLED, complete_order, get_order, list_orders, update_order
+from core.orders import complete_order, get_order, list_orders, update_order
+from core.status import PAID, SETTLED
 from core.paging import clamp
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import field_mask, same_param, str_list
@@ -89,7 +90,7 @@ def confirm_call(c: Call) -> dict:
     before = {o.order_number: o.status for o in (get_order(c.session, n, event_id) for n in numbers)}
     orders = complete_order(c.session, event_id, numbers, now=c.now)
     for order in orders:
-        if before.get(order.order_number) != order.status and order.status == "PAID":
+        if before.get(order.order_number) != order.status and order.status == PAID:
             c.wake_mailer |= queue_confirmation(c.session, order, c.now)
     c.session.flush()
     return {"orders": orders_json(c.session, orders, FULL)}

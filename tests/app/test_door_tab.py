@@ -119,6 +119,23 @@ def test_undo_last_check_in(qtbot, ctx, event_data):
     assert _last_result(qtbot, door, lambda: door.submit(tn)).verdict.value == "OK", "admitted again after undo"
 
 
+def test_undo_after_a_provisional_admission(qtbot, ctx, event_data):
+    """Issue 7: undoing a ticket admitted provisionally (not in the local list) used to fail with NotFound."""
+    door = _door(qtbot, ctx)
+    ctx.clock_offset_s = 600.0
+    door.offer_provisional("WEB1-8QQT-ZZ021")
+    door.provisional_button.click()
+    qtbot.waitUntil(lambda: door.undo_button.isEnabled(), timeout=5000)
+    assert _checked_in(ctx.ledger, ["WEB1-8QQT-ZZ021"]) == {"WEB1-8QQT-ZZ021"}
+    door.undo_button.click()
+    qtbot.waitUntil(lambda: door.verdict_panel.headline.text() == "Check-in undone", timeout=5000)
+    assert _checked_in(ctx.ledger, ["WEB1-8QQT-ZZ021"]) == set()
+    with ctx.ledger.uow() as uow:
+        rows = [(r.kind, r.method, (r.corrected_time - r.device_time).total_seconds())
+                for r in uow.session.scalars(select(CheckIn).order_by(CheckIn.id))]
+    assert rows == [("CHECK_IN", "PROVISIONAL", 600.0), ("UNDO", "MANUAL", 600.0)]
+
+
 def test_failed_scan_is_reported_never_a_traceback(qtbot, ctx, event_data, monkeypatch):
     """A ledger failure reaches the operator as a red 'not checked in' panel with a clear message."""
     door = _door(qtbot, ctx)
@@ -127,7 +144,7 @@ def test_failed_scan_is_reported_never_a_traceback(qtbot, ctx, event_data, monke
     def broken(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(door_module, "_scan", broken)
+    monkeypatch.setattr(door_module.core_door, "scan", broken)
     door.submit(event_data.paid_tickets[0])
     qtbot.waitUntil(lambda: door.verdict_panel.headline.text() == "NOT CHECKED IN", timeout=5000)
     assert door.verdict_panel.css_class == "error" and "disk full" in door.verdict_panel.details.text()

@@ -135,3 +135,22 @@ def test_status_text_variants():
     yesterday = SyncStatus(connected=True, online=True, last_sync=now - timedelta(days=1), running=True)
     assert formatting.clock(now - timedelta(days=1), TZ) in yesterday.text(TZ)
     assert yesterday.text(TZ).endswith("syncing…")
+
+
+def test_interval_and_clock_threshold_come_from_the_settings(make_controller, ledger, monkeypatch):
+    """One sync interval setting (sync_interval_s) and one clock threshold (clock_warn_s), app/config.py."""
+    from app import config
+    from app.sync_controller import read_status
+    from sync import state
+
+    assert make_controller(interval_s=None)._timer.interval() == int(config.SETTINGS["sync_interval_s"].default * 1000)
+    monkeypatch.setenv("TESSERA_SYNC_INTERVAL_S", "7")
+    assert make_controller(interval_s=None)._timer.interval() == 7000
+    now = utcnow()
+    with ledger.uow() as uow:
+        state.set_clock_reading(uow.session, state.ClockReading(90.0, now, "Date", now + timedelta(seconds=90)))
+        uow.commit()
+    with ledger.uow() as uow:
+        assert read_status(uow.session).clock_warning is None  # default 120 s
+        monkeypatch.setenv("TESSERA_CLOCK_WARN_S", "60")
+        assert "behind" in read_status(uow.session).clock_warning

@@ -87,3 +87,26 @@ def test_operational_error_message_is_human():
 
     exc = OperationalError("INSERT", {}, Exception("database or disk is full"))
     assert tasks.error_message(exc).startswith("The local ledger could not be read or written")
+
+
+def test_run_op_delivers_the_result_then_announces_what_changed(qtbot, ledger):
+    """run_op (CollectionOp): one unit of work, `present` inside the session, on_success on the GUI thread,
+    then the committed Changes announced with the ledger and origin; a refused op announces nothing."""
+    from core.errors import InvalidArgument
+    from core.events import create_event
+
+    got, heard, failed = [], [], []
+    def hear(c, led, origin):
+        heard.append((c, led, origin))
+
+    tasks.notifier().changes_applied.connect(hear)
+    tasks.run_op(ledger, create_event, title="Op", time_zone="UTC", currency="EUR",
+                 present=lambda _s, ev: ev.id, on_success=got.append)
+    qtbot.waitUntil(lambda: bool(heard), timeout=3000)
+    changes, led, origin = heard[0]
+    assert changes.events == {got[0]} and changes.outbox and led is ledger and origin is None
+    tasks.run_op(ledger, create_event, title="", time_zone="Nowhere/Else", currency="EUR", on_error=failed.append)
+    qtbot.waitUntil(lambda: bool(failed), timeout=3000)
+    assert isinstance(failed[0], InvalidArgument) and len(heard) == 1
+    assert tasks.wait_for_done(3000)
+    tasks.notifier().changes_applied.disconnect(hear)

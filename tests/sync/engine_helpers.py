@@ -71,7 +71,7 @@ class StationUnderTest:
         self.skew = skew
         self.api = make_api(StationConfig(url=hub.url), self.key, transport=self.faults.transport(),
                             clock=self.device_now)
-        self.engine = SyncEngine(self.ledger, self.api, name, event_ids, cooldown_s=0.0)
+        self.engine = SyncEngine(self.ledger, self.api, name, event_ids, clock_warn_s=120.0, cooldown_s=0.0)
 
     def device_now(self) -> datetime:
         """This station's (possibly wrong) device clock (BC-13)."""

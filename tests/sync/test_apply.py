@@ -10,7 +10,7 @@ from core.tickets import checked_in_map
 from sync.apply import (apply_orders, apply_tickets, definition_from_api, order_from_api, parse_ticket,
                         ticket_from_api)
 from sync.errors import MalformedData
-from sync.pull import derive_checkins
+from sync.appliers import derive_checkins
 
 EV = "5b0c7e2a-1111-4c2d-9e0f-0a1b2c3d4e5f"
 DEF = "0d6f5c2e-2222-4c2d-9e0f-0a1b2c3d4e5f"

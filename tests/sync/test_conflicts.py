@@ -6,8 +6,8 @@ from sqlalchemy import select
 from core.definitions import create_definition, definition_data
 from core.errors import InvalidArgument, NotFound
 from core.events import create_event
-from core.models import OutboxEntry, SyncState, TicketDefinition
-from sync import conflicts
+from core.models import OutboxEntry, TicketDefinition
+from sync import conflicts, state
 from sync.push_definitions import merge_fields, same
 
 EV = "5b0c7e2a-1111-4c2d-9e0f-0a1b2c3d4e5f"
@@ -86,7 +86,7 @@ def test_keep_mine_requeues_with_the_servers_values_as_base(ledger, defn_id):
         assert entry.kind == "definition.update"
         assert entry.payload["base"]["name"] == "VIP Plus" and entry.payload["base"]["quantity"] == 50
         assert entry.payload["definition"]["name"] == definition_data(d)["name"] == "VIP Gold"
-        assert uow.session.get(SyncState, conflicts.key_of(defn_id)) is None
+        assert state.conflict(uow.session, defn_id) is None
 
 
 def test_resolve_errors(ledger, defn_id):

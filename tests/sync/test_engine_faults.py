@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.checkin import scan_and_commit
-from core.models import Order, SyncState, Ticket
+from core.models import Order, Ticket
 from sync.engine import SyncEngine
-from sync.pull import cursor_key
+from sync import state
 from tests.sync.engine_helpers import count, hour_ago
 
 UPLOAD = {False: "/tessera/v1/checkins", True: "/events/v1/tickets/check-in"}
@@ -46,7 +46,7 @@ def test_transient_failures_keep_rows_pending_and_are_retried(server, stations, 
 
 def test_cool_down_after_a_failure_then_forced_run(server, stations):
     ev, tickets, a = _door(server, stations, 1)
-    engine = SyncEngine(a.ledger, a.api, "A", [ev], cooldown_s=600)
+    engine = SyncEngine(a.ledger, a.api, "A", [ev], clock_warn_s=120.0, cooldown_s=600)
     a.faults.offline = True
     failed = engine.run_once()
     assert not failed.ok and "unreachable" in failed.error
@@ -99,7 +99,7 @@ def test_bc19_a_malformed_page_changes_nothing_and_the_cursor_stays(server, stat
     assert not report.ok and "totalPrice" in report.error
     assert count(a.ledger, Order) == 0 and count(a.ledger, Ticket) == 0
     with a.ledger.uow() as uow:
-        assert uow.session.get(SyncState, cursor_key(ev)) is None
+        assert state.cursor(uow.session, ev) is None
     assert a.sync().ok and count(a.ledger, Order) == 1 and count(a.ledger, Ticket) == 2
 
 
@@ -122,7 +122,7 @@ def test_feed_cursor_is_stored_only_after_a_page_is_applied(hub, stations, monke
     report = a.sync()
     assert not report.ok and "page 2 lost" in report.error
     with a.ledger.uow() as uow:
-        assert uow.session.get(SyncState, cursor_key(ev)).value["cursor"] == "c3"
+        assert state.cursor(uow.session, ev) == "c3"
     assert a.sync().ok and count(a.ledger, Ticket) == 6
 
 

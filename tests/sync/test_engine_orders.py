@@ -144,7 +144,7 @@ def test_428_refusal_is_rejected_kept_shown_and_the_server_wins(server, stations
     assert again.ok and again.rejected == [] and a.outbox()[0].attempts == 1
     with a.ledger.uow() as uow:
         assert uow.session.get(Order, unpaid["orderNumber"]).status == "CANCELED"
-        from sync.push import rejected_entries
+        from core.outbox import rejected_entries
         assert [r["entity"] for r in rejected_entries(uow.session)] == [unpaid["orderNumber"]]
 
 

@@ -1,0 +1,165 @@
+"""Pull appliers: one per change type the hub's feed sends (event, definition, definition.deleted, order,
+ticket, checkin), registered in sync.registry, plus the check-in rows a plain server's ticket state implies.
+Each applier works in the caller's transaction (batches ≤ sync.apply.BATCH rows, BC-21)."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import outbox
+from core.checkin_merge import CHECK_IN, UNDO, find_by_nonce, record_row
+from core.errors import DomainError
+from core.models import CheckIn, Order, TicketDefinition
+from core.tickets import checked_in_map
+from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
+from sync.apply import apply_definitions, apply_orders, apply_ticket_rows, event_from_api, parse_ticket
+from sync.errors import MalformedData
+
+
+class EventApplier:
+    """Change type "event": core.contract.event_to_api JSON, upserted."""
+
+    types = ("event",)
+
+    def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
+        for item in items:
+            event_from_api(session, item)
+        return "events"
+
+
+class DefinitionApplier:
+    """Change type "definition": ticket definitions upserted (pending local edits skipped)."""
+
+    types = ("definition",)
+
+    def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
+        apply_definitions(session, items, event_id)
+        return "definitions"
+
+
+class DefinitionDeletedApplier:
+    """Change type "definition.deleted": {id} of a definition deleted centrally."""
+
+    types = ("definition.deleted",)
+
+    def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
+        delete_definitions(session, [i.get("id") for i in items if i.get("id")])
+        return "definitions"
+
+
+class OrderApplier:
+    """Change type "order": orders with their embedded tickets, upserted."""
+
+    types = ("order",)
+
+    def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
+        apply_orders(session, items, event_id)
+        return "orders"
+
+
+class TicketApplier:
+    """Change type "ticket": tickets (each may name its eventId), upserted."""
+
+    types = ("ticket",)
+
+    def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
+        apply_ticket_rows(session, [parse_ticket(i, i.get("eventId") or event_id) for i in items])
+        return "tickets"
+
+
+class CheckInApplier:
+    """Change type "checkin": check-in rows of the hub's log, unioned by nonce (BC-15)."""
+
+    types = ("checkin",)
+
+    def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
+        for item in items:
+            apply_checkin_row(session, item, event_id)
+        return "checkins"
+
+
+APPLIERS = (EventApplier(), DefinitionApplier(), DefinitionDeletedApplier(), OrderApplier(), TicketApplier(),
+            CheckInApplier())
+
+
+# -- shared rules of pulled data --------------------------------------------------------------------------------
+def delete_definitions(session: Session, ids: list[str]) -> None:
+    """Remove centrally deleted definitions (sold tickets keep their definition id, API.md gap 10); a
+    definition with a pending local change stays."""
+    skip = outbox.pending_keys(session, ids)
+    for def_id in ids:
+        defn = session.get(TicketDefinition, def_id)
+        if defn is not None and def_id not in skip:
+            session.delete(defn)
+    session.flush()
+
+
+def missing_definitions(session: Session, event_id: str, seen: set[str]) -> list[str]:
+    """Local definitions of `event_id` absent from a complete server listing, except those with a pending
+    change or a refused create (kept for the organiser)."""
+    local = set(session.scalars(select(TicketDefinition.id).where(TicketDefinition.event_id == event_id)))
+    gone = local - seen
+    gone -= outbox.pending_keys(session, gone)
+    gone -= outbox.rejected_keys(session, gone, outbox.DEFINITION_CREATE)
+    return sorted(gone)
+
+
+def order_status_from_tickets(session: Session, rows: list[dict]) -> None:
+    """A door key may not list orders: each ticket's orderStatus sets its order's status (pending local
+    changes win)."""
+    skip = outbox.pending_keys(session, [r["order_number"] for r in rows])
+    for r in rows:
+        status = r.get("_order_status")
+        if r["order_number"] in skip or not status or status == "NA_ORDER_STATUS":
+            continue
+        order = session.get(Order, r["order_number"])
+        if order is not None and order.status != status:
+            order.status = status
+
+
+def apply_checkin_row(session: Session, data: dict, event_id: str) -> CheckIn:
+    """Union one check-in row of the feed into the log by nonce (BC-15); statuses follow the shared merge rule
+    (core.checkin_merge), recomputed when an earlier row arrives late (BC-13, BC-14). Raises MalformedData."""
+    try:
+        existing = find_by_nonce(session, str(data.get("nonce") or "").strip())
+        if existing is not None:
+            if existing.server_time is None and data.get("serverTime"):
+                existing.server_time = parse_rfc3339(data["serverTime"])
+            return existing
+        return record_row(session, data, event_id=data.get("eventId") or event_id)
+    except DomainError as exc:
+        raise MalformedData(f"check-in row {data.get('nonce')!r}: {exc.message}") from None
+
+
+def sync_nonce(text: str) -> str:
+    """A deterministic nonce for a check-in learnt from a plain server (≤64 chars; hashed when longer), so a
+    repeated pull never adds the same row twice."""
+    return text if len(text) <= 64 else "sync:" + str(uuid.uuid5(uuid.NAMESPACE_URL, text))
+
+
+def derive_checkins(session: Session, rows: list[dict]) -> int:
+    """Plain server: its ticket's checkIn.created is the only check-in information. Where it differs from the
+    local state (and no local check-in change is pending), add a SYNC row: CHECK_IN at the server's time, or
+    an UNDO when the server shows the ticket not checked in. Returns the rows added."""
+    numbers = [r["ticket_number"] for r in rows]
+    local = checked_in_map(session, numbers)
+    pending = outbox.pending_keys(session, numbers)
+    added = 0
+    for r in rows:
+        tn, server = r["ticket_number"], r.get("_checkin")
+        if tn in pending or (server is not None) == (tn in local):
+            continue
+        if server is not None:
+            stamp = to_rfc3339(server)
+            row = {"nonce": sync_nonce(f"sync:{tn}:{stamp}"), "ticketNumber": tn, "kind": CHECK_IN, "deviceTime": stamp,
+                   "correctedTime": stamp, "serverTime": stamp, "method": "SYNC"}
+        else:
+            stamp = to_rfc3339(max(utcnow(), local[tn].corrected_time))
+            row = {"nonce": sync_nonce(f"sync-undo:{local[tn].nonce}"), "ticketNumber": tn, "kind": UNDO,
+                   "deviceTime": stamp, "correctedTime": stamp, "method": "SYNC"}
+        if find_by_nonce(session, row["nonce"]) is None:
+            record_row(session, row, event_id=r["event_id"])
+            added += 1
+    return added

@@ -1,0 +1,85 @@
+"""Push of order rows: order.create (box-office sale upload, extension `orders-upload`), order.update
+(UpdateOrder, API.md §2.5) and order.confirm (ConfirmOrder after a state check, WR-03 b). A box-office sale a
+plain server cannot take stays local-only: its rows are skipped and stay pending (WR-15)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from core import outbox
+from core.status import SETTLED  # PAID/FREE: confirming them again is pointless
+from sync.apply import order_from_api
+from sync.handler import Item, Outcome, PushContext, SingleRowHandler
+
+
+class OrderHandler(SingleRowHandler):
+    """Outbox kinds order.create / order.update / order.confirm."""
+
+    kinds = (outbox.ORDER_CREATE, outbox.ORDER_UPDATE, outbox.ORDER_CONFIRM)
+
+    def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:
+        """Send one row; rows of a local-only sale are skipped (left pending)."""
+        item = batch[0]
+        if item.entity_key in ctx.local_only:
+            if item.kind == outbox.ORDER_CREATE:
+                ctx.result.local_only.append(item.entity_key)
+            return Outcome(skipped=[item.id])
+        if item.kind == outbox.ORDER_CREATE:
+            return _create(ctx, item)
+        if item.kind == outbox.ORDER_UPDATE:
+            return _update(ctx, item)
+        return _confirm(ctx, item)
+
+
+HANDLER = OrderHandler()
+
+
+def local_only_orders(items: list[Item], has_upload: bool) -> set[str]:
+    """Order numbers of box-office sales a plain server cannot take (no order-creation call, WR-15):
+    every order.create in `items` unless the server has the `orders-upload` extension."""
+    if has_upload:
+        return set()
+    return {it.entity_key for it in items if it.kind == outbox.ORDER_CREATE}
+
+
+def _create(ctx: PushContext, item: Item) -> Outcome:
+    """Box-office sale upload (extension `orders-upload`); the hub keeps it even over capacity (BC-26)."""
+    answer = ctx.api.upload_order(item.event_id, item.payload.get("order") or {},
+                                  idempotency_key=item.idempotency_key)
+    oversold = [o for o in answer.get("oversold") or [] if isinstance(o, dict)]
+    for entry in oversold:
+        entry = {**entry, "orderNumber": item.entity_key}
+        ctx.result.oversold.append(entry)
+        ctx.result.warnings.append(
+            f"oversold: {entry.get('name') or entry.get('definitionId')} "
+            f"{entry.get('sold')}/{entry.get('quantity')} (order {item.entity_key})")
+    return Outcome(done=[item.id], apply=lambda s: order_from_api(s, answer["order"], item.event_id))
+
+
+def _update(ctx: PushContext, item: Item) -> Outcome:
+    """UpdateOrder (checkoutForm and/or archived, API.md §2.5)."""
+    p = item.payload
+    fields = p.get("fields") or []
+    fields = fields.split(",") if isinstance(fields, str) else list(fields)
+    order = ctx.api.update_order(item.event_id, p.get("orderNumber") or item.entity_key, fields,
+                                 checkout_form=p.get("checkoutForm"), archived=p.get("archived"),
+                                 idempotency_key=item.idempotency_key)
+    return Outcome(done=[item.id], apply=lambda s: order_from_api(s, order, item.event_id))
+
+
+def _confirm(ctx: PushContext, item: Item) -> Outcome:
+    """ConfirmOrder, checking state first: GET the order and confirm only if not PAID/FREE (WR-03 b)."""
+    numbers = item.payload.get("orderNumber") or [item.entity_key]
+    numbers = [numbers] if isinstance(numbers, str) else list(numbers)
+    answers, todo = [], []
+    for number in numbers:
+        current = ctx.api.get_order(item.event_id, number)
+        (answers if current.get("status") in SETTLED else todo).append(current)
+    if todo:
+        answers += ctx.api.confirm_orders(item.event_id, [o["orderNumber"] for o in todo],
+                                          idempotency_key=item.idempotency_key)
+    note = "" if todo else "already settled on the server; not confirmed again"
+
+    def apply(s: Session) -> None:
+        for order in answers:
+            order_from_api(s, order, item.event_id)
+    return Outcome(done=[item.id], apply=apply, notes={item.id: note})

@@ -1,0 +1,187 @@
+"""Typed access to the sync engine's key/value state (core.models.SyncState). This module is the only one that
+knows the keys; everything else calls the functions below. Keys and value shapes:
+
+- "ledger"                    {"id": uuid4}  this ledger's identity, made once (per-ledger station key)
+- "station"                   the saved connection (sync.station.StationConfig as a dict; no secret)
+- "engine"                    {failures, lastFailure, lastError, lastRun}  (RFC 3339 times)
+- "last_success"              {resource: RFC 3339}   (WR-13: separate ages per resource)
+- "clock"                     {offsetS, measuredAt, source, serverTime}  (BC-13)
+- "cursor:changes:<event>"    {cursor, at}   the hub's change-feed cursor of one event
+- "conflict:definition:<id>"  {definitionId, eventId, created, fields}  (sync.conflicts)
+
+Every function works in the caller's session; writers never commit.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import SyncState
+from core.timeutil import parse_rfc3339, to_rfc3339
+
+LEDGER_KEY, STATION_KEY, ENGINE_KEY, SUCCESS_KEY, CLOCK_KEY = "ledger", "station", "engine", "last_success", "clock"
+CURSOR_PREFIX, CONFLICT_PREFIX = "cursor:changes:", "conflict:definition:"
+
+
+# -- the two primitives ----------------------------------------------------------------------------------------
+def _read(session: Session, key: str) -> dict | None:
+    row = session.get(SyncState, key)
+    return dict(row.value) if row is not None and isinstance(row.value, dict) else None
+
+
+def _write(session: Session, key: str, value: dict | None) -> None:
+    """Store `value` under `key` (None deletes the row)."""
+    row = session.get(SyncState, key)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(SyncState(key=key, value=value))
+    else:
+        row.value = value
+
+
+# -- ledger identity -------------------------------------------------------------------------------------------
+def ledger_id(session: Session) -> str:
+    """This ledger's id (a uuid4 made on first use and stored; the caller commits). Keys the station's
+    credentials, so two ledgers of one OS user never share a key (issue 7 item 8)."""
+    value = _read(session, LEDGER_KEY)
+    if value and value.get("id"):
+        return str(value["id"])
+    new = str(uuid.uuid4())
+    _write(session, LEDGER_KEY, {"id": new})
+    session.flush()
+    return new
+
+
+# -- station connection ----------------------------------------------------------------------------------------
+def station(session: Session) -> dict | None:
+    """The saved connection as a plain dict (None = never connected); sync.station turns it into StationConfig."""
+    return _read(session, STATION_KEY)
+
+
+def set_station(session: Session, value: dict) -> None:
+    """Save the connection dict (no secret in it)."""
+    _write(session, STATION_KEY, dict(value))
+
+
+# -- engine health and last success ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EngineHealth:
+    """Consecutive `failures`, the last failure's time and message, and the last run's time (aware UTC)."""
+
+    failures: int = 0
+    last_failure: datetime | None = None
+    last_error: str | None = None
+    last_run: datetime | None = None
+
+
+def engine_health(session: Session) -> EngineHealth:
+    """The stored engine health (zero failures when never run)."""
+    v = _read(session, ENGINE_KEY) or {}
+    return EngineHealth(int(v.get("failures", 0)), parse_rfc3339(v.get("lastFailure")), v.get("lastError"),
+                        parse_rfc3339(v.get("lastRun")))
+
+
+def record_run_ok(session: Session, at: datetime) -> None:
+    """A run (or its push) succeeded at `at`: failures back to 0."""
+    _write(session, ENGINE_KEY, {"failures": 0, "lastRun": to_rfc3339(at)})
+
+
+def record_run_failed(session: Session, message: str, at: datetime) -> EngineHealth:
+    """A run failed at `at` with `message` (≤500 chars kept); returns the new health (failures + 1)."""
+    failures = engine_health(session).failures + 1
+    _write(session, ENGINE_KEY, {"failures": failures, "lastFailure": to_rfc3339(at), "lastError": message[:500],
+                                 "lastRun": to_rfc3339(at)})
+    return engine_health(session)
+
+
+def last_success(session: Session) -> dict[str, datetime]:
+    """{resource: last successful sync, aware UTC} (resources: push, events, definitions, orders, tickets,
+    checkins)."""
+    return {k: parse_rfc3339(v) for k, v in (_read(session, SUCCESS_KEY) or {}).items() if v}
+
+
+def mark_success(session: Session, resources: set[str] | list[str], at: datetime) -> None:
+    """Record `at` as the last success of every resource in `resources`."""
+    value = _read(session, SUCCESS_KEY) or {}
+    value.update({r: to_rfc3339(at) for r in resources})
+    _write(session, SUCCESS_KEY, value)
+
+
+# -- clock offset ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClockReading:
+    """The stored offset: `offset_s` server − device in seconds, `measured_at` device time (UTC), `source`
+    ("X-Server-Time" | "Date"), `server_time` the server's time then."""
+
+    offset_s: float
+    measured_at: datetime | None
+    source: str
+    server_time: datetime | None
+
+
+def clock_reading(session: Session) -> ClockReading | None:
+    """The last measured offset, or None when never measured."""
+    v = _read(session, CLOCK_KEY)
+    if v is None:
+        return None
+    return ClockReading(float(v.get("offsetS", 0.0)), parse_rfc3339(v.get("measuredAt")), str(v.get("source", "")),
+                        parse_rfc3339(v.get("serverTime")))
+
+
+def set_clock_reading(session: Session, reading: ClockReading) -> None:
+    """Store a new offset measurement."""
+    _write(session, CLOCK_KEY, {"offsetS": reading.offset_s, "measuredAt": to_rfc3339(reading.measured_at),
+                                "source": reading.source, "serverTime": to_rfc3339(reading.server_time)})
+
+
+# -- change-feed cursors ---------------------------------------------------------------------------------------
+def cursor(session: Session, event_id: str) -> str | None:
+    """The hub's change-feed cursor of `event_id` (None = pull from scratch)."""
+    return (_read(session, CURSOR_PREFIX + event_id) or {}).get("cursor")
+
+
+def set_cursor(session: Session, event_id: str, value: str, at: datetime) -> None:
+    """Store the cursor of `event_id` (in the transaction that applied its page) with the time `at`."""
+    _write(session, CURSOR_PREFIX + event_id, {"cursor": value, "at": to_rfc3339(at)})
+
+
+def clear_cursor(session: Session, event_id: str) -> None:
+    """Forget the cursor of `event_id` (the next pull starts from scratch)."""
+    _write(session, CURSOR_PREFIX + event_id, None)
+
+
+# -- definition conflicts --------------------------------------------------------------------------------------
+def conflict(session: Session, definition_id: str) -> dict | None:
+    """The stored conflict record of a definition (shape: see sync.conflicts), or None."""
+    return _read(session, CONFLICT_PREFIX + definition_id)
+
+
+def set_conflict(session: Session, definition_id: str, value: dict) -> None:
+    """Store (replace) the conflict record of a definition."""
+    _write(session, CONFLICT_PREFIX + definition_id, dict(value))
+
+
+def drop_conflict(session: Session, definition_id: str) -> None:
+    """Delete the conflict record of a definition (no-op when there is none)."""
+    _write(session, CONFLICT_PREFIX + definition_id, None)
+
+
+def conflicts(session: Session) -> list[tuple[str, dict]]:
+    """Every stored conflict as (definition id, record)."""
+    rows = session.scalars(select(SyncState).where(SyncState.key.startswith(CONFLICT_PREFIX)))
+    return [(row.key[len(CONFLICT_PREFIX):], dict(row.value or {})) for row in rows]
+
+
+def rekey_conflict(session: Session, old: str, new: str) -> None:
+    """Move a conflict record from definition id `old` to `new` (the server gave a created definition its id)."""
+    value = conflict(session, old)
+    if value is not None:
+        drop_conflict(session, old)
+        session.flush()
+        set_conflict(session, new, {**value, "definitionId": new})

@@ -1,0 +1,86 @@
+"""core.outbox: the outbox state machine — PENDING → SENT | REJECTED, REJECTED → PENDING (retry) | DISMISSED —
+and its queries. Refused transitions raise TransitionRefused; rows are never deleted."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core import outbox
+from core.models import OutboxEntry
+
+MOVES = {"mark_sent": lambda s, i: outbox.mark_sent(s, i, "note"),
+         "mark_rejected": lambda s, i: outbox.mark_rejected(s, i, "409 ALREADY_EXISTS"),
+         "retry": outbox.retry, "dismiss": outbox.dismiss,
+         "mark_failed": lambda s, i: outbox.mark_failed(s, i, "503")}
+
+
+def _row(session, state: str, key: str = "T1", kind: str = "checkin.create") -> int:
+    row = outbox.enqueue(session, kind, "ev-1", key, {"eventId": "ev-1"})
+    session.flush()
+    row.state = state  # set up a starting state directly (the test of the machine itself)
+    session.flush()
+    return row.id
+
+
+@pytest.mark.parametrize("start,move,end", [
+    (outbox.PENDING, "mark_sent", outbox.SENT),
+    (outbox.PENDING, "mark_rejected", outbox.REJECTED),
+    (outbox.PENDING, "mark_failed", outbox.PENDING),
+    (outbox.REJECTED, "retry", outbox.PENDING),
+    (outbox.REJECTED, "dismiss", outbox.DISMISSED),
+])
+def test_allowed_transitions(session, start, move, end):
+    entry_id = _row(session, start)
+    MOVES[move](session, entry_id)
+    row = session.get(OutboxEntry, entry_id)
+    assert row.state == end
+    if move != "retry" and move != "dismiss":
+        assert row.attempts == 1
+
+
+@pytest.mark.parametrize("start,move", [
+    (outbox.SENT, "mark_sent"), (outbox.SENT, "mark_rejected"), (outbox.SENT, "retry"), (outbox.SENT, "dismiss"),
+    (outbox.SENT, "mark_failed"), (outbox.PENDING, "retry"), (outbox.PENDING, "dismiss"),
+    (outbox.REJECTED, "mark_sent"), (outbox.REJECTED, "mark_rejected"), (outbox.REJECTED, "mark_failed"),
+    (outbox.DISMISSED, "retry"), (outbox.DISMISSED, "dismiss"), (outbox.DISMISSED, "mark_sent"),
+])
+def test_refused_transitions(session, start, move):
+    entry_id = _row(session, start)
+    with pytest.raises(outbox.TransitionRefused):
+        MOVES[move](session, entry_id)
+    assert session.get(OutboxEntry, entry_id).state == start
+
+
+def test_a_missing_row_is_refused(session):
+    for move in MOVES.values():
+        with pytest.raises(outbox.TransitionRefused):
+            move(session, 404)
+
+
+def test_sent_keeps_the_note_and_time_rejected_the_error(session):
+    a, b = _row(session, outbox.PENDING, "A"), _row(session, outbox.PENDING, "B")
+    outbox.mark_sent(session, a, "already settled on the server")
+    outbox.mark_rejected(session, b, "E" * 3000)
+    ra, rb = session.get(OutboxEntry, a), session.get(OutboxEntry, b)
+    assert ra.sent_at is not None and ra.last_error == "already settled on the server"
+    assert len(rb.last_error) == outbox.ERROR_MAX and rb.sent_at is None
+    outbox.retry(session, b)
+    assert session.get(OutboxEntry, b).last_error.startswith("retry requested after: EEE")
+
+
+def test_queries(session):
+    _row(session, outbox.PENDING, "T1")
+    _row(session, outbox.PENDING, "T2", "checkin.delete")
+    _row(session, outbox.PENDING, "O1", "order.update")
+    _row(session, outbox.REJECTED, "D1", "definition.create")
+    _row(session, outbox.SENT, "T3")
+    assert outbox.pending_count(session) == 3 and outbox.pending_count(session, "other") == 0
+    assert outbox.pending_by_kind(session) == {"checkin.create": 1, "checkin.delete": 1, "order.update": 1}
+    assert outbox.pending_keys(session, ["T1", "T3", "D1", "X"]) == {"T1"}
+    assert outbox.rejected_keys(session, ["D1", "T1"], "definition.create") == {"D1"}
+    assert outbox.rejected_keys(session, ["D1"], "definition.update") == set()
+    assert outbox.rejected_count(session) == 1 and [r["entity"] for r in outbox.rejected_entries(session)] == ["D1"]
+    assert outbox.has_pending(session, "O1") and not outbox.has_pending(session, "T3")
+    assert [r.entity_key for r in outbox.pending_rows(session, 2)] == ["T1", "T2"]
+    assert [r.kind for r in outbox.pending_of(session, "T2")] == ["checkin.delete"]
+    assert session.scalar(select(func.count()).select_from(OutboxEntry)) == 5  # nothing is ever deleted
