@@ -1,5 +1,5 @@
-"""Opening a ledger: engine with SQLite pragmas (WAL, foreign keys, busy timeout), Alembic migrations,
-and the UnitOfWork that gives each use case exactly one transaction (case BC-19, BC-21)."""
+"""Opening a ledger: engine with SQLite pragmas (WAL, foreign keys, busy timeout), safe migrations
+(core.schema), and the UnitOfWork that gives each use case exactly one transaction (case BC-19, BC-21)."""
 from __future__ import annotations
 
 import logging
@@ -9,11 +9,13 @@ from typing import Callable
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import schema
+from core.schema import LedgerFileError  # noqa: F401  (re-exported: callers catch it from core.db)
 from core.changes import Changes, install, recorder
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = schema.MIGRATIONS
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -47,28 +49,37 @@ def make_url(path_or_url: str | Path) -> str:
 def create_ledger_engine(path_or_url: str | Path, migrate: bool = True) -> Engine:
     """Open (and by default migrate to the newest schema) the ledger at a file path or database URL.
 
-    Raises sqlalchemy.exc.OperationalError when the file cannot be opened or written (e.g. a full disk)."""
+    A SQLite file is read first and refused untouched when it is not a ledger (core.schema). Opening a ledger
+    already at the newest revision skips Alembic; an upgrade (or a new ledger's creation) is one transaction.
+    Raises core.schema.LedgerFileError (a ValueError) for a foreign, newer or damaged file, and
+    sqlalchemy.exc.OperationalError when the file cannot be opened or written (e.g. a full disk)."""
     url = make_url(path_or_url)
+    path = schema.sqlite_file(url)
+    if path is not None:
+        stored = schema.inspect_sqlite_file(path)
+        if migrate and stored != schema.head_revision():
+            schema.upgrade_sqlite(path)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    if migrate:
-        upgrade(engine)
+    if migrate and path is None:
+        with engine.connect() as conn:
+            current = schema.stored_revision(conn) == schema.head_revision()
+        if not current:
+            schema.upgrade_engine(engine)
     return engine
 
 
 def upgrade(engine: Engine) -> None:
-    """Run Alembic migrations up to head on `engine` (idempotent)."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    """Run the pending migrations on `engine` in one transaction (idempotent); for a SQLite file prefer
+    create_ledger_engine, which also handles foreign keys during table rebuilds."""
+    path = schema.sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is not None:
+        schema.upgrade_sqlite(path)
+    else:
+        schema.upgrade_engine(engine)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

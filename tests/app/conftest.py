@@ -113,3 +113,10 @@ def no_dialogs(monkeypatch):
     monkeypatch.setattr(QMessageBox, "information", box("information", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "question", box("question", QMessageBox.StandardButton.Yes))
     return shown
+
+
+@pytest.fixture
+def hub_backend() -> str:
+    """GUI tests talk to the SQLite hub only (issue 7, item 9): the PostgreSQL hub is covered by tests/sync.
+    Overrides the parametrized fixture of tests.sync.hub_fixtures for everything under tests/app."""
+    return "sqlite"

@@ -21,9 +21,8 @@ def test_child_decodes_a_real_qr_and_closes():
         assert proc.decode(qr_image(PAYLOAD)) == [PAYLOAD]
         assert proc.decode(np.zeros((480, 640, 3), np.uint8)) == []
     finally:
-        started = time.monotonic()
         proc.close()
-    assert not proc.alive and time.monotonic() - started < 1.5
+    assert not proc.alive
 
 
 def test_stop_while_waiting_returns_at_once_and_late_answer_is_skipped():

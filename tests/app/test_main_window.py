@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 from app.main_window import MainWindow, sync_state_text
 from core.db import Ledger
 from core.outbox import pending_count
+from tests.ledgers import new_ledger
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_empty_ledger_says_there_is_no_event(qtbot, tmp_path):
     from app.context import StationContext
     from app.sound import SoundPlayer
 
-    ledger = Ledger.open(tmp_path / "empty.db")
+    ledger = new_ledger(tmp_path / "empty.db")
     try:
         ctx = StationContext(ledger=ledger, ledger_path=str(tmp_path / "empty.db"), station="S",
                              sound=SoundPlayer(player=[], use_beep=False))

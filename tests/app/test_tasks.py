@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from app import tasks
 from core.errors import CurrencyLocked
@@ -43,12 +43,16 @@ def test_error_without_handler_goes_to_the_presenter(qtbot):
 
 
 def test_gui_keeps_running_while_a_task_blocks(qtbot):
-    ticks = []
-    tasks.run_in_background(lambda: time.sleep(0.5))
-    started = time.monotonic()
-    qtbot.waitUntil(lambda: tasks.in_flight() == 0, timeout=3000)
-    ticks.append(time.monotonic() - started)
-    assert ticks[0] >= 0.4
+    # The task blocks until the GUI thread's timer has fired 3 times: it can only end if the loop kept running.
+    release, ticks = threading.Event(), []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(1) if len(ticks) < 3 else release.set())
+    timer.start()
+    tasks.run_in_background(lambda: release.wait(30))
+    qtbot.waitUntil(lambda: tasks.in_flight() == 0, timeout=30000)
+    timer.stop()
+    assert release.is_set() and len(ticks) == 3
 
 
 def test_callback_of_a_deleted_object_is_skipped(qtbot):

@@ -15,6 +15,7 @@ from sync.client import device_now
 from sync.engine import SyncEngine
 from sync.hub import changes
 from sync.station import StationConfig, make_api
+from tests.ledgers import new_ledger
 
 
 class Faults:
@@ -66,7 +67,7 @@ class StationUnderTest:
                  skew: timedelta = timedelta(0)):
         self.name, self.hub = name, hub
         self.key = hub.add_station(name, role)
-        self.ledger = Ledger.open(path / f"station-{name}.db")
+        self.ledger = new_ledger(path / f"station-{name}.db")
         self.faults = Faults()
         self.skew = skew
         self.api = make_api(StationConfig(url=hub.url), self.key, transport=self.faults.transport(),

@@ -43,6 +43,7 @@ from sync.hub import changes
 from sync.hub.app import create_app
 from sync.hub.auth import add_station
 from sync.hub.server import ServerThread
+from tests.ledgers import new_ledger
 
 PG_ENV = "TESSERA_TEST_PG_URL"
 _HAND_EDITS = {Event: ("events", "id"), TicketDefinition: ("definitions", "id"), Order: ("orders", "order_number"),
@@ -184,7 +185,7 @@ def hub_factory(hub_backend, tmp_path):
     def make(plain: bool = False, smtp_url: str | None = None, clock=None, **options) -> RunningHub:
         schema = PgSchema(pg_url()) if hub_backend == "postgresql" else None
         db = schema.url if schema else str(tmp_path / f"hub{len(made)}.db")
-        ledger = Ledger.open(db)
+        ledger = Ledger.open(db) if schema else new_ledger(db)
         opts = dict(options, smtp_url=smtp_url, clock=clock)
         app = create_app(ledger, plain=plain, **opts)
         server = ServerThread(app).start()

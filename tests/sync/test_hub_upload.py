@@ -12,13 +12,14 @@ from core.money import Money
 from core.sales import sell
 from sync.hub.models import HubMail
 from tests.sync.hub_fixtures import expect_error, ok
+from tests.ledgers import new_ledger
 
 
 def station_sale(tmp_path, name: str, event_id: str, definition_id: str, qty: int = 1,
                  email: str = "walk-in@example.org") -> dict:
     """Sell `qty` at an offline station's own ledger (copy of the event and definition) and return the
     order exactly as its outbox would upload it ("order.create" payload's `order`)."""
-    led = Ledger.open(tmp_path / f"{name}.db")
+    led = new_ledger(tmp_path / f"{name}.db")
     try:
         with led.uow() as uow:
             s = uow.session
