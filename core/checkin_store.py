@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from core.changes import note, note_outbox_kind, writes_outbox
 from core.models import CheckIn, Event, OutboxEntry, Order, Ticket
 
 LOOKUP_COLUMNS = (
@@ -170,7 +171,11 @@ class SessionSink:
         self.session.add(row)
 
     def insert_outbox(self, values: dict[str, Any]) -> None:
-        self.session.add(OutboxEntry(**values))
+        """Note the change (core.changes); the outbox row only where the unit of work writes one (not the hub)."""
+        note_outbox_kind(self.session, values["kind"], values["entity_key"])
+        if writes_outbox(self.session):
+            note(self.session, outbox=True)
+            self.session.add(OutboxEntry(**values))
 
 
 class RawRunner:

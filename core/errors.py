@@ -29,6 +29,13 @@ class InvalidArgument(DomainError):
     """Bad input (400): a malformed value, a limit exceeded, an unknown currency."""
 
 
+class ContractError(InvalidArgument):
+    """Contract JSON (docs/API.md, docs/HUB_EXTENSIONS.md) that cannot be read: a missing key, a value of the
+    wrong type, bad money or time (400). The one parse error of core.contract_parse, shared by the hub (a
+    request it received) and the station's sync engine (an answer it received; sync.errors.MalformedData is
+    this class). Nothing was changed when it is raised."""
+
+
 class NotFound(DomainError):
     """The event, definition, order or ticket does not exist (404)."""
 

@@ -4,87 +4,18 @@ except rows with pending outbox entries (DESIGN.md §Sync); unknown order status
 The caller owns the transaction and keeps batches ≤ BATCH rows so door scans are never locked out (BC-21)."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.changes import note
-from core.errors import DomainError
+from core.contract_parse import parse_definition, parse_event, parse_order, parse_ticket  # noqa: F401 (re-exported)
 from core.models import Event, Order, Ticket, TicketDefinition
-from core.money import Money
 from core.outbox import pending_keys  # the pull never overwrites pending local changes
-from core.timeutil import parse_rfc3339, utcnow
-from sync.errors import MalformedData
+from core.timeutil import utcnow
 
 BATCH = 500
-
-
-# -- field readers -------------------------------------------------------------------------------------------
-def _req(data: dict, key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise MalformedData(f"{what}: missing or empty {key!r}")
-    return value
-
-
-def _opt_str(data: dict, key: str, what: str) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise MalformedData(f"{what}: {key!r} is not a string")
-    return value
-
-
-def _bool(value: Any, key: str, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise MalformedData(f"{what}: {key!r} is not a boolean")
-    return value
-
-
-def _int(value: Any, key: str, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise MalformedData(f"{what}: {key!r} is not an integer")
-    try:
-        return int(value)
-    except ValueError:
-        raise MalformedData(f"{what}: {key!r} is not an integer") from None
-
-
-def _time(data: dict, key: str, what: str) -> datetime | None:
-    try:
-        return parse_rfc3339(data.get(key), key)
-    except DomainError as exc:
-        raise MalformedData(f"{what}: {exc.message}") from None
-
-
-def _money(obj: Any, key: str, what: str, default_currency: str | None = None) -> Money | None:
-    if obj is None:
-        return None
-    if not isinstance(obj, dict):
-        raise MalformedData(f"{what}: {key!r} is not a Money object")
-    try:
-        return Money.from_api(obj, default_currency)
-    except DomainError as exc:
-        raise MalformedData(f"{what}: {key}: {exc.message}") from None
-
-
-def _form(obj: Any, key: str, what: str) -> list | None:
-    """FormResponse {inputValues: [...]} → the inputValues list (None when absent)."""
-    if obj is None:
-        return None
-    values = obj.get("inputValues") if isinstance(obj, dict) else None
-    if not isinstance(obj, dict) or not isinstance(values if values is not None else [], list):
-        raise MalformedData(f"{what}: {key!r} is not a form response")
-    return list(values or [])
-
-
-def _set(row: dict, key: str, value: Any) -> None:
-    """Only fields the answer carried are written (a missing fieldset never blanks local data)."""
-    if value is not None:
-        row[key] = value
 
 
 # -- events ----------------------------------------------------------------------------------------------------
@@ -102,18 +33,8 @@ def ensure_event(session: Session, event_id: str, currency: str | None) -> None:
 def event_from_api(session: Session, data: dict) -> Event:
     """Upsert an Event from core.contract.event_to_api JSON (`id, title, timeZone, start, end, currency,
     registrationType, currencyLocked`). Raises MalformedData."""
-    if not isinstance(data, dict):
-        raise MalformedData("event: not an object")
-    what = f"event {data.get('id')!r}"
-    event_id = _req(data, "id", what)
-    row: dict[str, Any] = {}
-    _set(row, "title", _opt_str(data, "title", what))
-    _set(row, "time_zone", _opt_str(data, "timeZone", what))
-    _set(row, "currency", _opt_str(data, "currency", what))
-    _set(row, "registration_type", _opt_str(data, "registrationType", what))
-    if data.get("currencyLocked") is not None:
-        row["currency_locked"] = _bool(data["currencyLocked"], "currencyLocked", what)
-    start, end = _time(data, "start", what), _time(data, "end", what)
+    row = parse_event(data)
+    event_id, start, end = row.pop("id"), row.pop("start"), row.pop("end")
     ev = session.get(Event, event_id)
     now = utcnow()
     if ev is None:
@@ -128,113 +49,6 @@ def event_from_api(session: Session, data: dict) -> Event:
     session.flush()
     note(session, sync=True, events=[event_id])
     return ev
-
-
-# -- parsing ----------------------------------------------------------------------------------------------
-def parse_definition(data: dict, event_id: str | None = None) -> dict:
-    """TicketDefinition JSON (API.md §4.1) → a TicketDefinition column dict (only fields present)."""
-    if not isinstance(data, dict):
-        raise MalformedData("ticket definition: not an object")
-    what = f"ticket definition {data.get('id')!r}"
-    dash = data.get("dashboard") if isinstance(data.get("dashboard"), dict) else {}
-    row: dict[str, Any] = {"id": _req(data, "id", what), "event_id": data.get("eventId") or event_id}
-    if not row["event_id"]:
-        raise MalformedData(f"{what}: missing 'eventId'")
-    _set(row, "name", _opt_str(data, "name", what))
-    _set(row, "description", _opt_str(data, "description", what))
-    _set(row, "policy", _opt_str(data, "policy", what))
-    pricing = data.get("pricing") if isinstance(data.get("pricing"), dict) else {}
-    price = _money(data.get("price") or pricing.get("fixedPrice"), "price", what)
-    if price is not None:
-        row["price_minor"], row["currency"] = price.minor, price.currency
-    for key, col, src in (("limitPerCheckout", "limit_per_checkout", data), ("orderIndex", "order_index", data),
-                          ("ticketsReserved", "reserved", dash)):
-        if src.get(key) is not None:
-            row[col] = _int(src[key], key, what)
-    for key, col in (("hidden", "hidden"), ("limited", "limited")):
-        value = data.get(key, dash.get(key))
-        if value is not None:
-            row[col] = _bool(value, key, what)
-    if "quantity" in data or "quantity" in dash:
-        qty = data.get("quantity", dash.get("quantity"))
-        row["quantity"] = None if qty is None else _int(qty, "quantity", what)
-    period = data.get("salePeriod")
-    if isinstance(period, dict):
-        row["sale_start"] = _time(period, "startDate", what)
-        row["sale_end"] = _time(period, "endDate", what)
-        row["hide_not_on_sale"] = bool(period.get("hideNotOnSale", False))
-    elif period is None and "salePeriod" in data:
-        row["sale_start"] = row["sale_end"] = None
-    _set(row, "created", _time(data, "created", what))
-    _set(row, "updated", _time(data, "updated", what) or _time(data, "modified", what))
-    return row
-
-
-def parse_order(data: dict, event_id: str | None = None) -> tuple[dict, list[dict] | None]:
-    """Order JSON (API.md §2.1) → (Order column dict, ticket dicts or None when the TICKETS fieldset is absent)."""
-    if not isinstance(data, dict):
-        raise MalformedData("order: not an object")
-    what = f"order {data.get('orderNumber')!r}"
-    row: dict[str, Any] = {"order_number": _req(data, "orderNumber", what),
-                           "event_id": data.get("eventId") or event_id}
-    if not row["event_id"]:
-        raise MalformedData(f"{what}: missing 'eventId'")
-    status = _opt_str(data, "status", what)
-    if status and status != "NA_ORDER_STATUS":  # NA = the DETAILS fieldset was not sent: keep ours
-        row["status"] = status  # unknown values (AUTHORIZED, VOIDED, ...) kept verbatim
-    for key, col in (("firstName", "first_name"), ("lastName", "last_name"), ("email", "email"),
-                     ("method", "method"), ("channel", "channel"), ("station", "station")):
-        _set(row, col, _opt_str(data, key, what))
-    _set(row, "checkout_form", _form(data.get("checkoutForm"), "checkoutForm", what))
-    total = _money(data.get("totalPrice"), "totalPrice", what)
-    if total is not None:
-        row["total_minor"], row["currency"] = total.minor, total.currency
-    if data.get("archived") is not None:
-        row["archived"] = _bool(data["archived"], "archived", what)
-    _set(row, "created", _time(data, "created", what))
-    _set(row, "updated", _time(data, "updated", what))
-    tickets = data.get("tickets")
-    if tickets is None:
-        return row, None
-    if not isinstance(tickets, list):
-        raise MalformedData(f"{what}: 'tickets' is not a list")
-    parsed = [parse_ticket(t, row["event_id"], row["order_number"]) for t in tickets]
-    return row, parsed
-
-
-def parse_ticket(data: dict, event_id: str, order_number: str | None = None) -> dict:
-    """Ticket JSON (API.md §3.1; tickets carry no eventId, so the caller names it) → a Ticket column dict plus
-    the private keys `_checkin` (checkIn.created or None), `_order_status`, `_order_full_name`."""
-    if not isinstance(data, dict):
-        raise MalformedData("ticket: not an object")
-    what = f"ticket {data.get('ticketNumber')!r}"
-    row: dict[str, Any] = {"ticket_number": _req(data, "ticketNumber", what),
-                           "order_number": data.get("orderNumber") or order_number, "event_id": event_id}
-    if not row["order_number"]:
-        raise MalformedData(f"{what}: missing 'orderNumber'")
-    _set(row, "definition_id", _opt_str(data, "ticketDefinitionId", what))
-    _set(row, "name", _opt_str(data, "name", what))
-    price = _money(data.get("price"), "price", what)
-    if price is not None:
-        row["price_minor"], row["currency"] = price.minor, price.currency
-    for key in ("archived", "canceled"):
-        if data.get(key) is not None:
-            row[key] = _bool(data[key], key, what)
-    guest = data.get("guestDetails")
-    if guest is not None:
-        if not isinstance(guest, dict):
-            raise MalformedData(f"{what}: 'guestDetails' is not an object")
-        for key, col in (("firstName", "guest_first_name"), ("lastName", "guest_last_name"), ("email", "guest_email")):
-            row[col] = _opt_str(guest, key, what) or ""
-        _set(row, "guest_form", _form(guest.get("form"), "guestDetails.form", what))
-    _set(row, "created", _time(data, "created", what))
-    check_in = data.get("checkIn")
-    if check_in is not None and not isinstance(check_in, dict):
-        raise MalformedData(f"{what}: 'checkIn' is not an object")
-    row["_checkin"] = _time(check_in, "created", what) if check_in else None
-    row["_order_status"] = data.get("orderStatus")
-    row["_order_full_name"] = data.get("orderFullName") or ""
-    return row
 
 
 # -- bulk upsert --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from core.checkin import ScanResult, Verdict
 from core.timeutil import local
 from sync import clock, state
 from sync.engine import SyncEngine
-from sync.errors import NetworkError, SyncError
+from sync.errors import MalformedData, NetworkError, SyncError
 from sync.station import load_config, load_key, make_api
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def lookup(get_engine: Callable[[], SyncEngine], event_id: str, ticket_number: s
         return LookupOutcome(NOT_CONNECTED, ticket_number, None, exc.message, last_sync)
     except NetworkError as exc:
         return LookupOutcome(OFFLINE, ticket_number, None, exc.message, last_sync)
-    except SyncError as exc:
+    except (SyncError, MalformedData) as exc:  # a malformed answer is a failed lookup too
         logger.info("lookup of %s failed: %s", ticket_number, exc.message)
         return LookupOutcome(FAILED, ticket_number, None, exc.message, last_sync)
     return LookupOutcome(FOUND if ticket else NOT_FOUND, ticket_number, ticket, None, last_sync)

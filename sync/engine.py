@@ -15,7 +15,7 @@ from sync import clock, state
 from sync.appliers import derive_checkins
 from sync.apply import apply_orders, apply_ticket_rows, parse_ticket
 from sync.client import Discovery, TicketingApi
-from sync.errors import Canceled, NotFound, SyncError
+from sync.errors import Canceled, MalformedData, NotFound, SyncError
 from sync.pull import Puller
 from sync.push import Pusher
 
@@ -128,7 +128,7 @@ class SyncEngine:
             report.warnings += pulled.warnings
             self._mark_success(pulled.completed)
             report.ok = True
-        except SyncError as exc:
+        except (SyncError, MalformedData) as exc:
             report.error = exc.message
             if not isinstance(exc, Canceled):
                 self._mark_failure(exc.message)

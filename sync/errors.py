@@ -5,6 +5,8 @@ keep the row as rejected"; everything else (NetworkError, 5xx, 429, an unexpecte
 """
 from __future__ import annotations
 
+from core.errors import ContractError
+
 REJECTING_STATUSES = frozenset({400, 404, 409, 428})
 
 
@@ -60,8 +62,9 @@ class BadAnswer(ApiError):
     case BC-19 — never recorded as success."""
 
 
-class MalformedData(SyncError):
-    """Contract JSON that cannot be applied to the ledger (missing key, bad money or time); nothing was changed."""
+# Contract JSON that cannot be applied to the ledger (missing key, bad money or time); nothing was changed.
+# One parse error for the hub and the station: core.contract_parse raises it (a core.errors.DomainError).
+MalformedData = ContractError
 
 
 class Canceled(SyncError):

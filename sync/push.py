@@ -10,7 +10,7 @@ from typing import Callable
 from core import outbox
 from core.db import Ledger
 from sync.client import Discovery, TicketingApi
-from sync.errors import ApiError, Canceled, SyncError
+from sync.errors import ApiError, Canceled, MalformedData, SyncError
 from sync.handler import Item, Outcome, PushResult, is_set
 from sync.push_orders import local_only_orders
 from sync.registry import handler_for
@@ -72,7 +72,7 @@ class Pusher:
                 self._finish(Outcome(rejected={it.id: exc.message for it in batch}), batch)
                 return True
             return self._fail(batch, exc)
-        except SyncError as exc:
+        except (SyncError, MalformedData) as exc:
             return self._fail(batch, exc)
         self._finish(outcome, batch)
         return True

@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from core.db import Ledger
 from core.timeutil import require_aware, to_rfc3339, utcnow
-from sync.hub import changes, routes_definitions, routes_events, routes_ext, routes_orders, routes_tickets
+from sync.hub import changes, routes
 from sync.hub.mailer import PENDING, Mailer
 from sync.hub.models import HubMail, ensure_schema
 from sync.hub.runner import REQUEST_ID, HubState, error_body, json_response, new_request_id
@@ -54,7 +54,7 @@ class HeaderMiddleware:
 def _prepare(ledger: Ledger, clock: Callable[[], datetime], smtp_url: str | None) -> None:
     """Create the hub tables, backfill the feed for rows written by other tools, note unsent mail."""
     ensure_schema(ledger.engine)
-    with ledger.uow() as uow:
+    with ledger.uow(outbox=False) as uow:
         added = changes.backfill(uow.session, clock(), postgres=ledger.engine.dialect.name == "postgresql")
         pending = uow.session.scalar(select(func.count()).select_from(HubMail).where(HubMail.state == PENDING))
         uow.commit()
@@ -91,10 +91,7 @@ def create_app(ledger: Ledger, *, plain: bool = False, smtp_url: str | None = No
 
     app = FastAPI(title="Tessera hub", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.hub = state
-    for module in (routes_events, routes_definitions, routes_orders, routes_tickets):
-        app.include_router(module.router)
-    if not plain:
-        app.include_router(routes_ext.router)
+    routes.register(app, plain=plain)
     _add_error_handlers(app)
     app.add_middleware(HeaderMiddleware, clock=now, plain=plain)
     return app

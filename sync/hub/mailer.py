@@ -20,7 +20,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import Ledger
+from core.events import get_event
 from core.models import Order
+from core.orders import get_order
+from core.pdf import render_order_pdf
 from core.timeutil import local, utcnow
 from sync.hub.models import HubMail
 
@@ -76,10 +79,6 @@ class SmtpConfig:
 def build_message(session: Session, mail: HubMail, sender: str) -> EmailMessage:
     """The confirmation e-mail of `mail`'s order: text body listing the tickets, tickets PDF attached
     (core.pdf.render_order_pdf)."""
-    from core.events import get_event
-    from core.orders import get_order
-    from core.pdf import render_order_pdf
-
     order = get_order(session, mail.order_number)
     event = get_event(session, order.event_id)
     when = local(event.start, event.time_zone).strftime("%Y-%m-%d %H:%M %Z") if event.start else ""
@@ -149,7 +148,7 @@ class Mailer:
             self._wake.clear()
 
     def _next_delay(self) -> float:
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             due = uow.session.scalar(select(func.min(HubMail.next_attempt)).where(HubMail.state == PENDING))
         if due is None:
             return self.poll
@@ -159,7 +158,7 @@ class Mailer:
         """Lease up to `limit` due rows (compare-and-set on next_attempt, safe with several hub processes)."""
         now = utcnow()
         claimed = []
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             s = uow.session
             rows = s.execute(select(HubMail.id, HubMail.next_attempt).where(
                 HubMail.state == PENDING, HubMail.next_attempt <= now).order_by(HubMail.id).limit(limit)).all()
@@ -181,13 +180,13 @@ class Mailer:
 
     def _deliver(self, mail_id: int) -> int:
         error = ""
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             mail = uow.session.get(HubMail, mail_id)
             try:
                 send(self.config, build_message(uow.session, mail, self.config.sender))
             except Exception as exc:  # SMTP down, refused, PDF failure: retry later, never drop
                 error = f"{type(exc).__name__}: {exc}"[:2000]
-        with self.ledger.uow() as uow:
+        with self.ledger.uow(outbox=False) as uow:
             mail = uow.session.get(HubMail, mail_id)
             mail.attempts += 1
             now = utcnow()

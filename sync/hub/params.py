@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any, Iterable
 
+from core.codes import is_guid
 from core.errors import InvalidArgument
 
 _CAMEL = re.compile(r"_([a-z])")
@@ -140,8 +141,6 @@ def require_str(value: Any, name: str) -> str:
 
 def optional_guid(value: Any, name: str) -> str | None:
     """An optional client-chosen id: None when absent, else it must be a GUID (InvalidArgument)."""
-    from core.codes import is_guid
-
     if value in (None, ""):
         return None
     if not isinstance(value, str) or not is_guid(value):

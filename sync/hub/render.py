@@ -1,5 +1,6 @@
 """Contract JSON for lists and the change feed, respecting fieldsets (API.md §2.2, §3.1, §4.1, [D-fieldset]),
-batching the check-in and dashboard look-ups per page."""
+batching the check-in and dashboard look-ups per page; reading the change feed (`read_feed`; recording is
+sync.hub.changes)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,8 +13,10 @@ from core import contract
 from core.checkin_merge import row_to_api
 from core.definitions import definition_counts
 from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
+from core.errors import InvalidArgument
 from core.tickets import checked_in_map
 from sync.hub import changes as ch
+from sync.hub.models import HubChange
 
 ORDER_SETS = ("DETAILS", "TICKETS", "FORM", "INVOICE")
 TICKET_SETS = ("TICKET_DETAILS", "GUEST_DETAILS", "GUEST_FORM")
@@ -132,3 +135,25 @@ def _render_one(row, events, defs, orders, tickets, checkins, checked, counts) -
     if row.type == ch.CHECKIN and row.key in checkins:
         return dict(row_to_api(checkins[row.key]), id=int(row.key))
     return None
+
+
+def read_feed(session: Session, event_ids: list[str], since: str | None, limit: int | None) -> dict:
+    """One page of the feed after `since`: {changes: [{seq, type, data}], cursor, hasMore, limit}.
+    `event_ids` empty = every event. `limit` 1..1000 (clamped, default 1000); InvalidArgument for a negative
+    limit or a foreign cursor. Each entity's *current* JSON, once per page at its first position."""
+    start = ch.decode_cursor(since)
+    limit = ch.MAX_FEED_LIMIT if not limit or limit > ch.MAX_FEED_LIMIT else limit
+    if limit < 0:
+        raise InvalidArgument("limit must not be negative", field="limit")
+    q = select(HubChange).where(HubChange.seq > start)
+    if event_ids:
+        q = q.where(HubChange.event_id.in_(event_ids))
+    rows = list(session.scalars(q.order_by(HubChange.seq).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    first: dict[tuple[str, str], HubChange] = {}
+    for row in rows:  # an entity's first position keeps parents (event, definition) before dependents
+        first.setdefault((row.type, row.key), row)
+    changes = render_changes(session, list(first.values()))
+    cursor = ch.encode_cursor(rows[-1].seq if rows else start)
+    return {"changes": changes, "cursor": cursor, "hasMore": has_more, "limit": limit}

@@ -1,11 +1,8 @@
-"""TicketDefinitionManagement v1 routes (API.md §4.2): Create, List, Query, Get, Update, Delete,
-ChangeCurrency over core.definitions. Delete and ChangeCurrency answer `200 {}`."""
+"""TicketDefinitionManagement v1 calls (API.md §4.2; routes in sync.hub.routes): Create, List, Query, Get, Update,
+Delete, ChangeCurrency over core.definitions. Delete and ChangeCurrency answer `200 {}`."""
 from __future__ import annotations
 
 from typing import Any
-
-from fastapi import APIRouter
-from starlette.requests import Request
 
 from core.definitions import (change_currency, create_definition, delete_definitions, get_definition,
                               list_definitions, update_definition)
@@ -13,60 +10,17 @@ from core.errors import InvalidArgument, NotFound
 from core.paging import clamp
 from sync.hub.params import field_mask, optional_guid, require_str, same_param
 from sync.hub.render import DEFINITION_SETS, definitions_json, facet_counts, fieldsets
-from sync.hub.runner import Call, run
+from sync.hub.runner import Call
 
-router = APIRouter()
 ALL_SETS = DEFINITION_SETS
 QUERY_SCAN_PAGES = 100  # Query scans at most 100 pages (10,000 definitions) before filtering
-
-
-@router.post("/events/v1/ticket-definitions")
-async def create_route(request: Request):
-    """Create (API.md §4.2) body {eventId, definition} → {definition}."""
-    return await run(request, "definitions.write", _create, write=True)
-
-
-@router.get("/events/v1/ticket-definitions")
-async def list_route(request: Request):
-    """List → {metaData: {count, offset, total, limit}, definitions, facets}; limit clamped to 100."""
-    return await run(request, "definitions.read", _list)
-
-
-@router.delete("/events/v1/ticket-definitions")
-async def delete_route(request: Request):
-    """Delete: query eventId + repeated byId.definitionId, or all=true → {}."""
-    return await run(request, "definitions.write", _delete, write=True)
-
-
-@router.post("/events/v1/ticket-definitions/query")
-async def query_route(request: Request):
-    """Query body {offset, limit, fieldset, filter, sort, facet} → {total, offset, limit, definitions, facets}."""
-    return await run(request, "definitions.read", _query)
-
-
-@router.put("/events/v1/ticket-definitions/currency")
-async def currency_route(request: Request):
-    """ChangeCurrency body {eventId, currency} → {}; 428 CURRENCY_LOCKED once an order exists."""
-    return await run(request, "definitions.write", _currency, write=True)
-
-
-@router.get("/events/v1/ticket-definitions/{definitionId}")
-async def get_route(request: Request):
-    """Get → {definition}."""
-    return await run(request, "definitions.read", _get)
-
-
-@router.patch("/events/v1/ticket-definitions/{definitionId}")
-async def update_route(request: Request):
-    """Update body {eventId, definition, fields} (partial by field mask) → {definition}."""
-    return await run(request, "definitions.write", _update, write=True)
 
 
 def _sets(values: list[str]) -> tuple[str, ...]:
     return fieldsets(values, DEFINITION_SETS)
 
 
-def _create(c: Call) -> dict:
+def create_call(c: Call) -> dict:
     event_id = require_str(c.body.get("eventId"), "eventId")
     data = c.body.get("definition")
     if not isinstance(data, dict):
@@ -77,7 +31,7 @@ def _create(c: Call) -> dict:
     return {"definition": definitions_json(c.session, [defn], ALL_SETS, c.now)[0]}
 
 
-def _list(c: Call) -> dict:
+def list_call(c: Call) -> dict:
     q = c.query
     args = {"event_ids": q.all("eventId") or None, "states": q.all("state", split=True) or None,
             "sale_statuses": q.all("saleStatus", split=True) or None,
@@ -97,14 +51,14 @@ def _list(c: Call) -> dict:
             "definitions": items, "facets": facets}
 
 
-def _get(c: Call) -> dict:
+def get_call(c: Call) -> dict:
     def_id = same_param("definitionId", c.path["definitionId"], c.query.all("definitionId"))
     defn = get_definition(c.session, def_id)
     return {"definition": definitions_json(c.session, [defn], _sets(c.query.all("fieldset", split=True)),
                                            c.now)[0]}
 
 
-def _update(c: Call) -> dict:
+def update_call(c: Call) -> dict:
     def_id = same_param("definitionId", c.path["definitionId"], c.body.get("definitionId"),
                         c.query.all("definitionId"))
     data = c.body.get("definition")
@@ -120,7 +74,7 @@ def _update(c: Call) -> dict:
     return {"definition": definitions_json(c.session, [defn], ALL_SETS, c.now)[0]}
 
 
-def _delete(c: Call) -> dict:
+def delete_call(c: Call) -> dict:
     event_id = require_str(c.query.one("eventId") or c.body.get("eventId"), "eventId")
     ids = c.query.all("byId.definitionId", "definitionId")
     by_id = c.body.get("byId")
@@ -135,7 +89,7 @@ def _delete(c: Call) -> dict:
     return {}
 
 
-def _currency(c: Call) -> dict:
+def currency_call(c: Call) -> dict:
     event_id = require_str(c.body.get("eventId"), "eventId")
     currency = require_str(c.body.get("currency"), "currency")
     c.lock("event:" + event_id)
@@ -206,7 +160,7 @@ def _sort_text(sort: Any) -> str:
     return sort or "created:asc"
 
 
-def _query(c: Call) -> dict:
+def query_call(c: Call) -> dict:
     body = dict(c.body.get("query") or {}, **{k: v for k, v in c.body.items() if k != "query"})
     flt = body.get("filter") or {}
     if not isinstance(flt, dict):

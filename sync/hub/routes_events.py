@@ -1,47 +1,18 @@
-"""Events routes (hub, contract-like JSON; docs/HUB_EXTENSIONS.md "Events"): every station reads events,
-organisers create and update them. Present in --plain mode too (stations need the event to sync)."""
+"""Events calls (routes in sync.hub.routes; hub, contract-like JSON; docs/HUB_EXTENSIONS.md "Events"): every station
+reads events, organisers create and update them. Present in --plain mode too (stations need the event to sync)."""
 from __future__ import annotations
-
-from fastapi import APIRouter
-from starlette.requests import Request
 
 from core import contract
 from core.errors import InvalidArgument
 from core.events import create_event, get_event, list_events, update_event
 from core.paging import clamp
 from sync.hub.params import field_mask, optional_guid, same_param
-from sync.hub.runner import Call, run
+from sync.hub.runner import Call
 
-router = APIRouter()
 EVENT_FIELDS = ("title", "timeZone", "start", "end")
 
 
-@router.get("/events/v1/events")
-async def list_route(request: Request):
-    """ListEvents → {events, total, offset, limit (clamped to 100)}; repeated `eventId` filters."""
-    return await run(request, "events.read", _list)
-
-
-@router.post("/events/v1/events")
-async def create_route(request: Request):
-    """CreateEvent body {event: {title, timeZone, currency, start?, end?, id?}} → {event} (organiser)."""
-    return await run(request, "events.write", _create, write=True)
-
-
-@router.get("/events/v1/events/{eventId}")
-async def get_route(request: Request):
-    """GetEvent → {event}."""
-    return await run(request, "events.read", _get)
-
-
-@router.patch("/events/v1/events/{eventId}")
-async def update_route(request: Request):
-    """UpdateEvent body {event: {title?, timeZone?, start?, end?}, fields?} → {event} (organiser).
-    The currency changes only through ChangeCurrency (API.md §4.2)."""
-    return await run(request, "events.write", _update, write=True)
-
-
-def _list(c: Call) -> dict:
+def list_call(c: Call) -> dict:
     offset, limit = clamp(c.query.int("offset", 0), c.query.int("limit"))
     wanted = set(c.query.all("eventId", "id"))
     events = [ev for ev in list_events(c.session) if not wanted or ev.id in wanted]
@@ -49,7 +20,7 @@ def _list(c: Call) -> dict:
             "total": len(events), "offset": offset, "limit": limit}
 
 
-def _get(c: Call) -> dict:
+def get_call(c: Call) -> dict:
     event_id = same_param("eventId", c.path["eventId"], c.query.all("eventId"))
     return {"event": contract.event_to_api(get_event(c.session, event_id))}
 
@@ -61,7 +32,7 @@ def _event_body(c: Call) -> dict:
     return data
 
 
-def _create(c: Call) -> dict:
+def create_call(c: Call) -> dict:
     data = _event_body(c)
     ev = create_event(c.session, title=data.get("title"), time_zone=data.get("timeZone"),
                       currency=data.get("currency"), start=data.get("start") or None,
@@ -69,7 +40,7 @@ def _create(c: Call) -> dict:
     return {"event": contract.event_to_api(ev)}
 
 
-def _update(c: Call) -> dict:
+def update_call(c: Call) -> dict:
     event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
     data = _event_body(c)
     mask = field_mask(c.body.get("fields"), prefix="event") or [f for f in EVENT_FIELDS if f in data]

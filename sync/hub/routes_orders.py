@@ -1,10 +1,9 @@
-"""OrderManagement routes (API.md §2): ListOrders, GetOrder, UpdateOrder, BulkUpdateOrders, ConfirmOrder,
-GetSummary — over core.orders. ConfirmOrder queues the buyer's confirmation e-mail (WR-03)."""
+"""OrderManagement calls (API.md §2; routes in sync.hub.routes): ListOrders, GetOrder, UpdateOrder,
+BulkUpdateOrders, ConfirmOrder, GetSummary — over core.orders. ConfirmOrder queues the buyer's confirmation
+e-mail (WR-03)."""
 from __future__ import annotations
 
-from fastapi import APIRouter
 from sqlalchemy import func, select
-from starlette.requests import Request
 
 from core import contract
 from core.errors import InvalidArgument
@@ -16,46 +15,9 @@ from core.paging import clamp
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import field_mask, same_param, str_list
 from sync.hub.render import ORDER_SETS, facet_counts, fieldsets, orders_json
-from sync.hub.runner import Call, run
+from sync.hub.runner import Call
 
-router = APIRouter()
 FULL = contract.ORDER_FIELDSETS
-
-
-@router.get("/events/v1/orders")
-async def list_orders_route(request: Request):
-    """ListOrders (API.md §2.2) → {total, offset, limit (clamped to 100), orders, facets}."""
-    return await run(request, "orders.read", _list)
-
-
-@router.get("/events/v1/orders/summary")
-async def summary_route(request: Request):
-    """GetSummary (API.md §2.5 "Summary") → {sales: [{total, totalOrders, totalTickets, revenue}]}."""
-    return await run(request, "orders.read", _summary)
-
-
-@router.get("/events/v1/events/{eventId}/orders/{orderNumber}")
-async def get_order_route(request: Request):
-    """GetOrder (API.md §2.3) → {order, calendarLinks}."""
-    return await run(request, "orders.read", _get)
-
-
-@router.patch("/events/v1/events/{eventId}/orders/{orderNumber}")
-async def update_order_route(request: Request):
-    """UpdateOrder (API.md §2.5) → {order}."""
-    return await run(request, "orders.write", _update, write=True)
-
-
-@router.patch("/events/v1/events/{eventId}/orders")
-async def bulk_update_route(request: Request):
-    """BulkUpdateOrders (API.md §2.5) body {orderNumber: [..≤100], fields, archived} → {orders}."""
-    return await run(request, "orders.write", _bulk_update, write=True)
-
-
-@router.post("/events/v1/events/{eventId}/orders/confirm")
-async def confirm_route(request: Request):
-    """ConfirmOrder (API.md §2.4) → {orders}; 428 ORDER_ACTION_NOT_AVAILABLE for CANCELED/DECLINED."""
-    return await run(request, "orders.write", _confirm, write=True)
 
 
 def _list_args(c: Call) -> dict:
@@ -67,7 +29,7 @@ def _list_args(c: Call) -> dict:
             "order_numbers": q.all("orderNumber") or None, "sort": q.one("sort", default="created:asc")}
 
 
-def _list(c: Call) -> dict:
+def list_call(c: Call) -> dict:
     args = _list_args(c)
     offset, limit = c.query.int("offset", 0), c.query.int("limit")
     sets = fieldsets(c.query.all("fieldset", split=True), ORDER_SETS)
@@ -83,7 +45,7 @@ def _list(c: Call) -> dict:
             "orders": orders_json(c.session, page.items, sets), "facets": facets}
 
 
-def _get(c: Call) -> dict:
+def get_call(c: Call) -> dict:
     event_id = same_param("eventId", c.path["eventId"], c.query.all("eventId"))
     number = same_param("orderNumber", c.path["orderNumber"], c.query.all("orderNumber"))
     order = get_order(c.session, number, event_id)
@@ -91,7 +53,7 @@ def _get(c: Call) -> dict:
     return {"order": orders_json(c.session, [order], sets)[0], "calendarLinks": {"google": "", "ics": ""}}
 
 
-def _update(c: Call) -> dict:
+def update_call(c: Call) -> dict:
     event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
     number = same_param("orderNumber", c.path["orderNumber"], c.body.get("orderNumber"))
     c.lock("order:" + number)
@@ -104,7 +66,7 @@ def _update(c: Call) -> dict:
     return {"order": orders_json(c.session, [order], FULL)[0]}
 
 
-def _bulk_update(c: Call) -> dict:
+def bulk_update_call(c: Call) -> dict:
     event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
     numbers = str_list(c.body.get("orderNumber"), "orderNumber", min_len=1, max_len=100)
     mask = field_mask(c.body.get("fields")) or ["archived"]
@@ -121,7 +83,7 @@ def _bulk_update(c: Call) -> dict:
     return {"orders": orders_json(c.session, orders, FULL)}
 
 
-def _confirm(c: Call) -> dict:
+def confirm_call(c: Call) -> dict:
     event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
     numbers = str_list(c.body.get("orderNumber"), "orderNumber", min_len=1, max_len=100)
     c.lock(*("order:" + n for n in numbers))
@@ -134,7 +96,7 @@ def _confirm(c: Call) -> dict:
     return {"orders": orders_json(c.session, orders, FULL)}
 
 
-def _summary(c: Call) -> dict:
+def summary_call(c: Call) -> dict:
     """Confirmed (PAID/FREE) orders per currency: total money, order and ticket counts; revenue = total
     (the hub takes no fees)."""
     event_ids = c.query.all("eventId")

@@ -1,56 +1,17 @@
-"""TicketManagement routes (API.md §3): ListTickets, GetTicket, CheckIn, DeleteCheckIn over core.tickets.
-Check-ins arriving through the plain CheckIn call are recorded with the calling station's name."""
+"""TicketManagement calls (API.md §3): ListTickets, GetTicket, CheckIn, DeleteCheckIn over core.tickets;
+their routes are declared in sync.hub.routes. Check-ins arriving through the plain CheckIn call are recorded
+with the calling station's name."""
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.requests import Request
-
 from core import contract
+from core.changes import note
 from core.errors import InvalidArgument
 from core.tickets import checked_in_map, check_in, delete_check_in, get_ticket, list_tickets
-from sync.hub.changes import last_checkin_id, touch_checkins_after
 from sync.hub.params import require_str, same_param, str_list
 from sync.hub.render import TICKET_SETS, facet_counts, fieldsets, tickets_json
-from sync.hub.runner import Call, run
+from sync.hub.runner import Call
 
-router = APIRouter()
 FULL = contract.TICKET_FIELDSETS
-
-
-@router.get("/events/v1/tickets")
-async def list_tickets_route(request: Request):
-    """ListTickets (API.md §3.2) → {total, offset, limit (clamped to 100), tickets, facets}."""
-    return await run(request, "tickets.read", _list)
-
-
-@router.get("/events/v1/events/{eventId}/tickets")
-async def list_event_tickets_route(request: Request):
-    """ListTickets, older path with the event in the path (API.md §3.2)."""
-    return await run(request, "tickets.read", _list)
-
-
-@router.post("/events/v1/tickets/check-in")
-async def check_in_route(request: Request):
-    """CheckIn (API.md §3.4) body {eventId, ticketNumber: [1..100]} → {tickets}."""
-    return await run(request, "tickets.checkin", _check_in, write=True)
-
-
-@router.delete("/events/v1/tickets/check-in")
-async def delete_check_in_route(request: Request):
-    """DeleteCheckIn (API.md §3.5) query eventId + repeated ticketNumber → {tickets}."""
-    return await run(request, "tickets.checkin", _delete_check_in, write=True)
-
-
-@router.get("/events/v1/tickets/{ticketNumber}")
-async def get_ticket_route(request: Request):
-    """GetTicket (API.md §3.3) → {ticket}."""
-    return await run(request, "tickets.read", _get)
-
-
-@router.get("/events/v1/events/{eventId}/tickets/{ticketNumber}")
-async def get_event_ticket_route(request: Request):
-    """GetTicket, older path with the event in the path (API.md §3.3)."""
-    return await run(request, "tickets.read", _get)
 
 
 def _event_ids(c: Call) -> list[str] | None:
@@ -59,7 +20,7 @@ def _event_ids(c: Call) -> list[str] | None:
     return c.query.all("eventId") or None
 
 
-def _list(c: Call) -> dict:
+def list_call(c: Call) -> dict:
     q = c.query
     sets = fieldsets(q.all("fieldset", split=True), TICKET_SETS)
     args = {"event_ids": _event_ids(c), "ticket_numbers": q.all("ticketNumber") or None,
@@ -83,7 +44,7 @@ def _list(c: Call) -> dict:
             "tickets": tickets_json(c.session, page.items, sets), "facets": facets}
 
 
-def _get(c: Call) -> dict:
+def get_call(c: Call) -> dict:
     number = same_param("ticketNumber", c.path["ticketNumber"], c.query.all("ticketNumber"))
     event_ids = _event_ids(c)
     ticket = get_ticket(c.session, number, event_ids[0] if event_ids else None)
@@ -101,19 +62,17 @@ def _numbers_and_event(c: Call) -> tuple[str, list[str]]:
     return event_id, str_list(raw, "ticketNumber", min_len=1, max_len=100)
 
 
-def _check_in(c: Call) -> dict:
+def check_in_call(c: Call) -> dict:
     event_id, numbers = _numbers_and_event(c)
     c.lock(*("ticket:" + n for n in numbers))
-    before = last_checkin_id(c.session, numbers)
     tickets = check_in(c.session, event_id, numbers, station=c.station.name, method="SYNC", now=c.now)
-    touch_checkins_after(c.session, numbers, before, c.now)
+    note(c.session, checkins=numbers)  # the feed takes every row of these tickets (sync.hub.changes)
     return {"tickets": tickets_json(c.session, tickets, FULL)}
 
 
-def _delete_check_in(c: Call) -> dict:
+def delete_check_in_call(c: Call) -> dict:
     event_id, numbers = _numbers_and_event(c)
     c.lock(*("ticket:" + n for n in numbers))
-    before = last_checkin_id(c.session, numbers)
     tickets = delete_check_in(c.session, event_id, numbers, station=c.station.name, now=c.now)
-    touch_checkins_after(c.session, numbers, before, c.now)
+    note(c.session, checkins=numbers)
     return {"tickets": tickets_json(c.session, tickets, FULL)}

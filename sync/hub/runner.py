@@ -1,5 +1,6 @@
 """Running one hub call: authenticate, check the role, replay an Idempotency-Key, run the handler in one
-transaction (with its change-feed rows and idempotency record), and answer with the contract's shapes.
+transaction (`UnitOfWork(outbox=False)`: no outbox rows; the change-feed rows come from what the core
+services noted, sync.hub.changes.record; plus the idempotency record), and answer with the contract's shapes.
 
 Only `200` + a JSON object is success (API.md "What the vendor's official JS client actually sends" §7);
 errors carry `{message, details: {applicationError|validationError}}` (API.md §1.3). Handlers are plain
@@ -135,7 +136,7 @@ def _execute(state: HubState, info: dict, permission: str, fn, write: bool, quer
 def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, query: Query,
                  body: dict) -> tuple[int, dict, dict]:
     now = state.clock()
-    with state.ledger.uow() as uow:
+    with state.ledger.uow(outbox=False) as uow:  # the hub writes its change feed, never outbox rows
         session = uow.session
         station = state.stations.authenticate(session, info["auth"])
         require(station, permission)
@@ -148,8 +149,6 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
         if not write:
             return 200, fn(call), call.extra_headers
         with state.write_lock:
-            session.info["hub_now"] = now
-            changes.track(session)
             result = fn(call)
             changes.record(session, now, postgres=state.postgres)
             if idem:
@@ -174,7 +173,7 @@ def _stored_answer(stored: HubIdempotency, info: dict) -> tuple[int, dict, dict]
 def _replay_after_conflict(state: HubState, info: dict) -> tuple[int, dict, dict] | None:
     """After a unique-key conflict: if a concurrent call with the same Idempotency-Key committed first,
     answer with its stored result."""
-    with state.ledger.uow() as uow:
+    with state.ledger.uow(outbox=False) as uow:
         try:
             station = state.stations.authenticate(uow.session, info["auth"])
         except DomainError:

@@ -1,4 +1,5 @@
-"""Storing a box-office order uploaded by a station (docs/HUB_EXTENSIONS.md "Box-office order upload").
+"""Storing a box-office order uploaded by a station (docs/HUB_EXTENSIONS.md "Box-office order upload"); the
+upload is parsed by core.contract_parse.parse_upload.
 
 The sale already happened at the till, so the hub stores it with the station's own order and ticket
 numbers **even over capacity** (money was taken) and reports each definition it oversells (case BC-26 b).
@@ -11,116 +12,29 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.codes import is_ticket_number
+from core.changes import note
+from core.contract_parse import parse_upload
 from core.definitions import definition_counts
 from core.errors import AlreadyExists, InvalidArgument
 from core.events import get_event
 from core.models import Order, Payment, Ticket, TicketDefinition
-from core.money import Money
-from core.status import MAX_TICKETS_PER_ORDER as MAX_TICKETS
-from core.timeutil import parse_rfc3339
-
-
-
-def _money(obj, field: str, currency: str) -> Money:
-    if not isinstance(obj, dict):
-        raise InvalidArgument(f"{field} must be Money {{value, currency}}", field=field)
-    money = Money.from_api(obj, currency)
-    if money is None:
-        raise InvalidArgument(f"{field} needs a value", field=field)
-    if money.currency != currency:
-        raise InvalidArgument(f"{field} is in {money.currency}, the event sells in {currency}", field=field)
-    return money
-
-
-def _text(value, field: str, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidArgument(f"{field} must be text of ≤{limit} characters", field=field)
-    return value.strip()
-
-
-def _form(order: dict) -> list[dict]:
-    form = order.get("checkoutForm") or {}
-    values = form.get("inputValues") if isinstance(form, dict) else form
-    if values is None:
-        return []
-    if not isinstance(values, list) or not all(isinstance(v, dict) and v.get("inputName") for v in values):
-        raise InvalidArgument("checkoutForm.inputValues must be a list of {inputName, value}", field="checkoutForm")
-    return [{"inputName": str(v["inputName"]), "value": str(v.get("value") or ""),
-             **({"values": [str(x) for x in v["values"]]} if v.get("values") else {})} for v in values]
-
-
-def _ticket(raw, order: Order, currency: str, when: datetime) -> Ticket:
-    if not isinstance(raw, dict):
-        raise InvalidArgument("every ticket must be an object", field="tickets")
-    number = str(raw.get("ticketNumber") or "").strip().upper()
-    if not is_ticket_number(number):
-        raise InvalidArgument(f"not a ticket number: {raw.get('ticketNumber')!r}", field="tickets.ticketNumber")
-    def_id = str(raw.get("ticketDefinitionId") or "").strip()
-    if not def_id or len(def_id) > 36:
-        raise InvalidArgument(f"ticket {number} needs a ticketDefinitionId", field="tickets.ticketDefinitionId")
-    guest = raw.get("guestDetails") if isinstance(raw.get("guestDetails"), dict) else {}
-    price = _money(raw.get("price") or {"value": "0", "currency": currency}, "tickets.price", currency)
-    form = guest.get("form", {}).get("inputValues", []) if isinstance(guest.get("form"), dict) else []
-    return Ticket(ticket_number=number, order_number=order.order_number, event_id=order.event_id,
-                  definition_id=def_id, name=_text(raw.get("name"), "tickets.name", 200), price_minor=price.minor,
-                  currency=currency, guest_first_name=_text(guest.get("firstName") or order.first_name, "guest", 200),
-                  guest_last_name=_text(guest.get("lastName") or order.last_name, "guest", 200),
-                  guest_email=_text(guest.get("email") or order.email, "guest", 320),
-                  guest_form=form if isinstance(form, list) else [], archived=bool(raw.get("archived")),
-                  canceled=bool(raw.get("canceled")), created=when)
-
-
-def _payment(raw, order: Order, currency: str, station: str, now: datetime) -> Payment:
-    if not isinstance(raw, dict):
-        raise InvalidArgument("every payment must be an object", field="payments")
-    method = _text(raw.get("method"), "payments.method", 16) or "cash"
-    amount = _money(raw.get("amount"), "payments.amount", currency)
-    tendered = _money(raw["tendered"], "payments.tendered", currency) if raw.get("tendered") else None
-    change = _money(raw["change"], "payments.change", currency) if raw.get("change") else None
-    return Payment(order_number=order.order_number, method=method, amount_minor=amount.minor, currency=currency,
-                   tendered_minor=tendered.minor if tendered else None, change_minor=change.minor if change else None,
-                   station=_text(raw.get("station"), "payments.station", 64) or station,
-                   created=parse_rfc3339(raw.get("created"), "payments.created") or now)
-
 
 def _build(session: Session, event_id: str, data: dict, station: str, now: datetime) -> Order:
     ev = get_event(session, event_id)
-    number = str(data.get("orderNumber") or "").strip().upper()
-    status = _text(data.get("status"), "status", 32).upper()
-    if not status or status == "NA_ORDER_STATUS":
-        raise InvalidArgument("the uploaded order needs its status (fieldset DETAILS)", field="status")
-    when = parse_rfc3339(data.get("created"), "created") or now
-    total = _money(data.get("totalPrice") or {"value": "0", "currency": ev.currency}, "totalPrice", ev.currency)
-    order = Order(order_number=number, event_id=ev.id, status=status,
-                  first_name=_text(data.get("firstName"), "firstName", 200),
-                  last_name=_text(data.get("lastName"), "lastName", 200), email=_text(data.get("email"), "email", 320),
-                  checkout_form=_form(data), method=_text(data.get("method"), "method", 32),
-                  total_minor=total.minor, currency=ev.currency, archived=bool(data.get("archived")),
-                  channel=_text(data.get("channel"), "channel", 16) or "OFFLINE_POS",
-                  station=_text(data.get("station"), "station", 64) or station, created=when, updated=now)
-    raw_tickets = data.get("tickets") or []
-    if not isinstance(raw_tickets, list) or not 1 <= len(raw_tickets) <= MAX_TICKETS:
-        raise InvalidArgument(f"the order needs 1..{MAX_TICKETS} tickets (fieldset TICKETS)", field="tickets")
-    tickets = [_ticket(t, order, ev.currency, when) for t in raw_tickets]
-    numbers = [t.ticket_number for t in tickets]
-    if len(set(numbers)) != len(numbers):
-        raise InvalidArgument("duplicate ticket numbers in the order", field="tickets.ticketNumber")
+    sale = parse_upload(data, ev.id, ev.currency, station=station, now=now)
+    numbers = [t["ticket_number"] for t in sale.tickets]
     taken = list(session.scalars(select(Ticket.ticket_number).where(Ticket.ticket_number.in_(numbers))))
     if taken:
         raise AlreadyExists(f"ticket numbers already belong to another order: {sorted(taken)}",
                             code="TICKET_NUMBER_TAKEN")
-    payments = data.get("payments") or []
-    if not isinstance(payments, list):
-        raise InvalidArgument("payments must be a list", field="payments")
-    rows = [_payment(p, order, ev.currency, station, now) for p in payments]
+    order = Order(**sale.order)
     session.add(order)
-    session.add_all(tickets)
-    session.add_all(rows)
+    session.add_all(Ticket(**t) for t in sale.tickets)
+    session.add_all(Payment(**p) for p in sale.payments)
     ev.currency_locked = True
     session.flush()
+    number = order.order_number
+    note(session, events=[ev.id], orders=[number], tickets=numbers, payments=[number] if sale.payments else [])
     return order
 
 

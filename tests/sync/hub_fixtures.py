@@ -3,7 +3,7 @@
 - `hub_factory(plain=False, smtp_url=None, clock=None, **create_app_options)` starts a hub and returns a
   RunningHub with `.url`, `.ledger`, `.plain`, `.backend` ("sqlite" | "postgresql"), `.add_station(name, role)
   -> key`, `.client(role)` (an httpx.Client with a fresh station key), `.uow()` (seed the hub's database
-  through core services *with* change-feed rows) and `.restart()`. Every hub gets a fresh database.
+  through core services *with* change-feed rows and no outbox rows, as hub calls do) and `.restart()`. Every hub gets a fresh database.
 - `hub` = hub_factory().
 - Both run once over SQLite and once over PostgreSQL; the PostgreSQL run needs TESSERA_TEST_PG_URL
   (e.g. postgresql://tessera:tessera@127.0.0.1/tessera_test) and is skipped with that reason otherwise.
@@ -27,11 +27,17 @@ from typing import Any, Iterator
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from core.changes import note
 from core.db import Ledger
 from core.db import make_url as ledger_url
+from core.definitions import create_definition
+from core.events import create_event, get_event
+from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
+from core.sales import sell
 from core.timeutil import utcnow
 from sync.hub import changes
 from sync.hub.app import create_app
@@ -40,6 +46,17 @@ from sync.hub.server import ServerThread
 from tests.ledgers import new_ledger
 
 PG_ENV = "TESSERA_TEST_PG_URL"
+_HAND_EDITS = {Event: ("events", "id"), TicketDefinition: ("definitions", "id"), Order: ("orders", "order_number"),
+               Ticket: ("tickets", "ticket_number"), CheckIn: ("checkins", "ticket_number")}
+
+
+def _note_hand_edits(session: Session, _ctx, _instances) -> None:
+    """Note the rows a test added, edited or deleted by hand in RunningHub.uow() (test seeding only: the hub
+    itself takes what the core services note)."""
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        spec = _HAND_EDITS.get(type(obj))
+        if spec is not None:
+            note(session, **{spec[0]: [getattr(obj, spec[1])]})
 
 
 def pg_url() -> str | None:
@@ -97,11 +114,12 @@ class RunningHub:
 
     @contextmanager
     def uow(self) -> Iterator[Session]:
-        """A committed write to the hub's database that also appends change-feed rows, as hub calls do."""
+        """A committed write to the hub's database that also appends change-feed rows, as hub calls do
+        (`UnitOfWork(outbox=False)`: no outbox rows). Core services note what they change; rows a test edits by
+        hand (standing in for a central change, e.g. `order.status = "CANCELED"`) are noted for it."""
         state = self.app.state.hub
-        with state.write_lock, self.ledger.uow() as uow:
-            uow.session.info["hub_now"] = utcnow()
-            changes.track(uow.session)
+        with state.write_lock, self.ledger.uow(outbox=False) as uow:
+            sa_event.listen(uow.session, "before_flush", _note_hand_edits)
             yield uow.session
             changes.record(uow.session, utcnow(), postgres=state.postgres)
             uow.commit()
@@ -110,17 +128,12 @@ class RunningHub:
     def seed_event(self, title: str = "Spring Gala", currency: str = "EUR", time_zone: str = "Europe/Zurich",
                    start: str = "2026-03-07T19:00:00Z") -> str:
         """Create an event; returns its id."""
-        from core.events import create_event
-
         with self.uow() as s:
             return create_event(s, title=title, time_zone=time_zone, currency=currency, start=start).id
 
     def seed_definition(self, event_id: str, name: str = "Adult", price: str = "12.50",
                         quantity: int | None = None, **data) -> str:
         """Create a ticket definition (price in the event's currency); returns its id."""
-        from core.definitions import create_definition
-        from core.events import get_event
-
         with self.uow() as s:
             cur = get_event(s, event_id).currency
             body = dict(data, name=name, price={"value": price, "currency": cur})
@@ -132,8 +145,6 @@ class RunningHub:
                   first: str = "Ana", last: str = "Moreira", email: str = "ana@example.org",
                   override: bool = False) -> dict:
         """Sell at the box office (core.sales.sell); returns {"orderNumber", "tickets": [numbers], "status"}."""
-        from core.sales import sell
-
         with self.uow() as s:
             sale = sell(s, event_id, lines, {"firstName": first, "lastName": last, "email": email},
                         payment=payment, station="seed", override=override)
