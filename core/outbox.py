@@ -54,6 +54,7 @@ KINDS = (EVENT_CREATE, EVENT_CHANGE_CURRENCY, DEFINITION_CREATE, DEFINITION_UPDA
 assert frozenset(KINDS) == OUTBOX_KINDS, "core.status.OutboxKind and core.outbox.KINDS disagree"
 
 ERROR_MAX = 2000   # characters of last_error kept
+RETRY_PREFIX = "retry requested after: "
 CHUNK = 500        # keys per IN (...) query
 
 # the allowed transitions: (from, to)
@@ -99,9 +100,12 @@ def _get(session: Session, entry_id: int) -> OutboxEntry | None:
 
 def mark_sent(session: Session, entry_id: int, note: str = "", at: datetime | None = None) -> OutboxEntry:
     """PENDING → SENT: the server took the change (`note` e.g. "already settled on the server"); attempts + 1,
-    sent_at = `at` (default now, aware UTC). Caller commits."""
+    sent_at = `at` (default now, aware UTC). A retried row keeps why it was refused before (the audit, issue 8
+    item 2) after the note. Caller commits."""
     row = _move(_get(session, entry_id), SENT, entry_id)
-    row.sent_at, row.attempts, row.last_error = at or utcnow(), row.attempts + 1, note[:ERROR_MAX]
+    audit = row.last_error if (row.last_error or "").startswith(RETRY_PREFIX) else ""
+    row.sent_at, row.attempts = at or utcnow(), row.attempts + 1
+    row.last_error = "; ".join(x for x in (note, audit) if x)[:ERROR_MAX]
     return row
 
 
@@ -128,7 +132,7 @@ def retry(session: Session, entry_id: int) -> None:
     idempotency key. Raises TransitionRefused for a row that is not rejected. Caller commits. Returns None
     (an operator action run in a worker thread: no ORM object leaves the session)."""
     row = _move(_get(session, entry_id), PENDING, entry_id)
-    row.last_error = f"retry requested after: {row.last_error}"[:ERROR_MAX]
+    row.last_error = f"{RETRY_PREFIX}{row.last_error}"[:ERROR_MAX]
 
 
 def retry_all(session: Session, event_id: str | None = None) -> list[int]:
