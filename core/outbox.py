@@ -103,7 +103,8 @@ def mark_sent(session: Session, entry_id: int, note: str = "", at: datetime | No
     sent_at = `at` (default now, aware UTC). A retried row keeps why it was refused before (the audit, issue 8
     item 2) after the note. Caller commits."""
     row = _move(_get(session, entry_id), SENT, entry_id)
-    audit = row.last_error if (row.last_error or "").startswith(RETRY_PREFIX) else ""
+    at_retry = (row.last_error or "").find(RETRY_PREFIX)
+    audit = row.last_error[at_retry:] if at_retry >= 0 else ""
     row.sent_at, row.attempts = at or utcnow(), row.attempts + 1
     row.last_error = "; ".join(x for x in (note, audit) if x)[:ERROR_MAX]
     return row
@@ -149,11 +150,13 @@ def retry_all(session: Session, event_id: str | None = None) -> list[int]:
 
 def hold(session: Session, entry_id: int, reason: str) -> None:
     """A pending row that waits for a refused change it depends on (issue 8 item 1): stays PENDING, attempts
-    unchanged, `reason` kept as last_error. Raises TransitionRefused for a row that is not pending."""
+    unchanged, `reason` kept as last_error (before the retry audit, if any). Raises TransitionRefused for a row that is not pending."""
     row = _get(session, entry_id)
     if row is None or row.state != PENDING:
         raise TransitionRefused(f"outbox row {entry_id} is not pending")
-    row.last_error = reason[:ERROR_MAX]
+    at_retry = (row.last_error or "").find(RETRY_PREFIX)
+    audit = row.last_error[at_retry:] if at_retry >= 0 else ""
+    row.last_error = "; ".join(x for x in (reason, audit) if x)[:ERROR_MAX]
 
 
 _FOLDABLE = (DEFINITION_UPDATE, ORDER_UPDATE)

@@ -189,11 +189,15 @@ class Puller:
         """Page `call` with offset/limit 100 until `total` is reached or a page comes back short; each page
         is applied in its own transaction, its items refused by `check(item)` (MalformedData) set aside.
         Returns the keys seen (definitions) when the listing completed."""
-        offset, seen = 0, set()
+        offset, seen, last = 0, set(), None
         for _ in range(MAX_PAGES):
             _check(self.cancel)
             body = call([event_id], offset=offset, limit=100)
             items = body[key]
+            if items and items == last:
+                raise StuckCursor(f"{resource}: the server sent the same page again for offset {offset} (it "
+                                  "ignores the offset); stopped, nothing of that page applied")
+            last = items
             total = body.get("total", (body.get("metaData") or {}).get("total"))
             good, aside = self._checked(resource, event_id, items, check)
             with self.ledger.uow() as uow:

@@ -173,3 +173,24 @@ def test_a_feed_order_with_only_a_number_is_set_aside(hub, stations):
     assert report.ok and [e["key"] for e in report.set_aside if e["type"] == "order"] == [sale["orderNumber"]]
     assert "no status or totalPrice" in report.set_aside[0]["reason"]
     assert count(a.ledger, Order) == 0 and count(a.ledger, Ticket) == 0
+
+
+def test_a_plain_server_that_ignores_the_offset_stops_the_run(hub_factory, stations):
+    plain = hub_factory(plain=True)
+    ev = plain.seed_event()
+    d = plain.seed_definition(ev, quantity=5)
+    plain.seed_sale(ev, {d: 1})
+    a = stations("A", "box-office", [ev], on=plain)
+    pages = {"n": 0, "first": None}
+
+    def same_page(request):  # the first real page again and again, claiming 1000 orders
+        pages["n"] += 1
+        if pages["first"] is None:
+            resp = a.faults.real.handle_request(request)
+            resp.read()
+            pages["first"] = dict(json.loads(resp.content), total=1000)
+        return httpx.Response(200, json=pages["first"], request=request)
+    a.faults.add("GET", "/events/v1/orders", same_page, times=1000)
+    report = a.sync()
+    assert not report.ok and "same page" in report.error and pages["n"] == 2
+    assert count(a.ledger, Order) == 1
