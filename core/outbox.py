@@ -55,6 +55,7 @@ assert frozenset(KINDS) == OUTBOX_KINDS, "core.status.OutboxKind and core.outbox
 
 ERROR_MAX = 2000   # characters of last_error kept
 RETRY_PREFIX = "retry requested after: "
+HELD_PREFIX = "waiting for #"  # last_error of a row held behind a refused one (sync.push_gate.waiting_reason)
 CHUNK = 500        # keys per IN (...) query
 
 # the allowed transitions: (from, to)
@@ -217,6 +218,13 @@ def pending_by_kind(session: Session, event_id: str | None = None) -> dict[str, 
     if event_id:
         q = q.where(OutboxEntry.event_id == event_id)
     return {kind: n for kind, n in session.execute(q).all()}
+
+
+def held_count(session: Session) -> int:
+    """Pending rows held behind a refused change (their last_error starts with HELD_PREFIX)."""
+    q = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == PENDING,
+                                                            OutboxEntry.last_error.startswith(HELD_PREFIX))
+    return session.scalar(q) or 0
 
 
 def rejected_count(session: Session) -> int:

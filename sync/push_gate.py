@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.outbox import HELD_PREFIX
 from core.status import OutboxKind
 from sync.handler import Item
 
@@ -64,4 +65,4 @@ class Gate:
 
 def waiting_reason(blocker: Item, why: str) -> str:
     """The text a held row keeps: which refused row it waits for and why that one was refused."""
-    return f"waiting for #{blocker.id} ({blocker.kind} {blocker.entity_key}), which the server refused: {why}"
+    return f"{HELD_PREFIX}{blocker.id} ({blocker.kind} {blocker.entity_key}), which the server refused: {why}"

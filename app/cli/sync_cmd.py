@@ -10,7 +10,7 @@ import time
 from app import config
 from app.cli.common import ledger_of
 from app.cli.output import CliError, emit, table, to_json, warn
-from core.outbox import pending_count, rejected_count
+from core.outbox import held_count, pending_count, rejected_count
 from core.timeutil import to_rfc3339
 
 
@@ -92,7 +92,8 @@ def _show(args) -> int:
         offset = clock.load(s, float(config.get("clock_warn_s")))
         data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": cfg.role,
                 "eventIds": cfg.event_ids, "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
-                "pending": pending_count(s), "rejected": rejected_count(s),
+                "pending": pending_count(s), "rejected": rejected_count(s), "waiting": held_count(s),
+                "setAside": len(state.aside(s)),
                 "conflicts": len(list_conflicts(s)), "lastSuccess": success, "lastError": health.last_error,
                 "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning}
     lines = [f"{k}: {v}" for k, v in data.items() if k != "lastSuccess"]

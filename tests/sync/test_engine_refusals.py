@@ -52,6 +52,8 @@ def test_a_door_station_that_sold_still_uploads_its_checkins_and_pulls(hub, stat
     assert "may not" in report.rejected[0]["error"] and "403" in report.rejected[0]["error"]
     assert [w["entity"] for w in report.waiting] == [sold[0]]  # its check-in waits for the sale
     assert "waiting for #" in report.waiting[0]["reason"]
+    with a.ledger.uow() as uow:
+        assert outbox.held_count(uow.session) == 1 and outbox.pending_count(uow.session) == 1
     assert _hub_checkins(hub, seeded[0]) == 1 and _hub_checkins(hub, seeded[1]) == 1
     with a.ledger.uow() as uow:
         assert uow.session.get(Order, later["orderNumber"]) is not None

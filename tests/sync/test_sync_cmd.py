@@ -101,6 +101,9 @@ def test_sync_rejected_retry_and_dismiss(hub, env, capsys):
     capsys.readouterr()
     assert main(["sync", "--db", env]) == 3
     assert "sync retry --all" in capsys.readouterr().err
+    assert main(["station", "show", "--json", "--db", env]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["rejected"], shown["waiting"], shown["setAside"]) == (2, 0, 0)
     assert main(["sync", "rejected", "--json", "--db", env]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["kind"] for r in rows] == ["order.create"] * 2 and "may not" in rows[0]["error"]
