@@ -165,24 +165,31 @@ class Puller:
 
     # -- plain contract ------------------------------------------------------------------------------------
     def pull_plain(self) -> PullResult:
-        """Full re-list of every event (API.md gap 8): definitions, orders (if the role may), tickets."""
+        """Full re-list of every event (API.md gap 8): definitions, orders (if the role may), tickets. A listing
+        the key may not read (403 in the server's error shape) keeps the cached rows, warns and lets the rest
+        of the pull go on (issue 8 item 1); that resource's "last success" is not advanced."""
+        done = {"definitions": True, "orders": True}
         for event_id in self.event_ids:
-            seen = self._page("definitions", event_id, self.api.list_definitions, "definitions",
-                              lambda s, items: apply_definitions(s, items, event_id),
-                              lambda i: parse_definition(i, event_id))
-            if seen is not None:
-                self._drop_missing_definitions(event_id, seen)
-            orders_ok = True
+            try:
+                seen = self._page("definitions", event_id, self.api.list_definitions, "definitions",
+                                  lambda s, items: apply_definitions(s, items, event_id),
+                                  lambda i: parse_definition(i, event_id))
+                if seen is not None:
+                    self._drop_missing_definitions(event_id, seen)
+            except Forbidden as exc:
+                done["definitions"] = False
+                self.result.warnings.append(f"this station may not list ticket definitions ({exc.message}); the "
+                                            "cached definitions are kept")
             try:
                 self._page("orders", event_id, self.api.list_orders, "orders",
                            lambda s, items: apply_orders(s, items, event_id), lambda i: parse_order(i, event_id))
             except Forbidden:  # a door key may not list orders: ticket rows carry orderStatus instead
-                orders_ok = False
+                done["orders"] = False
                 self.result.warnings.append("this station may not list orders; order status is taken from tickets")
             self._page("tickets", event_id, self.api.list_tickets, "tickets",
-                       lambda s, items: self._apply_plain_tickets(s, items, event_id, not orders_ok),
+                       lambda s, items: self._apply_plain_tickets(s, items, event_id, not done["orders"]),
                        lambda i: self._plain_ticket_check(i, event_id))
-        self.result.completed |= {"definitions", "tickets"} | ({"orders"} if orders_ok else set())
+        self.result.completed |= {"tickets"} | {r for r, ok in done.items() if ok}
         return self.result
 
     def _page(self, resource: str, event_id: str, call, key: str, apply, check) -> set[str] | None:

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from core.checkin import scan_and_commit
-from core.models import CheckIn, Order, Ticket
+from core.db import Ledger
+from core.models import CheckIn, Order, Ticket, TicketDefinition
 from sync import state
 from sync.station import connect
 from tests.sync.engine_helpers import count, hour_ago
@@ -72,8 +73,6 @@ def test_a_known_hub_is_never_downgraded_by_a_bad_discovery_answer(hub, stations
 
 
 def test_connect_fixes_the_mode(hub, hub_factory, tmp_path, monkeypatch):
-    from core.db import Ledger
-
     monkeypatch.setenv("TESSERA_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TESSERA_KEYRING", "file")
     ev = hub.seed_event()
@@ -194,3 +193,19 @@ def test_a_plain_server_that_ignores_the_offset_stops_the_run(hub_factory, stati
     report = a.sync()
     assert not report.ok and "same page" in report.error and pages["n"] == 2
     assert count(a.ledger, Order) == 1
+
+
+def test_a_plain_server_refusing_the_definition_listing_keeps_the_cache_and_pulls_the_rest(hub_factory, stations):
+    plain = hub_factory(plain=True)
+    ev = plain.seed_event()
+    d = plain.seed_definition(ev, quantity=5)
+    a = stations("A", "door", [ev], on=plain)
+    assert a.sync().ok
+    plain.seed_sale(ev, {d: 2})
+    refusal = json.dumps({"message": "no", "details": {"applicationError": {"code": "PERMISSION_DENIED"}}})
+    a.faults.add("GET", "/events/v1/ticket-definitions", _answer(403, refusal.encode()))
+    report = a.sync()
+    assert report.ok and any("may not list ticket definitions" in w for w in report.warnings)
+    assert count(a.ledger, Ticket) == 2
+    with a.ledger.uow() as uow:
+        assert uow.session.get(TicketDefinition, d) is not None  # the cache is kept
