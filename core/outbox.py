@@ -20,6 +20,8 @@ States (STYLE.md §5; rows are never deleted, DESIGN.md §Sync "never drop a row
     PENDING --mark_rejected--> REJECTED --retry--> PENDING
                                REJECTED --dismiss--> DISMISSED
     PENDING --mark_failed--> PENDING (attempts + 1, last error kept: a transient failure)
+    PENDING --hold--> PENDING (waits for a refused change it depends on; reason kept, attempts unchanged)
+    PENDING --fold--> DISMISSED (an update superseded by a newer one of the same fields, which took it in)
 
 Any other transition raises TransitionRefused.
 """
@@ -52,6 +54,8 @@ KINDS = (EVENT_CREATE, EVENT_CHANGE_CURRENCY, DEFINITION_CREATE, DEFINITION_UPDA
 assert frozenset(KINDS) == OUTBOX_KINDS, "core.status.OutboxKind and core.outbox.KINDS disagree"
 
 ERROR_MAX = 2000   # characters of last_error kept
+RETRY_PREFIX = "retry requested after: "
+HELD_PREFIX = "waiting for #"  # last_error of a row held behind a refused one (sync.push_gate.waiting_reason)
 CHUNK = 500        # keys per IN (...) query
 
 # the allowed transitions: (from, to)
@@ -97,9 +101,13 @@ def _get(session: Session, entry_id: int) -> OutboxEntry | None:
 
 def mark_sent(session: Session, entry_id: int, note: str = "", at: datetime | None = None) -> OutboxEntry:
     """PENDING → SENT: the server took the change (`note` e.g. "already settled on the server"); attempts + 1,
-    sent_at = `at` (default now, aware UTC). Caller commits."""
+    sent_at = `at` (default now, aware UTC). A retried row keeps why it was refused before (the audit, issue 8
+    item 2) after the note. Caller commits."""
     row = _move(_get(session, entry_id), SENT, entry_id)
-    row.sent_at, row.attempts, row.last_error = at or utcnow(), row.attempts + 1, note[:ERROR_MAX]
+    at_retry = (row.last_error or "").find(RETRY_PREFIX)
+    audit = row.last_error[at_retry:] if at_retry >= 0 else ""
+    row.sent_at, row.attempts = at or utcnow(), row.attempts + 1
+    row.last_error = "; ".join(x for x in (note, audit) if x)[:ERROR_MAX]
     return row
 
 
@@ -126,7 +134,61 @@ def retry(session: Session, entry_id: int) -> None:
     idempotency key. Raises TransitionRefused for a row that is not rejected. Caller commits. Returns None
     (an operator action run in a worker thread: no ORM object leaves the session)."""
     row = _move(_get(session, entry_id), PENDING, entry_id)
-    row.last_error = f"retry requested after: {row.last_error}"[:ERROR_MAX]
+    row.last_error = f"{RETRY_PREFIX}{row.last_error}"[:ERROR_MAX]
+
+
+def retry_all(session: Session, event_id: str | None = None) -> list[int]:
+    """Every REJECTED row (optionally of one event) → PENDING, in outbox order; returns their ids. The rows
+    keep their ids, so the next push sends them in the order they were made (issue 8 item 2)."""
+    q = select(OutboxEntry.id).where(OutboxEntry.state == REJECTED).order_by(OutboxEntry.id)
+    if event_id:
+        q = q.where(OutboxEntry.event_id == event_id)
+    ids = list(session.scalars(q))
+    for entry_id in ids:
+        retry(session, entry_id)
+    return ids
+
+
+def hold(session: Session, entry_id: int, reason: str) -> None:
+    """A pending row that waits for a refused change it depends on (issue 8 item 1): stays PENDING, attempts
+    unchanged, `reason` kept as last_error (before the retry audit, if any). Raises TransitionRefused for a row that is not pending."""
+    row = _get(session, entry_id)
+    if row is None or row.state != PENDING:
+        raise TransitionRefused(f"outbox row {entry_id} is not pending")
+    at_retry = (row.last_error or "").find(RETRY_PREFIX)
+    audit = row.last_error[at_retry:] if at_retry >= 0 else ""
+    row.last_error = "; ".join(x for x in (reason, audit) if x)[:ERROR_MAX]
+
+
+_FOLDABLE = (DEFINITION_UPDATE, ORDER_UPDATE)
+
+
+def _fields(payload: dict) -> set[str]:
+    raw = payload.get("fields") or []
+    return set(raw.split(",") if isinstance(raw, str) else raw)
+
+
+def fold_superseded(session: Session) -> list[tuple[int, int]]:
+    """Fold each pending definition.update / order.update into the next pending update of the same kind and
+    entity whose fields cover its fields (issue 8 item 2): the newer row keeps its values and takes the older
+    row's `base` for the fields both touch (the value the first editor started from), and the older row becomes
+    DISMISSED with "folded into #N" (kept for audit). Returns [(older id, newer id)]. Caller commits."""
+    rows = list(session.scalars(select(OutboxEntry).where(OutboxEntry.state == PENDING,
+                                                          OutboxEntry.kind.in_(_FOLDABLE))
+                                .order_by(OutboxEntry.id)))
+    folded = []
+    for i, old in enumerate(rows):
+        new = next((r for r in rows[i + 1:] if r.kind == old.kind and r.entity_key == old.entity_key
+                    and r.state == PENDING), None)
+        if new is None or not _fields(old.payload or {}) <= _fields(new.payload or {}):
+            continue
+        if isinstance((old.payload or {}).get("base"), dict):
+            base = dict((new.payload or {}).get("base") or {})
+            base.update({k: v for k, v in old.payload["base"].items() if k in _fields(new.payload)})
+            new.payload = {**new.payload, "base": base}
+        old.state, old.last_error = DISMISSED, f"folded into #{new.id} (a newer edit of the same fields)"
+        folded.append((old.id, new.id))
+    return folded
 
 
 def dismiss(session: Session, entry_id: int) -> None:
@@ -158,9 +220,21 @@ def pending_by_kind(session: Session, event_id: str | None = None) -> dict[str, 
     return {kind: n for kind, n in session.execute(q).all()}
 
 
+def held_count(session: Session) -> int:
+    """Pending rows held behind a refused change (their last_error starts with HELD_PREFIX)."""
+    q = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == PENDING,
+                                                            OutboxEntry.last_error.startswith(HELD_PREFIX))
+    return session.scalar(q) or 0
+
+
 def rejected_count(session: Session) -> int:
     """Rows refused for good and not dismissed."""
     return session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == REJECTED)) or 0
+
+
+def rows_in_state(session: Session, state: str) -> list[OutboxEntry]:
+    """Every row in `state`, in outbox order (the push reads refused rows to hold their dependants)."""
+    return list(session.scalars(select(OutboxEntry).where(OutboxEntry.state == state).order_by(OutboxEntry.id)))
 
 
 def rejected_entries(session: Session, event_id: str | None = None) -> list[dict]:

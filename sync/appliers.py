@@ -1,6 +1,7 @@
 """Pull appliers: one per change type the hub's feed sends (event, definition, definition.deleted, order,
 ticket, checkin), registered in sync.registry, plus the check-in rows a plain server's ticket state implies.
-Each applier works in the caller's transaction (batches ≤ sync.apply.BATCH rows, BC-21)."""
+Each applier works in the caller's transaction (batches ≤ sync.apply.BATCH rows, BC-21). `check(data, event_id)`
+raises MalformedData for a change that must be set aside instead of applied (issue 8 item 10); it writes nothing."""
 from __future__ import annotations
 
 import uuid
@@ -14,7 +15,8 @@ from core.errors import DomainError
 from core.models import CheckIn, Order, TicketDefinition
 from core.tickets import checked_in_map
 from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
-from sync.apply import apply_definitions, apply_orders, apply_ticket_rows, event_from_api, parse_ticket
+from sync.apply import (apply_definitions, apply_orders, apply_ticket_rows, event_from_api, parse_definition,
+                        parse_order, parse_ticket)
 from sync.errors import MalformedData
 
 
@@ -22,6 +24,9 @@ class EventApplier:
     """Change type "event": core.contract.event_to_api JSON, upserted."""
 
     types = ("event",)
+
+    def check(self, data: dict, event_id: str) -> None:
+        _need_str(data, "id", "event")
 
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         for item in items:
@@ -34,6 +39,9 @@ class DefinitionApplier:
 
     types = ("definition",)
 
+    def check(self, data: dict, event_id: str) -> None:
+        parse_definition(data, event_id)
+
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         apply_definitions(session, items, event_id)
         return "definitions"
@@ -43,6 +51,9 @@ class DefinitionDeletedApplier:
     """Change type "definition.deleted": {id} of a definition deleted centrally."""
 
     types = ("definition.deleted",)
+
+    def check(self, data: dict, event_id: str) -> None:
+        _need_str(data, "id", "deleted definition")
 
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         delete_definitions(session, [i.get("id") for i in items if i.get("id")])
@@ -54,6 +65,13 @@ class OrderApplier:
 
     types = ("order",)
 
+    def check(self, data: dict, event_id: str) -> None:
+        """The feed sends whole orders: one without its status or total (only a number) would be stored as
+        NA_ORDER_STATUS with total 0, so it is refused."""
+        row, _tickets = parse_order(data, event_id)
+        if "status" not in row or "total_minor" not in row:
+            raise MalformedData(f"order {row['order_number']!r}: the change feed sent no status or totalPrice")
+
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         apply_orders(session, items, event_id)
         return "orders"
@@ -64,6 +82,9 @@ class TicketApplier:
 
     types = ("ticket",)
 
+    def check(self, data: dict, event_id: str) -> None:
+        parse_ticket(data, data.get("eventId") or event_id)
+
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         apply_ticket_rows(session, [parse_ticket(i, i.get("eventId") or event_id) for i in items])
         return "tickets"
@@ -73,6 +94,17 @@ class CheckInApplier:
     """Change type "checkin": check-in rows of the hub's log, unioned by nonce (BC-15)."""
 
     types = ("checkin",)
+
+    def check(self, data: dict, event_id: str) -> None:
+        what = f"check-in row {data.get('nonce')!r}"
+        for key in ("nonce", "ticketNumber", "correctedTime"):
+            _need_str(data, key, what)
+        if data.get("kind") not in (CHECK_IN, UNDO):
+            raise MalformedData(f"{what}: kind must be {CHECK_IN} or {UNDO}")
+        try:
+            parse_rfc3339(data["correctedTime"])
+        except (TypeError, ValueError, DomainError):
+            raise MalformedData(f"{what}: correctedTime is not an RFC 3339 time") from None
 
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         for item in items:
@@ -131,6 +163,11 @@ def apply_checkin_row(session: Session, data: dict, event_id: str) -> CheckIn:
         return record_row(session, data, event_id=data.get("eventId") or event_id)
     except DomainError as exc:
         raise MalformedData(f"check-in row {data.get('nonce')!r}: {exc.message}") from None
+
+
+def _need_str(data: dict, key: str, what: str) -> None:
+    if not isinstance(data.get(key), str) or not data[key].strip():
+        raise MalformedData(f"{what}: missing or empty {key!r}")
 
 
 def sync_nonce(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -13,7 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
-from sync.errors import BadAnswer, NetworkError, NotFound, error_for
+from sync.errors import (AnswerTooLarge, ApiError, BadAnswer, ForeignAnswer, NetworkError, RunTimeLimit,
+                         error_for)
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,8 @@ ORDER_FIELDSETS = ("DETAILS", "TICKETS", "FORM")
 TICKET_FIELDSETS = ("TICKET_DETAILS", "GUEST_DETAILS")
 DEFINITION_FIELDSETS = ("POLICY", "DASHBOARD")
 PAGE_LIMIT = 100
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer; a 1000-change feed page is a few MB (issue 8 item 14)
+REFUSAL_STATUSES = frozenset({400, 401, 403, 404, 409, 428})  # API.md §1.3, below 500 and not 429
 
 
 def device_now() -> datetime:
@@ -91,6 +95,37 @@ def _error_code(status: int, body: dict) -> str:
     return f"HTTP_{status}"
 
 
+def is_hub_error(status: int, body: dict) -> bool:
+    """True when a non-success answer is the server's own refusal: a status the contract names for refusals and
+    a `{message, details: {applicationError | validationError}}` body (API.md §1.3). Anything else (an HTML
+    page, a proxy's 404, an unknown code, unreadable JSON) is not a refusal (issue 8 item 10)."""
+    details = body.get("details")
+    return (status in REFUSAL_STATUSES and isinstance(body.get("message"), str) and isinstance(details, dict)
+            and (isinstance(details.get("applicationError"), dict)
+                 or isinstance(details.get("validationError"), dict)))
+
+
+def _parse(method: str, path: str, status: int, raw: bytes) -> dict:
+    """The JSON object of a 200, else the error the answer means (see TicketingApi)."""
+    try:
+        body = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if status == 200:
+        if isinstance(body, dict):
+            return body
+        raise BadAnswer(200, "NOT_JSON", {}, f"{method} {path}: 200 without a JSON object body")
+    if 200 <= status < 300:
+        raise BadAnswer(status, f"HTTP_{status}", body if isinstance(body, dict) else {},
+                        f"{method} {path}: {status} is not success for this contract")
+    body = body if isinstance(body, dict) else {}
+    if status < 500 and status != 429 and not is_hub_error(status, body):
+        raise ForeignAnswer(status, f"HTTP_{status}", body, f"{method} {path} answered {status} without the "
+                            "server's error shape (a proxy or intermediary?): not a refusal, retried later")
+    raise error_for(status, _error_code(status, body), body,
+                    body.get("message") or f"{method} {path} answered {status}")
+
+
 def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
@@ -105,7 +140,9 @@ class TicketingApi:
     a hub on the LAN). Headers: raw `Authorization` key + `wix-site-id` (API.md §1.1). Every method returns the
     parsed JSON object or raises sync.errors: NetworkError, Unauthorized (401), Forbidden (403), NotFound (404),
     ApiError (other statuses), BadAnswer (a 2xx that is not 200 + JSON object, BC-19).
-    `last_clock` holds the newest ClockSample (BC-13)."""
+    Only the server's own error shape refuses (`is_hub_error`); any other non-success answer raises
+    ForeignAnswer (transient). `last_clock` holds the newest ClockSample (BC-13); `deadline` (time.monotonic)
+    and `max_answer_bytes` bound every call (issue 8 item 14)."""
 
     def __init__(self, http: httpx.Client, key: str, site_id: str = "",
                  clock: Callable[[], datetime] = device_now):
@@ -114,11 +151,14 @@ class TicketingApi:
         self.site_id = site_id
         self.clock = clock
         self.last_clock: ClockSample | None = None
+        self.deadline: float | None = None
+        self.max_answer_bytes = MAX_ANSWER_BYTES
 
     # -- transport ---------------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: list[tuple[str, str]] | None = None,
                 body: dict | None = None, idempotency_key: str | None = None) -> dict:
-        """Send one call and return its JSON object; raises as described on the class."""
+        """Send one call and return its JSON object; raises as described on the class, and RunTimeLimit /
+        AnswerTooLarge when the run's deadline or the answer size limit is passed (issue 8 item 14)."""
         headers = {"Authorization": self._key}
         if self.site_id:
             headers["wix-site-id"] = self.site_id
@@ -128,33 +168,57 @@ class TicketingApi:
         if body is not None:
             headers["Content-Type"] = "application/json"
             content = json.dumps(body, separators=(",", ":")).encode()
+        request = self.http.build_request(method, path, params=params or None, content=content, headers=headers,
+                                          timeout=self._timeout(method, path))
         sent = self.clock()
         try:
-            resp = self.http.request(method, path, params=params or None, content=content, headers=headers)
+            resp = self.http.send(request, stream=True)
+            try:
+                raw = self._read(method, path, resp)
+            finally:
+                resp.close()
         except httpx.HTTPError as exc:  # connect/read timeouts, refused, broken pipes, protocol errors
             raise NetworkError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
         received = self.clock()
         stamp = _server_time(resp)
         if stamp:
             self.last_clock = ClockSample(stamp[0], sent + (received - sent) / 2, stamp[1])
-        return self._parse(method, path, resp)
+        return _parse(method, path, resp.status_code, raw)
 
-    @staticmethod
-    def _parse(method: str, path: str, resp: httpx.Response) -> dict:
-        try:
-            body = resp.json() if resp.content else None
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        if resp.status_code == 200:
-            if isinstance(body, dict):
-                return body
-            raise BadAnswer(200, "NOT_JSON", {}, f"{method} {path}: 200 without a JSON object body")
-        if 200 <= resp.status_code < 300:
-            raise BadAnswer(resp.status_code, f"HTTP_{resp.status_code}", body if isinstance(body, dict) else {},
-                            f"{method} {path}: {resp.status_code} is not success for this contract")
-        body = body if isinstance(body, dict) else {}
-        raise error_for(resp.status_code, _error_code(resp.status_code, body), body,
-                        body.get("message") or f"{method} {path} answered {resp.status_code}")
+    # -- bounds (issue 8 item 14) ------------------------------------------------------------------------
+    def set_deadline(self, seconds: float | None) -> None:
+        """Calls after `seconds` from now raise RunTimeLimit (None = no limit); set per sync run."""
+        self.deadline = None if seconds is None else time.monotonic() + float(seconds)
+
+    def _left(self, method: str, path: str) -> float | None:
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise RunTimeLimit(f"{method} {path}: the sync run passed its time limit; stopped (nothing half-"
+                               "applied, the rest goes next run)")
+        return left
+
+    def _timeout(self, method: str, path: str):
+        """The client's timeout, each part cut to the time left of the run."""
+        left, base = self._left(method, path), self.http.timeout
+        if left is None:
+            return httpx.USE_CLIENT_DEFAULT
+        cut = [min(x, left) if x is not None else left for x in (base.connect, base.read, base.write, base.pool)]
+        return httpx.Timeout(connect=cut[0], read=cut[1], write=cut[2], pool=cut[3])
+
+    def _read(self, method: str, path: str, resp: httpx.Response) -> bytes:
+        """The body, read chunk by chunk: stops past `max_answer_bytes` (AnswerTooLarge) or the run's deadline
+        (RunTimeLimit: a trickling answer)."""
+        chunks, size = [], 0
+        for chunk in resp.iter_bytes():
+            size += len(chunk)
+            if size > self.max_answer_bytes:
+                raise AnswerTooLarge(f"{method} {path}: the answer passed {self.max_answer_bytes} bytes; stopped "
+                                     "reading")
+            chunks.append(chunk)
+            self._left(method, path)
+        return b"".join(chunks)
 
     @staticmethod
     def _expect(body: dict, key: str, kind: type, what: str) -> Any:
@@ -165,11 +229,14 @@ class TicketingApi:
 
     # -- discovery (extension) ---------------------------------------------------------------------------
     def discover(self) -> Discovery:
-        """GET /tessera/v1/discovery; a 404 means a plain contract server (no extensions)."""
+        """GET /tessera/v1/discovery; a 404 (in any shape) means a plain contract server (no extensions).
+        Whether that may change a station's mode is the engine's call (issue 8 item 13)."""
         try:
             body = self.request("GET", "/tessera/v1/discovery")
-        except NotFound:
-            return Discovery()
+        except ApiError as exc:
+            if exc.status == 404:
+                return Discovery()
+            raise
         exts = body.get("extensions") if isinstance(body.get("extensions"), list) else []
         return Discovery(frozenset(str(e) for e in exts), body.get("station"), body.get("role"))
 

@@ -1,5 +1,8 @@
 """SyncEngine: one sync run = discover, measure the clock, push the outbox, then pull (STYLE.md §5,
 libpretixsync's SyncManager). Records last success per resource and cools down after a failure.
+The server's mode (hub or plain contract) is fixed at connect (sync.state.server_mode) and only re-checked by a
+run: a known hub whose discovery answers otherwise is a transient error, never a switch to plain mode (issue 8
+item 13). A run has an overall time limit (`run_limit_s`, issue 8 item 14).
 No Qt here: progress is a plain callback, cancellation a token (threading.Event-like)."""
 from __future__ import annotations
 
@@ -22,12 +25,14 @@ from sync.push import Pusher
 logger = logging.getLogger(__name__)
 
 RESOURCES = ("push", "events", "definitions", "orders", "tickets", "checkins")
+RUN_LIMIT_S = 900.0  # one run; a first pull of 100k tickets takes a few minutes on a LAN
 
 
 @dataclass
 class SyncReport:
     """The outcome of one run. Counts: `pushed` rows sent, `pulled` rows applied (`pulled_by` per resource);
-    `rejected` rows refused for good (kept, shown); `conflicts` definition ids with a stored conflict;
+    `rejected` rows refused for good (kept, shown); `waiting` rows held behind a refused one ([{id, kind,
+    entity, reason}]); `set_aside` pulled entities set aside as malformed; `conflicts` definition ids with a stored conflict;
     `oversold` [{definitionId, name, sold, quantity, orderNumber}] (BC-26); `duplicates` check-ins flagged
     (BC-14); `local_only` box-office orders a plain server cannot take (WR-15); `clock_offset_s` server −
     device (BC-13); `last_success` {resource: aware UTC}; `error` why the run stopped (None = ok)."""
@@ -37,6 +42,8 @@ class SyncReport:
     mode: str = ""
     pushed: int = 0
     rejected: list[dict] = field(default_factory=list)
+    waiting: list[dict] = field(default_factory=list)
+    set_aside: list[dict] = field(default_factory=list)
     pulled: int = 0
     pulled_by: dict[str, int] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
@@ -56,6 +63,10 @@ class SyncReport:
         head = "sync ok" if self.ok else f"sync failed: {self.error}"
         parts = [f"{self.pushed} sent", f"{len(self.rejected)} rejected", f"{self.pulled} received",
                  f"{self.pending} pending"]
+        if self.waiting:
+            parts.append(f"{len(self.waiting)} waiting for a refused change")
+        if self.set_aside:
+            parts.append(f"{len(self.set_aside)} received item(s) set aside")
         if self.conflicts:
             parts.append(f"{len(self.conflicts)} conflict(s)")
         if self.oversold:
@@ -70,15 +81,17 @@ class SyncReport:
 class SyncEngine:
     """Sync of `event_ids` between `ledger` and the server behind `api`, as station `station`.
     `clock_warn_s`: clock offsets (seconds) above it warn the operator (the setting clock_warn_s, app/config.py).
-    `cooldown_s` doubles after each consecutive failure up to `max_cooldown_s`."""
+    `cooldown_s` doubles after each consecutive failure up to `max_cooldown_s`; `run_limit_s` bounds one run
+    (seconds; RunTimeLimit when passed)."""
 
     def __init__(self, ledger: Ledger, api: TicketingApi, station: str = "", event_ids: list[str] | tuple = (), *,
                  clock_warn_s: float, cooldown_s: float = 10.0, max_cooldown_s: float = 300.0,
-                 now: Callable[[], datetime] = utcnow):
+                 run_limit_s: float = RUN_LIMIT_S, now: Callable[[], datetime] = utcnow):
         self.ledger, self.api, self.station = ledger, api, station
         self.event_ids = list(event_ids)
         self.clock_warn_s = float(clock_warn_s)
         self.cooldown_s, self.max_cooldown_s, self.now = cooldown_s, max_cooldown_s, now
+        self.run_limit_s = float(run_limit_s)
         self.discovery: Discovery | None = None
 
     # -- state -------------------------------------------------------------------------------------------
@@ -108,9 +121,10 @@ class SyncEngine:
         if until is not None:
             report.skipped, report.error = True, f"cooling down after a failure until {to_rfc3339(until)}"
             return self._finish(report)
+        self.api.set_deadline(self.run_limit_s)
         try:
             say("connecting…")
-            self.discovery = self.api.discover()
+            self.discovery = self._discover(report)
             report.mode = "plain contract" if self.discovery.plain else "hub"
             self._check_identity(report)
             self._clock(report)
@@ -126,6 +140,7 @@ class SyncEngine:
             pulled = puller.pull_changes() if self.discovery.has("changes") else puller.pull_plain()
             report.pulled, report.pulled_by = pulled.total, dict(pulled.counts)
             report.warnings += pulled.warnings
+            report.set_aside = list(pulled.set_aside)
             self._mark_success(pulled.completed)
             report.ok = True
         except (SyncError, MalformedData) as exc:
@@ -136,6 +151,8 @@ class SyncEngine:
             logger.exception("sync run failed")
             report.error = f"{type(exc).__name__}: {exc}"
             self._mark_failure(report.error)
+        finally:
+            self.api.set_deadline(None)
         say(report.summary())
         return self._finish(report)
 
@@ -160,6 +177,27 @@ class SyncEngine:
         if status.warning:
             report.warnings.append(status.warning)
 
+    def _discover(self, report: SyncReport) -> Discovery:
+        """Discovery, checked against the mode fixed at connect (issue 8 item 13): a known hub that answers like a
+        plain server is a transient error (SyncError), never a downgrade; a known plain server that now offers
+        extensions stays plain with a warning (connect again to use them). A ledger whose mode was never fixed
+        fixes it now."""
+        found = self.api.discover()
+        with self.ledger.uow() as uow:
+            fixed = state.server_mode(uow.session)
+            if fixed is None:
+                state.set_server_mode(uow.session, found.plain, found.extensions, self.now())
+                uow.commit()
+                return found
+        if not fixed.plain and found.plain:
+            raise SyncError("the hub's discovery answered like a plain contract server; this station stays in "
+                            "hub mode and tries again later (connect again if the server really changed)")
+        if fixed.plain and not found.plain:
+            report.warnings.append("the server now offers hub extensions; this station stays in plain mode "
+                                   "until it is connected again")
+            return Discovery()
+        return found
+
     def _check_identity(self, report: SyncReport) -> None:
         """The hub names the station its key belongs to: another name than this ledger's means the ledger
         syncs with someone else's key (issue 7: a key shared by two ledgers) — warn, never hide it."""
@@ -173,6 +211,7 @@ class SyncEngine:
     def _merge_push(report: SyncReport, pushed) -> None:
         report.pushed = pushed.sent
         report.rejected, report.oversold, report.duplicates = pushed.rejected, pushed.oversold, pushed.duplicates
+        report.waiting = pushed.waiting
         report.conflicts, report.local_only = pushed.conflicts, pushed.local_only
         report.warnings += pushed.warnings
         if pushed.local_only:

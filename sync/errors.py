@@ -1,7 +1,11 @@
 """The sync layer's error hierarchy (STYLE.md §6): transport failures, contract errors and bad answers.
 
-Classification used by the push (DESIGN.md §Sync): `ApiError.rejects` (400/404/409/428) means "never retry,
-keep the row as rejected"; everything else (NetworkError, 5xx, 429, an unexpected success shape) is transient.
+Classification used by the push (DESIGN.md §Sync "refusals never block"): `ApiError.rejects` (400/404/409/428
+in the hub's own error shape) means "set the row aside as rejected"; Forbidden (403 in that shape) sets the row
+aside too, as a call the key may not make. Everything else (NetworkError, 5xx, 429, an unexpected success shape,
+and ForeignAnswer — an answer that is not the hub's error shape: HTML, proxy pages, unknown codes) is transient:
+the row stays pending (issue 8 item 10). `Bound` errors (run time, answer size, a cursor that does not move) stop
+the run and leave the ledger as it was (issue 8 item 14).
 """
 from __future__ import annotations
 
@@ -60,6 +64,36 @@ class NotFound(ApiError):
 class BadAnswer(ApiError):
     """A 2xx answer that is not success for this contract (201/204, empty or non-JSON body, wrong shape):
     case BC-19 — never recorded as success."""
+
+
+class ForeignAnswer(ApiError):
+    """A non-success answer that is not the hub's error shape (`{message, details: {applicationError |
+    validationError}}`, API.md §1.3) or has a status the contract does not name: an intermediary's page, an
+    unreadable body. Never a refusal: retried like a 5xx (issue 8 item 10)."""
+
+    @property
+    def rejects(self) -> bool:
+        return False
+
+    @property
+    def transient(self) -> bool:
+        return True
+
+
+class Bound(SyncError):
+    """A bound of one run was hit (issue 8 item 14); the run stops, rows stay as they were."""
+
+
+class RunTimeLimit(Bound):
+    """The run took longer than its overall time limit."""
+
+
+class AnswerTooLarge(Bound):
+    """An answer grew past the size limit; reading stopped there."""
+
+
+class StuckCursor(Bound):
+    """The change feed said "more" without moving its cursor (or came back to an earlier one)."""
 
 
 # Contract JSON that cannot be applied to the ledger (missing key, bad money or time); nothing was changed.

@@ -30,10 +30,12 @@ class Item:
 @dataclass
 class PushResult:
     """What one push did: counts, the rows kept local-only (plain server, WR-15), oversold definitions
-    (BC-26), duplicate check-ins (BC-14), stored conflicts, the rejected rows, and the error that stopped it."""
+    (BC-26), duplicate check-ins (BC-14), stored conflicts, the rejected rows, the rows `waiting` for a refused
+    one ([{id, kind, entity, reason}], issue 8 item 1), and the error that stopped it."""
 
     sent: int = 0
     rejected: list[dict] = field(default_factory=list)
+    waiting: list[dict] = field(default_factory=list)
     local_only: list[str] = field(default_factory=list)
     oversold: list[dict] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)

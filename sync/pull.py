@@ -2,21 +2,27 @@
 feed per event, the cursor stored only after its page is applied. Against a plain contract server: page
 ListTicketDefinitions, ListOrders (DETAILS, TICKETS, FORM) and ListTickets (TICKET_DETAILS, GUEST_DETAILS) with
 limit 100 and upsert; a ticket's `checkIn.created` becomes a SYNC check-in row when the local state differs.
-Every transaction holds ≤ 500 rows, so door scans are never locked out for long (BC-21)."""
+Every transaction holds ≤ 500 rows, so door scans are never locked out for long (BC-21).
+A malformed entity in a page is set aside with the reason (sync.state.add_aside; never stored half-filled) and
+the rest of the page applied, so one bad entity never blocks the feed (issue 8 item 10); tickets of an order set
+aside in the same run are set aside with it. A feed that says "more" without moving its cursor stops the run
+with StuckCursor before anything of that page is applied (issue 8 item 14)."""
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
 from core.db import Ledger
-from core.timeutil import utcnow
+from core.timeutil import to_rfc3339, utcnow
 from sync import state
 from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkins, missing_definitions,
                            order_status_from_tickets, sync_nonce)
-from sync.apply import BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_ticket
+from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
+                        parse_ticket)
 from sync.client import TicketingApi
-from sync.errors import Canceled, Forbidden, MalformedData
+from sync.errors import Canceled, Forbidden, MalformedData, StuckCursor
 from sync.handler import is_set
 from sync.registry import applier_for
 
@@ -28,9 +34,11 @@ MAX_PAGES = 100_000  # hard bound of any paging loop (10 million rows at 100 per
 
 @dataclass
 class PullResult:
-    """Rows applied per resource, the resources completed (for "last success"), and warnings."""
+    """Rows applied per resource, the resources completed (for "last success"), warnings, and the entities
+    set aside as malformed ([{type, eventId, key, reason, data, at}])."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    set_aside: list[dict] = field(default_factory=list)
     completed: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
 
@@ -61,17 +69,24 @@ class Puller:
         self.progress = progress or (lambda _msg: None)
         self.cancel = cancel
         self.result = PullResult()
+        self.aside_orders: set[str] = set()
 
     # -- change feed (extension) -----------------------------------------------------------------------
     def pull_changes(self) -> PullResult:
-        """Follow the feed of every event until hasMore is false (bounded by MAX_PAGES)."""
+        """Follow the feed of every event until hasMore is false (bounded by MAX_PAGES; StuckCursor when the
+        cursor does not move while the feed says "more")."""
         for event_id in self.event_ids:
             with self.ledger.uow() as uow:
                 cursor = state.cursor(uow.session, event_id)
+            seen = {cursor}
             for page_no in range(MAX_PAGES):
                 _check(self.cancel)
                 page = self.api.changes(event_id, cursor, FEED_LIMIT)
                 changes = page["changes"]
+                if page.get("hasMore") and changes and page["cursor"] in seen:
+                    raise StuckCursor(f"the change feed of event {event_id} says there is more but its cursor "
+                                      f"does not move ({page['cursor']!r}); stopped, nothing of that page applied")
+                seen.add(page["cursor"])
                 self._apply_feed_page(event_id, changes, page["cursor"])
                 cursor = page["cursor"]
                 self.progress(f"downloaded {self.result.total} changes (event {event_id}, page {page_no + 1})")
@@ -91,20 +106,53 @@ class Puller:
                 uow.commit()
 
     def _apply_changes(self, session, event_id: str, chunk: list) -> None:
-        """Apply changes in feed order, grouping consecutive changes of one type into one bulk upsert."""
-        group_type, group = None, []
+        """Apply changes in feed order, grouping consecutive changes of one type into one bulk upsert; a
+        malformed change is set aside (see the module doc)."""
+        group_type, group, aside = None, [], []
         for change in chunk + [None]:
             kind = change.get("type") if isinstance(change, dict) else None
-            if change is not None and not isinstance(change, dict):
-                raise MalformedData("changes: an entry is not an object")
             if group and (change is None or kind != group_type):
                 self._apply_group(session, event_id, group_type, group)
                 group = []
-            if change is not None:
-                if not isinstance(change.get("data"), dict):
-                    raise MalformedData(f"changes: entry {change.get('seq')} has no data object")
-                group_type = kind
-                group.append(change["data"])
+            if change is None:
+                break
+            reason = self._problem(change, event_id)
+            if reason is not None:
+                aside.append(_aside(change, event_id, reason))
+                continue
+            group_type = kind
+            group.append(change["data"])
+        self._set_aside(session, aside)
+
+    def _problem(self, change, event_id: str) -> str | None:
+        """Why a feed change cannot be applied (None = it can): not an object, no data, or its applier's
+        check refuses it, or it is a ticket of an order set aside in this run."""
+        if not isinstance(change, dict):
+            return "changes: an entry is not an object"
+        data = change.get("data")
+        if not isinstance(data, dict):
+            return f"changes: entry {change.get('seq')} has no data object"
+        applier = applier_for(change.get("type"))
+        try:
+            if applier is not None and hasattr(applier, "check"):
+                applier.check(data, event_id)
+        except MalformedData as exc:
+            if change.get("type") == "order":
+                self.aside_orders.add(str(data.get("orderNumber")))
+            return exc.message
+        if change.get("type") == "ticket" and str(data.get("orderNumber")) in self.aside_orders:
+            return f"ticket {data.get('ticketNumber')!r}: its order {data.get('orderNumber')!r} was set aside"
+        return None
+
+    def _set_aside(self, session, entries: list[dict]) -> None:
+        """Keep set-aside entities for review (sync.state) and warn; logged with their reason."""
+        if not entries:
+            return
+        state.add_aside(session, entries)
+        self.result.set_aside += entries
+        for entry in entries:
+            logger.warning("set aside %s %s: %s", entry["type"], entry["key"], entry["reason"])
+            self.result.warnings.append(f"set aside {entry['type']} {entry['key']}: {entry['reason']}")
 
     def _apply_group(self, session, event_id: str, kind: str, items: list[dict]) -> None:
         """Hand a run of same-type changes to that type's applier (sync.registry); unknown types are skipped
@@ -117,35 +165,51 @@ class Puller:
 
     # -- plain contract ------------------------------------------------------------------------------------
     def pull_plain(self) -> PullResult:
-        """Full re-list of every event (API.md gap 8): definitions, orders (if the role may), tickets."""
+        """Full re-list of every event (API.md gap 8): definitions, orders (if the role may), tickets. A listing
+        the key may not read (403 in the server's error shape) keeps the cached rows, warns and lets the rest
+        of the pull go on (issue 8 item 1); that resource's "last success" is not advanced."""
+        done = {"definitions": True, "orders": True}
         for event_id in self.event_ids:
-            seen = self._page("definitions", event_id, self.api.list_definitions, "definitions",
-                              lambda s, items: apply_definitions(s, items, event_id))
-            if seen is not None:
-                self._drop_missing_definitions(event_id, seen)
-            orders_ok = True
+            try:
+                seen = self._page("definitions", event_id, self.api.list_definitions, "definitions",
+                                  lambda s, items: apply_definitions(s, items, event_id),
+                                  lambda i: parse_definition(i, event_id))
+                if seen is not None:
+                    self._drop_missing_definitions(event_id, seen)
+            except Forbidden as exc:
+                done["definitions"] = False
+                self.result.warnings.append(f"this station may not list ticket definitions ({exc.message}); the "
+                                            "cached definitions are kept")
             try:
                 self._page("orders", event_id, self.api.list_orders, "orders",
-                           lambda s, items: apply_orders(s, items, event_id))
+                           lambda s, items: apply_orders(s, items, event_id), lambda i: parse_order(i, event_id))
             except Forbidden:  # a door key may not list orders: ticket rows carry orderStatus instead
-                orders_ok = False
+                done["orders"] = False
                 self.result.warnings.append("this station may not list orders; order status is taken from tickets")
             self._page("tickets", event_id, self.api.list_tickets, "tickets",
-                       lambda s, items: self._apply_plain_tickets(s, items, event_id, not orders_ok))
-        self.result.completed |= {"definitions", "tickets"} | ({"orders"} if orders_ok else set())
+                       lambda s, items: self._apply_plain_tickets(s, items, event_id, not done["orders"]),
+                       lambda i: self._plain_ticket_check(i, event_id))
+        self.result.completed |= {"tickets"} | {r for r, ok in done.items() if ok}
         return self.result
 
-    def _page(self, resource: str, event_id: str, call, key: str, apply) -> set[str] | None:
+    def _page(self, resource: str, event_id: str, call, key: str, apply, check) -> set[str] | None:
         """Page `call` with offset/limit 100 until `total` is reached or a page comes back short; each page
-        is applied in its own transaction. Returns the keys seen (definitions) when the listing completed."""
-        offset, seen = 0, set()
+        is applied in its own transaction, its items refused by `check(item)` (MalformedData) set aside.
+        Returns the keys seen (definitions) when the listing completed."""
+        offset, seen, last = 0, set(), None
         for _ in range(MAX_PAGES):
             _check(self.cancel)
             body = call([event_id], offset=offset, limit=100)
             items = body[key]
+            if items and items == last:
+                raise StuckCursor(f"{resource}: the server sent the same page again for offset {offset} (it "
+                                  "ignores the offset); stopped, nothing of that page applied")
+            last = items
             total = body.get("total", (body.get("metaData") or {}).get("total"))
+            good, aside = self._checked(resource, event_id, items, check)
             with self.ledger.uow() as uow:
-                apply(uow.session, items)
+                apply(uow.session, good)
+                self._set_aside(uow.session, aside)
                 uow.commit()
             seen.update(i.get("id") for i in items if isinstance(i, dict) and i.get("id"))
             self.result.add(resource, len(items))
@@ -156,6 +220,25 @@ class Puller:
                 return seen
         self.result.warnings.append(f"{resource}: stopped after {MAX_PAGES} pages")
         return None
+
+    def _checked(self, resource: str, event_id: str, items: list, check) -> tuple[list, list[dict]]:
+        """(items `check` accepts, set-aside entries of the others)."""
+        good, aside = [], []
+        for item in items:
+            try:
+                check(item)
+                good.append(item)
+            except MalformedData as exc:
+                if resource == "orders" and isinstance(item, dict):
+                    self.aside_orders.add(str(item.get("orderNumber")))
+                aside.append(_aside({"type": resource.rstrip("s"), "data": item}, event_id, exc.message))
+        return good, aside
+
+    def _plain_ticket_check(self, item, event_id: str) -> None:
+        parse_ticket(item, event_id)
+        if str(item.get("orderNumber")) in self.aside_orders:
+            raise MalformedData(f"ticket {item.get('ticketNumber')!r}: its order {item.get('orderNumber')!r} "
+                                "was set aside")
 
     def _apply_plain_tickets(self, session, items: list[dict], event_id: str, order_status: bool) -> None:
         rows = apply_ticket_rows(session, [parse_ticket(i, event_id) for i in items])
@@ -168,3 +251,13 @@ class Puller:
         with self.ledger.uow() as uow:
             delete_definitions(uow.session, missing_definitions(uow.session, event_id, seen))
             uow.commit()
+
+
+def _aside(change, event_id: str, reason: str) -> dict:
+    """A set-aside entry: {type, eventId, key, reason, data (≤2000 chars of JSON text), at}."""
+    data = change.get("data") if isinstance(change, dict) else change
+    key = ""
+    if isinstance(data, dict):
+        key = str(data.get("nonce") or data.get("ticketNumber") or data.get("orderNumber") or data.get("id") or "")
+    return {"type": str(change.get("type") if isinstance(change, dict) else "?"), "eventId": event_id, "key": key,
+            "reason": reason, "data": json.dumps(data, default=str)[:2000], "at": to_rfc3339(utcnow())}

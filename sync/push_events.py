@@ -3,7 +3,7 @@ need it there)."""
 from __future__ import annotations
 
 from core import outbox
-from sync.errors import ApiError
+from sync.errors import ApiError, ForeignAnswer
 from sync.handler import Item, Outcome, PushContext, SingleRowHandler
 
 
@@ -20,6 +20,8 @@ class EventHandler(SingleRowHandler):
         try:
             ctx.api.create_event(item.payload.get("event") or {}, idempotency_key=item.idempotency_key)
         except ApiError as exc:
+            if isinstance(exc, ForeignAnswer):  # not the server's refusal: retried (issue 8 item 10)
+                raise
             if exc.status == 409:
                 return Outcome(done=[item.id], notes={item.id: "the event exists on the server already"})
             if exc.status in (403, 404, 405):

@@ -8,6 +8,9 @@ knows the keys; everything else calls the functions below. Keys and value shapes
 - "clock"                     {offsetS, measuredAt, source, serverTime}  (BC-13)
 - "cursor:changes:<event>"    {cursor, at}   the hub's change-feed cursor of one event
 - "conflict:definition:<id>"  {definitionId, eventId, created, fields}  (sync.conflicts)
+- "mode"                      {plain, extensions, at}  the server's mode, fixed at connect (issue 8 item 13)
+- "aside"                     {entries: [{type, eventId, key, reason, data, at}]}  pulled entities set aside as
+                              malformed (issue 8 item 10), newest last, at most ASIDE_MAX
 
 Every function works in the caller's session; writers never commit.
 """
@@ -25,6 +28,8 @@ from core.timeutil import parse_rfc3339, to_rfc3339
 
 LEDGER_KEY, STATION_KEY, ENGINE_KEY, SUCCESS_KEY, CLOCK_KEY = "ledger", "station", "engine", "last_success", "clock"
 CURSOR_PREFIX, CONFLICT_PREFIX = "cursor:changes:", "conflict:definition:"
+MODE_KEY, ASIDE_KEY = "mode", "aside"
+ASIDE_MAX = 200
 
 
 # -- the two primitives ----------------------------------------------------------------------------------------
@@ -185,3 +190,38 @@ def rekey_conflict(session: Session, old: str, new: str) -> None:
         drop_conflict(session, old)
         session.flush()
         set_conflict(session, new, {**value, "definitionId": new})
+
+
+# -- server mode (issue 8 item 13) -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServerMode:
+    """The server's mode as fixed at connect: `plain` (a plain contract server) and the hub `extensions`."""
+
+    plain: bool
+    extensions: tuple[str, ...]
+
+
+def server_mode(session: Session) -> ServerMode | None:
+    """The fixed mode, or None when no run or connect has fixed it yet."""
+    v = _read(session, MODE_KEY)
+    if v is None:
+        return None
+    return ServerMode(bool(v.get("plain")), tuple(v.get("extensions") or ()))
+
+
+def set_server_mode(session: Session, plain: bool, extensions, at: datetime) -> None:
+    """Fix the mode (station connect, or the first run of a ledger connected before modes were stored)."""
+    _write(session, MODE_KEY, {"plain": bool(plain), "extensions": sorted(extensions), "at": to_rfc3339(at)})
+
+
+# -- pulled entities set aside (issue 8 item 10) ---------------------------------------------------------------
+def add_aside(session: Session, entries: list[dict]) -> None:
+    """Append set-aside entries ({type, eventId, key, reason, data, at}); the oldest beyond ASIDE_MAX go."""
+    if entries:
+        value = (_read(session, ASIDE_KEY) or {}).get("entries", [])
+        _write(session, ASIDE_KEY, {"entries": (value + list(entries))[-ASIDE_MAX:]})
+
+
+def aside(session: Session) -> list[dict]:
+    """The set-aside entries, oldest first."""
+    return list((_read(session, ASIDE_KEY) or {}).get("entries", []))

@@ -16,6 +16,7 @@ import httpx
 from platformdirs import user_config_path
 from sqlalchemy.orm import Session
 
+from core.timeutil import utcnow
 from sync import state
 from sync.client import TicketingApi, device_now
 from sync.errors import SyncError
@@ -141,7 +142,8 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
             station: str = "", key_dir: Path | None = None,
             transport: httpx.BaseTransport | None = None) -> StationConfig:
     """Check the key against the server (discovery; a plain server is detected by its 404), save the
-    connection in the caller's session and the key in the keyring/file. With a hub and no `event_ids`, every
+    connection in the caller's session and the key in the keyring/file, and fix the server's mode (hub or
+    plain; a later run never changes it, issue 8 item 13). With a hub and no `event_ids`, every
     event the hub lists is taken. The key is stored under this ledger's id (per-ledger credentials).
     Raises Unauthorized (bad key), NetworkError, SyncError ("no event")."""
     cfg = StationConfig(url=url.rstrip("/"), site_id=site_id, event_ids=list(event_ids or []),
@@ -162,4 +164,5 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
     cfg.role, cfg.extensions = disc.role, sorted(disc.extensions)
     store_key(cfg, key, key_dir)
     save_config(session, cfg)
+    state.set_server_mode(session, disc.plain, disc.extensions, utcnow())  # fixed here (issue 8 item 13)
     return cfg

@@ -1,5 +1,6 @@
-"""`tessera station connect|show|conflicts|resolve` and `tessera sync [--watch]`: a station's server connection
-and sync runs from the command line (sync.station, sync.engine)."""
+"""`tessera station connect|show|conflicts|resolve`, `tessera sync [--watch]` and `tessera sync retry|dismiss`:
+a station's server connection, sync runs and the changes the server refused (sync.station, sync.engine,
+core.outbox: rows are never deleted, retry keeps the audit of why they were refused)."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ import time
 from app import config
 from app.cli.common import ledger_of
 from app.cli.output import CliError, emit, table, to_json, warn
-from core.outbox import pending_count, rejected_count
+from core.outbox import held_count, pending_count, rejected_count
 from core.timeutil import to_rfc3339
 
 
@@ -43,6 +44,16 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     sy.add_argument("--runs", type=int, default=0, metavar="N", help="with --watch: stop after N runs (0 = never)")
     sy.add_argument("--force", action="store_true", help="ignore the cool-down after a failure")
     sy.set_defaults(func=_sync)
+    acts = sy.add_subparsers(dest="sync_command", metavar="ACTION", required=False)
+    ret = acts.add_parser("retry", parents=[parent], help="queue changes the server refused again (oldest first)")
+    ret.add_argument("ids", nargs="*", type=int, metavar="ID", help="outbox ids (see `tessera sync rejected`)")
+    ret.add_argument("--all", action="store_true", help="every refused change")
+    ret.set_defaults(func=_retry)
+    dis = acts.add_parser("dismiss", parents=[parent], help="give up refused changes (kept for audit)")
+    dis.add_argument("ids", nargs="+", type=int, metavar="ID")
+    dis.set_defaults(func=_dismiss)
+    rej = acts.add_parser("rejected", parents=[parent], help="the changes the server refused, with the reason")
+    rej.set_defaults(func=_rejected)
 
 
 def _connect(args) -> int:
@@ -81,7 +92,8 @@ def _show(args) -> int:
         offset = clock.load(s, float(config.get("clock_warn_s")))
         data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": cfg.role,
                 "eventIds": cfg.event_ids, "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
-                "pending": pending_count(s), "rejected": rejected_count(s),
+                "pending": pending_count(s), "rejected": rejected_count(s), "waiting": held_count(s),
+                "setAside": len(state.aside(s)),
                 "conflicts": len(list_conflicts(s)), "lastSuccess": success, "lastError": health.last_error,
                 "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning}
     lines = [f"{k}: {v}" for k, v in data.items() if k != "lastSuccess"]
@@ -114,9 +126,49 @@ def _resolve(args) -> int:
     return 0
 
 
+def _rejected(args) -> int:
+    from core.outbox import rejected_entries
+
+    with ledger_of(args) as ledger, ledger.uow() as uow:
+        rows = rejected_entries(uow.session)
+    data = [{**r, "created": to_rfc3339(r["created"])} for r in rows]
+    emit(args, data, table(["id", "kind", "entity", "error"], [(r["id"], r["kind"], r["entity"], r["error"])
+                                                                for r in rows]))
+    return 0
+
+
+def _retry(args) -> int:
+    """REJECTED → PENDING for the ids (or --all), in outbox order; the next sync sends them."""
+    from core.outbox import retry, retry_all
+
+    if bool(args.all) == bool(args.ids):
+        raise CliError("give outbox ids or --all (see `tessera sync rejected`)")
+    with ledger_of(args) as ledger, ledger.uow() as uow:
+        done = retry_all(uow.session) if args.all else sorted(args.ids)
+        if not args.all:
+            for entry_id in done:
+                retry(uow.session, entry_id)
+        uow.commit()
+    emit(args, {"retried": done}, f"{len(done)} change(s) queued again; they go up at the next sync")
+    return 0
+
+
+def _dismiss(args) -> int:
+    """REJECTED → DISMISSED (kept for audit); the changes that waited for them go up at the next sync."""
+    from core.outbox import dismiss
+
+    with ledger_of(args) as ledger, ledger.uow() as uow:
+        for entry_id in args.ids:
+            dismiss(uow.session, entry_id)
+        uow.commit()
+    emit(args, {"dismissed": list(args.ids)}, f"{len(args.ids)} change(s) dismissed (kept for audit)")
+    return 0
+
+
 def _report_json(report) -> dict:
     return {"ok": report.ok, "skipped": report.skipped, "mode": report.mode, "pushed": report.pushed,
-            "rejected": report.rejected, "pulled": report.pulled, "pulledBy": report.pulled_by,
+            "rejected": report.rejected, "waiting": report.waiting, "setAside": report.set_aside,
+            "pulled": report.pulled, "pulledBy": report.pulled_by,
             "conflicts": report.conflicts, "oversold": report.oversold, "duplicates": report.duplicates,
             "localOnly": report.local_only, "clockOffsetS": report.clock_offset_s, "warnings": report.warnings,
             "pending": report.pending, "error": report.error,
@@ -169,7 +221,7 @@ def _sync(args) -> int:
                 code = 0 if report.ok or report.skipped else 1
                 if report.rejected:  # refused changes are kept and shown, but the run is not "all good"
                     warn(f"warning: {len(report.rejected)} change(s) rejected by the server and kept: "
-                         "see `tessera station show` / the Sync tab")
+                         "see `tessera sync rejected` / the Sync tab; `tessera sync retry --all` sends them again")
                     code = code or 3
                 if not args.watch or (args.runs and runs >= args.runs):
                     break

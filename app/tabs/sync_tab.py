@@ -1,6 +1,7 @@
 """The Sync panel: connection and status (age of each resource, WR-13; clock warning, BC-13), a "Sync now"
-button, the changes the server rejected for good (kept and shown, DESIGN.md §Sync) and the ticket-definition
-conflicts, resolved by "Keep mine" / "Take theirs" (sync.conflicts.resolve)."""
+button, the changes the server rejected (kept and shown with the reason, DESIGN.md §Sync; "Retry", "Retry all
+rejected" — oldest first, so one entity's changes go up in the order they were made — and "Dismiss", issue 8 item 2)
+and the ticket-definition conflicts, resolved by "Keep mine" / "Take theirs" (sync.conflicts.resolve)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from app.models.base import RED, RowRole, RowTableModel, ts
 from app.tasks import error_message, mutation_op, query_op, run_in_background
 from app.widgets.sync_status import ages_text
 from app.widgets.table_view import make_table
-from core.outbox import dismiss, rejected_entries, retry
+from core.outbox import dismiss, rejected_entries, retry, retry_all
 from sync.conflicts import KEEP_MINE, TAKE_THEIRS, list_conflicts, resolve
 
 
@@ -148,6 +149,8 @@ class SyncTab(QWidget):
         self.rejected_view, self.rejected_proxy = make_table(self.rejected_model, self)
         self.retry_button, self.dismiss_button = QPushButton("Retry"), QPushButton("Dismiss")
         self.retry_button.clicked.connect(lambda: self._outbox("retry_rejected"))
+        self.retry_all_button = QPushButton("Retry all rejected")
+        self.retry_all_button.clicked.connect(self.retry_all)
         self.dismiss_button.clicked.connect(lambda: self._outbox("dismiss_rejected"))
         self.conflicts_model = ConflictsTableModel(self)
         self.conflicts_view, self.conflicts_proxy = make_table(self.conflicts_model, self)
@@ -171,7 +174,7 @@ class SyncTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(status)
         for title, view, buttons in (("Changes the server rejected", self.rejected_view,
-                                      (self.retry_button, self.dismiss_button)),
+                                      (self.retry_button, self.retry_all_button, self.dismiss_button)),
                                      ("Ticket-definition conflicts (changed here and on the server)",
                                       self.conflicts_view, (self.keep_button, self.take_button))):
             box = QGroupBox(title)
@@ -248,6 +251,7 @@ class SyncTab(QWidget):
         rejected = self._selected(self.rejected_view) is not None
         self.retry_button.setEnabled(rejected)
         self.dismiss_button.setEnabled(rejected)
+        self.retry_all_button.setEnabled(bool(self.rejected_model.rows()))
 
     # ---- actions --------------------------------------------------------------------------------------
     def resolve_selected(self, choice: str) -> bool:
@@ -278,6 +282,17 @@ class SyncTab(QWidget):
             return
         run_in_background(mutation_op(self.ctx.ledger, action, row.id), lambda _r: self._on_outbox_done(name, row),
                           self._on_action_failed, parent=self)
+
+    def retry_all(self) -> None:
+        """Queue every rejected change again, oldest first (core.outbox.retry_all; the audit text is kept)."""
+        self.retry_all_button.setEnabled(False)
+        run_in_background(mutation_op(self.ctx.ledger, retry_all), self._on_retried_all, self._on_action_failed,
+                          parent=self)
+
+    def _on_retried_all(self, ids: list[int]) -> None:
+        self.message.setText(f"{len(ids)} rejected change(s) queued again; they go up at the next sync.")
+        self.controller.on_local_change("outbox")
+        self.refresh()
 
     def _on_outbox_done(self, name: str, row: RejectedRow) -> None:
         verb = "queued again" if name == "retry_rejected" else "dismissed"

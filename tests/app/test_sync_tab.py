@@ -82,6 +82,26 @@ def test_rejected_change_appears_in_the_table(qtbot, panel):
         assert s.scalars(select(OutboxEntry.state).where(OutboxEntry.entity_key == number)).all() == ["dismissed"]
 
 
+def test_retry_all_rejected_queues_every_refused_change_again(qtbot, panel):
+    """Issue 8 item 2: "Retry all rejected" puts every refused change back in the queue (oldest first)."""
+    shop, _controller, tab = panel()
+    number = shop.unpaid["orderNumber"]
+    with shop.ledger.uow() as uow:
+        complete_order(uow.session, shop.event_id, [number])
+        uow.commit()
+    with shop.hub.uow() as s:
+        s.get(Order, number).status = "CANCELED"
+    assert len(_sync_now(qtbot, tab).rejected) == 1
+    qtbot.waitUntil(lambda: tab.rejected_model.rowCount() == 1 and tab.retry_all_button.isEnabled(), timeout=5000)
+    tab.retry_all_button.click()
+    qtbot.waitUntil(lambda: tab.rejected_model.rowCount() == 0, timeout=5000)
+    assert "1 rejected change(s) queued again" in tab.message.text()
+    assert not tab.retry_all_button.isEnabled()
+    with shop.ledger.sessions() as s:
+        row = s.scalars(select(OutboxEntry).where(OutboxEntry.entity_key == number)).one()
+        assert row.state == "pending" and row.last_error.startswith("retry requested after")
+
+
 def _conflict(qtbot, shop, tab):
     """The same field (name) changed here and on the hub → one conflict row after "Sync now"."""
     d = shop.definition_id

@@ -84,3 +84,48 @@ def test_queries(session):
     assert [r.entity_key for r in outbox.pending_rows(session, 2)] == ["T1", "T2"]
     assert [r.kind for r in outbox.pending_of(session, "T2")] == ["checkin.delete"]
     assert session.scalar(select(func.count()).select_from(OutboxEntry)) == 5  # nothing is ever deleted
+
+
+# -- issue 8 items 1 and 2: hold, retry_all, fold_superseded, the retry audit -----------------------------------
+def _update(session, key: str, fields: list[str], base: dict, definition: dict) -> int:
+    row = outbox.enqueue(session, outbox.DEFINITION_UPDATE, "ev-1", key,
+                         {"eventId": "ev-1", "definitionId": key, "fields": fields, "base": base,
+                          "definition": definition})
+    session.flush()
+    return row.id
+
+
+def test_hold_keeps_a_pending_row_pending_with_its_reason(session):
+    entry_id = _row(session, outbox.PENDING)
+    outbox.hold(session, entry_id, "waiting for #1")
+    row = session.get(OutboxEntry, entry_id)
+    assert (row.state, row.attempts, row.last_error) == (outbox.PENDING, 0, "waiting for #1")
+    with pytest.raises(outbox.TransitionRefused):
+        outbox.hold(session, _row(session, outbox.SENT, "T2"), "x")
+
+
+def test_retry_all_in_outbox_order_and_the_audit_survives_the_send(session):
+    ids = [_row(session, outbox.PENDING, f"T{i}") for i in range(3)]
+    for entry_id in ids[:2]:
+        outbox.mark_rejected(session, entry_id, "403 PERMISSION_DENIED")
+    assert outbox.retry_all(session) == ids[:2]
+    assert outbox.rejected_count(session) == 0 and outbox.pending_count(session) == 3
+    outbox.mark_sent(session, ids[0])
+    assert session.get(OutboxEntry, ids[0]).last_error == "retry requested after: 403 PERMISSION_DENIED"
+
+
+def test_an_update_covered_by_a_newer_one_is_folded_into_it(session):
+    old = _update(session, "D1", ["quantity"], {"quantity": 100}, {"quantity": 50, "name": "A"})
+    other = _update(session, "D2", ["quantity"], {"quantity": 7}, {"quantity": 8})
+    new = _update(session, "D1", ["quantity", "name"], {"quantity": 50, "name": "A"}, {"quantity": 40, "name": "B"})
+    assert outbox.fold_superseded(session) == [(old, new)]
+    assert session.get(OutboxEntry, old).state == outbox.DISMISSED
+    assert "folded into #%d" % new in session.get(OutboxEntry, old).last_error
+    assert session.get(OutboxEntry, new).payload["base"] == {"quantity": 100, "name": "A"}
+    assert session.get(OutboxEntry, other).state == outbox.PENDING
+
+
+def test_an_update_not_covered_by_the_newer_one_is_not_folded(session):
+    _update(session, "D1", ["quantity", "name"], {"quantity": 100, "name": "A"}, {"quantity": 50, "name": "B"})
+    _update(session, "D1", ["quantity"], {"quantity": 50}, {"quantity": 40, "name": "B"})
+    assert outbox.fold_superseded(session) == []

@@ -108,12 +108,14 @@ def test_server_wins_for_definitions_without_local_changes(server, stations):
 
 
 def test_a_door_key_may_not_edit_definitions_and_the_row_is_kept(hub, stations):
-    """403 is not a rejection for good (the key or role may be fixed): the row stays pending, the run stops."""
+    """Issue 8 item 1: a 403 sets the row aside (rejected, with the reason; retry after fixing the key) and
+    never stops the run: the pull still happens."""
     ev = hub.seed_event()
     d = hub.seed_definition(ev, name="VIP")
     door = stations("Door", "door", [ev], on=hub)
     assert door.sync().ok
     _edit_local(door, d, {"name": "Door edit"}, ["name"])
     report = door.sync()
-    assert not report.ok and "403" in report.error and report.pending == 1
-    assert _get(hub.ledger, d).name == "VIP"
+    assert report.ok and report.pending == 0 and [r["kind"] for r in report.rejected] == ["definition.update"]
+    assert "403" in report.rejected[0]["error"] and "may not" in report.rejected[0]["error"]
+    assert "definitions" in report.last_success and _get(hub.ledger, d).name == "VIP"

@@ -80,3 +80,42 @@ def test_sync_with_rejected_changes_warns_and_exits_3(hub, env, capsys):
     out, err = capsys.readouterr()
     assert code == 3 and "1 change(s) rejected by the server and kept" in err, (out, err)
     assert (out + err).count("sync ok") == 1
+
+
+def test_sync_rejected_retry_and_dismiss(hub, env, capsys):
+    """Issue 8 item 2: `tessera sync rejected | retry [--all | ID…] | dismiss ID…` (rows kept for audit)."""
+    from core.outbox import rejected_entries
+    from core.sales import sell
+
+    ev = hub.seed_event()
+    d = hub.seed_definition(ev, quantity=10)
+    key = hub.add_station("Door 9", "door")
+    assert main(["station", "connect", hub.url, "--key", key, "--event", ev, "--db", env]) == 0
+    assert main(["sync", "--db", env]) == 0
+    ledger = Ledger.open(env)
+    for _ in range(2):
+        with ledger.uow() as uow:
+            sell(uow.session, ev, {d: 1}, {"firstName": "Walk", "lastName": "In"}, payment="card", station="Door 9")
+            uow.commit()
+    ledger.close()
+    capsys.readouterr()
+    assert main(["sync", "--db", env]) == 3
+    assert "sync retry --all" in capsys.readouterr().err
+    assert main(["station", "show", "--json", "--db", env]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["rejected"], shown["waiting"], shown["setAside"]) == (2, 0, 0)
+    assert main(["sync", "rejected", "--json", "--db", env]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["kind"] for r in rows] == ["order.create"] * 2 and "may not" in rows[0]["error"]
+    assert main(["sync", "retry", "--db", env]) == 1
+    assert "--all" in capsys.readouterr().err
+    assert main(["sync", "retry", str(rows[0]["id"]), "--db", env]) == 0
+    assert main(["sync", "dismiss", str(rows[1]["id"]), "--db", env]) == 0
+    assert main(["sync", "dismiss", str(rows[0]["id"]), "--db", env]) == 2  # pending now: not dismissable
+    capsys.readouterr()
+    assert main(["sync", "retry", "--all", "--json", "--db", env]) == 0
+    assert json.loads(capsys.readouterr().out) == {"retried": []}
+    ledger = Ledger.open(env)
+    with ledger.uow() as uow:
+        assert rejected_entries(uow.session) == []
+    ledger.close()
