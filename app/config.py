@@ -39,6 +39,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("clock_warn_s", float, 120.0, "clock offset to the server above which the operator is warned"),
     Setting("sync_interval_s", float, 10.0, "seconds between sync runs when online"),
     Setting("locale", str, "en_US", "locale for money and dates (babel)"),
+    Setting("walk_in_names_required", bool, True,
+            "box office: a sale needs the buyer's first and last name (false: anonymous walk-ins)"),
 )}
 
 
