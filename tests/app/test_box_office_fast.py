@@ -131,3 +131,20 @@ def test_mismatched_currency_definition_flagged_and_refused_without_exception(qt
     assert not box.sell_button.isEnabled() and "mix currencies" in box.hint.text()
     box.picker.set_quantity(event_data.balcony_id, 0)
     assert box.sell_button.isEnabled() and box.total_label.text() == "Total 25.00 EUR"
+
+
+def test_payment_dialog_quick_tenders_and_enter_accepts(qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.dialogs.payment_dialog import PaymentDialog
+
+    dialog = PaymentDialog(Money.of("39.50", "EUR"), "Q9-OFFL")
+    qtbot.addWidget(dialog)
+    assert [b.text() for b in dialog.quick_buttons] == ["Exact €39.50", "€40.00", "€50.00", "€100.00"]
+    dialog.quick_buttons[2].click()
+    assert dialog.tendered.text() == "50.00" and dialog.change.text() == "€10.50"
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isDefault()
+    dialog.show()
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        qtbot.keyClick(dialog.tendered, Qt.Key.Key_Return)
+    assert dialog.payment() == ("cash", Money.of("50.00", "EUR"))
