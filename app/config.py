@@ -48,6 +48,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "'Ready' again (0 = keep the verdict)"),
     Setting("undo_confirm_after_s", float, 120.0, "a check-in older than this many seconds is undone only after "
             "an explicit warning"),
+    Setting("walk_in_names_required", bool, True,
+            "box office: a sale needs the buyer's first and last name (false: anonymous walk-ins)"),
 )}
 
 

@@ -29,6 +29,12 @@ def money(value: Money | None) -> str:
     return _money_text(value, _locale)
 
 
+def money_code(value: Money | None) -> str:
+    """'25.00 EUR': the amount with its ISO-4217 code, for screens where more than one currency is in play
+    (a '$' or 'kr' alone would be ambiguous); '' for None."""
+    return "" if value is None else str(value)
+
+
 @lru_cache(maxsize=4096)
 def _money_text(value: Money, locale: str) -> str:
     # babel formatting costs tens of µs; tables ask for the same few prices thousands of times.

@@ -1,4 +1,4 @@
-"""The main window: Door, Box office, Ticket definitions and Orders & tickets tabs over the local ledger,
+"""The main window: Door, Box office, Ticket definitions, Orders & tickets and Events tabs over the local ledger,
 an application-wide keyboard-wedge filter, and a status bar with station, event, ledger and sync state.
 
 Tabs refresh by change: every mutation runs through app.tasks.run_op, which announces what it changed
@@ -23,6 +23,7 @@ from app.context import StationContext
 from app.tabs.box_office_tab import BoxOfficeTab
 from app.tabs.definitions_tab import DefinitionsTab
 from app.tabs.door_tab import DoorTab
+from app.tabs.events_tab import EventsTab
 from app.tabs.orders_tab import OrdersTab
 from app.wedge import WedgeFilter
 from core.changes import Changes
@@ -36,6 +37,7 @@ TAB_KINDS = {
     "box_office": frozenset({"definitions", "orders", "payments", "events"}),
     "definitions": frozenset({"definitions", "orders", "tickets", "checkins", "events"}),
     "orders": frozenset({"orders", "tickets", "checkins"}),
+    "events": frozenset({"events", "orders"}),  # orders: the currency lock
 }
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
@@ -73,11 +75,15 @@ class MainWindow(QMainWindow):
         self.box_office = BoxOfficeTab(ctx)
         self.definitions = DefinitionsTab(ctx)
         self.orders = OrdersTab(ctx)
+        self.events = EventsTab(ctx)
         self.tabs = QTabWidget()
         for tab, title in ((self.door, "Door"), (self.box_office, "Box office"),
-                           (self.definitions, "Ticket definitions"), (self.orders, "Orders && tickets")):
+                           (self.definitions, "Ticket definitions"), (self.orders, "Orders && tickets"),
+                           (self.events, "Events")):
             self.tabs.addTab(tab, title)
         self.definitions.event_changed.connect(self.set_event)
+        self.events.switch_requested.connect(self.switch_event)
+        self.events.event_saved.connect(self._on_event_saved)
         self.setCentralWidget(self.tabs)
         self._build_status_bar()
         self._build_menus()
@@ -124,14 +130,19 @@ class MainWindow(QMainWindow):
         """Show `event` (EventInfo or None) in every tab and the status bar."""
         self.ctx.event = event
         if event is None:
-            self.event_label.setText("Event: none — create one with `tessera events create` or `tessera demo`")
+            self.event_label.setText("Event: none — create one in the Events tab (or `tessera events create`)")
             self.door.verdict_panel.show_message("No event in this ledger", "Create one, or run `tessera demo`")
         else:
             self.event_label.setText(f"Event: {event.title} ({event.time_zone}, {event.currency})")
             self.setWindowTitle(f"Tessera — {event.title}")
-        for tab in (self.door, self.box_office, self.definitions, self.orders):
+        for tab in (self.door, self.box_office, self.definitions, self.orders, self.events):
             tab.set_event(event)
         self.refresh_pending()
+
+    def _on_event_saved(self, event_id: str) -> None:
+        """The Events tab created or edited an event: the current one is reloaded (title, zone, currency)."""
+        if event_id == self.ctx.event_id:
+            self.load_event(event_id)
 
     def _on_event_failed(self, exc: BaseException) -> None:
         self.event_label.setText(f"Event: {tasks.error_message(exc)}")
@@ -158,8 +169,9 @@ class MainWindow(QMainWindow):
             return
         from app.sync_wiring import confirm_leave
 
-        if not confirm_leave(self, self.ctx.ledger, "Switch event", "Switch anyway?", event_id=self.ctx.event_id):
-            return
+        if self.ctx.event_id is not None and not confirm_leave(self, self.ctx.ledger, "Switch event",
+                                                               "Switch anyway?", event_id=self.ctx.event_id):
+            return  # (with no event open there is nothing to leave)
         self.load_event(event_id)
 
     # ---- refresh --------------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.changes import note
-from core.errors import AlreadyExists, CurrencyLocked, InvalidArgument, NotFound
-from core.events import as_instant, get_event, is_currency_locked
+from core.errors import AlreadyExists, InvalidArgument, NotFound
+# change_currency lives with the event (core.events); imported here so callers of the old name keep working.
+from core.events import as_instant, change_currency, get_event  # noqa: F401
 from core.models import Order, Ticket, TicketDefinition
-from core.money import Money, check_currency
+from core.money import Money
 from core.outbox import enqueue
 from core.paging import Page, paginate
 from core.status import LIMIT_PER_CHECKOUT_MAX, TEXT_LIMITS, UNLIMITED_PER_CHECKOUT, OutboxKind, sold_clause
@@ -270,8 +271,9 @@ def update_definition(session: Session, definition_id: str, data: dict, fields: 
                       now: datetime | None = None) -> TicketDefinition:
     """Update by field mask (API.md §4.2 Update, §1.5): only the masked paths change ("salePeriod" or its
     leaves "salePeriod.startDate" …); an empty mask is a full update (absent keys take create defaults; orderIndex is kept).
-    Raises NotFound, InvalidArgument. Outbox `definition.update` {eventId, definitionId, fields, definition,
-    base} where `base` holds the masked paths' values before the change (field-by-field merge, DESIGN.md)."""
+    Raises NotFound, InvalidArgument (QUANTITY_BELOW_SOLD: see `check_quantity`). Outbox `definition.update`
+    {eventId, definitionId, fields, definition, base} where `base` holds the masked paths' values before the
+    change (field-by-field merge, DESIGN.md)."""
     defn = get_definition(session, definition_id)
     ev = get_event(session, defn.event_id)
     paths = _mask(fields) or list(LEAVES)
@@ -280,6 +282,8 @@ def update_definition(session: Session, definition_id: str, data: dict, fields: 
     _apply(target, data or {}, paths, ev.currency)
     if target["order_index"] is None:
         target["order_index"] = defn.order_index
+    if target["quantity"] != defn.quantity:
+        check_quantity(session, defn, target["quantity"], now)
     for attr, value in target.items():
         setattr(defn, attr, value)
     if "price" in paths:
@@ -290,6 +294,21 @@ def update_definition(session: Session, definition_id: str, data: dict, fields: 
         "eventId": ev.id, "definitionId": defn.id, "fields": paths, "definition": definition_data(defn),
         "base": {p: _path_value(before, p) for p in paths}})
     return defn
+
+
+def check_quantity(session: Session, defn: TicketDefinition, quantity: int | None,
+                   now: datetime | None = None) -> None:
+    """Refuse a new `quantity` below what is sold already (issue 10: "Left −22" while still on sale).
+
+    "Sold" is core.status's rule through definition_counts; None (unlimited) is always allowed. Only a
+    change is checked (update_definition calls this when the quantity moves), so a definition oversold by
+    a sync (BC-26) stays editable in its other fields. Raises InvalidArgument code QUANTITY_BELOW_SOLD."""
+    if quantity is None:
+        return
+    sold = definition_counts(session, defn.event_id, now).get(defn.id)
+    if sold is not None and quantity < sold.sold:
+        raise InvalidArgument(f"quantity {quantity} is below the {sold.sold} ticket(s) of {defn.name!r} already "
+                              f"sold; it must be at least {sold.sold}", code="QUANTITY_BELOW_SOLD", field="quantity")
 
 
 def delete_definitions(session: Session, event_id: str, definition_ids: list[str] | None = None, *,
@@ -312,36 +331,6 @@ def delete_definitions(session: Session, event_id: str, definition_ids: list[str
         session.delete(defn)
         enqueue(session, OutboxKind.DEFINITION_DELETE, ev.id, defn.id, {"eventId": ev.id, "definitionId": defn.id})
     session.flush()
-
-
-def change_currency(session: Session, event_id: str, currency: str) -> None:
-    """Set the currency of the event and all its definitions (API.md §4.2 ChangeCurrency). Price values are
-    not converted (10 USD -> 10 EUR); a value the new currency cannot hold (19.99 -> JPY) raises
-    InvalidArgument rather than rounding (BC-07). Raises CurrencyLocked (428) once the event has an order or
-    its lock flag is set; NotFound; InvalidArgument (unknown code). Same currency: no-op, no outbox row.
-    Outbox `event.change_currency` {eventId, currency}."""
-    ev = get_event(session, event_id)
-    cur = check_currency(currency)
-    if cur == ev.currency:
-        return
-    if is_currency_locked(session, ev):
-        raise CurrencyLocked(f"the currency of event {ev.id} is locked: an order exists")
-    now = utcnow()
-    defs = list(session.scalars(select(TicketDefinition).where(TicketDefinition.event_id == ev.id)))
-    prices = {}
-    for defn in defs:
-        amount = Money.from_minor(defn.price_minor, defn.currency).amount
-        try:
-            prices[defn.id] = Money.of(amount, cur).minor
-        except InvalidArgument:
-            raise InvalidArgument(f"price {amount} of {defn.name!r} cannot be expressed in {cur}",
-                                  field="currency") from None
-    for defn in defs:
-        defn.price_minor, defn.currency, defn.updated = prices[defn.id], cur, now
-    ev.currency, ev.updated = cur, now
-    session.flush()
-    note(session, definitions=[d.id for d in defs])
-    enqueue(session, OutboxKind.EVENT_CHANGE_CURRENCY, ev.id, ev.id, {"eventId": ev.id, "currency": cur})
 
 
 def sale_status(defn: TicketDefinition, now: datetime | None = None) -> str:

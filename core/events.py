@@ -1,16 +1,19 @@
-"""Event services: create, get, list, update (IANA zone, ISO-4217 currency, aware datetimes; case BC-11)."""
+"""Event services: create, get, list, update, change the currency (IANA zone, ISO-4217 currency, aware
+datetimes; case BC-11), and the currency lock with its reason (API.md §4.2 ChangeCurrency, CURRENCY_LOCKED).
+The GUI's Events tab and `tessera events` call these same functions (issue 10, item 1)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.changes import note
-from core.errors import AlreadyExists, InvalidArgument, NotFound
-from core.models import Event, Order
-from core.money import check_currency
+from core.errors import AlreadyExists, CurrencyLocked, InvalidArgument, NotFound
+from core.models import Event, Order, TicketDefinition
+from core.money import Money, check_currency
 from core.outbox import enqueue
 from core.status import TITLE_MAX as MAX_TITLE, OutboxKind
 from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow, zone
@@ -70,6 +73,7 @@ def create_event(session: Session, *, title: str, time_zone: str, currency: str,
                registration_type="RSVP", currency_locked=False, created=now, updated=now)
     session.add(ev)
     session.flush()
+    note(session, events=[ev.id])
     # The centre learns of an event made at a station (a hub accepts it from an organiser's station; the
     # plain contract has no such call, so there the row is rejected with that reason and kept).
     enqueue(session, OutboxKind.EVENT_CREATE, ev.id, ev.id, {"eventId": ev.id, "event": {
@@ -93,18 +97,24 @@ def list_events(session: Session) -> list[Event]:
 
 
 def update_event(session: Session, event_id: str, *, title: str | None = None, time_zone: str | None = None,
-                 start: datetime | str | None = None, end: datetime | str | None = None) -> Event:
+                 start: datetime | str | None = None, end: datetime | str | None = None,
+                 currency: str | None = None) -> Event:
     """Change the given fields (None = unchanged) and bump `updated`.
 
     The stored instants never move: an event at 08:30 Europe/Zurich stays 07:30Z after any number of updates,
     whatever the machine's TZ (case BC-11). Changing `time_zone` keeps the instants (only the display zone
-    changes). Raises NotFound, InvalidArgument (naive datetime, unknown zone, end before start)."""
+    changes). A `currency` different from the event's goes through `change_currency` (refused once locked).
+    Everything is validated before anything changes. Raises NotFound, InvalidArgument (naive datetime,
+    unknown zone or currency, end before start), CurrencyLocked."""
     ev = get_event(session, event_id)
     new_title = _title(title) if title is not None else ev.title
     new_zone = _time_zone(time_zone) if time_zone is not None else ev.time_zone
     new_start = as_instant(start, "start") if start is not None else ev.start
     new_end = as_instant(end, "end") if end is not None else ev.end
     _check_order(new_start, new_end)
+    new_currency = check_currency(currency) if currency is not None else ev.currency
+    if new_currency != ev.currency:
+        change_currency(session, ev.id, new_currency)
     ev.title, ev.time_zone, ev.start, ev.end = new_title, new_zone, new_start, new_end
     ev.updated = utcnow()
     session.flush()
@@ -118,3 +128,75 @@ def is_currency_locked(session: Session, event: Event) -> bool:
     if event.currency_locked:
         return True
     return session.scalar(select(Order.order_number).where(Order.event_id == event.id).limit(1)) is not None
+
+
+def currency_lock_reason(session: Session, event: Event) -> str | None:
+    """Why the event's currency may no longer change (the text the GUI puts on the disabled control), or
+    None while it may. Same rule as `is_currency_locked`."""
+    if not is_currency_locked(session, event):
+        return None
+    return (f"Locked: orders exist and their amounts were taken in {event.currency}. Prices are never "
+            "converted, so the currency cannot change after the first order; create a new event to sell "
+            "in another currency.")
+
+
+def change_currency(session: Session, event_id: str, currency: str) -> None:
+    """Set the currency of the event and all its definitions (API.md §4.2 ChangeCurrency). Price values are
+    not converted (10 USD -> 10 EUR); a value the new currency cannot hold (19.99 -> JPY) raises
+    InvalidArgument rather than rounding (BC-07). Raises CurrencyLocked (428) once the event has an order or
+    its lock flag is set; NotFound; InvalidArgument (unknown code). Same currency: no-op, no outbox row.
+    Outbox `event.change_currency` {eventId, currency}. (Also importable as core.definitions.change_currency.)"""
+    ev = get_event(session, event_id)
+    cur = check_currency(currency)
+    if cur == ev.currency:
+        return
+    if is_currency_locked(session, ev):
+        raise CurrencyLocked(f"the currency of event {ev.id} is locked: an order exists")
+    now = utcnow()
+    defs = list(session.scalars(select(TicketDefinition).where(TicketDefinition.event_id == ev.id)))
+    prices = {}
+    for defn in defs:
+        amount = Money.from_minor(defn.price_minor, defn.currency).amount
+        try:
+            prices[defn.id] = Money.of(amount, cur).minor
+        except InvalidArgument:
+            raise InvalidArgument(f"price {amount} of {defn.name!r} cannot be expressed in {cur}",
+                                  field="currency") from None
+    for defn in defs:
+        defn.price_minor, defn.currency, defn.updated = prices[defn.id], cur, now
+    ev.currency, ev.updated = cur, now
+    session.flush()
+    note(session, definitions=[d.id for d in defs], events=[ev.id])
+    enqueue(session, OutboxKind.EVENT_CHANGE_CURRENCY, ev.id, ev.id, {"eventId": ev.id, "currency": cur})
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """An event as plain values for lists and forms: instants aware UTC (None when unset); `lock_reason`
+    None while the currency may change (see currency_lock_reason)."""
+
+    id: str
+    title: str
+    time_zone: str
+    start: datetime | None
+    end: datetime | None
+    currency: str
+    registration_type: str
+    lock_reason: str | None
+
+    @property
+    def currency_locked(self) -> bool:
+        return self.lock_reason is not None
+
+
+def event_summary(session: Session, event_id: str) -> EventSummary:
+    """The EventSummary of `event_id`; NotFound if there is none."""
+    ev = get_event(session, event_id)
+    return EventSummary(id=ev.id, title=ev.title, time_zone=ev.time_zone, start=ev.start, end=ev.end,
+                        currency=ev.currency, registration_type=ev.registration_type,
+                        lock_reason=currency_lock_reason(session, ev))
+
+
+def event_summaries(session: Session) -> list[EventSummary]:
+    """Every event as an EventSummary, in list_events order."""
+    return [event_summary(session, ev.id) for ev in list_events(session)]

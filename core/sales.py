@@ -53,14 +53,32 @@ def _payment(payment: str, allowed=PAYMENTS) -> str:
     return payment
 
 
-def _buyer_inputs(buyer: dict) -> list[dict]:
-    """The buyer dict as the contract's checkoutForm inputValues; firstName and lastName are required
-    (the contract's checkout form requires them; the door searches by name)."""
+def buyer_problem(buyer: dict, *, names_required: bool = True) -> str | None:
+    """Why `buyer` cannot be the buyer of a sale, or None. First and last name are required unless the
+    station lets walk-ins stay anonymous (`names_required` False: the box office's setting
+    app.config "walk_in_names_required", passed in by the caller; issue 10). Names given must be text."""
     if not isinstance(buyer, dict):
-        raise InvalidArgument("buyer must be a dict of form answers", field="buyer")
-    for key in ("firstName", "lastName"):
-        if not isinstance(buyer.get(key), str) or not buyer[key].strip():
-            raise InvalidArgument(f"buyer {key} is required", field=key)
+        return "buyer must be a dict of form answers"
+    for key, label in (("firstName", "First name"), ("lastName", "Last name")):
+        value = buyer.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{label} must be text"
+        if names_required and not (value or "").strip():
+            return "First and last name are required."
+    return None
+
+
+def _buyer_inputs(buyer: dict, names_required: bool = True) -> list[dict]:
+    """The buyer dict as the contract's checkoutForm inputValues; firstName and lastName are required
+    (the contract's checkout form requires them; the door searches by name) unless `names_required` is
+    False (anonymous walk-ins: empty names are stored as "" and left out of the form)."""
+    problem = buyer_problem(buyer, names_required=names_required)
+    if problem is not None:
+        missing = [k for k in ("firstName", "lastName") if not (buyer.get(k) or "").strip()] if isinstance(
+            buyer, dict) else []
+        raise InvalidArgument(problem if not missing else f"buyer {missing[0]} is required",
+                              field=missing[0] if missing else "buyer")
+    buyer = {k: v for k, v in buyer.items() if not (k in ("firstName", "lastName") and not (v or "").strip())}
     email = buyer.get("email") or ""
     if not isinstance(email, str) or len(email) > MAX_EMAIL or (email.strip() and "@" not in email):
         raise InvalidArgument(f"not an e-mail address: {email!r}", field="email")
@@ -77,7 +95,8 @@ def _buyer_inputs(buyer: dict) -> list[dict]:
         if any(len(v) > MAX_VALUE for v in [entry["value"], *entry.get("values", [])]):
             raise InvalidArgument(f"form answer {name!r} longer than {MAX_VALUE} characters", field=str(name))
         inputs.append(entry)
-    if len(inputs) > MAX_INPUTS or len(buyer["firstName"]) > MAX_NAME or len(buyer["lastName"]) > MAX_NAME:
+    names = (buyer.get("firstName") or "", buyer.get("lastName") or "")
+    if len(inputs) > MAX_INPUTS or any(len(n) > MAX_NAME for n in names):
         raise InvalidArgument("buyer form too large", field="buyer")
     return inputs
 
@@ -108,12 +127,13 @@ def _new_order_number(session: Session) -> str:
 
 
 def sell(session: Session, event_id: str, lines: dict[str, int], buyer: dict, *, payment: str,
-         tendered: Money | None = None, station: str = "", override: bool = False,
+         tendered: Money | None = None, station: str = "", override: bool = False, names_required: bool = True,
          now: datetime | None = None) -> Sale:
     """Sell tickets at the box office in the caller's transaction (see the module docstring for the rules).
 
     lines {definitionId: quantity}; buyer {"firstName", "lastName", "email"?, …custom inputName: text};
-    payment "cash" (needs `tendered` ≥ total, same currency) | "card" | "unpaid". Status: total 0 → FREE
+    payment "cash" (needs `tendered` ≥ total, same currency) | "card" | "unpaid". `names_required` False lets
+    first/last name stay empty (anonymous walk-in; see buyer_problem). Status: total 0 → FREE
     whatever the payment; cash/card → PAID with one Payment row; unpaid → OFFLINE_PENDING. Creates an
     Order (channel OFFLINE_POS, number from core.codes) and one Ticket per unit copying the definition's
     name and price and the buyer's names; locks the event currency; writes one outbox row "order.create"
@@ -125,7 +145,7 @@ def sell(session: Session, event_id: str, lines: dict[str, int], buyer: dict, *,
     payment = _payment(payment)
     quoted = quote_sale(session, event_id, lines, payment=payment, tendered=tendered, now=when)
     raise_first(quoted.problems, INPUT)
-    inputs = _buyer_inputs(buyer)
+    inputs = _buyer_inputs(buyer, names_required)
     if not override:
         raise_first(quoted.problems, RULE)
     raise_first(quoted.problems, PAYMENT)
@@ -153,7 +173,7 @@ def _build_order(session: Session, event: Event, quoted: SaleQuote, buyer: dict,
                  when: datetime) -> Order:
     """The Order of a quoted sale, with one Ticket per unit copying its definition's name and price."""
     number, status, total = _new_order_number(session), quoted.status, quoted.total
-    first, last = buyer["firstName"].strip(), buyer["lastName"].strip()
+    first, last = (buyer.get("firstName") or "").strip(), (buyer.get("lastName") or "").strip()
     email = (buyer.get("email") or "").strip()
     order = Order(order_number=number, event_id=event.id, status=status, first_name=first, last_name=last,
                   email=email, checkout_form=inputs, method="" if status == FREE else ORDER_METHOD[quoted.payment],
@@ -223,3 +243,28 @@ def till_summary(session: Session, event_id: str, *, station: str | None = None,
     for cur, numbers in orders.items():
         out[cur]["orders"] = len(numbers)
     return out
+
+
+# Banknotes in common use per currency, in major units (quick-tender buttons of the till). Other currencies
+# fall back to round amounts.
+NOTES = {"EUR": (5, 10, 20, 50, 100, 200), "USD": (1, 5, 10, 20, 50, 100), "GBP": (5, 10, 20, 50),
+         "CHF": (10, 20, 50, 100, 200), "JPY": (1000, 2000, 5000, 10000), "SEK": (20, 50, 100, 200, 500),
+         "NOK": (50, 100, 200, 500), "DKK": (50, 100, 200, 500), "PLN": (10, 20, 50, 100, 200),
+         "CZK": (100, 200, 500, 1000, 2000), "AUD": (5, 10, 20, 50, 100), "CAD": (5, 10, 20, 50, 100)}
+ROUND_AMOUNTS = (1, 5, 10, 20, 50, 100)
+
+
+def quick_tenders(total: Money, most: int = 3) -> list[Money]:
+    """The amounts a customer most likely hands over for `total`: the exact total first, then up to
+    `most` distinct amounts above it made of one currency's notes (each note rounded up to a multiple:
+    37.50 EUR → [37.50, 40, 50, 100]). A zero total gives []. Exact Decimal Money, never a float."""
+    if total.is_zero:
+        return []
+    out = [total]
+    for note_value in NOTES.get(total.currency, ROUND_AMOUNTS):
+        step = Money.of(note_value, total.currency)
+        count = -(-total.minor // step.minor)  # ceiling division in minor units
+        candidate = Money.from_minor(count * step.minor, total.currency)
+        if candidate > total and candidate not in out:
+            out.append(candidate)
+    return [out[0]] + sorted(out[1:], key=lambda m: m.minor)[:most]

@@ -1,15 +1,19 @@
-"""`tessera definitions create|list|get|update|delete|change-currency` (API.md §4, TicketDefinitionManagement)."""
+"""`tessera definitions create|list|get|update|delete|change-currency` (API.md §4, TicketDefinitionManagement).
+
+`delete` asks for confirmation (saying how many tickets were sold, as the GUI's dialog does) or takes
+`--yes`; without a terminal to ask on (scripts, --json) it refuses unless --yes is given (issue 10)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from app.cli.common import add_event_option, add_paging, local_time, pick_event, transaction
 from app.cli.output import CliError, emit, money_text, pairs, table
 from core import contract
-from core.definitions import (SALE_ENDED, SALE_SCHEDULED, SALE_STARTED, STATE_CONDS, change_currency,
-                              create_definition, definition_counts, delete_definitions, get_definition,
-                              list_definitions, update_definition)
-from core.events import get_event
+from core.definitions import (SALE_ENDED, SALE_SCHEDULED, SALE_STARTED, STATE_CONDS, create_definition,
+                              definition_counts, delete_definitions, get_definition, list_definitions,
+                              update_definition)
+from core.events import change_currency, get_event
 from core.status import DESCRIPTION_MAX, LIMIT_PER_CHECKOUT_MAX, NAME_MAX, POLICY_MAX
 from core.timeutil import to_rfc3339
 
@@ -65,6 +69,7 @@ def register(subparsers, parent) -> None:
     add_event_option(d)
     d.add_argument("definition_ids", metavar="ID", nargs="*")
     d.add_argument("--all", action="store_true", help="delete every definition of the event")
+    d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     d.set_defaults(func=cmd_delete)
 
     cc = sub.add_parser("change-currency", parents=[parent],
@@ -168,11 +173,29 @@ def cmd_update(args) -> int:
     return 0
 
 
+def _confirm_delete(args, session, event_id: str) -> None:
+    """Ask before deleting (the GUI confirms too), naming what goes and how many of it were sold; CliError
+    when refused, or when there is no terminal to ask on and --yes is missing."""
+    if args.yes:
+        return
+    counts = definition_counts(session, event_id)
+    ids = list(counts) if args.all else [i for i in args.definition_ids if i in counts]
+    sold = sum(counts[i].sold for i in ids)
+    question = (f"Delete {len(ids)} ticket definition(s)? {sold} ticket(s) of them were sold; they stay valid. "
+                "It can no longer be sold.")
+    if getattr(args, "json", False) or not sys.stdin.isatty():
+        raise CliError(f"{question} Add --yes to confirm.")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError("not deleted")
+
+
 def cmd_delete(args) -> int:
     with transaction(args) as session:
         ev = pick_event(session, args.event)
         if not args.all and not args.definition_ids:
             raise CliError("give definition ids to delete, or --all")
+        _confirm_delete(args, session, ev.id)
         delete_definitions(session, ev.id, args.definition_ids or None, all=args.all)
     emit(args, {}, "Deleted." if args.all else f"Deleted {len(args.definition_ids)} ticket definition(s).")
     return 0

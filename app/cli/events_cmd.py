@@ -1,4 +1,5 @@
-"""`tessera events create|list|get`: events with title, IANA time zone, start/end and currency."""
+"""`tessera events create|list|get|update`: events with title, IANA time zone, start/end and currency (the
+currency only while no order exists: core.events, the same functions the GUI's Events tab calls)."""
 from __future__ import annotations
 
 import uuid
@@ -8,7 +9,7 @@ from app.cli.output import emit, pairs, table
 from core import contract
 from core.codes import is_guid
 from core.errors import InvalidArgument
-from core.events import create_event, get_event, list_events
+from core.events import create_event, currency_lock_reason, get_event, list_events, update_event
 from core.timeutil import local
 
 
@@ -29,6 +30,15 @@ def register(subparsers, parent) -> None:
     ls = sub.add_parser("list", parents=[parent], help="list the events in the ledger")
     ls.set_defaults(func=cmd_list)
 
+    u = sub.add_parser("update", parents=[parent], help="change the given fields of an event")
+    u.add_argument("event_id", metavar="ID")
+    u.add_argument("--title")
+    u.add_argument("--time-zone", help="IANA zone; the stored start/end instants do not move")
+    u.add_argument("--start", help="local start in the event's (new) zone")
+    u.add_argument("--end", help="local end in the event's (new) zone")
+    u.add_argument("--currency", help="ISO-4217 code; refused once an order exists (prices are not converted)")
+    u.set_defaults(func=cmd_update)
+
     g = sub.add_parser("get", parents=[parent], help="show one event")
     g.add_argument("event_id", metavar="ID")
     g.set_defaults(func=cmd_get)
@@ -38,11 +48,11 @@ def _when(ev, value) -> str:
     return local(value, ev.time_zone).strftime("%Y-%m-%d %H:%M %Z") if value else ""
 
 
-def _detail(ev) -> str:
+def _detail(ev, lock_reason: str | None = None) -> str:
     return pairs([("id", ev.id), ("title", ev.title), ("time zone", ev.time_zone),
                   ("start", _when(ev, ev.start)), ("end", _when(ev, ev.end)), ("currency", ev.currency),
                   ("registration", ev.registration_type),
-                  ("currency locked", "yes" if ev.currency_locked else "no")])
+                  ("currency locked", lock_reason or ("yes" if ev.currency_locked else "no"))])
 
 
 def cmd_create(args) -> int:
@@ -70,6 +80,20 @@ def cmd_list(args) -> int:
 def cmd_get(args) -> int:
     with transaction(args) as session:
         ev = get_event(session, args.event_id)
+        reason = currency_lock_reason(session, ev)
         body = {"event": contract.event_to_api(ev)}
-    emit(args, body, lambda: _detail(ev))
+    emit(args, body, lambda: _detail(ev, reason))
+    return 0
+
+
+def cmd_update(args) -> int:
+    with transaction(args) as session:
+        ev = get_event(session, args.event_id)
+        zone_name = args.time_zone or ev.time_zone
+        ev = update_event(session, ev.id, title=args.title, time_zone=args.time_zone,
+                          start=local_time(args.start, zone_name, "start"),
+                          end=local_time(args.end, zone_name, "end"), currency=args.currency)
+        reason = currency_lock_reason(session, ev)
+        body = {"event": contract.event_to_api(ev)}
+    emit(args, body, lambda: "Updated event\n" + _detail(ev, reason))
     return 0

@@ -1,18 +1,24 @@
 """The Box office: pick tickets, fill the registration form, take cash (tendered, change due), card or leave
 unpaid, then print or save the tickets; complete unpaid orders; today's sales and the till per currency.
 
-Every rule (quantity left, limit per checkout, sale period, change in Decimal) is core.quote's: this tab
-shows the quote of what is chosen and calls core.sales through app.tasks.run_op (cases BC-26, WR-03,
-WR-04, WR-15)."""
+Every rule (quantity left, limit per checkout, sale period, one currency, change in Decimal) is core.quote's,
+the buyer's names core.sales.buyer_problem's (with this station's "walk_in_names_required" setting) and
+the quick-tender amounts core.sales.quick_tenders': this tab shows the quote of what is chosen and calls
+core.sales through app.tasks.run_op (cases BC-26, WR-03, WR-04, WR-15).
+
+Made for speed (issue 10): Enter in "Tendered" sells; after each sale the payment goes back to Cash and the
+focus to the tickets; the change due is large; quick-tender buttons fill "Tendered"; the unpaid orders can
+be searched; card payments are recorded while offline (the card terminal works without this station's
+network)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QRadioButton, QVBoxLayout, QWidget)
 
-from app import formatting, queries
+from app import config, formatting, queries
 from app.dialogs.payment_dialog import PaymentDialog
 from app.models.base import RowRole
 from app.models.orders_model import COL_CREATED, OrdersTableModel
@@ -25,7 +31,7 @@ from app.widgets.ticket_picker import TicketPicker
 from core.money import Money
 from core.status import UNPAID
 from core.quote import INPUT, load_snapshot
-from core.sales import pay_and_complete, sell
+from core.sales import buyer_problem, pay_and_complete, quick_tenders, sell
 
 UNPAID_STATUSES = sorted(UNPAID)
 
@@ -56,19 +62,18 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.last_sale: SaleDone | None = None
+        self.names_required = bool(config.get("walk_in_names_required"))
         self.output = TicketOutput(ctx, self)
         self._build()
 
-    CARD_OFFLINE = "unavailable offline (the payment service cannot be reached)"
+    CARD_OFFLINE = "offline: record what the card terminal took"
 
-    def set_card_available(self, available: bool) -> None:
-        """WR-15 a: card payments need a connection; offline the Card choice is disabled and says why
-        (cash and "leave unpaid" keep working). A checked Card falls back to Cash."""
-        self.card_reason = None if available else self.CARD_OFFLINE
-        self.card.setEnabled(available)
-        self.card.setText("Card" if available else f"Card — {self.CARD_OFFLINE}")
-        if not available and self.card.isChecked():
-            self.cash.setChecked(True)
+    def set_card_available(self, online: bool) -> None:
+        """Offline, a card payment taken on the (stand-alone) card terminal is still recorded here: Card
+        stays selectable and says it only records (issue 10; before, WR-15 a disabled it). The note also
+        goes to the payment dialog of unpaid orders."""
+        self.card_note = None if online else self.CARD_OFFLINE
+        self.card.setText("Card" if online else f"Card — {self.CARD_OFFLINE}")
 
     # ---- layout ---------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -77,17 +82,24 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.total_label = QLabel("")
         self.total_label.setStyleSheet("font-size: 18pt; font-weight: bold;")
         self.first_name, self.last_name, self.email, self.phone = (QLineEdit() for _ in range(4))
-        self.card_reason: str | None = None
+        self.card_note: str | None = None
         self.cash, self.card, self.unpaid = QRadioButton("Cash"), QRadioButton("Card"), QRadioButton("Leave unpaid")
         self.cash.setChecked(True)
+        self.cash.setShortcut("F2")
+        self.card.setShortcut("F3")
+        self.unpaid.setShortcut("F4")
         group = QButtonGroup(self)
         for b in (self.cash, self.card, self.unpaid):
             group.addButton(b)
             b.toggled.connect(lambda *_: self._update_totals())
         self.tendered = QLineEdit()
-        self.tendered.setPlaceholderText("Amount handed over")
+        self.tendered.setPlaceholderText("Amount handed over — Enter sells")
+        self.tendered.returnPressed.connect(self.on_sell_clicked)
+        self.quick_row = QHBoxLayout()
+        self.quick_buttons: list[QPushButton] = []
+        self._quick_total = None
         self.change_label = QLabel("")
-        self.change_label.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.change_label.setStyleSheet("font-size: 28pt; font-weight: bold; color: #1b7f3b;")
         self.hint = QLabel("")
         self.sell_button = QPushButton("Sell")
         self.sell_button.setMinimumHeight(40)
@@ -99,6 +111,10 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.unpaid_view, self.unpaid_proxy = make_table(self.unpaid_model, self, sort_column=COL_CREATED,
                                                          descending=True)
         self.unpaid_view.selectionModel().selectionChanged.connect(lambda *_: self._update_complete())
+        self.unpaid_search = QLineEdit()
+        self.unpaid_search.setPlaceholderText("Search unpaid orders: name, order number, e-mail…")
+        self.unpaid_search.setClearButtonEnabled(True)
+        self.unpaid_search.textChanged.connect(self.unpaid_proxy.setFilterFixedString)
         self.complete_button = QPushButton("Take payment && complete")
         self.complete_button.setEnabled(False)
         self.complete_button.clicked.connect(self.on_complete_clicked)
@@ -125,8 +141,9 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         tl.addWidget(self.total_label)
         form_box = QGroupBox("Registration and payment")
         form = QFormLayout(form_box)
-        form.addRow("First name*", self.first_name)
-        form.addRow("Last name*", self.last_name)
+        mark = "*" if self.names_required else ""
+        form.addRow(f"First name{mark}", self.first_name)
+        form.addRow(f"Last name{mark}", self.last_name)
         form.addRow("E-mail", self.email)
         form.addRow("Phone", self.phone)
         pay = QHBoxLayout()
@@ -134,6 +151,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
             pay.addWidget(b)
         form.addRow("Payment", pay)
         form.addRow("Tendered", self.tendered)
+        form.addRow("", self.quick_row)
         form.addRow("Change due", self.change_label)
         form.addRow(self.hint)
         form.addRow(self.sell_button)
@@ -144,6 +162,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         form.addRow(out)
         unpaid_box = QGroupBox("Unpaid orders")
         ul = QVBoxLayout(unpaid_box)
+        ul.addWidget(self.unpaid_search)
         ul.addWidget(self.unpaid_view)
         ul.addWidget(self.complete_button)
         sales_box = QGroupBox("Today's sales")
@@ -211,15 +230,52 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         if quoted is None:
             self.sell_button.setEnabled(False)
             return
-        self.total_label.setText(f"Total {formatting.money(quoted.total)}")
-        self.tendered.setEnabled(self.payment() == "cash" and not quoted.total.is_zero)
-        self.change_label.setText(formatting.money(quoted.change) if quoted.change is not None else "")
-        names = bool(self.first_name.text().strip() and self.last_name.text().strip())
+        money = self.picker.money_text
+        currency = [p for p in quoted.problems if p.code in ("MIXED_CURRENCIES", "CURRENCY_MISMATCH")]
+        self.total_label.setText("Total —" if currency else f"Total {money(quoted.total)}")
+        cash = self.payment() == "cash" and not quoted.total.is_zero and not currency
+        self.tendered.setEnabled(cash)
+        self._show_quick_tenders(quoted.total if cash else None)
+        self.change_label.setText(self._change_text(quoted))
+        names = buyer_problem(self.buyer(), names_required=self.names_required)
         inputs = [p.message for p in quoted.problems if p.stage == INPUT]
         others = [p.message for p in quoted.problems if p.stage != INPUT]
-        problem = (inputs + ([] if names else ["First and last name are required."]) + others + [""])[0]
+        problem = (inputs + ([names] if names else []) + others + [""])[0]
         self.hint.setText(problem[:1].upper() + problem[1:])
         self.sell_button.setEnabled(not problem)
+
+    def _change_text(self, quoted) -> str:
+        """The change due of this quote; with nothing chosen yet, the last sale's (it stays readable while
+        the operator counts it out)."""
+        if quoted.change is not None:
+            return self.picker.money_text(quoted.change)
+        last = self.last_sale
+        if not quoted.lines and last is not None and last.change is not None:
+            return self.picker.money_text(last.change)
+        return ""
+
+    def _show_quick_tenders(self, total) -> None:
+        """One button per likely amount handed over (core.sales.quick_tenders: exact, then the next notes);
+        none when no cash is due. A click fills "Tendered" (Enter then sells)."""
+        if total == self._quick_total:
+            return
+        self._quick_total = total
+        for button in self.quick_buttons:
+            self.quick_row.removeWidget(button)
+            button.deleteLater()
+        self.quick_buttons = []
+        for i, amount in enumerate(quick_tenders(total) if total is not None else []):
+            text = self.picker.money_text(amount)
+            button = QPushButton(f"Exact {text}" if i == 0 else text)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _c=False, a=amount: self.on_quick_tender(a))
+            self.quick_row.addWidget(button)
+            self.quick_buttons.append(button)
+
+    def on_quick_tender(self, amount: Money) -> None:
+        """Put `amount` in "Tendered" and leave the focus there, so Enter sells."""
+        self.tendered.setText(f"{amount.amount:f}")
+        self.tendered.setFocus()
 
     def buyer(self) -> dict:
         """The registration form as the buyer dict core.sales.sell takes (empty answers left out)."""
@@ -238,19 +294,22 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         tendered = self.tendered_money() if payment == "cash" else None
         self.sell_button.setEnabled(False)
         run_op(self.ctx.ledger, sell, self.ctx.event_id, self.picker.lines(), self.buyer(), payment=payment,
-               tendered=tendered, station=self.ctx.station, present=_done, on_success=self._on_sold,
-               on_error=self._on_sell_failed, parent=self)
+               tendered=tendered, station=self.ctx.station, names_required=self.names_required, present=_done,
+               on_success=self._on_sold, on_error=self._on_sell_failed, parent=self)
 
     def _on_sold(self, done: SaleDone) -> None:
         self.last_sale = done
-        change = f" — change due {formatting.money(done.change)}" if done.change is not None else ""
+        money = self.picker.money_text
+        change = f" — change due {money(done.change)}" if done.change is not None else ""
         self.result_label.setText(f"<b>Order {done.order_number}</b>: {done.tickets} ticket(s), "
-                                  f"{formatting.money(done.total)}, {done.status}{change}")
+                                  f"{money(done.total)}, {done.status}{change}")
         self.print_button.setEnabled(True)
         self.save_button.setEnabled(True)
         self.picker.clear_quantities()
         for edit in (self.first_name, self.last_name, self.email, self.phone, self.tendered):
             edit.clear()
+        self.cash.setChecked(True)  # the next customer starts from Cash, never from the last one's choice
+        self.picker.setFocus()
         self.sold.emit(done)
         self.refresh()
 
@@ -281,7 +340,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         row = self.selected_unpaid()
         if row is None:
             return
-        choice = PaymentDialog.ask(row.total, row.order_number, self, card_reason=self.card_reason)
+        choice = PaymentDialog.ask(row.total, row.order_number, self, card_note=self.card_note)
         if choice is None:
             return
         payment, tendered = choice

@@ -1,6 +1,8 @@
 """Ticket definitions of the event: a table with sold / reserved / checked-in counts; create, edit, delete
 (the confirmation says how many tickets were sold); change the event's currency — refused once an order
-exists, and the tab says why (API.md §4.2, CURRENCY_LOCKED)."""
+exists: the button is disabled and its tooltip gives core.events.currency_lock_reason (API.md §4.2,
+CURRENCY_LOCKED). A quantity below what is sold is refused by core (QUANTITY_BELOW_SOLD) and the form
+reopens with the reason; definitions in another currency than the event's are flagged by the model."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -13,7 +15,8 @@ from app.models.definitions_model import DefinitionsTableModel
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
-from core.definitions import change_currency, create_definition, delete_definitions, update_definition
+from core.definitions import create_definition, delete_definitions, update_definition
+from core.events import change_currency, event_summary
 
 COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "AUD", "CAD", "KWD"]
 LOCKED_TEXT = ("The currency of this event can no longer change: orders exist, and their amounts were taken "
@@ -36,7 +39,8 @@ class DefinitionsTab(LazyRefresh, QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.model = DefinitionsTableModel(self)
+        self.lock_reason: str | None = None  # core.events.currency_lock_reason, from the last load
+        self.model = DefinitionsTableModel(self, ctx.event.currency if ctx.event is not None else None)
         self.table, self.proxy = make_table(self.model, self)
         self.table.doubleClicked.connect(lambda *_: self.on_edit_clicked())
         self.currency_label = QLabel("")
@@ -67,6 +71,7 @@ class DefinitionsTab(LazyRefresh, QWidget):
     def set_event(self, event) -> None:
         """Work on `event` (EventInfo)."""
         self.ctx.event = event
+        self.model.set_event_currency(event.currency if event is not None else None)
         self._show_currency()
         self.refresh()
 
@@ -85,10 +90,16 @@ class DefinitionsTab(LazyRefresh, QWidget):
             return
         if not self.visible_or_stale():
             return
-        run_in_background(query_op(self.ctx.ledger, queries.definition_rows, self.ctx.event_id), self._on_loaded,
-                          parent=self)
+        event_id = self.ctx.event_id
 
-    def _on_loaded(self, rows) -> None:
+        def load(session):
+            return queries.definition_rows(session, event_id), event_summary(session, event_id)
+
+        run_in_background(query_op(self.ctx.ledger, load), self._on_loaded, parent=self)
+
+    def _on_loaded(self, loaded) -> None:
+        rows, summary = loaded
+        self.lock_reason = summary.lock_reason
         selected = self.selected()
         self.model.set_rows(rows)
         if selected is not None:
@@ -113,7 +124,9 @@ class DefinitionsTab(LazyRefresh, QWidget):
         has_event = self.ctx.event_id is not None
         chosen = self.selected() is not None
         self.new_button.setEnabled(has_event)
-        self.currency_button.setEnabled(has_event)
+        self.currency_button.setEnabled(has_event and not self.lock_reason)
+        self.currency_button.setToolTip(self.lock_reason or "Change the currency of the event and its prices "
+                                        "(prices are not converted)")
         self.edit_button.setEnabled(chosen)
         self.delete_button.setEnabled(chosen)
 
@@ -189,6 +202,7 @@ class DefinitionsTab(LazyRefresh, QWidget):
 
     def _on_currency_changed(self, event) -> None:
         self.ctx.event = event
+        self.model.set_event_currency(event.currency)
         self._show_currency()
         self.status.setText(f"Currency changed to {event.currency}. Prices were not converted.")
         self.event_changed.emit(event)

@@ -1,6 +1,10 @@
 """Box-office ticket picker: one row per definition with a quantity box. It only displays core.quote: the
 most one order may take (what is left, the limit per checkout, the sale period: cases BC-26, WR-04), and
-the quote of the chosen lines (total in Money, never float)."""
+the quote of the chosen lines (total in Money, never float).
+
+A definition priced in another currency than the event's (synced that way from the server) is flagged
+(⚠, its price with the ISO code, a tooltip saying why) and may still be chosen: core.quote then reports
+CURRENCY_MISMATCH / MIXED_CURRENCIES, which the box office shows instead of selling (issue 10)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -13,13 +17,32 @@ from core.quote import SaleQuote, SaleSnapshot, Stock, quote
 COLUMNS = ("Ticket type", "Price", "Left", "Per order", "Quantity")
 
 
+def several_currencies(snapshot: SaleSnapshot | None) -> bool:
+    """True when the snapshot's definitions are priced in more than the event's one currency."""
+    return snapshot is not None and any(s.price.currency != snapshot.currency for s in snapshot.stock)
+
+
+def money_text(value: Money | None, snapshot: SaleSnapshot | None) -> str:
+    """`value` with its ISO code when more than one currency is in play, else as the locale writes it."""
+    return formatting.money_code(value) if several_currencies(snapshot) else formatting.money(value)
+
+
+def mismatch_reason(stock: Stock, snapshot: SaleSnapshot) -> str | None:
+    """Why a definition cannot be sold with this event's tickets (its currency differs), or None."""
+    if stock.price.currency == snapshot.currency:
+        return None
+    return (f"Priced in {stock.price.currency}, but this event sells in {snapshot.currency} (as synced from the "
+            "server): it cannot be sold until the organiser fixes the price.")
+
+
 def _cells(stock: Stock, snapshot: SaleSnapshot) -> tuple[str, ...]:
-    """The texts of one row: name, price, what is left, the per-order limit."""
+    """The texts of one row: name (⚠ when its currency differs), price, what is left, the per-order limit."""
     left = "unlimited" if stock.left is None else str(stock.left)
     if not stock.on_sale(snapshot.taken_at):
         left = "not on sale"
-    price = "free" if stock.price.is_zero else formatting.money(stock.price)
-    return stock.name, price, left, "—" if stock.per_order is None else str(stock.per_order)
+    price = "free" if stock.price.is_zero else money_text(stock.price, snapshot)
+    name = f"⚠ {stock.name}" if mismatch_reason(stock, snapshot) else stock.name
+    return name, price, left, "—" if stock.per_order is None else str(stock.per_order)
 
 
 class TicketPicker(QTableWidget):
@@ -55,12 +78,16 @@ class TicketPicker(QTableWidget):
         self._ids, self._spins = [s.definition_id for s in snapshot.stock], []
         self.setRowCount(len(snapshot.stock))
         for r, stock in enumerate(snapshot.stock):
+            reason = mismatch_reason(stock, snapshot)
             for c, text in enumerate(_cells(stock, snapshot)):
                 item = QTableWidgetItem(text)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if reason:
+                    item.setToolTip(reason)
                 self.setItem(r, c, item)
-            cap = most[stock.definition_id]
+            # A mismatched definition may be chosen (within its own limits) so that core's refusal is shown.
+            cap = stock.most(snapshot.taken_at, stock.price.currency) if reason else most[stock.definition_id]
             spin = QSpinBox()
             spin.setRange(0, cap)
             spin.setEnabled(cap > 0)
@@ -69,6 +96,15 @@ class TicketPicker(QTableWidget):
             self.setCellWidget(r, len(COLUMNS) - 1, spin)
             self._spins.append(spin)
         self.changed.emit()
+
+    def mismatched(self) -> list[str]:
+        """Ids of the definitions flagged for a currency other than the event's."""
+        snap = self.snapshot
+        return [] if snap is None else [s.definition_id for s in snap.stock if mismatch_reason(s, snap)]
+
+    def money_text(self, value: Money | None) -> str:
+        """`value` for this screen: with its ISO code when more than one currency is in play."""
+        return money_text(value, self.snapshot)
 
     def spin_for(self, definition_id: str) -> QSpinBox | None:
         """The quantity box of a definition (tests and keyboard users)."""

@@ -82,7 +82,7 @@ def test_wr03_complete_offline_pending_order_takes_cash_once(qtbot, box, ctx, ev
     qtbot.waitUntil(lambda: box.select_unpaid(event_data.unpaid_order), timeout=5000)
     asked = []
 
-    def ask(total, order_number, parent=None, card_reason=None):
+    def ask(total, order_number, parent=None, card_note=None):
         asked.append((total, order_number))
         return "cash", Money.of("50.00", "EUR")
 
@@ -155,15 +155,22 @@ def test_payment_dialog_change_and_short_cash(qtbot):
     assert dialog.payment() == ("card", None) and ok.isEnabled()
 
 
-def test_wr15a_card_is_disabled_offline_with_the_reason_shown(qtbot, box):
-    """WR-15 a: offline, Card cannot be chosen and says why; a checked Card falls back to Cash; the payment
-    dialog for completing an order shows the same; back online, Card works again."""
-    box.card.setChecked(True)
+def test_card_is_recorded_while_offline(qtbot, box, ctx, event_data):
+    """Issue 10 (replacing WR-15 a's disabled Card): offline, Card stays selectable and says it only records
+    what the card terminal took; the sale is stored PAID by card; the payment dialog shows the same note;
+    back online the plain "Card" returns."""
     box.set_card_available(False)
-    assert not box.card.isEnabled() and "offline" in box.card.text()
-    assert box.payment() == "cash"
-    dialog = PaymentDialog(Money.of("45.00", "EUR"), "Q9-OFFL", card_reason=box.card_reason)
+    assert box.card.isEnabled() and "offline" in box.card.text()
+    box.card.setChecked(True)
+    assert box.payment() == "card"
+    dialog = PaymentDialog(Money.of("45.00", "EUR"), "Q9-OFFL", card_note=box.card_note)
     qtbot.addWidget(dialog)
-    assert not dialog.card.isEnabled() and "offline" in dialog.card.text()
+    assert dialog.card.isEnabled() and "offline" in dialog.card.text()
+    box.picker.set_quantity(event_data.standing_id, 1)
+    _fill(box)
+    with qtbot.waitSignal(box.sold, timeout=5000) as blocker:
+        box.sell_button.click()
+    with ctx.ledger.uow() as uow:
+        assert uow.session.query(Payment).filter_by(order_number=blocker.args[0].order_number).one().method == "card"
     box.set_card_available(True)
-    assert box.card.isEnabled() and box.card.text() == "Card" and box.card_reason is None
+    assert box.card.text() == "Card" and box.card_note is None

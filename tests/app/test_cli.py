@@ -80,10 +80,34 @@ def test_definitions_list_get_update_delete_and_currency_lock(cli, shop):
     assert got["definition"]["dashboard"]["quantity"] == 50
     code, _, err = cli("definitions", "change-currency", "EUR")
     assert code == 2 and "CURRENCY_LOCKED" in err  # an order exists (API.md §4.2)
-    code, _, _ = cli("definitions", "delete", shop["kid"]["id"])
+    code, _, err = cli("definitions", "delete", shop["kid"]["id"])
+    assert code == 1 and "--yes" in err and "1 ticket(s) of them were sold" in err  # no terminal to ask on
+    code, _, _ = cli("definitions", "delete", shop["kid"]["id"], "--yes")
     assert code == 0
     code, listed, _ = cli("definitions", "list")
     assert [d["name"] for d in listed["definitions"]] == ["Adult"]
+
+
+def test_events_update_and_the_guards(cli, shop):
+    """Issue 10: `events update` calls core.events.update_event; the currency is locked once an order exists;
+    a quantity below what is sold is refused."""
+    ev = shop["event"]
+    code, upd, _ = cli("events", "update", ev["id"], "--title", "Spring Gala", "--start", "2030-05-01 20:00")
+    assert code == 0 and upd["event"]["title"] == "Spring Gala" and upd["event"]["start"] == "2030-05-01T18:00:00.000Z"
+    code, _, err = cli("events", "update", ev["id"], "--currency", "EUR")
+    assert code == 2 and "CURRENCY_LOCKED" in err
+    code, text, _ = cli("events", "get", ev["id"], as_json=False)
+    assert code == 0 and "orders exist" in text
+    code, _, err = cli("definitions", "update", shop["adult"]["id"], "--quantity", "2")
+    assert code == 2 and "QUANTITY_BELOW_SOLD" in err  # 3 sold
+    code, _, err = cli("definitions", "update", shop["adult"]["id"], "--quantity", "3")
+    assert code == 0
+
+
+def test_events_update_changes_the_currency_before_the_first_order(cli):
+    code, ev, _ = cli("events", "create", "--title", "Draft", "--time-zone", "UTC", "--currency", "EUR")
+    code, upd, _ = cli("events", "update", ev["event"]["id"], "--currency", "chf", "--time-zone", "Europe/Zurich")
+    assert code == 0 and (upd["event"]["currency"], upd["event"]["timeZone"]) == ("CHF", "Europe/Zurich")
 
 
 def test_sell_orders_update_and_complete_with_cash(cli, shop):
@@ -230,3 +254,15 @@ def test_wr13b_scan_provisional_admits_an_unknown_ticket(tmp_path, capsys):
     assert line["verdict"] == "OK" and "provisionally" in line["message"]
     assert main(["scan", "--db", db, "--json", "--code", "WEB1-8QQT-ZZ021", "--provisional"]) == 0
     assert json.loads(capsys.readouterr().out)["verdict"] == "ALREADY_CHECKED_IN"
+
+
+@pytest.mark.parametrize("answer, deleted", [("y", True), ("", False)])
+def test_definitions_delete_asks_on_a_terminal(cli, shop, monkeypatch, answer, deleted):
+    import sys
+
+    asked = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
+    code, _, err = cli("definitions", "delete", shop["kid"]["id"], as_json=False)
+    assert asked and "1 ticket(s) of them were sold" in asked[0]
+    assert (code == 0) is deleted and (deleted or "not deleted" in err)

@@ -3,6 +3,7 @@ refused once locked (pytest-qt, dialogs patched)."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 
 from app.dialogs.definition_dialog import DefinitionDialog
@@ -98,8 +99,11 @@ def test_delete_confirmation_says_how_many_were_sold(qtbot, tab, ctx, event_data
 
 
 def test_currency_change_refused_once_locked_and_explained(qtbot, tab, ctx, no_dialogs, monkeypatch):
+    """Locked: the button is disabled with core's reason as its tooltip; asked anyway, core refuses."""
+    assert not tab.currency_button.isEnabled()
+    assert "orders exist" in tab.currency_button.toolTip() and "EUR" in tab.currency_button.toolTip()
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("USD", True))
-    tab.currency_button.click()
+    tab.on_currency_clicked()
     qtbot.waitUntil(lambda: bool(no_dialogs), timeout=5000)
     kind, title, text = no_dialogs[0]
     assert kind == "warning" and title == "Currency not changed"
@@ -142,3 +146,48 @@ def test_dialog_validation_and_mask(qtbot):
     assert dialog.problem() == "The name is required."
     dialog.name.setText("Standing")
     assert dialog.changed_fields() == [] and dialog.data()["salePeriod"]["startDate"] == "2030-05-01T17:00:00.000Z"
+
+
+def test_quantity_below_sold_is_refused_and_the_form_reopens_with_the_reason(qtbot, tab, ctx, event_data,
+                                                                            monkeypatch):
+    """Issue 10: Standing has 2 sold; quantity 1 is refused by core (QUANTITY_BELOW_SOLD), nothing changes;
+    quantity 2 is accepted."""
+    tab.select(event_data.standing_id)
+
+    def edit(initial, quantity):
+        dialog = DefinitionDialog(initial, "EUR", "Europe/Berlin")
+        dialog.quantity.setValue(quantity)
+        return dialog.data(), dialog.changed_fields()
+
+    answers = iter([lambda i: edit(i, 1), lambda i: None])
+    calls = _answer(monkeypatch, lambda initial: next(answers)(initial))
+    tab.edit_button.click()
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
+    assert "below the 2 ticket(s)" in calls[1]["error"] and calls[1]["entered"]["quantity"] == 1
+    with ctx.ledger.uow() as uow:
+        assert uow.session.get(TicketDefinition, event_data.standing_id).quantity == 100
+    _answer(monkeypatch, lambda initial: edit(initial, 2))
+    with qtbot.waitSignal(tab.loaded, timeout=5000):
+        tab.edit_button.click()
+    row = next(r for r in tab.model.rows() if r.id == event_data.standing_id)
+    assert (row.quantity, row.available) == (2, 0)
+
+
+def test_definition_in_another_currency_is_flagged(qtbot, ledger, ctx, event_data):
+    from app.models.definitions_model import COL_NAME, COL_PRICE
+
+    with ledger.uow() as uow:
+        uow.session.get(TicketDefinition, event_data.balcony_id).currency = "USD"
+        uow.commit()
+    t = DefinitionsTab(ctx)
+    qtbot.addWidget(t)
+    t.show()
+    with qtbot.waitSignal(t.loaded, timeout=5000):
+        t.set_event(ctx.event)
+    rows = t.model.rows()
+    r = next(i for i, row in enumerate(rows) if row.id == event_data.balcony_id)
+    other = 1 - r
+    assert t.model.index(r, COL_NAME).data() == "⚠ Balcony"
+    assert t.model.index(r, COL_PRICE).data() == "39.50 USD"
+    assert "EUR" in t.model.index(r, COL_PRICE).data(Qt.ItemDataRole.ToolTipRole)
+    assert t.model.index(other, COL_PRICE).data() == "25.00 EUR"
