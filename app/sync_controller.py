@@ -16,11 +16,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from app import config, formatting, tasks
 from core import outbox
-from sync import clock, state
+from sync import clock, connection, state
 from sync.conflicts import list_conflicts
-from sync.engine import SyncEngine
-from sync.errors import NetworkError, SyncError
-from sync.station import DEFAULT_TIMEOUT, load_config, load_key, make_api
+from sync.station import DEFAULT_TIMEOUT, load_config
 # the unknown-ticket path (outcome, statuses, lookup) is sync.door's, one for the GUI and the CLI
 from sync.door import (FAILED, FOUND, LOOKUP_TIMEOUT_S, NOT_CONNECTED, NOT_FOUND, OFFLINE,  # noqa: F401
                        LookupOutcome, NotConnected)
@@ -113,21 +111,14 @@ class EngineSlot:
     def get(self):
         """The engine of the current connection. Raises NotConnected (no connection, or no key)."""
         with self.ledger.uow() as uow:
-            cfg = load_config(uow.session)
-        if cfg is None:
-            raise NotConnected("not connected: connect this station to a hub or the central API")
+            cfg = connection.saved_config(uow.session)
         signature = (cfg.url, cfg.site_id, cfg.key_storage, cfg.station, tuple(cfg.event_ids))
         with self.lock:
             if self._engine is not None and signature == self._signature:
                 return self._engine
-            key = load_key(cfg)
-            if not key:
-                raise NotConnected(f"the station key is missing from {cfg.key_storage or 'the keyring'}: "
-                                   "connect again")
             self.close()
             kw = {"clock_warn_s": float(config.get("clock_warn_s")), **self.engine_kw}
-            self._engine = SyncEngine(self.ledger, make_api(cfg, key, timeout=self.timeout), cfg.station,
-                                      cfg.event_ids, **kw)
+            self._engine = connection.station_engine(self.ledger, cfg=cfg, timeout=self.timeout, **kw)
             self._signature = signature
             return self._engine
 

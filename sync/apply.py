@@ -4,7 +4,6 @@ except rows with pending outbox entries (DESIGN.md §Sync); unknown order status
 The caller owns the transaction and keeps batches ≤ BATCH rows so door scans are never locked out (BC-21)."""
 from __future__ import annotations
 
-from typing import Iterable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session

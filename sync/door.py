@@ -20,20 +20,17 @@ from sqlalchemy.orm import Session
 from core import door as core_door
 from core.checkin import ScanResult, Verdict
 from core.timeutil import local
-from sync import clock, state
+from sync import clock, connection, state
+from sync.connection import NotConnected
 from sync.engine import SyncEngine
 from sync.errors import MalformedData, NetworkError, SyncError
-from sync.station import load_config, load_key, make_api
+from sync.station import load_config
 
 logger = logging.getLogger(__name__)
 
 FOUND, NOT_FOUND, OFFLINE, NOT_CONNECTED, FAILED = "found", "not_found", "offline", "not_connected", "failed"
 RESCAN, REFUSE, OFFER_PROVISIONAL = "rescan", "refuse", "offer_provisional"
 LOOKUP_TIMEOUT_S = 5.0  # a door lookup gives up quickly (connect: 3 s): the guest is waiting (WR-13)
-
-
-class NotConnected(SyncError):
-    """The station has no saved connection (sync.station) or its key is missing."""
 
 
 @dataclass(frozen=True)
@@ -112,17 +109,10 @@ def next_step(outcome: LookupOutcome) -> str:
 
 
 def station_engine(ledger, *, clock_warn_s: float, timeout_s: float = LOOKUP_TIMEOUT_S) -> SyncEngine:
-    """A SyncEngine on the station's saved connection (sync.station) whose HTTP client gives up after
-    `timeout_s` seconds (connect: at most 3 s). Raises NotConnected. The caller closes `engine.api.http`."""
-    with ledger.uow() as uow:
-        cfg = load_config(uow.session)
-    if cfg is None:
-        raise NotConnected("not connected: connect this station to a hub or the central API")
-    key = load_key(cfg)
-    if not key:
-        raise NotConnected(f"the station key is missing from {cfg.key_storage or 'the keyring'}: connect again")
-    api = make_api(cfg, key, timeout=httpx.Timeout(timeout_s, connect=min(3.0, timeout_s)))
-    return SyncEngine(ledger, api, cfg.station, cfg.event_ids, clock_warn_s=clock_warn_s)
+    """A SyncEngine on the station's saved connection whose HTTP client gives up after `timeout_s` seconds
+    (connect: at most 3 s): a guest is waiting. Raises NotConnected. The caller closes `engine.api.http`."""
+    return connection.station_engine(ledger, clock_warn_s=clock_warn_s,
+                                     timeout=httpx.Timeout(timeout_s, connect=min(3.0, timeout_s)))
 
 
 def offline_message(when: str) -> str:

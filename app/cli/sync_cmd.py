@@ -193,20 +193,13 @@ def _progress(args):
 
 
 def _sync(args) -> int:
-    from sync.engine import SyncEngine
-    from sync.station import load_config, load_key, make_api
+    from sync.connection import NotConnected, station_engine
 
     with ledger_of(args) as ledger:
-        with ledger.uow() as uow:
-            cfg = load_config(uow.session)
-        if cfg is None:
-            raise CliError("this station is not connected: run `tessera station connect URL --key KEY`")
-        key = load_key(cfg)
-        if not key:
-            raise CliError(f"the station key is missing from {cfg.key_storage or 'the keyring'}: connect again")
-        api = make_api(cfg, key)
-        engine = SyncEngine(ledger, api, cfg.station, cfg.event_ids,
-                            clock_warn_s=float(config.get("clock_warn_s")))
+        try:
+            engine = station_engine(ledger, clock_warn_s=float(config.get("clock_warn_s")))
+        except NotConnected as exc:
+            raise CliError(exc.message) from None
         interval = args.interval if args.interval is not None else float(config.get("sync_interval_s"))
         runs, code = 0, 0
         try:
@@ -227,5 +220,5 @@ def _sync(args) -> int:
                     break
                 time.sleep(max(0.5, interval))
         finally:
-            api.http.close()
+            engine.api.http.close()
     return code
