@@ -3,33 +3,18 @@ policy, hidden, sale period (API.md §4.1). Times are entered in the event's zon
 contract's TicketDefinitionData plus the field mask of what changed (for a field-by-field update)."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (QCheckBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout)
 
 from app import formatting
+from app.widgets.wall_time import from_wall, to_wall
 from core.status import DESCRIPTION_MAX as MAX_DESCRIPTION, LIMIT_PER_CHECKOUT_MAX, NAME_MAX as MAX_NAME
 from core.status import POLICY_MAX as MAX_POLICY
-from core.timeutil import local, parse_rfc3339, to_rfc3339, zone
 
 MASK_FIELDS = ("name", "price", "description", "limited", "quantity", "limitPerCheckout", "policy", "hidden",
                "salePeriod")
-
-
-def _to_qt(value: str | None, tz_name: str) -> QDateTime | None:
-    when = parse_rfc3339(value) if value else None
-    if when is None:
-        return None
-    wall = local(when, tz_name)
-    return QDateTime(wall.year, wall.month, wall.day, wall.hour, wall.minute, 0)
-
-
-def _from_qt(value: QDateTime, tz_name: str) -> str:
-    d, t = value.date(), value.time()
-    wall = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone(tz_name))
-    return to_rfc3339(wall)
 
 
 class DefinitionDialog(QDialog):
@@ -109,7 +94,7 @@ class DefinitionDialog(QDialog):
         self.hidden.setChecked(bool(data.get("hidden")))
         period = data.get("salePeriod") or {}
         for check, edit, key in ((self.start_on, self.start, "startDate"), (self.end_on, self.end, "endDate")):
-            value = _to_qt(period.get(key), self.time_zone)
+            value = to_wall(period.get(key), self.time_zone)
             check.setChecked(value is not None)
             edit.setEnabled(value is not None)
             if value is not None:
@@ -120,8 +105,8 @@ class DefinitionDialog(QDialog):
         money = formatting.parse_money(self.price.text(), self.currency)
         unlimited = self.unlimited.isChecked()
         period = dict((self.initial.get("salePeriod") or {}))
-        period.update(startDate=_from_qt(self.start.dateTime(), self.time_zone) if self.start_on.isChecked() else None,
-                      endDate=_from_qt(self.end.dateTime(), self.time_zone) if self.end_on.isChecked() else None)
+        period.update(startDate=from_wall(self.start.dateTime(), self.time_zone) if self.start_on.isChecked() else None,
+                      endDate=from_wall(self.end.dateTime(), self.time_zone) if self.end_on.isChecked() else None)
         period.setdefault("hideNotOnSale", False)
         return {"name": self.name.text().strip(),
                 "price": money.to_api() if money is not None else {"value": self.price.text(), "currency": self.currency},

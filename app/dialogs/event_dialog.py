@@ -4,41 +4,21 @@ disabled and shows core's reason (core.events.currency_lock_reason). The event h
 ledger's model, so there is none here. Every check is core's: a refusal reopens the form with its reason."""
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QVBoxLayout)
 
-from core.errors import InvalidArgument
+from app.widgets.wall_time import from_wall, to_wall
 from core.events import EventSummary
 from core.status import TITLE_MAX
-from core.timeutil import local, to_rfc3339, zone
 
 COMMON_ZONES = ["Europe/Berlin", "Europe/Zurich", "Europe/Vienna", "Europe/Paris", "Europe/London",
                 "Europe/Madrid", "Europe/Rome", "Europe/Amsterdam", "America/New_York", "America/Los_Angeles",
                 "Asia/Tokyo", "Australia/Sydney", "UTC"]
 COMMON_CURRENCIES = ["EUR", "CHF", "USD", "GBP", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "AUD", "CAD", "KWD"]
 FIELDS = ("title", "time_zone", "start", "end", "currency")
-
-
-def _to_qt(value: datetime | None, tz_name: str) -> QDateTime | None:
-    """An aware instant as the wall time of zone `tz_name` (None stays None)."""
-    if value is None:
-        return None
-    wall = local(value, tz_name)
-    return QDateTime(wall.year, wall.month, wall.day, wall.hour, wall.minute, 0)
-
-
-def _from_qt(value: QDateTime, tz_name: str) -> str:
-    """A wall time of zone `tz_name` as an RFC 3339 instant (core refuses an unknown zone)."""
-    d, t = value.date(), value.time()
-    try:
-        tz = zone(tz_name)
-    except InvalidArgument:  # an unknown zone: send the naive wall time; core names the bad zone
-        return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute()).isoformat()
-    return to_rfc3339(datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=tz))
 
 
 class EventDialog(QDialog):
@@ -102,7 +82,7 @@ class EventDialog(QDialog):
         self.currency.setCurrentText(initial.currency if initial else "EUR")
         for box, edit, value in ((self.start_on, self.start, initial.start if initial else None),
                                  (self.end_on, self.end, initial.end if initial else None)):
-            shown = _to_qt(value, tz_name)
+            shown = to_wall(value, tz_name)
             box.setChecked(shown is not None)
             if shown is not None:
                 edit.setDateTime(shown)
@@ -121,8 +101,8 @@ class EventDialog(QDialog):
         """Everything in the form; start/end None when unticked; currency None when locked."""
         tz_name = self.time_zone.currentText().strip()
         return {"title": self.title.text().strip(), "time_zone": tz_name,
-                "start": _from_qt(self.start.dateTime(), tz_name) if self.start_on.isChecked() else None,
-                "end": _from_qt(self.end.dateTime(), tz_name) if self.end_on.isChecked() else None,
+                "start": from_wall(self.start.dateTime(), tz_name) if self.start_on.isChecked() else None,
+                "end": from_wall(self.end.dateTime(), tz_name) if self.end_on.isChecked() else None,
                 "currency": self.currency.currentText().strip().upper() if self.currency.isEnabled() else None}
 
     def changes(self) -> dict:
@@ -135,7 +115,7 @@ class EventDialog(QDialog):
         out = {k: values[k] for k in ("title", "time_zone", "currency")
                if values[k] is not None and values[k] != getattr(ev, k)}
         for key, box, edit in (("start", self.start_on, self.start), ("end", self.end_on, self.end)):
-            before = _to_qt(getattr(ev, key), ev.time_zone)
+            before = to_wall(getattr(ev, key), ev.time_zone)
             now = edit.dateTime() if box.isChecked() else None
             if now != before and values[key] is not None:
                 out[key] = values[key]

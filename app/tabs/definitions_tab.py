@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMessageBox, QP
 
 from app import queries
 from app.dialogs.definition_dialog import DefinitionDialog
-from app.models.base import RowRole
 from app.models.definitions_model import DefinitionsTableModel
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
-from app.widgets.table_view import make_table
+from app.widgets.table_view import make_table, select_by_id, selected_row
 from core.definitions import create_definition, delete_definitions, update_definition
 from core.events import change_currency, event_summary
 
@@ -109,16 +108,11 @@ class DefinitionsTab(LazyRefresh, QWidget):
 
     def selected(self) -> queries.DefinitionRow | None:
         """The selected definition row, or None."""
-        rows = self.table.selectionModel().selectedRows()
-        return rows[0].data(RowRole) if rows else None
+        return selected_row(self.table)
 
     def select(self, definition_id: str) -> bool:
         """Select the row of a definition; False when it is not listed."""
-        for r in range(self.proxy.rowCount()):
-            if self.proxy.index(r, 0).data(RowRole).id == definition_id:
-                self.table.selectRow(r)
-                return True
-        return False
+        return select_by_id(self.table, self.proxy, definition_id)
 
     def _update_buttons(self) -> None:
         has_event = self.ctx.event_id is not None

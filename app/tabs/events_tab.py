@@ -10,11 +10,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.dialogs.event_dialog import EventDialog
-from app.models.base import RowRole
 from app.models.events_model import COL_START, EventsTableModel
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
-from app.widgets.table_view import make_table
+from app.widgets.table_view import make_table, select_by_id, selected_row
 from core.events import EventSummary, create_event, event_summaries, update_event
 
 
@@ -77,16 +76,11 @@ class EventsTab(LazyRefresh, QWidget):
 
     def selected(self) -> EventSummary | None:
         """The selected event, or None."""
-        rows = self.table.selectionModel().selectedRows()
-        return rows[0].data(RowRole) if rows else None
+        return selected_row(self.table)
 
     def select(self, event_id: str) -> bool:
         """Select an event's row; False when it is not listed."""
-        for r in range(self.proxy.rowCount()):
-            if self.proxy.index(r, 0).data(RowRole).id == event_id:
-                self.table.selectRow(r)
-                return True
-        return False
+        return select_by_id(self.table, self.proxy, event_id)
 
     def _update_buttons(self) -> None:
         row = self.selected()

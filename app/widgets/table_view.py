@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from app.models.base import make_proxy
+from app.models.base import RowRole, make_proxy
 
 FIT_ROWS = 60
 
@@ -39,3 +39,18 @@ def make_table(model, parent=None, *, sort_column: int = -1, descending: bool = 
 
         model.modelReset.connect(fit_once)
     return view, proxy
+
+
+def selected_row(view: QTableView):
+    """The row DTO (RowRole) of the view's selected row, or None."""
+    rows = view.selectionModel().selectedRows()
+    return rows[0].data(RowRole) if rows else None
+
+
+def select_by_id(view: QTableView, proxy, row_id: str) -> bool:
+    """Select the row whose DTO has `.id == row_id`; False when it is not listed."""
+    for r in range(proxy.rowCount()):
+        if proxy.index(r, 0).data(RowRole).id == row_id:
+            view.selectRow(r)
+            return True
+    return False

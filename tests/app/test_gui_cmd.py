@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -43,13 +44,25 @@ def test_gui_starts_on_the_ledger_and_closes(qtbot, ledger, event_data, tmp_path
     monkeypatch.setenv("TESSERA_HOME", str(tmp_path / "home"))
     seen = []
 
+    deadline = time.monotonic() + 60
+
     def close_when_ready():
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
-        if windows and "Door Test" in windows[0].event_label.text():
-            seen.append(windows[0].windowTitle())
-            windows[0].close()  # the last window closing ends app.exec()
-        else:
-            QTimer.singleShot(100, close_when_ready)
+        # Always reschedules unless done: an exception here (e.g. a widget of an earlier test deleted under
+        # our feet) must not leave app.exec() idling forever; past the deadline the loop is ended with 1.
+        done = False
+        try:
+            # the window this run opened (an earlier test's MainWindow may still be listed, hidden)
+            windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+                       and "Door Test" in w.event_label.text()]
+            if windows:
+                seen.append(windows[0].windowTitle())
+                done = True
+                windows[0].close()  # the last window closing ends app.exec()
+        finally:
+            if time.monotonic() > deadline:
+                QApplication.exit(1)
+            elif not done:
+                QTimer.singleShot(100, close_when_ready)
 
     for leftover in QApplication.topLevelWidgets():  # exec() ends when the last visible window closes
         leftover.close()
