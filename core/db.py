@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -39,11 +40,21 @@ def make_url(path_or_url: str | Path) -> str:
     """A SQLAlchemy URL for a file path (SQLite) or pass a full URL (postgresql://… → psycopg 3) through."""
     text = str(path_or_url)
     if "://" not in text:
-        Path(text).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        Path(text).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return f"sqlite:///{Path(text).expanduser()}"
     if text.startswith("postgresql://") or text.startswith("postgres://"):
         return "postgresql+psycopg://" + text.split("://", 1)[1]
     return text
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it does not exist (issue 11: ledgers and hub databases hold guest
+    names and e-mails; they were created 0644). SQLite gives its -wal and -shm files the database file's mode.
+    An existing file keeps its mode; a new folder made by make_url is 0700."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
 
 
 def create_ledger_engine(path_or_url: str | Path, migrate: bool = True) -> Engine:
@@ -56,6 +67,7 @@ def create_ledger_engine(path_or_url: str | Path, migrate: bool = True) -> Engin
     url = make_url(path_or_url)
     path = schema.sqlite_file(url)
     if path is not None:
+        create_private(path)
         stored = schema.inspect_sqlite_file(path)
         if migrate and stored != schema.head_revision():
             schema.upgrade_sqlite(path)

@@ -16,7 +16,7 @@ from core.checkin_store import SessionSink
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
-from core.textsearch import contains_any
+from core.textsearch import contains
 
 _CHUNK = 500  # SQLite bound-parameter headroom per IN (...) list
 STATE_GROUPS = {
@@ -64,11 +64,6 @@ def _state_filter(states: list[str]):
     return and_(*(or_(*exprs) for exprs in groups.values()))
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _search_filter(session: Session, search: str):
     """Every word must match one of: buyer or guest first/last name, e-mail (buyer or guest), order number,
     ticket number — a substring match, so the last 4 characters of a ticket number find it (WR-11).
@@ -77,14 +72,7 @@ def _search_filter(session: Session, search: str):
     words = search.strip().split()[:10]
     cols = (Order.first_name, Order.last_name, Ticket.guest_first_name, Ticket.guest_last_name, Order.email,
             Ticket.guest_email, Order.order_number, Ticket.ticket_number)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-
-    def match(col, word):
-        if not word.isascii():
-            return contains_any(session, word, (col,))
-        pattern = _like(word.lower() if sqlite else word)
-        return col.like(pattern, escape="\\") if sqlite else col.ilike(pattern, escape="\\")
-    return and_(*(or_(*(match(col, w) for col in cols)) for w in words))
+    return and_(*(or_(*(contains(session, col, w) for col in cols)) for w in words))
 
 
 def _sort(q: Select, sort: str) -> Select:

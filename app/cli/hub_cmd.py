@@ -1,5 +1,6 @@
 """`tessera hub [serve]` runs the hub (the contract server for the venue's LAN); `tessera hub add-station`
-registers a station and prints its new API key (only a hash is stored; docs/HUB_EXTENSIONS.md)."""
+registers a station and prints its new API key (only a hash is stored; docs/HUB_EXTENSIONS.md);
+`tessera hub revoke <station|key id>` withdraws a key (effective at once in every hub process)."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,7 @@ from app import config
 from app.cli.output import emit
 from core.db import Ledger
 from core.db import make_url as ledger_url
-from sync.hub.auth import ROLES, add_station
+from sync.hub.auth import ROLES, add_station, hash_key, key_id, revoke
 from sync.hub.models import ensure_schema
 
 HUB_FILE = "hub.db"
@@ -51,6 +52,10 @@ def register(subparsers, parent) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--replace", action="store_true", help="issue a new key (and role) for an existing name")
     add.set_defaults(func=cmd_add_station)
+    rev = sub.add_parser("revoke", parents=[parent], help="revoke a station's key (refused at once by every hub "
+                         "process; add the station again for a new key)")
+    rev.add_argument("who", metavar="STATION|KEY_ID", help="station name or key id (shown by add-station)")
+    rev.set_defaults(func=cmd_revoke)
 
 
 def hub_db(args) -> str:
@@ -90,7 +95,22 @@ def cmd_add_station(args) -> int:
             uow.commit()
     finally:
         ledger.close()
-    emit(args, {"station": args.name, "role": args.role, "key": key},
-         f"Station {args.name!r} ({args.role}) on {_shown(db)}\n"
+    kid = key_id(hash_key(key))
+    emit(args, {"station": args.name, "role": args.role, "key": key, "keyId": kid},
+         f"Station {args.name!r} ({args.role}) on {_shown(db)}, key id {kid}\n"
          f"API key (shown once, only its hash is stored):\n{key}")
+    return 0
+
+
+def cmd_revoke(args) -> int:
+    db = hub_db(args)
+    ledger = Ledger.open(db)
+    try:
+        ensure_schema(ledger.engine)
+        with ledger.uow() as uow:
+            name = revoke(uow.session, args.who)
+            uow.commit()
+    finally:
+        ledger.close()
+    emit(args, {"station": name, "revoked": True}, f"Station {name!r}: key revoked on {_shown(db)}")
     return 0

@@ -20,7 +20,8 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     sub = st.add_subparsers(dest="station_command", metavar="ACTION", required=True)
     con = sub.add_parser("connect", parents=[parent], help="check a key against a server and save the connection")
     con.add_argument("url", help="server base URL, e.g. http://192.168.1.10:8787 (a Tessera hub) or https://www.wixapis.com")
-    con.add_argument("--key", required=True, help="the station's API key (stored in the OS keyring)")
+    con.add_argument("--key", default=None, help="the station's API key (stored in the OS keyring); `-` reads it "
+                     "from stdin; left out, it is asked for without echo (a key on the command line shows in ps)")
     con.add_argument("--site-id", default="", help="wix-site-id header (central Wix API)")
     con.add_argument("--event", nargs="+", default=[], metavar="ID", help="event id(s) to sync (hub: default all)")
     con.add_argument("--name", default="", help="station name when the server does not name it (plain server)")
@@ -60,9 +61,10 @@ def _connect(args) -> int:
     from sync.errors import SyncError
     from sync.station import connect
 
+    key = read_key(args.key)
     with ledger_of(args) as ledger, ledger.uow() as uow:
         try:
-            cfg = connect(uow.session, args.url, args.key, site_id=args.site_id, event_ids=args.event,
+            cfg = connect(uow.session, args.url, key, site_id=args.site_id, event_ids=args.event,
                           station=args.name or config.default_station())
         except SyncError as exc:
             raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
@@ -75,6 +77,23 @@ def _connect(args) -> int:
     if cfg.key_storage.startswith("file"):
         warn("note: no OS keyring is available; the key is in a file readable only by you")
     return 0
+
+
+def read_key(flag: str | None) -> str:
+    """The station key: `flag` itself, the first line of stdin when `flag` is `-`, else a no-echo prompt
+    (getpass). CliError when it is empty."""
+    if flag == "-":
+        key = sys.stdin.readline()
+    elif flag is None:
+        import getpass  # lazy: only `station connect` without --key needs it
+
+        key = getpass.getpass("station API key: ")
+    else:
+        key = flag
+    key = (key or "").strip()
+    if not key:
+        raise CliError("no station key given (--key KEY, --key - for stdin, or type it at the prompt)")
+    return key
 
 
 def _show(args) -> int:

@@ -11,19 +11,23 @@ from typing import Callable
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import func, select
-from starlette.datastructures import MutableHeaders
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
 from core.db import Ledger
 from core.timeutil import require_aware, to_rfc3339, utcnow
 from sync.hub import changes, routes
+from sync.hub.auth import Unauthenticated, authenticate
 from sync.hub.mailer import PENDING, Mailer
 from sync.hub.models import HubMail, ensure_schema
 from sync.hub.runner import REQUEST_ID, HubState, error_body, json_response, new_request_id
 
 logger = logging.getLogger(__name__)
 SERVER_TIME = "X-Server-Time"
+MAX_BODY = 1 << 20  # bytes: the largest legitimate body (100 check-in rows, an order of 100 tickets) is ~60 kB
 _CODES = {404: "NOT_FOUND", 400: "INVALID_ARGUMENT", 413: "PAYLOAD_TOO_LARGE"}
 
 
@@ -51,6 +55,57 @@ class HeaderMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyGuardMiddleware:
+    """The key is checked before a request body is read, and bodies over `max_body` bytes get 413 (issue 11:
+    the hub used to read a whole 50 MB body before looking at the key). A request that carries a body
+    (Content-Length > 0 or Transfer-Encoding) is authenticated first (one SELECT, in a worker thread): no
+    valid key → 401 at once, the body unread. A declared length over the limit → 413 unread; a chunked body
+    is counted as it streams and stopped with 413 once it passes the limit."""
+
+    def __init__(self, app, *, ledger: Ledger, max_body: int):
+        self.app, self.ledger, self.max_body = app, ledger, max_body
+
+    async def __call__(self, scope, receive, send):
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        if headers is None or not _has_body(headers):
+            await self.app(scope, receive, send)
+            return
+        try:
+            await run_in_threadpool(self._check_key, headers.get("authorization"))
+        except Unauthenticated as exc:
+            await json_response(exc.status, exc.to_api())(scope, receive, send)
+            return
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            await json_response(*self._too_large())(scope, receive, send)
+            return
+        await self.app(scope, self._counting(receive), send)
+
+    def _check_key(self, header: str | None) -> None:
+        with Session(self.ledger.engine) as session:
+            authenticate(session, header)
+
+    def _too_large(self) -> tuple[int, dict]:
+        return error_body(f"request body over {self.max_body} bytes", "PAYLOAD_TOO_LARGE", 413)
+
+    def _counting(self, receive):
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body:
+                raise StarletteHTTPException(413, self._too_large()[1]["message"])
+            return message
+        return counted
+
+
+def _has_body(headers: Headers) -> bool:
+    length = headers.get("content-length", "")
+    return (length.isdigit() and int(length) > 0) or "transfer-encoding" in headers
+
+
 def _prepare(ledger: Ledger, clock: Callable[[], datetime], smtp_url: str | None) -> None:
     """Create the hub tables, backfill the feed for rows written by other tools, note unsent mail."""
     ensure_schema(ledger.engine)
@@ -66,13 +121,14 @@ def _prepare(ledger: Ledger, clock: Callable[[], datetime], smtp_url: str | None
 
 def create_app(ledger: Ledger, *, plain: bool = False, smtp_url: str | None = None,
                clock: Callable[[], datetime] | None = None,
-               mail_backoff: tuple[float, float] = (2.0, 300.0)) -> FastAPI:
+               mail_backoff: tuple[float, float] = (2.0, 300.0), max_body: int = MAX_BODY) -> FastAPI:
     """The hub as a FastAPI app over `ledger` (SQLite or PostgreSQL, already migrated by Ledger.open).
 
     plain: serve the bare contract (no discovery, extensions or X-Server-Time) like a Wix-compatible server.
     smtp_url: `smtp://host:port[?from=…]` for confirmation e-mails (mails are queued either way).
     clock: server time source (aware UTC), default core.timeutil.utcnow.
-    mail_backoff: (first retry delay, maximum delay) in seconds for failed e-mails."""
+    mail_backoff: (first retry delay, maximum delay) in seconds for failed e-mails.
+    max_body: the largest request body in bytes (413 above it; BodyGuardMiddleware)."""
     now = (lambda: require_aware(clock())) if clock else utcnow
     _prepare(ledger, now, smtp_url)
     mailer = Mailer(ledger, smtp_url, backoff=mail_backoff) if smtp_url else None
@@ -93,6 +149,7 @@ def create_app(ledger: Ledger, *, plain: bool = False, smtp_url: str | None = No
     app.state.hub = state
     routes.register(app, plain=plain)
     _add_error_handlers(app)
+    app.add_middleware(BodyGuardMiddleware, ledger=ledger, max_body=max_body)
     app.add_middleware(HeaderMiddleware, clock=now, plain=plain)
     return app
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import AlreadyExists, DomainError, InvalidArgument
+from core.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
 from core.timeutil import utcnow
 from sync.hub.models import HubStation
 
@@ -100,31 +98,46 @@ def key_from_header(value: str | None) -> str | None:
 
 
 class StationCache:
-    """Authenticates keys against hub_stations, caching positive answers for `ttl` seconds (thread-safe)."""
-
-    def __init__(self, ttl: float = 30.0):
-        self.ttl = ttl
-        self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, Station]] = {}
+    """Authenticates keys against hub_stations on every call: one indexed SELECT by key hash, no cache, so
+    a revoke or a replaced key takes effect at once for every hub process sharing the database (issue 11;
+    the earlier 30 s positive cache let a replaced key work for ~24 s). The name is kept for callers."""
 
     def authenticate(self, session: Session, header: str | None) -> Station:
         """The station owning the key in `header`; raises Unauthenticated (401)."""
-        key = key_from_header(header)
-        if key is None:
-            raise Unauthenticated("missing API key (Authorization header)")
-        digest = hash_key(key)
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(digest)
-        if hit and now - hit[0] < self.ttl:
-            return hit[1]
-        row = session.scalar(select(HubStation).where(HubStation.key_hash == digest))
-        if row is None:
-            raise Unauthenticated("unknown API key")
-        station = Station(row.name, row.role)
-        with self._lock:
-            self._cache[digest] = (now, station)
-        return station
+        return authenticate(session, header)
+
+
+def authenticate(session: Session, header: str | None) -> Station:
+    """The station owning the key in the `Authorization` header value; raises Unauthenticated (401)."""
+    key = key_from_header(header)
+    if key is None:
+        raise Unauthenticated("missing API key (Authorization header)")
+    row = session.execute(select(HubStation.name, HubStation.role)
+                          .where(HubStation.key_hash == hash_key(key))).first()
+    if row is None:
+        raise Unauthenticated("unknown API key")
+    return Station(row.name, row.role)
+
+
+def key_id(key_hash: str) -> str:
+    """The public id of a key: the first 12 hex digits of its SHA-256 (shown by add-station, used by revoke)."""
+    return key_hash[:12]
+
+
+def revoke(session: Session, who: str) -> str:
+    """Revoke a station's key: `who` is a station name or a key id (≥ 8 leading hex digits of the key's
+    SHA-256). The station row is deleted, so its key fails with 401 on the very next call in every hub
+    process. Returns the station name; NotFound when nothing matches. The caller commits."""
+    row = session.get(HubStation, who)
+    if row is None and re.fullmatch(r"[0-9a-f]{8,64}", who or ""):
+        rows = session.scalars(select(HubStation).where(HubStation.key_hash.startswith(who))).all()
+        row = rows[0] if len(rows) == 1 else None
+    if row is None:
+        raise NotFound(f"no station or key id {who!r}")
+    name = row.name
+    session.delete(row)
+    session.flush()
+    return name
 
 
 def require(station: Station, permission: str) -> None:

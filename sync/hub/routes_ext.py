@@ -3,6 +3,8 @@ feed, check-in rows upload (merged by core.checkin_merge: BC-13, BC-14, BC-15) a
 (BC-26). Absent in --plain mode."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
 from core import contract
@@ -11,7 +13,7 @@ from core.checkin_merge import CHECK_IN, DUPLICATE, find_by_nonce, recompute, re
 from core.contract_parse import parse_checkin_rows
 from core.models import Ticket
 from core.status import PAID
-from core.timeutil import to_rfc3339
+from core.timeutil import parse_rfc3339, to_rfc3339
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import require_str
 from sync.hub.render import orders_json, read_feed
@@ -30,9 +32,38 @@ def changes_call(c: Call) -> dict:
     return read_feed(c.session, c.query.all("eventId"), c.query.one("since"), c.query.int("limit"))
 
 
+# How far a row's corrected time may lie from the hub's clock and still order the merge (issue 11): ahead by
+# more than the operator-warning skew, or older than a station can plausibly have been offline, it is replaced
+# by the hub's receipt time. The device time is kept as sent.
+AHEAD = timedelta(minutes=2)
+BEHIND = timedelta(hours=72)
+
+
 def _rows(c: Call) -> tuple[str, list[dict]]:
+    """The uploaded rows bound to the caller: `station` rewritten to the key's station (a door key cannot
+    post rows under another name), `correctedTime` clamped to the hub's clock (see bind_row)."""
     event_id = require_str(c.body.get("eventId"), "eventId")
-    return event_id, parse_checkin_rows(c.body.get("checkIns"), event_id, c.station.name)
+    rows = parse_checkin_rows(c.body.get("checkIns"), event_id, c.station.name)
+    return event_id, [bind_row(row, c.station.name, c.now) for row in rows]
+
+
+def bind_row(row: dict, station: str, now: datetime) -> dict:
+    """A copy of a parsed check-in row with `station` set to `station` and, when its corrected time is more
+    than AHEAD after or BEHIND before `now` (aware UTC), `correctedTime` set to `now` (deviceTime kept as
+    sent, or the original corrected time when the row had none)."""
+    bound = dict(row, station=station)
+    device, corrected = _when(row.get("deviceTime")), _when(row.get("correctedTime"))
+    corrected = corrected or device
+    if corrected is not None and not now - BEHIND <= corrected <= now + AHEAD:
+        bound["deviceTime"] = row.get("deviceTime") or row.get("correctedTime")
+        bound["correctedTime"] = to_rfc3339(now)
+    return bound
+
+
+def _when(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    return parse_rfc3339(value, "correctedTime") if isinstance(value, str) and value else None
 
 
 def checkins_call(c: Call) -> dict:

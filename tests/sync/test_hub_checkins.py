@@ -3,6 +3,7 @@ flagged with their winner, late rows re-ordering statuses (cases BC-13, BC-14, B
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,15 @@ from sqlalchemy import func, select
 from core.models import CheckIn
 from core.timeutil import parse_rfc3339
 from tests.sync.hub_fixtures import expect_error, ok
+
+
+HUB_NOW = datetime(2025, 6, 14, 12, 0, tzinfo=timezone.utc)  # the rows below are hours old, within the window
+
+
+@pytest.fixture
+def hub(hub_factory):
+    """A hub whose clock reads HUB_NOW (corrected times far from the hub's clock are clamped)."""
+    return hub_factory(clock=lambda: HUB_NOW)
 
 
 @pytest.fixture
