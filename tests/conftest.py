@@ -32,6 +32,8 @@ SLOW = (
     "sync/test_engine_checkins.py", "sync/test_engine_definitions.py", "sync/test_engine_events.py",
     "sync/test_engine_faults.py", "sync/test_engine_orders.py", "sync/test_engine_provisional.py",
     "sync/test_engine_pull.py", "sync/test_sync_cmd.py", "core/test_decode.py", "core/test_pdf.py",
+    "sync/test_engine_refusals.py", "sync/test_engine_bounds.py", "sync/test_convergence.py",
+    "sync/test_hub_revoke_cli.py", "sync/test_hub_hardening.py",
 )
 MARKERS = ("gui", "hub", "pg", "slow")
 
