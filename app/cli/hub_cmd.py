@@ -85,16 +85,22 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def cmd_add_station(args) -> int:
-    db = hub_db(args)
+def _in_hub(db: str, work):
+    """Run `work(session)` in one committed hub transaction (hub unit of work: no outbox rows) on `db`."""
     ledger = Ledger.open(db)
     try:
         ensure_schema(ledger.engine)
-        with ledger.uow() as uow:
-            key = add_station(uow.session, args.name, args.role, replace=args.replace)
+        with ledger.uow(outbox=False) as uow:
+            result = work(uow.session)
             uow.commit()
+        return result
     finally:
         ledger.close()
+
+
+def cmd_add_station(args) -> int:
+    db = hub_db(args)
+    key = _in_hub(db, lambda s: add_station(s, args.name, args.role, replace=args.replace))
     kid = key_id(hash_key(key))
     emit(args, {"station": args.name, "role": args.role, "key": key, "keyId": kid},
          f"Station {args.name!r} ({args.role}) on {_shown(db)}, key id {kid}\n"
@@ -104,13 +110,6 @@ def cmd_add_station(args) -> int:
 
 def cmd_revoke(args) -> int:
     db = hub_db(args)
-    ledger = Ledger.open(db)
-    try:
-        ensure_schema(ledger.engine)
-        with ledger.uow() as uow:
-            name = revoke(uow.session, args.who)
-            uow.commit()
-    finally:
-        ledger.close()
+    name = _in_hub(db, lambda s: revoke(s, args.who))
     emit(args, {"station": name, "revoked": True}, f"Station {name!r}: key revoked on {_shown(db)}")
     return 0

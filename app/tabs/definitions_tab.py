@@ -6,14 +6,14 @@ reopens with the reason; definitions in another currency than the event's are fl
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from app import queries
 from app.dialogs.definition_dialog import DefinitionDialog
 from app.models.definitions_model import DefinitionsTableModel
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
-from app.widgets.table_view import make_table, select_by_id, selected_row
+from app.widgets.table_view import button_row, make_table, select_by_id, selected_row
 from core.definitions import create_definition, delete_definitions, update_definition
 from core.events import change_currency, event_summary
 
@@ -54,12 +54,8 @@ class DefinitionsTab(LazyRefresh, QWidget):
         self.delete_button.clicked.connect(self.on_delete_clicked)
         self.currency_button.clicked.connect(self.on_currency_clicked)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        buttons = QHBoxLayout()
-        for b in (self.new_button, self.edit_button, self.delete_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        buttons.addWidget(self.currency_label)
-        buttons.addWidget(self.currency_button)
+        buttons = button_row(self.new_button, self.edit_button, self.delete_button,
+                             trailing=(self.currency_label, self.currency_button))
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)

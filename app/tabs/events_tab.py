@@ -7,13 +7,13 @@ what changed announced); a refusal reopens the form with core's reason. Switchin
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.dialogs.event_dialog import EventDialog
 from app.models.events_model import COL_START, EventsTableModel
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
-from app.widgets.table_view import make_table, select_by_id, selected_row
+from app.widgets.table_view import button_row, make_table, select_by_id, selected_row
 from core.events import EventSummary, create_event, event_summaries, update_event
 
 
@@ -44,10 +44,7 @@ class EventsTab(LazyRefresh, QWidget):
         self.edit_button.clicked.connect(lambda: self.on_edit_clicked())
         self.switch_button.clicked.connect(self.on_switch_clicked)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        buttons = QHBoxLayout()
-        for b in (self.new_button, self.edit_button, self.switch_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+        buttons = button_row(self.new_button, self.edit_button, self.switch_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)

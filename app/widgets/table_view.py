@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QTableView
 
 from app.models.base import RowRole, make_proxy
 
@@ -54,3 +54,14 @@ def select_by_id(view: QTableView, proxy, row_id: str) -> bool:
             view.selectRow(r)
             return True
     return False
+
+
+def button_row(*buttons, trailing=()) -> QHBoxLayout:
+    """A tab's row of action buttons: `buttons` on the left, then a stretch, then `trailing` widgets."""
+    row = QHBoxLayout()
+    for b in buttons:
+        row.addWidget(b)
+    row.addStretch(1)
+    for w in trailing:
+        row.addWidget(w)
+    return row

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
+from core.checkin import scan_and_commit
 from core.db import Ledger
 from core.models import CheckIn, Order, OutboxEntry, Ticket
 from core.timeutil import utcnow
@@ -167,3 +168,19 @@ def bulk_tickets(hub, event_id: str, definition_id: str, n: int, *, per_order: i
 def hour_ago() -> datetime:
     """A base instant one hour ago (aware UTC, whole seconds) for scenario times in the past."""
     return datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
+
+
+UPLOAD = {False: "/tessera/v1/checkins", True: "/events/v1/tickets/check-in"}  # check-in upload path by plain mode
+
+
+def door_with_scans(server, stations, n: int = 2):
+    """A door station "A" on a fresh event with `n` sold tickets, synced, then each ticket scanned an hour ago
+    (one second apart). Returns (event_id, ticket_numbers, station)."""
+    ev = server.seed_event()
+    d = server.seed_definition(ev, quantity=50)
+    tickets = server.seed_sale(ev, {d: n})["tickets"]
+    a = stations("A", "door", [ev], on=server)
+    assert a.sync().ok
+    for i, tn in enumerate(tickets):
+        scan_and_commit(a.ledger, tn, event_ids=[ev], station="A", now=hour_ago() + timedelta(seconds=i))
+    return ev, tickets, a

@@ -6,30 +6,18 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from core.checkin import scan_and_commit
 from core.models import Order, Ticket
 from sync.engine import SyncEngine
 from sync import state
-from tests.sync.engine_helpers import count, hour_ago
-
-UPLOAD = {False: "/tessera/v1/checkins", True: "/events/v1/tickets/check-in"}
-
+from tests.sync.engine_helpers import UPLOAD, count, door_with_scans
 
 def _door(server, stations, n=2):
-    ev = server.seed_event()
-    d = server.seed_definition(ev, quantity=50)
-    tickets = server.seed_sale(ev, {d: n})["tickets"]
-    a = stations("A", "door", [ev], on=server)
-    assert a.sync().ok
-    for i, tn in enumerate(tickets):
-        scan_and_commit(a.ledger, tn, event_ids=[ev], station="A", now=hour_ago() + timedelta(seconds=i))
-    return ev, tickets, a
+    return door_with_scans(server, stations, n)
 
 
 @pytest.mark.parametrize("fault", [503, 429, 500, "refuse"])
