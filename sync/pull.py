@@ -86,7 +86,7 @@ class Puller:
             seen = {cursor}
             for page_no in range(MAX_PAGES):
                 _check(self.cancel)
-                page = self._page(event_id, cursor)
+                page = self._feed_page(event_id, cursor)
                 changes = page["changes"]
                 if page.get("hasMore") and changes and page["cursor"] in seen:
                     raise StuckCursor(f"the change feed of event {event_id} says there is more but its cursor "
@@ -100,7 +100,7 @@ class Puller:
         self.result.completed |= {"events", "definitions", "orders", "tickets", "checkins"}
         return self.result
 
-    def _page(self, event_id: str, cursor: str | None) -> dict:
+    def _feed_page(self, event_id: str, cursor: str | None) -> dict:
         """One feed page; the hub's own 400 on a stored cursor raises CursorRejected (a proxy's 400 does not:
         it is not the hub's refusal, issue 8 item 10)."""
         try:
