@@ -51,6 +51,7 @@ class Event(Base):
     currency_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    server_updated: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the server's, 0004
 
 
 class TicketDefinition(Base):
@@ -78,6 +79,7 @@ class TicketDefinition(Base):
     reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    server_updated: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the server's, 0004
 
 
 class Order(Base):
@@ -100,6 +102,7 @@ class Order(Base):
     station: Mapped[str] = mapped_column(String(64), default="")
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    server_updated: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the server's, 0004
     tickets: Mapped[list["Ticket"]] = relationship(back_populates="order", order_by="Ticket.ticket_number")
 
 

@@ -1,4 +1,5 @@
-"""Orders: list, get, update (checkoutForm / archived) and complete (= the contract's ConfirmOrder, API.md §2)."""
+"""Orders: list, get, update (checkoutForm / archived), complete (= the contract's ConfirmOrder, API.md §2) and
+cancel (a hub extension, docs/HUB_EXTENSIONS.md "Order cancel"; issue 8 item 8)."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,7 @@ from core.errors import InvalidArgument, NotFound, OrderActionNotAvailable
 from core.models import Order, Ticket
 from core.outbox import enqueue
 from core.paging import Page, paginate
-from core.status import (FORM_INPUTS_MAX, FORM_VALUE_MAX, PAID, SEARCH_MAX, SETTLED, OutboxKind, StatusClass,
+from core.status import (CANCELED, FORM_INPUTS_MAX, FORM_VALUE_MAX, PAID, SEARCH_MAX, SETTLED, OutboxKind, StatusClass,
                          classify_order)
 from core.tickets import is_checked_in_expr
 from core.timeutil import require_aware, utcnow
@@ -249,3 +250,24 @@ def complete_order(session: Session, event_id: str, order_numbers: list[str], *,
             enqueue(session, OutboxKind.ORDER_CONFIRM, order.event_id, order.order_number,
                     {"eventId": order.event_id, "orderNumber": [order.order_number]})
     return orders
+
+
+def cancel_order(session: Session, event_id: str, order_number: str, *, now: datetime | None = None) -> Order:
+    """Cancel an order (hub extension `order-cancel`; the station's box office voids its own sale): UNPAID or
+    SETTLED → CANCELED. Its tickets are then refused at every door (core.status.classify_ticket: VOID) and its
+    seats are back on sale (core.status.is_sold excludes VOID orders). An order already CANCELED is left
+    unchanged and gets no outbox row (idempotent); DECLINED or a status this station does not know raises
+    OrderActionNotAvailable. Money taken is not refunded here (a till matter). Writes outbox "order.cancel"
+    {eventId, orderNumber}; `now` (aware UTC, default utcnow) stamps `updated`. Raises NotFound,
+    OrderActionNotAvailable."""
+    order = get_order(session, order_number, event_id)
+    if order.status == CANCELED:
+        return order
+    if classify_order(order.status) not in (StatusClass.UNPAID, StatusClass.SETTLED):
+        raise OrderActionNotAvailable(f"cannot cancel order {order.order_number} in state {order.status}")
+    logger.info("order %s canceled: %s -> CANCELED", order.order_number, order.status)
+    order.status = CANCELED
+    order.updated = require_aware(now) if now is not None else utcnow()
+    enqueue(session, OutboxKind.ORDER_CANCEL, order.event_id, order.order_number,
+            {"eventId": order.event_id, "orderNumber": order.order_number})
+    return order

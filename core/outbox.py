@@ -11,6 +11,7 @@ Kinds (constants: core.status.OutboxKind) and payloads (JSON, the contract's fie
 - "order.create"       {eventId, order: {...Order with tickets, payments}}      (box-office sale upload)
 - "order.update"       {eventId, orderNumber, fields: [..], checkoutForm?, archived?}
 - "order.confirm"      {eventId, orderNumber: [..]}
+- "order.cancel"       {eventId, orderNumber}                  (hub extension `order-cancel`, issue 8 item 8)
 - "checkin.create"     {eventId, ticketNumber, nonce, deviceTime, correctedTime, station, operator, method}
 - "checkin.delete"     {eventId, ticketNumber, nonce, deviceTime, correctedTime, station, operator}
 
@@ -22,6 +23,7 @@ States (STYLE.md §5; rows are never deleted, DESIGN.md §Sync "never drop a row
     PENDING --mark_failed--> PENDING (attempts + 1, last error kept: a transient failure)
     PENDING --hold--> PENDING (waits for a refused change it depends on; reason kept, attempts unchanged)
     PENDING --fold--> DISMISSED (an update superseded by a newer one of the same fields, which took it in)
+    SENT --resend--> PENDING (the hub went back in time and may have lost it, issue 8 item 11; same key)
 
 Any other transition raises TransitionRefused.
 """
@@ -48,13 +50,15 @@ EVENT_CREATE, EVENT_CHANGE_CURRENCY = OutboxKind.EVENT_CREATE, OutboxKind.EVENT_
 DEFINITION_CREATE, DEFINITION_UPDATE = OutboxKind.DEFINITION_CREATE, OutboxKind.DEFINITION_UPDATE
 DEFINITION_DELETE = OutboxKind.DEFINITION_DELETE
 ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM = OutboxKind.ORDER_CREATE, OutboxKind.ORDER_UPDATE, OutboxKind.ORDER_CONFIRM
+ORDER_CANCEL = OutboxKind.ORDER_CANCEL
 CHECKIN_CREATE, CHECKIN_DELETE = OutboxKind.CHECKIN_CREATE, OutboxKind.CHECKIN_DELETE
 KINDS = (EVENT_CREATE, EVENT_CHANGE_CURRENCY, DEFINITION_CREATE, DEFINITION_UPDATE, DEFINITION_DELETE,
-         ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM, CHECKIN_CREATE, CHECKIN_DELETE)
+         ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM, ORDER_CANCEL, CHECKIN_CREATE, CHECKIN_DELETE)
 assert frozenset(KINDS) == OUTBOX_KINDS, "core.status.OutboxKind and core.outbox.KINDS disagree"
 
 ERROR_MAX = 2000   # characters of last_error kept
 RETRY_PREFIX = "retry requested after: "
+RESEND_NOTE = "re-sent: the hub went back in time"
 HELD_PREFIX = "waiting for #"  # last_error of a row held behind a refused one (sync.push_gate.waiting_reason)
 CHUNK = 500        # keys per IN (...) query
 
@@ -147,6 +151,21 @@ def retry_all(session: Session, event_id: str | None = None) -> list[int]:
     for entry_id in ids:
         retry(session, entry_id)
     return ids
+
+
+def resend(session: Session, kinds: Iterable[str], reason: str = RESEND_NOTE) -> list[int]:
+    """Every SENT row of `kinds` → PENDING, in outbox order, with `reason` as last_error; returns their ids.
+    For a hub restored from an earlier copy or replaced (issue 8 item 11): the rows go up again with their
+    own idempotency keys, so a hub that still has a change answers it again instead of applying it twice
+    (check-ins also merge by nonce). Caller commits."""
+    rows = list(session.scalars(select(OutboxEntry).where(OutboxEntry.state == SENT,
+                                                          OutboxEntry.kind.in_(list(kinds)))
+                                .order_by(OutboxEntry.id)))
+    for row in rows:
+        row.state, row.last_error = PENDING, reason[:ERROR_MAX]
+    if rows:
+        note(session, outbox=True)
+    return [r.id for r in rows]
 
 
 def hold(session: Session, entry_id: int, reason: str) -> None:

@@ -107,6 +107,7 @@ class OutboxKind:
     ORDER_CREATE = "order.create"
     ORDER_UPDATE = "order.update"
     ORDER_CONFIRM = "order.confirm"
+    ORDER_CANCEL = "order.cancel"
     CHECKIN_CREATE = "checkin.create"
     CHECKIN_DELETE = "checkin.delete"
 

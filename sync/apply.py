@@ -1,9 +1,12 @@
 """Contract JSON → local rows (API.md §2.1, §3.1, §4.1): parse every item of a batch first (a malformed answer
 raises MalformedData and changes nothing), then upsert by natural key in bulk. The server wins for reference data
 except rows with pending outbox entries (DESIGN.md §Sync); unknown order statuses are kept verbatim.
-The caller owns the transaction and keeps batches ≤ BATCH rows so door scans are never locked out (BC-21)."""
+The caller owns the transaction and keeps batches ≤ BATCH rows so door scans are never locked out (BC-21).
+Freshness (issue 8 item 4): an order or definition whose `updated` is older than the server time last applied
+to it (`server_updated`) changes nothing — a replayed older answer never undoes a newer central change."""
 from __future__ import annotations
 
+import logging
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +18,7 @@ from core.outbox import pending_keys  # the pull never overwrites pending local 
 from core.timeutil import utcnow
 
 BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 # -- events ----------------------------------------------------------------------------------------------------
@@ -124,12 +128,36 @@ def _ensure_events(session: Session, rows: list[dict]) -> None:
                                               if r["event_id"] == event_id and r.get("currency")), None))
 
 
+def stale_keys(session: Session, model, pk: str, rows: list[dict]) -> set[str]:
+    """Keys of `rows` older than what the ledger holds: the row's `updated` (the server's time) is before the
+    held `server_updated` (issue 8 item 4). Rows without `updated` are never stale. Every row that carries
+    `updated` gets `server_updated` set to it, so the next comparison is server time against server time (a
+    station's own edits stamp `updated` with its device clock, which may be skewed)."""
+    dated = {}
+    for row in rows:
+        if row.get("updated") is not None:
+            row["server_updated"] = row["updated"]
+            dated[row[pk]] = max(dated.get(row[pk], row["updated"]), row["updated"])
+    if not dated:
+        return set()
+    key_col, held_col = getattr(model, pk), model.server_updated
+    keys, held = list(dated), {}
+    for i in range(0, len(keys), BATCH):
+        held.update(session.execute(select(key_col, held_col).where(key_col.in_(keys[i:i + BATCH]),
+                                                                     held_col.is_not(None))).all())
+    stale = {k for k, at in held.items() if dated[k] < at}
+    if stale:
+        logger.info("ignored %d stale %s row(s) older than the ledger's: %s", len(stale), model.__tablename__,
+                    ", ".join(sorted(stale)[:10]))
+    return stale
+
+
 def apply_definitions(session: Session, items: list[dict], event_id: str | None = None) -> list[str]:
     """Upsert ticket definitions (contract JSON); returns the ids written (pending local edits are skipped)."""
     rows = [parse_definition(item, event_id) for item in items]
     _ensure_events(session, rows)
     _fill_currency(session, rows)
-    skip = pending_keys(session, [r["id"] for r in rows])
+    skip = pending_keys(session, [r["id"] for r in rows]) | stale_keys(session, TicketDefinition, "id", rows)
     written = _upsert(session, TicketDefinition, "id", rows, _DEF_DEFAULTS, skip)
     note(session, sync=True, definitions=written)
     return written
@@ -142,6 +170,7 @@ def apply_orders(session: Session, items: list[dict], event_id: str | None = Non
     _ensure_events(session, rows)
     _fill_currency(session, rows)
     skip = pending_keys(session, [r["order_number"] for r in rows])
+    skip |= stale_keys(session, Order, "order_number", rows)
     written = _upsert(session, Order, "order_number", rows, _ORDER_DEFAULTS, skip)
     note(session, sync=True, orders=written)
     tickets = [t for (row, ts) in parsed if ts and row["order_number"] not in skip for t in ts]

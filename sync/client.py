@@ -50,11 +50,14 @@ class ClockSample:
 @dataclass(frozen=True)
 class Discovery:
     """What the server offers: `extensions` (empty against a plain contract server), the station name and role
-    the key maps to (None on a plain server)."""
+    the key maps to (None on a plain server), and the hub's identity `hub_id` / `epoch` (None when the hub
+    names none; issue 8 item 11)."""
 
     extensions: frozenset[str] = field(default_factory=frozenset)
     station: str | None = None
     role: str | None = None
+    hub_id: str | None = None
+    epoch: str | None = None
 
     @property
     def plain(self) -> bool:
@@ -238,7 +241,9 @@ class TicketingApi:
                 return Discovery()
             raise
         exts = body.get("extensions") if isinstance(body.get("extensions"), list) else []
-        return Discovery(frozenset(str(e) for e in exts), body.get("station"), body.get("role"))
+        hub_id, epoch = body.get("hubId"), body.get("epoch")
+        return Discovery(frozenset(str(e) for e in exts), body.get("station"), body.get("role"),
+                         str(hub_id)[:64] if hub_id else None, str(epoch)[:64] if epoch else None)
 
     def list_events(self) -> list[dict]:
         """GET /events/v1/events (hub only: the contract has no event call) → the `events` (event_to_api JSON)."""
@@ -327,6 +332,12 @@ class TicketingApi:
                             body={"eventId": event_id, "orderNumber": list(order_numbers)},
                             idempotency_key=idempotency_key)
         return self._expect(body, "orders", list, "ConfirmOrder")
+
+    def cancel_order(self, event_id: str, order_number: str, *, idempotency_key: str | None = None) -> dict:
+        """CancelOrder (hub extension `order-cancel`) → the `order`; 428 for a DECLINED order."""
+        body = self.request("POST", f"/tessera/v1/events/{_seg(event_id)}/orders/{_seg(order_number)}/cancel",
+                            body={"eventId": event_id, "orderNumber": order_number}, idempotency_key=idempotency_key)
+        return self._expect(body, "order", dict, "CancelOrder")
 
     # -- tickets (§3) ------------------------------------------------------------------------------------
     def list_tickets(self, event_ids: list[str], *, offset: int = 0, limit: int = PAGE_LIMIT,

@@ -2,7 +2,9 @@
 libpretixsync's SyncManager). Records last success per resource and cools down after a failure.
 The server's mode (hub or plain contract) is fixed at connect (sync.state.server_mode) and only re-checked by a
 run: a known hub whose discovery answers otherwise is a transient error, never a switch to plain mode (issue 8
-item 13). A run has an overall time limit (`run_limit_s`, issue 8 item 14).
+item 13). A hub with another identity, or one that refuses a stored feed cursor, went back in time (replaced or
+restored): the run clears the feed cursors, re-sends the check-in and order changes it had sent, and pulls
+again from scratch (issue 8 item 11). A run has an overall time limit (`run_limit_s`, issue 8 item 14).
 No Qt here: progress is a plain callback, cancellation a token (threading.Event-like)."""
 from __future__ import annotations
 
@@ -12,20 +14,25 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from core.db import Ledger
+from core import outbox
 from core.outbox import pending_count
+from core.status import CHECKIN_KINDS, OutboxKind
 from core.timeutil import to_rfc3339, utcnow
 from sync import clock, state
 from sync.appliers import derive_checkins
 from sync.apply import apply_orders, apply_ticket_rows, parse_ticket
 from sync.client import Discovery, TicketingApi
 from sync.errors import Canceled, MalformedData, NotFound, SyncError
-from sync.pull import Puller
+from sync.pull import CursorRejected, Puller
 from sync.push import Pusher
 
 logger = logging.getLogger(__name__)
 
 RESOURCES = ("push", "events", "definitions", "orders", "tickets", "checkins")
 RUN_LIMIT_S = 900.0  # one run; a first pull of 100k tickets takes a few minutes on a LAN
+# sent changes a hub that went back in time may have lost: re-sent with their idempotency keys (issue 8 item 11)
+RESEND_KINDS = (*CHECKIN_KINDS, OutboxKind.ORDER_CREATE, OutboxKind.ORDER_UPDATE, OutboxKind.ORDER_CONFIRM,
+                OutboxKind.ORDER_CANCEL)
 
 
 @dataclass
@@ -127,17 +134,11 @@ class SyncEngine:
             self.discovery = self._discover(report)
             report.mode = "plain contract" if self.discovery.plain else "hub"
             self._check_identity(report)
+            self._check_hub(report)
             self._clock(report)
-            say("uploading local changes…")
-            pushed = Pusher(self.ledger, self.api, self.discovery, station=self.station, progress=say,
-                            cancel=cancel).run()
-            self._merge_push(report, pushed)
-            if pushed.stopped is not None:
-                raise pushed.stopped
-            self._mark_success({"push"})
+            self._push(report, say, cancel)
             say("downloading…")
-            puller = Puller(self.ledger, self.api, self.event_ids, progress=say, cancel=cancel)
-            pulled = puller.pull_changes() if self.discovery.has("changes") else puller.pull_plain()
+            pulled = self._pull(report, say, cancel)
             report.pulled, report.pulled_by = pulled.total, dict(pulled.counts)
             report.warnings += pulled.warnings
             report.set_aside = list(pulled.set_aside)
@@ -155,6 +156,51 @@ class SyncEngine:
             self.api.set_deadline(None)
         say(report.summary())
         return self._finish(report)
+
+    def _push(self, report: SyncReport, say: Callable[[str], None], cancel) -> None:
+        say("uploading local changes…")
+        pushed = Pusher(self.ledger, self.api, self.discovery, station=self.station, progress=say,
+                        cancel=cancel).run()
+        self._merge_push(report, pushed)
+        if pushed.stopped is not None:
+            raise pushed.stopped
+        self._mark_success({"push"})
+
+    def _pull(self, report: SyncReport, say: Callable[[str], None], cancel):
+        """Pull (feed or plain); a refused feed cursor resets, re-sends and pulls from scratch once."""
+        puller = Puller(self.ledger, self.api, self.event_ids, progress=say, cancel=cancel)
+        if not self.discovery.has("changes"):
+            return puller.pull_plain()
+        try:
+            return puller.pull_changes()
+        except CursorRejected as exc:
+            self._hub_went_back(report, exc.message)
+        self._push(report, say, cancel)
+        return Puller(self.ledger, self.api, self.event_ids, progress=say, cancel=cancel).pull_changes()
+
+    def _check_hub(self, report: SyncReport) -> None:
+        """Compare the hub's identity (discovery hubId/epoch) with the one stored; another one means another
+        or a re-created hub database: reset (see _hub_went_back). The first sight is only stored."""
+        found = (self.discovery.hub_id or "", self.discovery.epoch or "")
+        if not found[0]:
+            return
+        with self.ledger.uow() as uow:
+            known = state.hub_identity(uow.session)
+            state.set_hub_identity(uow.session, *found, self.now())
+            uow.commit()
+        if known is not None and known != found:
+            self._hub_went_back(report, f"the hub is another database now (id {known[0]} epoch {known[1]} → "
+                                        f"id {found[0]} epoch {found[1]})")
+
+    def _hub_went_back(self, report: SyncReport, why: str) -> None:
+        """Forget every feed cursor and mark the sent check-in and order changes pending again (same
+        idempotency keys: a hub that still has one answers it again, check-ins merge by nonce)."""
+        with self.ledger.uow() as uow:
+            state.clear_cursors(uow.session)
+            resent = outbox.resend(uow.session, RESEND_KINDS)
+            uow.commit()
+        report.warnings.append(f"{why}: pulling everything again and re-sending {len(resent)} change(s)")
+        logger.warning("hub went back in time (%s): cursors cleared, %d outbox rows re-sent", why, len(resent))
 
     def _finish(self, report: SyncReport) -> SyncReport:
         with self.ledger.uow() as uow:

@@ -22,7 +22,7 @@ from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkin
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
                         parse_ticket)
 from sync.client import TicketingApi
-from sync.errors import Canceled, Forbidden, MalformedData, StuckCursor
+from sync.errors import ApiError, Canceled, Forbidden, MalformedData, StuckCursor, SyncError
 from sync.handler import is_set
 from sync.registry import applier_for
 
@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 
 FEED_LIMIT = 1000
 MAX_PAGES = 100_000  # hard bound of any paging loop (10 million rows at 100 per page)
+
+
+class CursorRejected(SyncError):
+    """The hub refused a stored feed cursor (400): its database was replaced or restored from an earlier copy
+    (issue 8 item 11). The engine clears the cursors, re-sends, and pulls again from scratch."""
 
 
 @dataclass
@@ -81,7 +86,7 @@ class Puller:
             seen = {cursor}
             for page_no in range(MAX_PAGES):
                 _check(self.cancel)
-                page = self.api.changes(event_id, cursor, FEED_LIMIT)
+                page = self._feed_page(event_id, cursor)
                 changes = page["changes"]
                 if page.get("hasMore") and changes and page["cursor"] in seen:
                     raise StuckCursor(f"the change feed of event {event_id} says there is more but its cursor "
@@ -94,6 +99,17 @@ class Puller:
                     break
         self.result.completed |= {"events", "definitions", "orders", "tickets", "checkins"}
         return self.result
+
+    def _feed_page(self, event_id: str, cursor: str | None) -> dict:
+        """One feed page; the hub's own 400 on a stored cursor raises CursorRejected (a proxy's 400 does not:
+        it is not the hub's refusal, issue 8 item 10)."""
+        try:
+            return self.api.changes(event_id, cursor, FEED_LIMIT)
+        except ApiError as exc:
+            if cursor and exc.status == 400 and exc.rejects:
+                raise CursorRejected(f"the hub refused the change-feed cursor of event {event_id}: "
+                                     f"{exc.message}") from exc
+            raise
 
     def _apply_feed_page(self, event_id: str, changes: list, cursor: str) -> None:
         """Apply one page in chunks of ≤ BATCH changes; the cursor is stored in the last chunk's transaction."""

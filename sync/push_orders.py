@@ -1,6 +1,7 @@
 """Push of order rows: order.create (box-office sale upload, extension `orders-upload`), order.update
-(UpdateOrder, API.md §2.5) and order.confirm (ConfirmOrder after a state check, WR-03 b). A box-office sale a
-plain server cannot take stays local-only: its rows are skipped and stay pending (WR-15)."""
+(UpdateOrder, API.md §2.5), order.confirm (ConfirmOrder after a state check, WR-03 b) and order.cancel
+(CancelOrder, extension `order-cancel`, issue 8 item 8). A box-office sale a plain server cannot take stays
+local-only: its rows are skipped and stay pending (WR-15); so does a cancel the server has no call for."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -12,9 +13,9 @@ from sync.handler import Item, Outcome, PushContext, SingleRowHandler
 
 
 class OrderHandler(SingleRowHandler):
-    """Outbox kinds order.create / order.update / order.confirm."""
+    """Outbox kinds order.create / order.update / order.confirm / order.cancel."""
 
-    kinds = (outbox.ORDER_CREATE, outbox.ORDER_UPDATE, outbox.ORDER_CONFIRM)
+    kinds = (outbox.ORDER_CREATE, outbox.ORDER_UPDATE, outbox.ORDER_CONFIRM, outbox.ORDER_CANCEL)
 
     def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:
         """Send one row; rows of a local-only sale are skipped (left pending)."""
@@ -27,6 +28,8 @@ class OrderHandler(SingleRowHandler):
             return _create(ctx, item)
         if item.kind == outbox.ORDER_UPDATE:
             return _update(ctx, item)
+        if item.kind == outbox.ORDER_CANCEL:
+            return _cancel(ctx, item)
         return _confirm(ctx, item)
 
 
@@ -83,3 +86,14 @@ def _confirm(ctx: PushContext, item: Item) -> Outcome:
         for order in answers:
             order_from_api(s, order, item.event_id)
     return Outcome(done=[item.id], apply=apply, notes={item.id: note})
+
+
+def _cancel(ctx: PushContext, item: Item) -> Outcome:
+    """CancelOrder (extension `order-cancel`); without it the row waits (a plain server cannot cancel)."""
+    if not ctx.discovery.has("order-cancel"):
+        ctx.result.warnings.append(f"order {item.entity_key} stays canceled only here: this server has no "
+                                   f"cancel call")
+        return Outcome(skipped=[item.id])
+    order = ctx.api.cancel_order(item.event_id, item.payload.get("orderNumber") or item.entity_key,
+                                 idempotency_key=item.idempotency_key)
+    return Outcome(done=[item.id], apply=lambda s: order_from_api(s, order, item.event_id))

@@ -9,6 +9,7 @@ knows the keys; everything else calls the functions below. Keys and value shapes
 - "cursor:changes:<event>"    {cursor, at}   the hub's change-feed cursor of one event
 - "conflict:definition:<id>"  {definitionId, eventId, created, fields}  (sync.conflicts)
 - "mode"                      {plain, extensions, at}  the server's mode, fixed at connect (issue 8 item 13)
+- "hub"                       {id, epoch, at}  the hub's identity last seen in discovery (issue 8 item 11)
 - "aside"                     {entries: [{type, eventId, key, reason, data, at}]}  pulled entities set aside as
                               malformed (issue 8 item 10), newest last, at most ASIDE_MAX
 
@@ -28,7 +29,7 @@ from core.timeutil import parse_rfc3339, to_rfc3339
 
 LEDGER_KEY, STATION_KEY, ENGINE_KEY, SUCCESS_KEY, CLOCK_KEY = "ledger", "station", "engine", "last_success", "clock"
 CURSOR_PREFIX, CONFLICT_PREFIX = "cursor:changes:", "conflict:definition:"
-MODE_KEY, ASIDE_KEY = "mode", "aside"
+MODE_KEY, ASIDE_KEY, HUB_KEY = "mode", "aside", "hub"
 ASIDE_MAX = 200
 
 
@@ -159,6 +160,26 @@ def set_cursor(session: Session, event_id: str, value: str, at: datetime) -> Non
 def clear_cursor(session: Session, event_id: str) -> None:
     """Forget the cursor of `event_id` (the next pull starts from scratch)."""
     _write(session, CURSOR_PREFIX + event_id, None)
+
+
+def clear_cursors(session: Session) -> int:
+    """Forget every change-feed cursor (a hub that went back in time, issue 8 item 11); returns how many."""
+    rows = list(session.scalars(select(SyncState).where(SyncState.key.startswith(CURSOR_PREFIX))))
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+# -- hub identity (issue 8 item 11) ----------------------------------------------------------------------------
+def hub_identity(session: Session) -> tuple[str, str] | None:
+    """(hub id, epoch) last seen in the hub's discovery, or None when never seen."""
+    v = _read(session, HUB_KEY)
+    return (str(v.get("id") or ""), str(v.get("epoch") or "")) if v else None
+
+
+def set_hub_identity(session: Session, hub_id: str, epoch: str, at: datetime) -> None:
+    """Store the hub's identity as seen at `at`."""
+    _write(session, HUB_KEY, {"id": hub_id, "epoch": epoch, "at": to_rfc3339(at)})
 
 
 # -- definition conflicts --------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`tessera orders list|get|update|complete` (API.md §2, OrderManagement; complete = ConfirmOrder)."""
+"""`tessera orders list|get|update|complete|cancel` (API.md §2, OrderManagement; complete = ConfirmOrder;
+cancel = the hub extension CancelOrder, docs/HUB_EXTENSIONS.md)."""
 from __future__ import annotations
 
 from app.cli.common import (add_event_option, add_paging, add_station_options, form_inputs, key_values,
@@ -7,7 +8,7 @@ from app.cli.output import CliError, emit, emit_page, money_text, pairs, table
 from core import contract
 from core.events import get_event
 from core.money import Money
-from core.orders import complete_order, get_order, list_orders, update_order
+from core.orders import cancel_order, complete_order, get_order, list_orders, update_order
 from core.sales import pay_and_complete
 from core.status import ORDER_STATUSES
 from core.tickets import checked_in_map
@@ -55,6 +56,12 @@ def register(subparsers, parent) -> None:
     c.add_argument("--tendered", help="cash handed over, e.g. 50.00 (with --payment cash)")
     add_station_options(c)
     c.set_defaults(func=cmd_complete)
+
+    x = sub.add_parser("cancel", parents=[parent],
+                       help="cancel (void) an order: its tickets are refused at every door, its seats back on sale")
+    x.add_argument("order_number", metavar="ORDER_NUMBER")
+    add_event_option(x, "the order's event")
+    x.set_defaults(func=cmd_cancel)
 
 
 def _api(session, orders) -> list[dict]:
@@ -141,4 +148,12 @@ def cmd_complete(args) -> int:
             out["change"] = change.to_api() if change else None
     emit(args, out, lambda: table(HEADERS, _rows(body))
          + (f"\nChange due: {change}" if change is not None else ""))
+    return 0
+
+
+def cmd_cancel(args) -> int:
+    with transaction(args) as session:
+        event_id = args.event or get_order(session, args.order_number).event_id
+        body = _api(session, [cancel_order(session, event_id, args.order_number)])[0]
+    emit(args, {"order": body}, lambda: "Canceled\n" + _detail(body))
     return 0

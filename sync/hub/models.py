@@ -8,7 +8,8 @@ explicit step in `ensure_schema`. Datetimes use core's UTCDateTime (aware UTC in
 """
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timezone
 
 from sqlalchemy import JSON, Engine, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -23,7 +24,8 @@ class HubBase(DeclarativeBase):
 
 
 class HubMeta(HubBase):
-    """Key/value facts about the hub database (`schema_version`)."""
+    """Key/value facts about the hub database: `schema_version`, and the hub's identity `hub_id` (uuid4) and
+    `epoch` (RFC 3339 time the database was made), both made once with the database (issue 8 item 11)."""
 
     __tablename__ = "hub_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -89,16 +91,26 @@ class HubMail(HubBase):
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the hub tables if missing and record the schema version (idempotent, safe at every start)."""
+    """Create the hub tables if missing and record the schema version and the hub's identity (idempotent,
+    safe at every start; a hub database made before identities existed gets one at its next start)."""
     HubBase.metadata.create_all(engine, checkfirst=True)
-    with Session(engine) as session:
-        row = session.get(HubMeta, "schema_version")
-        if row is None:
-            session.add(HubMeta(key="schema_version", value=str(HUB_SCHEMA_VERSION)))
-            try:
-                session.commit()
-            except Exception:  # another hub process created it concurrently
-                session.rollback()
+    made = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    for key, value in (("schema_version", str(HUB_SCHEMA_VERSION)), ("hub_id", str(uuid.uuid4())),
+                       ("epoch", made)):
+        with Session(engine) as session:
+            if session.get(HubMeta, key) is None:
+                session.add(HubMeta(key=key, value=value))
+                try:
+                    session.commit()
+                except Exception:  # another hub process created it concurrently
+                    session.rollback()
+
+
+def hub_identity(session: Session) -> tuple[str, str]:
+    """(hub_id, epoch) of this hub database (ensure_schema made them); ("", "") when missing."""
+    rows = dict(session.execute(select(HubMeta.key, HubMeta.value)
+                                .where(HubMeta.key.in_(("hub_id", "epoch")))).all())
+    return rows.get("hub_id", ""), rows.get("epoch", "")
 
 
 def schema_version(engine: Engine) -> int | None:

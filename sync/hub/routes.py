@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 
 from sync.hub import routes_definitions as defs
+from sync.hub import identity
 from sync.hub import routes_events as events
 from sync.hub import routes_ext as ext
 from sync.hub import routes_orders as orders
@@ -92,14 +93,18 @@ ROUTES: tuple[Route, ...] = (
     R("GET", "/events/v1/events/{eventId}/tickets/{ticketNumber}", tickets.get_call, "tickets.read",
       summary="GetTicket, older path with the event in the path"),
     # hub extensions (docs/HUB_EXTENSIONS.md), absent in --plain mode
-    R("GET", "/tessera/v1/discovery", ext.discovery_call, "discovery", extension=True,
-      summary="{tessera: 1, extensions, serverTime, station, role}"),
-    R("GET", "/tessera/v1/changes", ext.changes_call, "changes.read", extension=True,
-      summary="change feed: ?eventId&since=<cursor>&limit=<≤1000> → {changes, cursor, hasMore}"),
+    R("GET", "/tessera/v1/discovery", identity.discovery_call, "discovery", extension=True,
+      summary="{tessera: 1, extensions, serverTime, station, role, hubId, epoch}"),
+    R("GET", "/tessera/v1/changes", identity.changes_call, "changes.read", extension=True,
+      summary="change feed: ?eventId&since=<cursor>&limit=<≤1000> → {changes, cursor, hasMore}; "
+              "400 CURSOR_UNKNOWN for a cursor of another or an earlier database"),
     R("POST", "/tessera/v1/checkins", ext.checkins_call, "tickets.checkin", True, True,
       body="{eventId, checkIns: [..≤100]}", summary="check-in rows upload → {results: [{nonce, status, …}]}"),
     R("POST", "/tessera/v1/orders", ext.upload_call, "orders.upload", True, True,
       body="{eventId, order}", summary="box-office order upload → {order, oversold}"),
+    R("POST", "/tessera/v1/events/{eventId}/orders/{orderNumber}/cancel", orders.cancel_call, "orders.write",
+      True, True, body="{} (eventId, orderNumber optional copies)",
+      summary="CancelOrder → {order}; 428 ORDER_ACTION_NOT_AVAILABLE for DECLINED"),
 )
 
 

@@ -1,6 +1,6 @@
 """OrderManagement calls (API.md §2; routes in sync.hub.routes): ListOrders, GetOrder, UpdateOrder,
-BulkUpdateOrders, ConfirmOrder, GetSummary — over core.orders. ConfirmOrder queues the buyer's confirmation
-e-mail (WR-03)."""
+BulkUpdateOrders, ConfirmOrder, GetSummary — over core.orders — and the extension CancelOrder
+(docs/HUB_EXTENSIONS.md "Order cancel"). ConfirmOrder queues the buyer's confirmation e-mail (WR-03)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -9,7 +9,7 @@ from core import contract
 from core.errors import InvalidArgument
 from core.models import Order, Ticket
 from core.money import Money
-from core.orders import complete_order, get_order, list_orders, update_order
+from core.orders import cancel_order, complete_order, get_order, list_orders, update_order
 from core.status import PAID, SETTLED
 from core.paging import clamp
 from sync.hub.mailer import queue_confirmation
@@ -94,6 +94,17 @@ def confirm_call(c: Call) -> dict:
             c.wake_mailer |= queue_confirmation(c.session, order, c.now)
     c.session.flush()
     return {"orders": orders_json(c.session, orders, FULL)}
+
+
+def cancel_call(c: Call) -> dict:
+    """CancelOrder (extension `order-cancel`): the order becomes CANCELED → {order}; already CANCELED is
+    answered unchanged; 428 ORDER_ACTION_NOT_AVAILABLE for DECLINED or an unknown status."""
+    event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
+    number = same_param("orderNumber", c.path["orderNumber"], c.body.get("orderNumber"))
+    c.lock("order:" + number)
+    order = cancel_order(c.session, event_id, number, now=c.now)
+    c.session.flush()
+    return {"order": orders_json(c.session, [order], FULL)[0]}
 
 
 def summary_call(c: Call) -> dict:

@@ -266,3 +266,13 @@ def test_definitions_delete_asks_on_a_terminal(cli, shop, monkeypatch, answer, d
     code, _, err = cli("definitions", "delete", shop["kid"]["id"], as_json=False)
     assert asked and "1 ticket(s) of them were sold" in asked[0]
     assert (code == 0) is deleted and (deleted or "not deleted" in err)
+
+
+def test_orders_cancel_voids_a_sale_and_queues_it(cli, shop):
+    number = shop["paid"]["order"]["orderNumber"]
+    code, out, _ = cli("orders", "cancel", number)
+    assert code == 0 and out["order"]["status"] == "CANCELED"
+    code, again, _ = cli("orders", "cancel", number)
+    assert code == 0 and again["order"]["status"] == "CANCELED"
+    code, _, err = cli("orders", "cancel", "NO-SUCH-ORDER")
+    assert code != 0 and err

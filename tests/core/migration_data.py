@@ -66,13 +66,17 @@ def populate(conn: Connection, events: int = 2) -> None:
                              row)
 
 
+ADDED_LATER = {"server_updated"}  # nullable columns added by later revisions (0004): NULL for old rows
+
+
 def snapshot(conn: Connection) -> dict[str, list[tuple]]:
     """Every row of every Tessera table, as sorted tuples of text (types may change across revisions)."""
     out = {}
     for table in sorted(FIRST_TABLES):
         result = conn.execute(text(f'SELECT * FROM "{table}"'))
         cols = list(result.keys())
-        out[table] = sorted(tuple(f"{c}={_norm(v)}" for c, v in zip(cols, row)) for row in result)
+        out[table] = sorted(tuple(f"{c}={_norm(v)}" for c, v in zip(cols, row) if c not in ADDED_LATER)
+                            for row in result)
     return out
 
 

@@ -25,7 +25,7 @@ def test_reopening_a_migrated_ledger_is_idempotent(tmp_path):
     Ledger.open(path).close()
     led = Ledger.open(path)
     with led.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     led.close()
 
 

@@ -129,3 +129,16 @@ def test_an_update_not_covered_by_the_newer_one_is_not_folded(session):
     _update(session, "D1", ["quantity", "name"], {"quantity": 100, "name": "A"}, {"quantity": 50, "name": "B"})
     _update(session, "D1", ["quantity"], {"quantity": 50}, {"quantity": 40, "name": "B"})
     assert outbox.fold_superseded(session) == []
+
+
+def test_resend_moves_sent_rows_of_the_kinds_back_to_pending_in_order(session):
+    a = _row(session, outbox.SENT, "T1")
+    b = _row(session, outbox.SENT, "O1", kind="order.create")
+    c = _row(session, outbox.SENT, "D1", kind="definition.update")
+    d = _row(session, outbox.REJECTED, "T2")
+    assert outbox.resend(session, ["checkin.create", "order.create"]) == [a, b]
+    states = {r.id: r.state for r in session.scalars(select(OutboxEntry))}
+    assert (states[a], states[b], states[c], states[d]) == (outbox.PENDING, outbox.PENDING, outbox.SENT,
+                                                            outbox.REJECTED)
+    assert session.get(OutboxEntry, a).last_error == outbox.RESEND_NOTE
+    assert outbox.resend(session, ["checkin.create"]) == []

@@ -117,7 +117,7 @@ def test_feed_cursor_is_stored_only_after_a_page_is_applied(hub, stations, monke
     report = a.sync()
     assert not report.ok and "page 2 lost" in report.error
     with a.ledger.uow() as uow:
-        assert state.cursor(uow.session, ev) == "c3"
+        assert state.cursor(uow.session, ev).partition(".")[0] == "c3"  # fingerprinted (hub identity)
     assert a.sync().ok and count(a.ledger, Ticket) == 6
 
 

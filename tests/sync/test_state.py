@@ -96,3 +96,18 @@ def test_only_sync_state_touches_the_sync_state_table():
             if re.search(r"\bSyncState\b", path.read_text(encoding="utf-8")):
                 users.append(rel)
     assert users == []
+
+
+def test_hub_identity_and_clearing_every_cursor(ledger):
+    with ledger.uow() as uow:
+        assert state.hub_identity(uow.session) is None
+        state.set_hub_identity(uow.session, "hub-1", "2026-01-01T00:00:00.000Z", T0)
+        state.set_cursor(uow.session, "e1", "c7.ab", T0)
+        state.set_cursor(uow.session, "e2", "c1.cd", T0)
+        uow.commit()
+    with ledger.uow() as uow:
+        assert state.hub_identity(uow.session) == ("hub-1", "2026-01-01T00:00:00.000Z")
+        assert state.clear_cursors(uow.session) == 2
+        uow.commit()
+    with ledger.uow() as uow:
+        assert state.cursor(uow.session, "e1") is None and state.cursor(uow.session, "e2") is None
