@@ -29,6 +29,8 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1/y1 exclusive), full-frame 
 # images are refused from their header, and images above SEARCH_PIXELS are scaled down before the search.
 MAX_IMAGE_PIXELS = 100_000_000
 SEARCH_PIXELS = 16_000_000
+PDF_DPI = 200         # ticket PDFs are rendered at this resolution to be scanned (QR modules ≥ 0.4 mm, BC-05)
+MAX_PDF_PAGES = 200   # a larger PDF is not a ticket file
 
 
 class CameraError(RuntimeError):
@@ -215,7 +217,8 @@ class QrDecoder:
 
 
 def decode_image(path: str | Path, decoder: QrDecoder | None = None) -> list[str]:
-    """Distinct QR texts in the image file at `path` (any format OpenCV reads; non-ASCII paths work).
+    """Distinct QR texts in the image file at `path` (any format OpenCV reads, or a ticket PDF: every page;
+    non-ASCII paths work).
 
     Uses a thorough decoder (every fallback on a miss) unless one is given. Images larger than
     SEARCH_PIXELS are scaled down first. Raises FileNotFoundError for a missing file and ValueError for a
@@ -224,6 +227,8 @@ def decode_image(path: str | Path, decoder: QrDecoder | None = None) -> list[str
     data = np.fromfile(str(path), dtype=np.uint8)  # FileNotFoundError; also works for non-ASCII paths
     if data.size == 0:
         raise ValueError(f"not a readable image (empty file): {path}")
+    if data[:5].tobytes() == b"%PDF-":  # an e-mailed ticket PDF: every page rendered at PDF_DPI, then decoded
+        return _decode_pdf(data.tobytes(), path, decoder or QrDecoder(fallback_every=1))
     pixels = _header_pixels(data)
     if pixels > MAX_IMAGE_PIXELS:
         raise ValueError(f"image too large ({pixels / 1e6:.0f} megapixels, at most "
@@ -235,6 +240,22 @@ def decode_image(path: str | Path, decoder: QrDecoder | None = None) -> list[str
     if image is None:
         raise ValueError(f"not a readable image: {path}")
     return (decoder or QrDecoder(fallback_every=1)).decode(_fit(image, SEARCH_PIXELS))
+
+
+def _decode_pdf(pdf: bytes, path, decoder: QrDecoder) -> list[str]:
+    """Distinct QR texts on the pages of a PDF (core.pdf.rasterize_pdf at PDF_DPI). ValueError for a PDF that
+    cannot be rendered or has more than MAX_PDF_PAGES pages."""
+    from core.pdf import rasterize_pdf  # here, not at the top: the camera's decoder process never needs reportlab
+
+    try:
+        pages = rasterize_pdf(pdf, dpi=PDF_DPI, max_pages=MAX_PDF_PAGES)
+    except Exception as exc:  # pypdfium2 raises its own PdfiumError for damaged files
+        raise ValueError(f"not a readable PDF ({exc}): {path}") from None
+    found: list[str] = []
+    for page in pages:
+        grey = cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2GRAY)
+        found.extend(t for t in decoder.decode(_fit(grey, SEARCH_PIXELS)) if t not in found)
+    return found
 
 
 def _header_pixels(data: np.ndarray) -> int:

@@ -341,12 +341,15 @@ def render_order_pdf(session: Session, order_number: str, *, locale: str = "en_U
     return render_tickets_pdf(views, theme)
 
 
-def rasterize_pdf(pdf_bytes: bytes, dpi: int = 150) -> list:
-    """Render every page of `pdf_bytes` to an RGB PIL.Image at `dpi` (pypdfium2); for checks and previews."""
+def rasterize_pdf(pdf_bytes: bytes, dpi: int = 150, max_pages: int | None = None) -> list:
+    """Render every page of `pdf_bytes` to an RGB PIL.Image at `dpi` (pypdfium2); for checks, previews and
+    scanning an e-mailed ticket. ValueError when the PDF has more than `max_pages` pages."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf_bytes)
     try:
+        if max_pages is not None and len(doc) > max_pages:
+            raise ValueError(f"the PDF has {len(doc)} pages, at most {max_pages} are scanned")
         images = []
         for i in range(len(doc)):
             page = doc[i]

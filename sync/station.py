@@ -159,7 +159,9 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
     finally:
         api.http.close()
     if not cfg.event_ids:
-        raise SyncError("no event to sync: give --event ID")
+        raise SyncError("the server has no event for this station yet: an organiser creates it on an organiser "
+                        "station (`tessera events create …`), connects with `--event EVENT_ID` and syncs (the "
+                        "event goes up); then the other stations connect. Or give --event ID of an existing event")
     cfg.station = (disc.station or station or "station")[:64]
     cfg.role, cfg.extensions = disc.role, sorted(disc.extensions)
     store_key(cfg, key, key_dir)

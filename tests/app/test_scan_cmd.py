@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.cli.main import main
 from core.models import CheckIn
+from sync.station import load_config
 
 
 def _scan(capsys, db: str, *args: str) -> list[dict]:
@@ -57,3 +58,16 @@ def test_wr13_unknown_ticket_is_looked_up_before_any_provisional_admission(conne
     [line] = _scan(capsys, db, "--code", offline, "--provisional")
     assert line["verdict"] == "OK" and "provisionally" in line["message"]
     assert _methods(shop.ledger, offline) == [("CHECK_IN", "PROVISIONAL")]
+
+
+def test_a_connected_station_scans_under_the_name_the_hub_knows(connect_station, capsys):
+    """Without --station, `tessera scan` on a connected ledger stores the connection's station name (the
+    hub binds uploaded rows to it anyway), not the machine's host name."""
+    shop = connect_station(role="door")
+    db = str(shop.ledger.engine.url.database)
+    assert main(["sync", "--db", db]) == 0
+    with shop.ledger.uow() as uow:
+        name = load_config(uow.session).station
+    late = shop.sell_on_hub()
+    [line] = _scan(capsys, db, "--code", late)
+    assert line["verdict"] == "OK" and line["station"] == name

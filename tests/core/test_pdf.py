@@ -172,3 +172,19 @@ def test_policy_wraps_and_truncates_latin_and_cjk():
     cjk = wrap("入場は開演の30分前からです。" * 20, False, 6.5, 120, 40)
     assert len(cjk) > 3 and "".join(cjk) == "入場は開演の30分前からです。" * 20  # broken without spaces
     assert wrap("short\nsecond paragraph", False, 6.5, 200, 5) == ["short", "second paragraph"]
+
+
+def test_a_ticket_pdf_file_is_scanned_page_by_page_and_a_damaged_one_is_refused(session, tmp_path):
+    """`tessera scan --image tickets.pdf` (core.decode.decode_image): every page's code, in page order; a file
+    that says PDF but is not one is a clear ValueError, never a crash."""
+    from core.decode import decode_image
+
+    make_order(session)
+    path = tmp_path / "tickets.pdf"
+    path.write_bytes(render_order_pdf(session, "K7QP-2MZX-4R"))
+    expected = [check_in_url(f"K7QP-2MZX-4R{n:03d}", EVENT_ID) for n in range(21, 21 + len(GUESTS))]
+    assert decode_image(path) == expected
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
+    with pytest.raises(ValueError, match="not a readable PDF"):
+        decode_image(broken)
