@@ -113,7 +113,8 @@ class Pusher:
         except ForeignAnswer as exc:
             return self._fail(batch, exc)
         except Forbidden as exc:
-            reason = f"this station's key may not do this ({exc.message}); connect with a key whose role may"
+            reason = (f"this station's key may not do this ({exc.message}); connect with a key whose role allows "
+                      "it, then `tessera sync retry --all`")
             self.gate.forbid(batch[0].kind, reason)
             self._finish(Outcome(rejected={it.id: reason for it in batch}), batch)
             return True
