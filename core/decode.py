@@ -250,7 +250,9 @@ def _decode_pdf(pdf: bytes, path, decoder: QrDecoder) -> list[str]:
     try:
         pages = rasterize_pdf(pdf, dpi=PDF_DPI, max_pages=MAX_PDF_PAGES)
     except Exception as exc:  # pypdfium2 raises its own PdfiumError for damaged files
-        raise ValueError(f"not a readable PDF ({exc}): {path}") from None
+        raise ValueError(f"not a readable image (a damaged PDF: {exc}): {path}") from None
+    if not pages:
+        raise ValueError(f"not a readable image (a PDF without pages): {path}")
     found: list[str] = []
     for page in pages:
         grey = cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2GRAY)

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QMessageBox, QVBoxLayout
 
+from app import tasks
 from app.main_window import MainWindow
 from core.models import Order
 from core.tickets import checked_in_map
@@ -72,6 +73,7 @@ def test_take_payment_and_admit_from_the_door(qtbot, window, ctx, event_data):
 
 def test_no_payment_at_a_door_role_station(qtbot, window, event_data):
     door = window.door
+    assert tasks.wait_for_done()  # the window's first load (which reads the role) has landed
     door.role = "door"
     door.refresh = lambda: None  # keep the role set by hand
     _scan(qtbot, door, event_data.unpaid_tickets[0])

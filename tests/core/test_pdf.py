@@ -186,5 +186,5 @@ def test_a_ticket_pdf_file_is_scanned_page_by_page_and_a_damaged_one_is_refused(
     assert decode_image(path) == expected
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
-    with pytest.raises(ValueError, match="not a readable PDF"):
+    with pytest.raises(ValueError, match="not a readable image .a damaged PDF"):
         decode_image(broken)
