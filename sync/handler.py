@@ -83,16 +83,21 @@ class OutboxHandler(Protocol):
 
 
 class SingleRowHandler:
-    """Base of handlers that send one row at a time: subclasses set `kinds` and implement `handle`."""
+    """Base of handlers that send one row at a time. `senders` maps each outbox kind to its
+    `send(ctx, item) -> Outcome`; `kinds` are its keys. Subclasses may override `handle` to skip rows first."""
 
-    kinds: tuple[str, ...] = ()
+    def __init__(self, senders: dict[str, Callable[[PushContext, Item], Outcome]]):
+        self.senders = dict(senders)
+        self.kinds: tuple[str, ...] = tuple(self.senders)
 
     def batch(self, items: list[Item], start: int, ctx: PushContext) -> list[Item]:
         """Just the row at `start`."""
         return [items[start]]
 
-    def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:
+        """Send the one row through its kind's sender (raises ApiError / SyncError for push to classify)."""
+        item = batch[0]
+        return self.senders[item.kind](ctx, item)
 
 
 class PullApplier(Protocol):

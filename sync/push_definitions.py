@@ -22,26 +22,6 @@ from sync.handler import Item, Outcome, PushContext, SingleRowHandler
 logger = logging.getLogger(__name__)
 
 
-class DefinitionHandler(SingleRowHandler):
-    """Outbox kinds definition.create / .update / .delete and event.change_currency (API.md §4.2)."""
-
-    kinds = (outbox.DEFINITION_CREATE, outbox.DEFINITION_UPDATE, outbox.DEFINITION_DELETE,
-             outbox.EVENT_CHANGE_CURRENCY)
-
-    def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:
-        """Send one row; returns its Outcome (raises ApiError / SyncError for push to classify)."""
-        item = batch[0]
-        if item.kind == outbox.DEFINITION_CREATE:
-            return _create(ctx, item)
-        if item.kind == outbox.DEFINITION_UPDATE:
-            return _update(ctx, item)
-        if item.kind == outbox.DEFINITION_DELETE:
-            return _delete(ctx, item)
-        ctx.api.change_currency(item.event_id, item.payload.get("currency"), idempotency_key=item.idempotency_key)
-        return Outcome(done=[item.id])
-
-
-HANDLER = DefinitionHandler()
 
 
 def _create(ctx: PushContext, item: Item) -> Outcome:
@@ -170,3 +150,14 @@ def rekey_definition(session: Session, old: str, new: str) -> None:
             entry.payload = {**entry.payload, "definitionId": new}
     state.rekey_conflict(session, old, new)
     session.expire_all()
+
+
+def _change_currency(ctx: PushContext, item: Item) -> Outcome:
+    """event.change_currency → ChangeCurrency (API.md §4.2)."""
+    ctx.api.change_currency(item.event_id, item.payload.get("currency"), idempotency_key=item.idempotency_key)
+    return Outcome(done=[item.id])
+
+
+# Outbox kinds definition.create / .update / .delete and event.change_currency (API.md §4.2), one row at a time.
+HANDLER = SingleRowHandler({outbox.DEFINITION_CREATE: _create, outbox.DEFINITION_UPDATE: _update,
+                            outbox.DEFINITION_DELETE: _delete, outbox.EVENT_CHANGE_CURRENCY: _change_currency})

@@ -15,8 +15,6 @@ from sync.handler import Item, Outcome, PushContext, SingleRowHandler
 class OrderHandler(SingleRowHandler):
     """Outbox kinds order.create / order.update / order.confirm / order.cancel."""
 
-    kinds = (outbox.ORDER_CREATE, outbox.ORDER_UPDATE, outbox.ORDER_CONFIRM, outbox.ORDER_CANCEL)
-
     def handle(self, ctx: PushContext, batch: list[Item]) -> Outcome:
         """Send one row; rows of a local-only sale are skipped (left pending)."""
         item = batch[0]
@@ -24,16 +22,7 @@ class OrderHandler(SingleRowHandler):
             if item.kind == outbox.ORDER_CREATE:
                 ctx.result.local_only.append(item.entity_key)
             return Outcome(skipped=[item.id])
-        if item.kind == outbox.ORDER_CREATE:
-            return _create(ctx, item)
-        if item.kind == outbox.ORDER_UPDATE:
-            return _update(ctx, item)
-        if item.kind == outbox.ORDER_CANCEL:
-            return _cancel(ctx, item)
-        return _confirm(ctx, item)
-
-
-HANDLER = OrderHandler()
+        return super().handle(ctx, batch)
 
 
 def local_only_orders(items: list[Item], has_upload: bool) -> set[str]:
@@ -97,3 +86,7 @@ def _cancel(ctx: PushContext, item: Item) -> Outcome:
     order = ctx.api.cancel_order(item.event_id, item.payload.get("orderNumber") or item.entity_key,
                                  idempotency_key=item.idempotency_key)
     return Outcome(done=[item.id], apply=lambda s: order_from_api(s, order, item.event_id))
+
+
+HANDLER = OrderHandler({outbox.ORDER_CREATE: _create, outbox.ORDER_UPDATE: _update,
+                        outbox.ORDER_CONFIRM: _confirm, outbox.ORDER_CANCEL: _cancel})
