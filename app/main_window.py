@@ -250,6 +250,7 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     (QApplication, MainWindow, Ledger); the caller runs `app.exec()` and closes the ledger afterwards.
     Raises what Ledger.open raises."""
     from app import config, formatting
+    from app.fonts import install_fonts
     from app.sound import SoundPlayer
     from core.db import Ledger
 
@@ -264,6 +265,7 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     app.setApplicationName("Tessera")
     app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "tessera.svg")))
     formatting.set_locale(config.get("locale"))
+    install_fonts(app)  # bundled fonts: every script the ticket PDFs cover (issue 9 item 6)
     ledger = Ledger.open(ledger_path)
     ctx = StationContext(ledger=ledger, ledger_path=str(ledger_path), station=station or config.default_station(),
                          operator=operator or config.get("operator"), camera_source=camera_source,
