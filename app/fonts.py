@@ -2,7 +2,7 @@
 resources/fonts — the ones core.pdf_text embeds in ticket PDFs, so the GUI covers every script the PDF
 covers (Latin/Greek/Cyrillic/Vietnamese, CJK and Hangul, Arabic, Hebrew, Thai, Devanagari) — is added to Qt's
 font database at start, and the application font becomes a family list: the platform's UI font first, then
-the bundled families in core.pdf_text's fallback order. Qt draws each character in the first family of the
+the bundled families in core.fonts' fallback order. Qt draws each character in the first family of the
 list that has it, so a name mixing scripts renders whatever fonts the machine has.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
-from core.pdf_text import FONT_FILES, FONTS_DIR
+from core.fonts import FONT_FILES, FONTS_DIR
 
 logger = logging.getLogger(__name__)
 

@@ -26,12 +26,8 @@ from reportlab.pdfbase.ttfonts import TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from core.errors import InvalidArgument
+from core.fonts import FALLBACK_ORDER, FONT_FILES, FONTS_DIR
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "resources" / "fonts"
-FONT_FILES = {"Tessera-Sans": "DejaVuSans.ttf", "Tessera-Sans-Bold": "DejaVuSans-Bold.ttf",
-              "Tessera-CJK": "DroidSansFallback.ttf", "Tessera-Arabic": "NotoSansArabic-Regular.ttf",
-              "Tessera-Hebrew": "NotoSansHebrew-Regular.ttf", "Tessera-Thai": "NotoSansThai-Regular.ttf",
-              "Tessera-Devanagari": "NotoSansDevanagari-Regular.ttf"}
 # Unicode blocks whose characters always use their own (shaped) font, whatever DejaVu also has.
 SCRIPT_FONTS = (
     ("Tessera-Arabic", ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
@@ -41,7 +37,6 @@ SCRIPT_FONTS = (
 )
 SHAPED = frozenset(name for name, _ in SCRIPT_FONTS)
 RTL = frozenset({"Tessera-Arabic", "Tessera-Hebrew"})
-FALLBACK_ORDER = ("Tessera-CJK", "Tessera-Arabic", "Tessera-Hebrew", "Tessera-Thai", "Tessera-Devanagari")
 JOINERS = frozenset("\u200c\u200d")  # ZWNJ/ZWJ steer shaping (Persian, Devanagari): kept, unlike other Cf
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
 
