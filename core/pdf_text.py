@@ -88,6 +88,7 @@ def _is_neutral(ch: str) -> bool:
     return unicodedata.bidirectional(ch) in ("CS", "ON", "ET", "ES")
 
 
+@lru_cache(maxsize=65536)
 def _font_of(ch: str, primary: str, current: str | None) -> str:
     """The font for `ch` (rules in the module docstring). Raises MissingGlyph."""
     if current and (ch.isspace() or _is_mark(ch) or _is_neutral(ch)) and \
@@ -106,6 +107,11 @@ def _font_of(ch: str, primary: str, current: str | None) -> str:
 
 def runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
     """`text` split into (font name, substring) runs in logical order. Raises MissingGlyph."""
+    return list(_runs(text, bold))
+
+
+@lru_cache(maxsize=8192)
+def _runs(text: str, bold: bool) -> tuple[tuple[str, str], ...]:
     register_fonts()
     primary = "Tessera-Sans-Bold" if bold else "Tessera-Sans"
     out: list[tuple[str, str]] = []
@@ -115,7 +121,7 @@ def runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
             out[-1] = (font, out[-1][1] + ch)
         else:
             out.append((font, ch))
-    return out
+    return tuple(out)
 
 
 def _rtl_first(text: str) -> bool:
@@ -144,12 +150,13 @@ def _is_rtl(run: tuple[str, str], base_rtl: bool) -> bool:
     return base_rtl if not run[1].strip() else run[0] in RTL
 
 
-def visual_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
+@lru_cache(maxsize=8192)
+def visual_runs(text: str, bold: bool = False) -> tuple[tuple[str, str], ...]:
     """The runs of `text` in drawing order, left to right (module docstring's bidi rule); each RTL run is
     still logical inside (HarfBuzz reverses it when shaping)."""
     base_rtl = _rtl_first(text)
     groups: list[list[tuple[str, str]]] = []
-    for run in (part for r in runs(text, bold) for part in _edges_apart(r, base_rtl)):
+    for run in (part for r in _runs(text, bold) for part in _edges_apart(r, base_rtl)):
         if groups and _is_rtl(run, base_rtl) == _is_rtl(groups[-1][0], base_rtl):
             groups[-1].append(run)
         else:
@@ -157,7 +164,7 @@ def visual_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
     ordered = [list(reversed(g)) if _is_rtl(g[0], base_rtl) else g for g in groups]
     if base_rtl:
         ordered.reverse()
-    return [run for g in ordered for run in g]
+    return tuple(run for g in ordered for run in g)
 
 
 @lru_cache(maxsize=8192)
@@ -181,7 +188,7 @@ def _run_width(font: str, s: str, size: float) -> float:
 @lru_cache(maxsize=8192)
 def width(text: str, bold: bool, size: float) -> float:
     """Width in points of `text` as drawn (shaped runs measured after shaping). Raises MissingGlyph."""
-    return sum(_run_width(f, s, size) for f, s in runs(text, bold))
+    return sum(_run_width(f, s, size) for f, s in _runs(text, bold))
 
 
 def glyph_ids(text: str, bold: bool = False, size: float = 10) -> list[tuple[str, int]]:
