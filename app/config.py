@@ -48,6 +48,10 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "'Ready' again (0 = keep the verdict)"),
     Setting("undo_confirm_after_s", float, 120.0, "a check-in older than this many seconds is undone only after "
             "an explicit warning"),
+    Setting("receipt_printer", str, "", "box office: ESC/POS receipt printer — network:HOST[:PORT], usb:VID:PID "
+            "(hex), file:PATH; empty = receipts are saved as PDF"),
+    Setting("receipt_auto", bool, False, "box office: print a receipt after every sale and payment"),
+    Setting("ticket_layout", str, "a6", "ticket print layout: a6 (A6 page per ticket) or roll80 (80 mm roll)"),
     Setting("walk_in_names_required", bool, True,
             "box office: a sale needs the buyer's first and last name (false: anonymous walk-ins)"),
 )}
