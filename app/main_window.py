@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 # leaves the tab alone. The definitions tab shows sold / checked-in counts, hence orders, tickets, checkins.
 TAB_KINDS = {
     "door": frozenset({"checkins", "tickets", "orders"}),
-    "box_office": frozenset({"definitions", "orders", "payments", "events"}),
+    "box_office": frozenset({"definitions", "orders", "payments", "events", "tills"}),
     "definitions": frozenset({"definitions", "orders", "tickets", "checkins", "events"}),
     "orders": frozenset({"orders", "tickets", "checkins"}),
     "events": frozenset({"events", "orders"}),  # orders: the currency lock
