@@ -29,6 +29,7 @@ from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
 from app.widgets.ticket_picker import TicketPicker
+from app.widgets.till_panel import TillPanel
 from core.money import Money
 from core.status import UNPAID
 from core.quote import INPUT, load_snapshot
@@ -123,6 +124,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.sales_model = SalesTableModel(self)
         self.sales_view, _ = make_table(self.sales_model, self)
         self.till_label = QLabel("")
+        self.till_panel = TillPanel(self.ctx, self.selected_sale_order, self)
         self._lay_out()
         self._update_totals()
 
@@ -175,6 +177,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         sl = QVBoxLayout(sales_box)
         sl.addWidget(self.sales_view)
         sl.addWidget(self.till_label)
+        sl.addWidget(self.till_panel)
         top = QHBoxLayout()
         top.addWidget(tickets, 3)
         top.addWidget(form_box, 2)
@@ -206,6 +209,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
                     queries.sale_rows(session, event_id), queries.till(session, event_id))
 
         run_in_background(query_op(ledger, load), self._on_loaded, parent=self)
+        self.till_panel.refresh()
 
     def _on_loaded(self, loaded) -> None:
         snapshot, unpaid, sales, till = loaded
@@ -339,6 +343,11 @@ class BoxOfficeTab(LazyRefresh, QWidget):
                 self.unpaid_view.selectRow(r)
                 return True
         return False
+
+    def selected_sale_order(self) -> str | None:
+        """The order number of the selected row of today's sales (the till's void), or None."""
+        rows = self.sales_view.selectionModel().selectedRows()
+        return rows[0].data(RowRole).order_number if rows else None
 
     def _update_complete(self) -> None:
         self.complete_button.setEnabled(self.selected_unpaid() is not None)
