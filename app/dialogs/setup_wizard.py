@@ -9,8 +9,9 @@ Shown by `tessera gui` when the ledger has no event and no hub connection (`need
 The work is done by the existing use cases: core.events.create_event (one unit of work) and
 sync.station.connect (saves the connection in the ledger, the key in the keyring or a 0600 file).
 Not here yet: the entrance (the code has no entrances yet) and scanning a hub QR code with the webcam.
-The role of a local station and the camera are not stored (app.config has no settings file yet): they apply to
-this first session — the role picks the tab the window opens on (`open_role_tab`); later starts take --camera N.
+The camera and a local station's role are saved as the station's settings (`camera`, `station_role` in
+app.config's settings file), so later starts use them too; the role also picks the tab the window opens on
+(`open_role_tab`). A hub station's role comes from its key, never from a setting.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QApplication, QComboBox, QDateTimeEdit, QFormLayout, QLabel, QLineEdit,
                                QRadioButton, QVBoxLayout, QWizard, QWizardPage)
 
+from app import config
 from app.sync_controller import EngineSlot
 from core.db import Ledger
 from core.errors import DomainError
@@ -277,7 +279,19 @@ class SetupWizard(QWizard):
                 self.camera.note.setText(f"Could not create the event: {getattr(exc, 'message', None) or exc}")
                 return
             self.result_value = SetupResult(event_id, self.local.role.currentData(), camera)
+        self._save_settings()
         super().accept()
+
+    def _save_settings(self) -> None:
+        """The camera and a local station's role, as the station's settings (a failure to write is reported
+        on the page but does not undo the set-up: the event or the connection already exists)."""
+        result = self.result_value
+        try:
+            config.set_value("camera", "" if result.camera is None else str(result.camera))
+            if not result.hub_url:
+                config.set_value("station_role", result.role)
+        except OSError as exc:
+            self.camera.note.setText(f"Settings not saved: {exc}")
 
 
 def first_start(db_path: str, *, station: str = "") -> SetupResult | None:
