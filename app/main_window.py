@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 # leaves the tab alone. The definitions tab shows sold / checked-in counts, hence orders, tickets, checkins.
 TAB_KINDS = {
     "door": frozenset({"checkins", "tickets", "orders"}),
-    "box_office": frozenset({"definitions", "orders", "payments", "events"}),
+    "box_office": frozenset({"definitions", "orders", "payments", "events", "tills"}),
     "definitions": frozenset({"definitions", "orders", "tickets", "checkins", "events"}),
     "orders": frozenset({"orders", "tickets", "checkins"}),
     "events": frozenset({"events", "orders"}),  # orders: the currency lock
@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.events_menu = file_menu.addMenu("Switch &event")
         self.events_menu.aboutToShow.connect(self._fill_events_menu)
+        settings_action = QAction("&Settings…", self)
+        settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(settings_action)
         quit_action = QAction("&Quit", self, shortcut="Ctrl+Q")
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -148,6 +151,12 @@ class MainWindow(QMainWindow):
         self.event_label.setText(f"Event: {tasks.error_message(exc)}")
         QMessageBox.warning(self, "Tessera", f"The event could not be opened: {tasks.error_message(exc)}")
         self.set_event(None)
+
+    def open_settings(self) -> None:
+        """The station's settings dialog (app.dialogs.settings_dialog)."""
+        from app.dialogs.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).exec()
 
     def _fill_events_menu(self) -> None:
         self.events_menu.clear()

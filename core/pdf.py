@@ -90,7 +90,7 @@ def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(row) for row in qr.get_matrix())
 
 
-def _draw_qr(c: Canvas, payload: str, right: float, top: float, max_side: float) -> tuple[float, float]:
+def draw_qr(c: Canvas, payload: str, right: float, top: float, max_side: float) -> tuple[float, float]:
     """Draw the white quiet-zone box and the QR with its top-right corner at (right, top).
     Returns (box side, module size) in points. InvalidArgument when the module would be < 0.4 mm."""
     matrix = qr_matrix(payload)
@@ -122,7 +122,7 @@ def _page(c: Canvas, v: TicketView, theme: TicketTheme) -> None:
     draw(c, MARGIN, h - HEADER_H / 2 - size * 0.35, title, True, size, theme.header_text)
 
     top = h - HEADER_H - 5 * mm
-    side, _ = _draw_qr(c, v.qr_payload, w - MARGIN, top, h - HEADER_H - 2 * MARGIN - 4 * mm)
+    side, _ = draw_qr(c, v.qr_payload, w - MARGIN, top, h - HEADER_H - 2 * MARGIN - 4 * mm)
     num, nsize = fit(v.ticket_number, False, side, 8, 5)
     draw(c, w - MARGIN - side / 2, top - side - 4 * mm, num, False, nsize, theme.muted, "center")
 
