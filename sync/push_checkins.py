@@ -148,7 +148,8 @@ def _report_duplicate(ctx: PushContext, session: Session, event_id: str, row: di
     ctx.result.warnings.append(message)
     raise_item(session, ReviewKind.DOUBLE_ADMISSION, row["nonce"],
                f"ticket {row['ticketNumber']} was admitted twice: here ({ctx.station or 'this station'}, "
-               f"{row.get('correctedTime')}) and at {station or 'another station'} ({to_rfc3339(when) if when else '?'})",
+               f"{row.get('correctedTime')}) and at {station or 'another station'} "
+               f"({to_rfc3339(when) if when else '?'})",
                event_id=event_id, entity=row["ticketNumber"], happened=when,
                details={"station": station, "correctedTime": to_rfc3339(when) if when else None,
                         "ours": {"station": ctx.station, "correctedTime": row.get("correctedTime"),
