@@ -72,7 +72,8 @@ def test_wr13b_provisional_admissions_accepted_and_refused_are_items(server, sta
     items = {r.kind: r for r in _stays_once(st)}
     assert set(items) == {"provisional_accepted", "provisional_refused"}
     assert items["provisional_accepted"].entity == bought
-    assert items["provisional_refused"].entity == "FAKE-0000-XX021" and "refused" in items["provisional_refused"].message
+    refused = items["provisional_refused"]
+    assert refused.entity == "FAKE-0000-XX021" and "refused" in refused.message
 
 
 def test_bc16_admitted_offline_after_a_central_cancel(hub, stations):
