@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.checkin_merge import ACCEPTED, CHECK_IN, UNDO, sort_key, ticket_rows
 from core.models import CheckIn, Order, Ticket, TicketDefinition
@@ -61,8 +61,12 @@ def admitted_void(session: Session, station: str, event_ids: list[str], now: dat
 
 def removed_checkins(session: Session, station: str, event_ids: list[str], now: datetime) -> int:
     """CHECKIN_REMOVED items (see the module doc); returns how many are new."""
+    mine = aliased(CheckIn)
+    admitted_here = select(mine.ticket_number).where(mine.kind == CHECK_IN, mine.station == station,
+                                                     mine.method != SYNC_METHOD)
     q = select(CheckIn.ticket_number).where(CheckIn.kind == UNDO, CheckIn.status == ACCEPTED,
-                                            CheckIn.station != station).distinct()
+                                            CheckIn.station != station,
+                                            CheckIn.ticket_number.in_(admitted_here)).distinct()
     if event_ids:
         q = q.where(CheckIn.event_id.in_(event_ids))
     added = 0
