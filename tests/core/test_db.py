@@ -4,6 +4,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
 from core.db import Ledger
+from core.schema import head_revision
 from core.models import Base, SyncState
 
 
@@ -25,7 +26,7 @@ def test_reopening_a_migrated_ledger_is_idempotent(tmp_path):
     Ledger.open(path).close()
     led = Ledger.open(path)
     with led.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
     led.close()
 
 
