@@ -28,10 +28,11 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     con.set_defaults(func=_connect)
     show = sub.add_parser("show", parents=[parent], help="the saved connection and sync state (never the key)")
     show.set_defaults(func=_show)
-    conf = sub.add_parser("conflicts", parents=[parent], help="ticket-definition edits that clash with the server")
+    conf = sub.add_parser("conflicts", parents=[parent], help="ticket-definition and order edits that clash with "
+                          "the server (the same field changed here and centrally)")
     conf.set_defaults(func=_conflicts)
-    res = sub.add_parser("resolve", parents=[parent], help="resolve a definition conflict")
-    res.add_argument("definition_id")
+    res = sub.add_parser("resolve", parents=[parent], help="resolve a definition or order conflict")
+    res.add_argument("definition_id", metavar="ID", help="the definition id or order number (see `station conflicts`)")
     res.add_argument("--keep", choices=("mine", "theirs"), required=True)
     res.set_defaults(func=_resolve)
 
@@ -126,11 +127,11 @@ def _conflicts(args) -> int:
 
     with ledger_of(args) as ledger, ledger.uow() as uow:
         found = list_conflicts(uow.session)
-    data = [{"definitionId": c.definition_id, "eventId": c.event_id, "name": c.name, "fields": c.fields}
-            for c in found]
-    rows = [(c.definition_id, c.name, path, v.get("mine"), v.get("theirs"))
+    data = [{"kind": c.kind, "key": c.key, "definitionId": c.key, "eventId": c.event_id, "name": c.name,
+             "fields": c.fields} for c in found]
+    rows = [(c.kind, c.key, c.name, path, v.get("mine"), v.get("theirs"))
             for c in found for path, v in c.fields.items()]
-    emit(args, data, table(["definition", "name", "field", "mine", "theirs"], rows))
+    emit(args, data, table(["kind", "id", "name", "field", "mine", "theirs"], rows))
     return 0
 
 
