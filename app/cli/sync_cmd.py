@@ -25,6 +25,11 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     con.add_argument("--site-id", default="", help="wix-site-id header (central Wix API)")
     con.add_argument("--event", nargs="+", default=[], metavar="ID", help="event id(s) to sync (hub: default all)")
     con.add_argument("--name", default="", help="station name when the server does not name it (plain server)")
+    con.add_argument("--title", default="", help="plain server: the event's title, when the server does not say it")
+    con.add_argument("--time-zone", default="", metavar="ZONE",
+                     help="plain server: the event's IANA time zone (e.g. Europe/Zurich), when the server does not say it")
+    con.add_argument("--currency", default="", help="plain server: the event's currency (e.g. EUR), when the server "
+                     "does not say it")
     con.set_defaults(func=_connect)
     show = sub.add_parser("show", parents=[parent], help="the saved connection and sync state (never the key)")
     show.set_defaults(func=_show)
@@ -59,16 +64,25 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
 
 
 def _connect(args) -> int:
+    from core.errors import DomainError
     from sync.errors import SyncError
+    from sync.plain_events import EventDetailsNeeded
     from sync.station import connect
 
     key = read_key(args.key)
+    info = {"title": args.title, "timeZone": args.time_zone, "currency": args.currency}
     with ledger_of(args) as ledger, ledger.uow() as uow:
-        try:
-            cfg = connect(uow.session, args.url, key, site_id=args.site_id, event_ids=args.event,
-                          station=args.name or config.default_station())
-        except SyncError as exc:
-            raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
+        for attempt in range(2):
+            try:
+                cfg = connect(uow.session, args.url, key, site_id=args.site_id, event_ids=args.event,
+                              station=args.name or config.default_station(), event_info=info)
+                break
+            except EventDetailsNeeded as exc:
+                if attempt or args.key == "-" or not sys.stdin.isatty():
+                    raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
+                info = ask_event_details(exc, info)
+            except (SyncError, DomainError) as exc:
+                raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
         uow.commit()
     kind = f"hub, role {cfg.role}" if cfg.extensions else "plain contract server (full re-list, no extensions)"
     emit(args, {"url": cfg.url, "station": cfg.station, "role": cfg.role, "eventIds": cfg.event_ids,
@@ -78,6 +92,18 @@ def _connect(args) -> int:
     if cfg.key_storage.startswith("file"):
         warn("note: no OS keyring is available; the key is in a file readable only by you")
     return 0
+
+
+def ask_event_details(needed, info: dict) -> dict:
+    """Ask the organiser once, at the terminal, for what a plain server does not say of its event (issue 8
+    item 9): the fields of `needed.missing`. Returns `info` completed."""
+    labels = {"title": "Event title", "timeZone": "Time zone (IANA, e.g. Europe/Zurich)",
+              "currency": "Currency (ISO 4217, e.g. EUR)"}
+    print("This server does not say everything about the event; please give it once:", file=sys.stderr)
+    info = dict(info)
+    for field in dict.fromkeys(f for fields in needed.missing.values() for f in fields):
+        info[field] = input(f"{labels[field]}: ").strip()
+    return info
 
 
 def read_key(flag: str | None) -> str:
