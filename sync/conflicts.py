@@ -209,19 +209,17 @@ def _resolve_order(session: Session, conflict: Conflict, choice: str) -> None:
     order = session.get(Order, conflict.key)
     if order is None:
         raise NotFound(f"order {conflict.key} not found")
-    side = "mine" if choice == KEEP_MINE else "theirs"
-    inputs, archived = _order_side(conflict, side)
-    if choice == KEEP_MINE:
-        # the local row holds the server's values since the push: setting ours again queues the change
-        update_order(session, order.event_id, order.order_number, fields=[], archived=archived,
-                     checkout_form={"inputValues": inputs} if inputs else None)
-        _rebase(session, conflict, outbox.ORDER_UPDATE)
-        return
-    if inputs:
-        apply_form_inputs(order, inputs)
-    if archived is not None:
-        order.archived = archived
+    theirs, theirs_archived = _order_side(conflict, "theirs")
+    if theirs:  # the local row shows the server's values (as it does after the push)
+        apply_form_inputs(order, theirs)
+    if theirs_archived is not None:
+        order.archived = theirs_archived
     order.updated = utcnow()
+    if choice == KEEP_MINE:  # setting ours again queues the change, its base the server's values
+        mine, archived = _order_side(conflict, "mine")
+        update_order(session, order.event_id, order.order_number, fields=[], archived=archived,
+                     checkout_form={"inputValues": mine} if mine else None)
+        _rebase(session, conflict, outbox.ORDER_UPDATE)
 
 
 def _rebase(session: Session, conflict: Conflict, kind: str) -> None:
