@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError, InvalidArgument
 from core.money import check_currency
+from core.status import TITLE_MAX
 from core.timeutil import zone
 from sync.appliers import apply_event
 from sync.client import TicketingApi
@@ -54,7 +55,7 @@ def parse_server_event(event_id: str, data: dict) -> dict:
     out: dict[str, Any] = {"id": event_id}
     title = data.get("title")
     if isinstance(title, str) and title.strip():
-        out["title"] = title.strip()[:200]
+        out["title"] = title.strip()[:TITLE_MAX]
     tz = (data.get("timeZone") or _dig(data, "scheduling", "config", "timeZoneId")
           or _dig(data, "dateAndTimeSettings", "timeZoneId"))
     cur = (data.get("currency") or _dig(data, "registration", "ticketing", "currency")
@@ -93,7 +94,7 @@ def fetch_event(api: TicketingApi, event_id: str) -> dict | None:
 
 def check_given(given: dict | None) -> dict:
     """The organiser's {title, timeZone, currency} cleaned (empty ones dropped). Raises InvalidArgument for an
-    unknown zone or currency, or a title over 200 characters."""
+    unknown zone or currency, or a title over core.status.TITLE_MAX characters."""
     out: dict[str, str] = {}
     for key, value in (given or {}).items():
         if key in FIELDS and isinstance(value, str) and value.strip():
@@ -102,8 +103,8 @@ def check_given(given: dict | None) -> dict:
         out["timeZone"] = zone(out["timeZone"]).key
     if "currency" in out:
         out["currency"] = check_currency(out["currency"])
-    if len(out.get("title", "")) > 200:
-        raise InvalidArgument("title is longer than 200 characters", field="title")
+    if len(out.get("title", "")) > TITLE_MAX:
+        raise InvalidArgument(f"title is longer than {TITLE_MAX} characters", field="title")
     return out
 
 
@@ -134,10 +135,16 @@ def store_events(session: Session, details: list[dict]) -> None:
 
 def refresh_events(ledger, api: TicketingApi, event_ids: list[str]) -> list[str]:
     """Plain pull: ask the server for each event again and take what it answers (only the fields it carries;
-    an older answer changes nothing). Returns the event ids updated."""
+    an older answer changes nothing; a failing answer keeps the held event). Returns the event ids updated.
+    Network errors propagate."""
     updated = []
     for event_id in event_ids:
-        server = fetch_event(api, event_id)
+        try:
+            server = fetch_event(api, event_id)
+        except ApiError as exc:  # the optional call failing must not stop the pull; the listings go on
+            logger.warning("event %s: the server's events call failed (%s); the held event is kept", event_id,
+                           exc.message)
+            continue
         if server is None or len(server) == 1:
             continue
         with ledger.uow() as uow:

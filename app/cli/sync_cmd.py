@@ -27,7 +27,8 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     con.add_argument("--name", default="", help="station name when the server does not name it (plain server)")
     con.add_argument("--title", default="", help="plain server: the event's title, when the server does not say it")
     con.add_argument("--time-zone", default="", metavar="ZONE",
-                     help="plain server: the event's IANA time zone (e.g. Europe/Zurich), when the server does not say it")
+                     help="plain server: the event's IANA time zone (e.g. Europe/Zurich), when the server does not "
+                     "say it")
     con.add_argument("--currency", default="", help="plain server: the event's currency (e.g. EUR), when the server "
                      "does not say it")
     con.set_defaults(func=_connect)
