@@ -7,7 +7,8 @@ again (`refresh_events`) and takes what the server answers, so a later answer up
 
 Shapes read: {"event": {...}} with `title`; `timeZone` | `scheduling.config.timeZoneId` (v1) |
 `dateAndTimeSettings.timeZoneId` (v3); `currency` | `registration.ticketing.currency` (v1) |
-`registration.tickets.currency` (inferred); `updated` (freshness, sync.appliers.apply_event)."""
+`registration.tickets.currency` (inferred); `start`/`end` | `scheduling.config.startDate/endDate` |
+`dateAndTimeSettings.startDate/endDate`; `updated` (freshness, sync.appliers.apply_event)."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.errors import DomainError, InvalidArgument
 from core.money import check_currency
 from core.status import TITLE_MAX
-from core.timeutil import zone
+from core.timeutil import parse_rfc3339, zone
 from sync.appliers import apply_event
 from sync.client import TicketingApi
 from sync.errors import ApiError, BadAnswer, SyncError
@@ -50,8 +51,9 @@ def _dig(data: Any, *path: str) -> Any:
 
 
 def parse_server_event(event_id: str, data: dict) -> dict:
-    """A server's event object (see the module doc) → {id, title?, timeZone?, currency?, updated?}; only
-    the values it really carries and that are valid (an unknown zone or currency is left out)."""
+    """A server's event object (see the module doc) → {id, title?, timeZone?, currency?, start?, end?,
+    updated?}; only the values it really carries and that are valid (an unknown zone or currency, or an
+    unreadable time, is left out)."""
     out: dict[str, Any] = {"id": event_id}
     title = data.get("title")
     if isinstance(title, str) and title.strip():
@@ -70,9 +72,22 @@ def parse_server_event(event_id: str, data: dict) -> dict:
             out["currency"] = check_currency(cur)
     except DomainError:
         logger.warning("event %s: the server's currency %r is not ISO 4217; ignored", event_id, cur)
-    if isinstance(data.get("updated"), str):
+    for key, wix in (("start", "startDate"), ("end", "endDate")):
+        when = (data.get(key) or _dig(data, "scheduling", "config", wix)
+                or _dig(data, "dateAndTimeSettings", wix))
+        if _is_time(when):
+            out[key] = when
+    if _is_time(data.get("updated")):
         out["updated"] = data["updated"]
     return out
+
+
+def _is_time(value: Any) -> bool:
+    """True for an aware RFC 3339 time (core.timeutil.parse_rfc3339 reads it)."""
+    try:
+        return isinstance(value, str) and bool(value) and parse_rfc3339(value) is not None
+    except (TypeError, ValueError, DomainError):
+        return False
 
 
 def fetch_event(api: TicketingApi, event_id: str) -> dict | None:

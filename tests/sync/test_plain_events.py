@@ -34,11 +34,14 @@ def _event(ledger, event_id) -> tuple[str, str, str]:
 
 
 def test_parse_wix_v1_and_v3_shapes():
-    v1 = {"title": "Gala", "scheduling": {"config": {"timeZoneId": "Europe/Zurich"}},
+    v1 = {"title": "Gala", "scheduling": {"config": {"timeZoneId": "Europe/Zurich",
+                                                     "startDate": "2026-05-01T18:00:00Z"}},
           "registration": {"ticketing": {"currency": "chf"}}}
-    assert parse_server_event("E", v1) == {"id": "E", "title": "Gala", "timeZone": "Europe/Zurich", "currency": "CHF"}
-    v3 = {"title": "Gala", "dateAndTimeSettings": {"timeZoneId": "Mars/Olympus"}, "currency": "XX"}
-    assert parse_server_event("E", v3) == {"id": "E", "title": "Gala"}  # invalid zone / currency left out
+    assert parse_server_event("E", v1) == {"id": "E", "title": "Gala", "timeZone": "Europe/Zurich", "currency": "CHF",
+                                           "start": "2026-05-01T18:00:00Z"}
+    v3 = {"title": "Gala", "dateAndTimeSettings": {"timeZoneId": "Mars/Olympus", "endDate": "tomorrow"},
+          "currency": "XX"}
+    assert parse_server_event("E", v3) == {"id": "E", "title": "Gala"}  # invalid zone / currency / time left out
 
 
 def test_connect_reads_the_event_from_the_servers_events_call(plain, tmp_path):
