@@ -119,3 +119,19 @@ def test_gui_wizard_asks_for_the_event_details_of_a_plain_server(qtbot, plain, t
     wizard.button(QWizard.WizardButton.FinishButton).click()
     assert _event(ledger, ev) == ("Gala", "Europe/Zurich", "EUR")
     ledger.close()
+
+
+def test_cli_connect_asks_once_at_a_terminal(plain, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(plain_events, "PATHS", NO_EVENTS)
+    ev = plain.seed_event()
+    answers = iter(["Gala", "Europe/Zurich", "CHF"])
+    asked = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or next(answers))
+    db = str(tmp_path / "tty.db")
+    assert main(["station", "connect", plain.url, "--key", plain.add_station("Box", "box-office"), "--event", ev,
+                 "--db", db]) == 0
+    assert [p.split(" ")[0] for p in asked] == ["Event", "Time", "Currency"]   # each asked once
+    ledger = Ledger.open(db)
+    assert _event(ledger, ev) == ("Gala", "Europe/Zurich", "CHF")
+    ledger.close()
