@@ -272,8 +272,9 @@ def update_definition(session: Session, definition_id: str, data: dict, fields: 
     """Update by field mask (API.md §4.2 Update, §1.5): only the masked paths change ("salePeriod" or its
     leaves "salePeriod.startDate" …); an empty mask is a full update (absent keys take create defaults; orderIndex is kept).
     Raises NotFound, InvalidArgument (QUANTITY_BELOW_SOLD: see `check_quantity`). Outbox `definition.update`
-    {eventId, definitionId, fields, definition, base} where `base` holds the masked paths' values before the
-    change (field-by-field merge, DESIGN.md)."""
+    {eventId, definitionId, fields, definition, base}: `fields` only the masked paths whose value changed
+    (issue 8 item 3), `base` their values before the change (field-by-field merge, DESIGN.md); nothing is
+    queued (and `updated` kept) when no value changes."""
     defn = get_definition(session, definition_id)
     ev = get_event(session, defn.event_id)
     paths = _mask(fields) or list(LEAVES)
@@ -288,11 +289,15 @@ def update_definition(session: Session, definition_id: str, data: dict, fields: 
         setattr(defn, attr, value)
     if "price" in paths:
         defn.currency = ev.currency
+    after = definition_data(defn)
+    changed = [p for p in paths if _path_value(before, p) != _path_value(after, p)]
+    if not changed:
+        return defn
     defn.updated = require_aware(now) if now else utcnow()
     session.flush()
     enqueue(session, OutboxKind.DEFINITION_UPDATE, ev.id, defn.id, {
-        "eventId": ev.id, "definitionId": defn.id, "fields": paths, "definition": definition_data(defn),
-        "base": {p: _path_value(before, p) for p in paths}})
+        "eventId": ev.id, "definitionId": defn.id, "fields": changed, "definition": after,
+        "base": {p: _path_value(before, p) for p in changed}})
     return defn
 
 

@@ -171,6 +171,24 @@ def merge_inputs(current: list[dict], new: list[dict]) -> list[dict]:
     return merged + list(by_name.values())
 
 
+def form_value(entry: dict | None):
+    """The comparable value of one checkoutForm input: its `values` list when it has one, else its `value`
+    text; None for an absent input."""
+    if entry is None:
+        return None
+    return list(entry["values"]) if entry.get("values") else entry.get("value", "")
+
+
+def _current_inputs(order: Order) -> dict[str, dict]:
+    """The order's inputs by name; the buyer columns stand in for a missing firstName/lastName/email input
+    (a box-office sale keeps the buyer in columns and may have no form)."""
+    current = {i.get("inputName"): i for i in (order.checkout_form or [])}
+    for name, column in BUYER_COLUMNS.items():
+        if name not in current and getattr(order, column):
+            current[name] = {"inputName": name, "value": getattr(order, column)}
+    return current
+
+
 def update_order(session: Session, event_id: str, order_number: str, *, fields, checkout_form=None,
                  archived: bool | None = None) -> Order:
     """UpdateOrder (API.md §2.5): change the order's checkoutForm and/or archived flag.
@@ -181,8 +199,11 @@ def update_order(session: Session, event_id: str, order_number: str, *, fields, 
     only the e-mail keeps the names), and inputs firstName/lastName/email also update the buyer's columns.
     The contract names ORDER_ACTION_NOT_AVAILABLE for UpdateOrder without saying for which states, so no
     status is refused here: archiving/unarchiving is always allowed, and a form correction on any order too.
-    Outbox "order.update" {eventId, orderNumber, fields, checkoutForm? (the whole merged form), archived?};
-    nothing is written when nothing changes. Raises NotFound, InvalidArgument (unknown field, bad form)."""
+    Outbox "order.update" records only what changed (issue 8 item 3, field-level updates): {eventId,
+    orderNumber, fields (the contract mask of the changed fields), paths ("checkoutForm.<inputName>",
+    "archived"), checkoutForm? {inputValues: only the changed inputs}, archived?, base {path: value before,
+    core.orders.form_value form; None = absent}}; nothing is written when nothing changes. Raises NotFound,
+    InvalidArgument (unknown field, bad form)."""
     order = get_order(session, order_number, event_id)
     mask = parse_field_mask(fields)
     for name in mask:
@@ -195,24 +216,36 @@ def update_order(session: Session, event_id: str, order_number: str, *, fields, 
         raise InvalidArgument("checkoutForm is in the field mask but not given", field="checkoutForm")
     if "archived" in mask and not isinstance(archived, bool):
         raise InvalidArgument("archived must be true or false", field="archived")
-    payload: dict = {"eventId": order.event_id, "orderNumber": order.order_number, "fields": mask}
-    changed = False
+    payload: dict = {"eventId": order.event_id, "orderNumber": order.order_number, "fields": [], "paths": [],
+                     "base": {}}
     if "checkoutForm" in mask:
-        merged = merge_inputs(order.checkout_form or [], _input_values(checkout_form))
-        changed |= _apply_form(order, merged)
-        payload["checkoutForm"] = {"inputValues": merged}
-    if "archived" in mask:
-        changed |= order.archived != archived
+        current = _current_inputs(order)
+        changed = [i for i in _input_values(checkout_form)
+                   if form_value(i) != form_value(current.get(i["inputName"]))]
+        if changed:
+            apply_form_inputs(order, changed)
+            payload["fields"].append("checkoutForm")
+            payload["checkoutForm"] = {"inputValues": changed}
+            for item in changed:
+                path = f"checkoutForm.{item['inputName']}"
+                payload["paths"].append(path)
+                payload["base"][path] = form_value(current.get(item["inputName"]))
+    if "archived" in mask and order.archived != archived:
+        payload["fields"].append("archived")
+        payload["paths"].append("archived")
+        payload["base"]["archived"], payload["archived"] = bool(order.archived), archived
         order.archived = archived
-        payload["archived"] = archived
-    if changed:
+    if payload["paths"]:
         order.updated = utcnow()
         enqueue(session, OutboxKind.ORDER_UPDATE, order.event_id, order.order_number, payload)
     return order
 
 
-def _apply_form(order: Order, merged: list[dict]) -> bool:
-    """Store the merged form and copy firstName/lastName/email inputs to the buyer columns; True if changed."""
+def apply_form_inputs(order: Order, inputs: list[dict]) -> bool:
+    """Merge clean `inputs` into the stored form by inputName and copy firstName/lastName/email inputs to the
+    buyer columns; True if anything changed. No outbox row: update_order queues the change, and
+    sync.conflicts uses this to adopt the server's values."""
+    merged = merge_inputs(order.checkout_form or [], inputs)
     changed = merged != (order.checkout_form or [])
     order.checkout_form = merged
     for item in merged:

@@ -9,7 +9,8 @@ Kinds (constants: core.status.OutboxKind) and payloads (JSON, the contract's fie
 - "definition.delete"  {eventId, definitionId}
 - "event.change_currency" {eventId, currency}
 - "order.create"       {eventId, order: {...Order with tickets, payments}}      (box-office sale upload)
-- "order.update"       {eventId, orderNumber, fields: [..], checkoutForm?, archived?}
+- "order.update"       {eventId, orderNumber, fields: [..mask], paths: ["checkoutForm.<input>", "archived"],
+                        checkoutForm?: {inputValues: [only the changed inputs]}, archived?, base: {path: before}}
 - "order.confirm"      {eventId, orderNumber: [..]}
 - "order.cancel"       {eventId, orderNumber}                  (hub extension `order-cancel`, issue 8 item 8)
 - "checkin.create"     {eventId, ticketNumber, nonce, deviceTime, correctedTime, station, operator, method}
@@ -22,7 +23,7 @@ States (STYLE.md §5; rows are never deleted, DESIGN.md §Sync "never drop a row
                                REJECTED --dismiss--> DISMISSED
     PENDING --mark_failed--> PENDING (attempts + 1, last error kept: a transient failure)
     PENDING --hold--> PENDING (waits for a refused change it depends on; reason kept, attempts unchanged)
-    PENDING --fold--> DISMISSED (an update superseded by a newer one of the same fields, which took it in)
+    PENDING --fold--> DISMISSED (an update merged into the newer update of the same entity, which took it in)
     SENT --resend--> PENDING (the hub went back in time and may have lost it, issue 8 item 11; same key)
 
 Any other transition raises TransitionRefused.
@@ -182,16 +183,50 @@ def hold(session: Session, entry_id: int, reason: str) -> None:
 _FOLDABLE = (DEFINITION_UPDATE, ORDER_UPDATE)
 
 
-def _fields(payload: dict) -> set[str]:
-    raw = payload.get("fields") or []
-    return set(raw.split(",") if isinstance(raw, str) else raw)
+def changed_paths(payload: dict) -> list[str]:
+    """The paths an update row changed, in order: order.update's `paths` ("checkoutForm.<inputName>",
+    "archived"), else the `fields` mask (definition.update: "name", "salePeriod.startDate" …; a legacy order
+    row: "checkoutForm"/"archived"). Accepts a list or a comma-joined string."""
+    raw = payload.get("paths") if payload.get("paths") is not None else payload.get("fields")
+    raw = raw.split(",") if isinstance(raw, str) else (raw or [])
+    return list(dict.fromkeys(str(p) for p in raw if str(p)))
+
+
+def _mergeable(payload: dict) -> bool:
+    """A row recording what it changed (`base`: the values before) can be merged with another; a legacy
+    order.update carrying the whole form cannot."""
+    return isinstance(payload.get("base"), dict)
+
+
+def merge_update_payloads(older: dict, newer: dict) -> dict:
+    """One update doing what `older` then `newer` did (issue 8 items 2, 3): paths and masks are unioned;
+    values are the newer's where both touch a field, the older's elsewhere; `base` is the older's (the
+    value the first editor started from) for its paths, the newer's for paths only it touched. Definition
+    rows carry a full `definition` snapshot (the newer one already holds the older edit); order rows carry
+    only the changed checkoutForm inputs, merged by inputName."""
+    paths = list(dict.fromkeys(changed_paths(older) + changed_paths(newer)))
+    merged = {**newer, "base": {**(newer.get("base") or {}), **(older.get("base") or {})}}
+    if newer.get("paths") is not None or older.get("paths") is not None:
+        merged["paths"] = paths
+        mask = list(dict.fromkeys(p.split(".")[0] for p in paths))
+        merged["fields"] = mask
+        by_name = {i.get("inputName"): i for i in (older.get("checkoutForm") or {}).get("inputValues") or []}
+        by_name.update({i.get("inputName"): i for i in (newer.get("checkoutForm") or {}).get("inputValues") or []})
+        if by_name:
+            merged["checkoutForm"] = {"inputValues": list(by_name.values())}
+        if "archived" in older and "archived" not in newer:
+            merged["archived"] = older["archived"]
+    else:
+        merged["fields"] = paths
+    return merged
 
 
 def fold_superseded(session: Session) -> list[tuple[int, int]]:
     """Fold each pending definition.update / order.update into the next pending update of the same kind and
-    entity whose fields cover its fields (issue 8 item 2): the newer row keeps its values and takes the older
-    row's `base` for the fields both touch (the value the first editor started from), and the older row becomes
-    DISMISSED with "folded into #N" (kept for audit). Returns [(older id, newer id)]. Caller commits."""
+    entity (issue 8 items 2, 3): the newer row takes the merged payload (merge_update_payloads: masks unioned,
+    so an older e-mail edit folded into a newer name edit still goes up, and only the changed fields do) and
+    the older row becomes DISMISSED with "folded into #N" (kept for audit). A legacy row without `base`
+    folds only into a newer one whose fields cover its own. Returns [(older id, newer id)]. Caller commits."""
     rows = list(session.scalars(select(OutboxEntry).where(OutboxEntry.state == PENDING,
                                                           OutboxEntry.kind.in_(_FOLDABLE))
                                 .order_by(OutboxEntry.id)))
@@ -199,13 +234,14 @@ def fold_superseded(session: Session) -> list[tuple[int, int]]:
     for i, old in enumerate(rows):
         new = next((r for r in rows[i + 1:] if r.kind == old.kind and r.entity_key == old.entity_key
                     and r.state == PENDING), None)
-        if new is None or not _fields(old.payload or {}) <= _fields(new.payload or {}):
+        if new is None:
             continue
-        if isinstance((old.payload or {}).get("base"), dict):
-            base = dict((new.payload or {}).get("base") or {})
-            base.update({k: v for k, v in old.payload["base"].items() if k in _fields(new.payload)})
-            new.payload = {**new.payload, "base": base}
-        old.state, old.last_error = DISMISSED, f"folded into #{new.id} (a newer edit of the same fields)"
+        old_p, new_p = old.payload or {}, new.payload or {}
+        if _mergeable(old_p) and _mergeable(new_p):
+            new.payload = merge_update_payloads(old_p, new_p)
+        elif not set(changed_paths(old_p)) <= set(changed_paths(new_p)):
+            continue
+        old.state, old.last_error = DISMISSED, f"folded into #{new.id} (a newer edit of the same entity)"
         folded.append((old.id, new.id))
     return folded
 

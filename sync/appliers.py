@@ -4,7 +4,9 @@ Each applier works in the caller's transaction (batches ≤ sync.apply.BATCH row
 raises MalformedData for a change that must be set aside instead of applied (issue 8 item 10); it writes nothing."""
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,25 +14,29 @@ from sqlalchemy.orm import Session
 from core import outbox
 from core.checkin_merge import CHECK_IN, UNDO, find_by_nonce, record_row
 from core.errors import DomainError
-from core.models import CheckIn, Order, TicketDefinition
+from core.models import CheckIn, Event, Order, TicketDefinition
 from core.tickets import checked_in_map
 from core.timeutil import parse_rfc3339, to_rfc3339, utcnow
 from sync.apply import (apply_definitions, apply_orders, apply_ticket_rows, event_from_api, parse_definition,
                         parse_order, parse_ticket)
 from sync.errors import MalformedData
 
+logger = logging.getLogger(__name__)
+
 
 class EventApplier:
-    """Change type "event": core.contract.event_to_api JSON, upserted."""
+    """Change type "event": core.contract.event_to_api JSON, upserted unless older than the one held
+    (issue 8 item 4: its `updated` before the held `server_updated` changes nothing)."""
 
     types = ("event",)
 
     def check(self, data: dict, event_id: str) -> None:
         _need_str(data, "id", "event")
+        _server_time(data, f"event {data['id']!r}")
 
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         for item in items:
-            event_from_api(session, item)
+            apply_event(session, item)
         return "events"
 
 
@@ -78,15 +84,17 @@ class OrderApplier:
 
 
 class TicketApplier:
-    """Change type "ticket": tickets (each may name its eventId), upserted."""
+    """Change type "ticket": tickets (each may name its eventId), upserted unless older than their order as
+    held (issue 8 item 4; see fresh_tickets)."""
 
     types = ("ticket",)
 
     def check(self, data: dict, event_id: str) -> None:
         parse_ticket(data, data.get("eventId") or event_id)
+        _server_time(data, f"ticket {data.get('ticketNumber')!r}")
 
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
-        apply_ticket_rows(session, [parse_ticket(i, i.get("eventId") or event_id) for i in items])
+        apply_ticket_rows(session, fresh_tickets(session, items, event_id))
         return "tickets"
 
 
@@ -114,6 +122,52 @@ class CheckInApplier:
 
 APPLIERS = (EventApplier(), DefinitionApplier(), DefinitionDeletedApplier(), OrderApplier(), TicketApplier(),
             CheckInApplier())
+
+
+# -- freshness of events and tickets (issue 8 item 4) ----------------------------------------------------------
+def _server_time(data: dict, what: str) -> datetime | None:
+    """The entity's `updated` (the server's time) or None when absent. Raises MalformedData when unreadable."""
+    if data.get("updated") in (None, ""):
+        return None
+    try:
+        return parse_rfc3339(data["updated"])
+    except (TypeError, ValueError, DomainError):
+        raise MalformedData(f"{what}: updated is not an RFC 3339 time") from None
+
+
+def apply_event(session: Session, data: dict) -> Event | None:
+    """Upsert one event (sync.apply.event_from_api) unless its `updated` is before the held `server_updated`
+    (then nothing changes and None is returned); the applied server time is kept in `server_updated`."""
+    at = _server_time(data, f"event {data.get('id')!r}")
+    held = session.get(Event, data.get("id"))
+    if at is not None and held is not None and held.server_updated is not None and at < held.server_updated:
+        logger.info("ignored a stale event %s (%s < %s)", held.id, at, held.server_updated)
+        return None
+    ev = event_from_api(session, data)
+    if at is not None:
+        ev.server_updated = at
+    return ev
+
+
+def fresh_tickets(session: Session, items: list[dict], event_id: str) -> list[dict]:
+    """Parsed rows of the ticket changes that are not stale. Tickets have no time of their own (API.md:
+    "Ticket has nothing"); the hub's feed stamps each with its order's `updated` (docs/HUB_EXTENSIONS.md),
+    so a ticket older than its order as held (Order.server_updated) is a replayed older answer and skipped.
+    A ticket without `updated` (a plain server) is never stale."""
+    rows, dated = [], {}
+    for item in items:
+        row = parse_ticket(item, item.get("eventId") or event_id)
+        at = _server_time(item, f"ticket {row['ticket_number']!r}")
+        if at is not None:
+            dated[row["ticket_number"]] = (row["order_number"], at)
+        rows.append(row)
+    numbers = list({n for n, _ in dated.values()})
+    held = dict(session.execute(select(Order.order_number, Order.server_updated).where(
+        Order.order_number.in_(numbers), Order.server_updated.is_not(None))).all()) if numbers else {}
+    stale = {tn for tn, (number, at) in dated.items() if number in held and at < held[number]}
+    if stale:
+        logger.info("ignored %d stale ticket(s) older than their order: %s", len(stale), ", ".join(sorted(stale)))
+    return [r for r in rows if r["ticket_number"] not in stale]
 
 
 # -- shared rules of pulled data --------------------------------------------------------------------------------

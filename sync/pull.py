@@ -22,6 +22,7 @@ from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkin
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
                         parse_ticket)
 from sync.client import TicketingApi
+from sync.plain_events import refresh_events
 from sync.errors import ApiError, Canceled, Forbidden, MalformedData, StuckCursor, SyncError
 from sync.handler import is_set
 from sync.registry import applier_for
@@ -185,6 +186,8 @@ class Puller:
         the key may not read (403 in the server's error shape) keeps the cached rows, warns and lets the rest
         of the pull go on (issue 8 item 1); that resource's "last success" is not advanced."""
         done = {"definitions": True, "orders": True}
+        if refresh_events(self.ledger, self.api, self.event_ids):  # the server's event call, if any (item 9)
+            self.result.completed.add("events")
         for event_id in self.event_ids:
             try:
                 seen = self._page("definitions", event_id, self.api.list_definitions, "definitions",

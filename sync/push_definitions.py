@@ -4,7 +4,6 @@ to different values is stored as a conflict for the organiser (sync.conflicts), 
 from __future__ import annotations
 
 import logging
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import update
@@ -13,15 +12,13 @@ from sqlalchemy.orm import Session
 from core import outbox
 from core.definitions import definition_data
 from core.models import Ticket, TicketDefinition
-from core.timeutil import parse_rfc3339
 from sync import conflicts, state
+from sync.conflicts import same, three_way  # noqa: F401 (same: re-exported)
 from sync.apply import _DEF_DEFAULTS, definition_from_api, parse_definition
 from sync.errors import NotFound
 from sync.handler import Item, Outcome, PushContext, SingleRowHandler
 
 logger = logging.getLogger(__name__)
-
-
 
 
 def _create(ctx: PushContext, item: Item) -> Outcome:
@@ -53,34 +50,6 @@ def path_value(data: Any, path: str) -> Any:
     return data
 
 
-def _norm(value: Any) -> Any:
-    """Comparable form: Money → (Decimal, currency); RFC 3339 → datetime; dicts/lists recursively."""
-    if isinstance(value, dict):
-        if "currency" in value and ("value" in value or "amount" in value):
-            raw = value.get("value") if value.get("value") not in (None, "") else value.get("amount")
-            try:
-                return ("money", Decimal(str(raw)), str(value.get("currency")).upper())
-            except (InvalidOperation, ValueError):
-                return ("money", str(raw), value.get("currency"))
-        return {k: _norm(v) for k, v in value.items()}
-    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
-        try:
-            return parse_rfc3339(value)
-        except Exception:  # noqa: BLE001 - not a timestamp after all: compare as text
-            return value
-    if isinstance(value, list):
-        return [_norm(v) for v in value]
-    return value
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality of two TicketDefinitionData values after normalisation ("" and None are equal for text)."""
-    a, b = _norm(a), _norm(b)
-    if a in (None, "") and b in (None, ""):
-        return True
-    return a == b
-
-
 def server_data(answer: dict) -> tuple[dict, set[str]]:
     """The server's definition as TicketDefinitionData (core.definitions.definition_data) and the top-level
     keys it really carried (a missing fieldset must not look like a change)."""
@@ -95,18 +64,11 @@ def server_data(answer: dict) -> tuple[dict, set[str]]:
 
 def merge_fields(paths: list[str], base: dict, mine: dict, theirs: dict,
                  carried: set[str]) -> tuple[list[str], dict[str, dict]]:
-    """Three-way merge per mask path: (paths to PATCH, {path: {base, mine, theirs}} conflicts)."""
-    patch, clashes = [], {}
-    for path in paths:
-        b, m = base.get(path), path_value(mine, path)
-        t = path_value(theirs, path) if path.split(".")[0] in carried else b
-        if same(m, t) or same(m, b):  # nothing to send: equal already, or not changed here (server wins)
-            continue
-        if same(t, b):
-            patch.append(path)
-        else:
-            clashes[path] = {"base": b, "mine": m, "theirs": t}
-    return patch, clashes
+    """Three-way merge per mask path (sync.conflicts.three_way over TicketDefinitionData): (paths to PATCH,
+    {path: {base, mine, theirs}} conflicts); a path whose top-level key the server did not carry is unchanged
+    there."""
+    flat_theirs = {p: path_value(theirs, p) for p in paths if p.split(".")[0] in carried}
+    return three_way(paths, base, {p: path_value(mine, p) for p in paths}, flat_theirs)
 
 
 def _update(ctx: PushContext, item: Item) -> Outcome:

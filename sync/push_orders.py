@@ -14,7 +14,9 @@ from core import outbox
 from core.models import Payment
 from core.review import ReviewKind, raise_item
 from core.sales import payment_to_api
+from core.orders import form_value
 from core.status import SETTLED  # PAID/FREE: confirming them again is pointless
+from sync import conflicts
 from sync.apply import order_from_api
 from sync.errors import ApiError
 from sync.handler import Item, Outcome, PushContext, SingleRowHandler
@@ -58,14 +60,61 @@ def _create(ctx: PushContext, item: Item) -> Outcome:
 
 
 def _update(ctx: PushContext, item: Item) -> Outcome:
-    """UpdateOrder (checkoutForm and/or archived, API.md §2.5)."""
-    p = item.payload
-    fields = p.get("fields") or []
-    fields = fields.split(",") if isinstance(fields, str) else list(fields)
-    order = ctx.api.update_order(item.event_id, p.get("orderNumber") or item.entity_key, fields,
-                                 checkout_form=p.get("checkoutForm"), archived=p.get("archived"),
-                                 idempotency_key=item.idempotency_key)
-    return Outcome(done=[item.id], apply=lambda s: order_from_api(s, order, item.event_id))
+    """UpdateOrder (API.md §2.5) field by field (issue 8 item 3): GET the order, merge each changed path
+    against the `base` the editor started from (sync.conflicts.three_way), PATCH only the inputs / flag
+    changed here alone (checkoutForm carries just those inputs: the contract's own shape, merged by inputName
+    on the server), and store a path changed on both sides as a conflict (the row counts as sent). A row
+    queued before field-level updates (no `base`) is sent as it was."""
+    p, number = item.payload, item.payload.get("orderNumber") or item.entity_key
+    if not isinstance(p.get("base"), dict):
+        fields = p.get("fields") or []
+        fields = fields.split(",") if isinstance(fields, str) else list(fields)
+        order = ctx.api.update_order(item.event_id, number, fields, checkout_form=p.get("checkoutForm"),
+                                     archived=p.get("archived"), idempotency_key=item.idempotency_key)
+        return Outcome(done=[item.id], apply=lambda s: order_from_api(s, order, item.event_id))
+    current = ctx.api.get_order(item.event_id, number)
+    mine = {f"{conflicts.FORM_PREFIX}{i.get('inputName')}": form_value(i)
+            for i in (p.get("checkoutForm") or {}).get("inputValues") or []}
+    if "archived" in p:
+        mine["archived"] = p["archived"]
+    patch, clashes = conflicts.three_way(outbox.changed_paths(p), p["base"], mine, _server_values(current))
+    answer = current
+    if patch:
+        inputs = [i for i in (p.get("checkoutForm") or {}).get("inputValues") or []
+                  if f"{conflicts.FORM_PREFIX}{i.get('inputName')}" in patch]
+        mask = (["checkoutForm"] if inputs else []) + (["archived"] if "archived" in patch else [])
+        answer = ctx.api.update_order(item.event_id, number, mask,
+                                      checkout_form={"inputValues": inputs} if inputs else None,
+                                      archived=p.get("archived") if "archived" in patch else None,
+                                      idempotency_key=item.idempotency_key)
+    note = ""
+    if clashes:
+        note = "conflict stored for " + ", ".join(clashes)
+        ctx.result.conflicts.append(number)
+        ctx.result.warnings.append(f"order {number}: edited here and centrally ({', '.join(clashes)})"
+                                   " — choose which to keep")
+
+    def apply(s: Session) -> None:
+        if clashes:
+            conflicts.store(s, item.event_id, number, clashes, conflicts.ORDER)
+        order_from_api(s, answer, item.event_id)
+    return Outcome(done=[item.id], apply=apply, notes={item.id: note})
+
+
+def _server_values(order: dict) -> dict:
+    """The server's order as flat {path: value} (sync.conflicts paths); only what the answer carried."""
+    out = {}
+    form = order.get("checkoutForm")
+    if isinstance(form, dict):
+        for entry in form.get("inputValues") or []:
+            if isinstance(entry, dict) and entry.get("inputName"):
+                out[f"{conflicts.FORM_PREFIX}{entry['inputName']}"] = form_value(entry)
+        for name, key in (("firstName", "firstName"), ("lastName", "lastName"), ("email", "email")):
+            if f"{conflicts.FORM_PREFIX}{name}" not in out and isinstance(order.get(key), str):
+                out[f"{conflicts.FORM_PREFIX}{name}"] = order[key]
+    if isinstance(order.get("archived"), bool):
+        out["archived"] = order["archived"]
+    return out
 
 
 def _confirm(ctx: PushContext, item: Item) -> Outcome:

@@ -8,6 +8,7 @@ knows the keys; everything else calls the functions below. Keys and value shapes
 - "clock"                     {offsetS, measuredAt, source, serverTime}  (BC-13)
 - "cursor:changes:<event>"    {cursor, at}   the hub's change-feed cursor of one event
 - "conflict:definition:<id>"  {definitionId, eventId, created, fields}  (sync.conflicts)
+- "conflict:order:<number>"   {key, eventId, created, fields}  (sync.conflicts, issue 8 item 3)
 - "mode"                      {plain, extensions, at}  the server's mode, fixed at connect (issue 8 item 13)
 - "hub"                       {id, epoch, at}  the hub's identity last seen in discovery (issue 8 item 11)
 - "aside"                     {entries: [{type, eventId, key, reason, data, at}]}  pulled entities set aside as
@@ -182,26 +183,34 @@ def set_hub_identity(session: Session, hub_id: str, epoch: str, at: datetime) ->
     _write(session, HUB_KEY, {"id": hub_id, "epoch": epoch, "at": to_rfc3339(at)})
 
 
-# -- definition conflicts --------------------------------------------------------------------------------------
-def conflict(session: Session, definition_id: str) -> dict | None:
-    """The stored conflict record of a definition (shape: see sync.conflicts), or None."""
-    return _read(session, CONFLICT_PREFIX + definition_id)
+# -- edit conflicts (definitions and orders, sync.conflicts) ---------------------------------------------------
+def _conflict_key(key: str, kind: str) -> str:
+    return f"conflict:{kind}:{key}"
 
 
-def set_conflict(session: Session, definition_id: str, value: dict) -> None:
-    """Store (replace) the conflict record of a definition."""
-    _write(session, CONFLICT_PREFIX + definition_id, dict(value))
+def conflict(session: Session, definition_id: str, kind: str = "definition") -> dict | None:
+    """The stored conflict record of an entity (`kind` "definition" or "order"; shape: sync.conflicts), or None."""
+    return _read(session, _conflict_key(definition_id, kind))
 
 
-def drop_conflict(session: Session, definition_id: str) -> None:
-    """Delete the conflict record of a definition (no-op when there is none)."""
-    _write(session, CONFLICT_PREFIX + definition_id, None)
+def set_conflict(session: Session, definition_id: str, value: dict, kind: str = "definition") -> None:
+    """Store (replace) the conflict record of an entity."""
+    _write(session, _conflict_key(definition_id, kind), dict(value))
+
+
+def drop_conflict(session: Session, definition_id: str, kind: str = "definition") -> None:
+    """Delete the conflict record of an entity (no-op when there is none)."""
+    _write(session, _conflict_key(definition_id, kind), None)
 
 
 def conflicts(session: Session) -> list[tuple[str, dict]]:
-    """Every stored conflict as (definition id, record)."""
-    rows = session.scalars(select(SyncState).where(SyncState.key.startswith(CONFLICT_PREFIX)))
-    return [(row.key[len(CONFLICT_PREFIX):], dict(row.value or {})) for row in rows]
+    """Every stored conflict as (entity key, record); the record's "kind" is set from its state key."""
+    rows = session.scalars(select(SyncState).where(SyncState.key.startswith("conflict:")))
+    out = []
+    for row in rows:
+        kind, _, key = row.key[len("conflict:"):].partition(":")
+        out.append((key, {**dict(row.value or {}), "kind": kind}))
+    return out
 
 
 def rekey_conflict(session: Session, old: str, new: str) -> None:

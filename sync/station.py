@@ -17,7 +17,7 @@ from platformdirs import user_config_path
 from sqlalchemy.orm import Session
 
 from core.timeutil import utcnow
-from sync import state
+from sync import plain_events, state
 from sync.client import TicketingApi, device_now
 from sync.errors import SyncError
 
@@ -140,12 +140,14 @@ def make_api(cfg: StationConfig, key: str, *, transport: httpx.BaseTransport | N
 
 def connect(session: Session, url: str, key: str, *, site_id: str = "", event_ids: list[str] | None = None,
             station: str = "", key_dir: Path | None = None,
-            transport: httpx.BaseTransport | None = None) -> StationConfig:
+            transport: httpx.BaseTransport | None = None, event_info: dict | None = None) -> StationConfig:
     """Check the key against the server (discovery; a plain server is detected by its 404), save the
     connection in the caller's session and the key in the keyring/file, and fix the server's mode (hub or
     plain; a later run never changes it, issue 8 item 13). With a hub and no `event_ids`, every
     event the hub lists is taken. The key is stored under this ledger's id (per-ledger credentials).
-    Raises Unauthorized (bad key), NetworkError, SyncError ("no event")."""
+    A plain server's events are read from its events call or completed by `event_info` {title, timeZone,
+    currency} (sync.plain_events, issue 8 item 9) and stored. Raises Unauthorized (bad key), NetworkError,
+    SyncError ("no event"), EventDetailsNeeded (plain: ask the organiser), InvalidArgument (bad event_info)."""
     cfg = StationConfig(url=url.rstrip("/"), site_id=site_id, event_ids=list(event_ids or []),
                         ledger_id=state.ledger_id(session))
     api = make_api(cfg, key, transport=transport)
@@ -156,6 +158,7 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
         elif disc.plain:
             for event_id in cfg.event_ids:  # a plain server has no discovery: prove the key with one read
                 api.list_definitions([event_id], limit=1)
+            events = plain_events.event_details(api, cfg.event_ids, event_info)
     finally:
         api.http.close()
     if not cfg.event_ids:
@@ -167,4 +170,6 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
     store_key(cfg, key, key_dir)
     save_config(session, cfg)
     state.set_server_mode(session, disc.plain, disc.extensions, utcnow())  # fixed here (issue 8 item 13)
+    if disc.plain:
+        plain_events.store_events(session, events)
     return cfg

@@ -26,13 +26,20 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     con.add_argument("--site-id", default="", help="wix-site-id header (central Wix API)")
     con.add_argument("--event", nargs="+", default=[], metavar="ID", help="event id(s) to sync (hub: default all)")
     con.add_argument("--name", default="", help="station name when the server does not name it (plain server)")
+    con.add_argument("--title", default="", help="plain server: the event's title, when the server does not say it")
+    con.add_argument("--time-zone", default="", metavar="ZONE",
+                     help="plain server: the event's IANA time zone (e.g. Europe/Zurich), when the server does not "
+                     "say it")
+    con.add_argument("--currency", default="", help="plain server: the event's currency (e.g. EUR), when the server "
+                     "does not say it")
     con.set_defaults(func=_connect)
     show = sub.add_parser("show", parents=[parent], help="the saved connection and sync state (never the key)")
     show.set_defaults(func=_show)
-    conf = sub.add_parser("conflicts", parents=[parent], help="ticket-definition edits that clash with the server")
+    conf = sub.add_parser("conflicts", parents=[parent], help="ticket-definition and order edits that clash with "
+                          "the server (the same field changed here and centrally)")
     conf.set_defaults(func=_conflicts)
-    res = sub.add_parser("resolve", parents=[parent], help="resolve a definition conflict")
-    res.add_argument("definition_id")
+    res = sub.add_parser("resolve", parents=[parent], help="resolve a definition or order conflict")
+    res.add_argument("definition_id", metavar="ID", help="the definition id or order number (see `station conflicts`)")
     res.add_argument("--keep", choices=("mine", "theirs"), required=True)
     res.set_defaults(func=_resolve)
 
@@ -60,16 +67,25 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
 
 
 def _connect(args) -> int:
+    from core.errors import DomainError
     from sync.errors import SyncError
+    from sync.plain_events import EventDetailsNeeded
     from sync.station import connect
 
     key = read_key(args.key)
+    info = {"title": args.title, "timeZone": args.time_zone, "currency": args.currency}
     with ledger_of(args) as ledger, ledger.uow() as uow:
-        try:
-            cfg = connect(uow.session, args.url, key, site_id=args.site_id, event_ids=args.event,
-                          station=args.name or config.default_station())
-        except SyncError as exc:
-            raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
+        for attempt in range(2):
+            try:
+                cfg = connect(uow.session, args.url, key, site_id=args.site_id, event_ids=args.event,
+                              station=args.name or config.default_station(), event_info=info)
+                break
+            except EventDetailsNeeded as exc:
+                if attempt or args.key == "-" or not sys.stdin.isatty():
+                    raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
+                info = ask_event_details(exc, info)
+            except (SyncError, DomainError) as exc:
+                raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
         uow.commit()
     kind = f"hub, role {cfg.role}" if cfg.extensions else "plain contract server (full re-list, no extensions)"
     emit(args, {"url": cfg.url, "station": cfg.station, "role": cfg.role, "eventIds": cfg.event_ids,
@@ -79,6 +95,18 @@ def _connect(args) -> int:
     if cfg.key_storage.startswith("file"):
         warn("note: no OS keyring is available; the key is in a file readable only by you")
     return 0
+
+
+def ask_event_details(needed, info: dict) -> dict:
+    """Ask the organiser once, at the terminal, for what a plain server does not say of its event (issue 8
+    item 9): the fields of `needed.missing`. Returns `info` completed."""
+    labels = {"title": "Event title", "timeZone": "Time zone (IANA, e.g. Europe/Zurich)",
+              "currency": "Currency (ISO 4217, e.g. EUR)"}
+    print("This server does not say everything about the event; please give it once:", file=sys.stderr)
+    info = dict(info)
+    for field in dict.fromkeys(f for fields in needed.missing.values() for f in fields):
+        info[field] = input(f"{labels[field]}: ").strip()
+    return info
 
 
 def read_key(flag: str | None) -> str:
@@ -128,11 +156,11 @@ def _conflicts(args) -> int:
 
     with ledger_of(args) as ledger, ledger.uow() as uow:
         found = list_conflicts(uow.session)
-    data = [{"definitionId": c.definition_id, "eventId": c.event_id, "name": c.name, "fields": c.fields}
-            for c in found]
-    rows = [(c.definition_id, c.name, path, v.get("mine"), v.get("theirs"))
+    data = [{"kind": c.kind, "key": c.key, "definitionId": c.key, "eventId": c.event_id, "name": c.name,
+             "fields": c.fields} for c in found]
+    rows = [(c.kind, c.key, c.name, path, v.get("mine"), v.get("theirs"))
             for c in found for path, v in c.fields.items()]
-    emit(args, data, table(["definition", "name", "field", "mine", "theirs"], rows))
+    emit(args, data, table(["kind", "id", "name", "field", "mine", "theirs"], rows))
     return 0
 
 

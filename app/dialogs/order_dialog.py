@@ -1,5 +1,6 @@
 """Order detail: the order, its tickets, its registration form (editable: UpdateOrder checkoutForm, e.g. a
-mistyped e-mail, case WR-11), archive / unarchive, and print or save its tickets."""
+mistyped e-mail, case WR-11), archive / unarchive, and print or save its tickets. A field changed here and
+centrally (issue 8 item 3, sync.conflicts) is shown with both values and resolved by Keep mine / Take theirs."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -10,6 +11,7 @@ from app.models.tickets_model import TicketsTableModel
 from app.printing import TicketOutput
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
+from sync.conflicts import KEEP_MINE, ORDER, TAKE_THEIRS, list_conflicts, resolve
 
 STANDARD_INPUTS = ("firstName", "lastName", "email")
 LABELS = {"firstName": "First name", "lastName": "Last name", "email": "E-mail", "phone": "Phone"}
@@ -22,6 +24,28 @@ def _update(session, event_id, order_number, form_inputs, archived):
     update_order(session, event_id, order_number, fields=fields,
                  checkout_form={"inputValues": form_inputs} if form_inputs is not None else None,
                  archived=archived)
+    return queries.order_detail(session, event_id, order_number)
+
+
+def order_conflict(session, order_number: str) -> list[tuple[str, str, str]]:
+    """The open conflict of the order as [(field, mine, theirs)] display text ([] when none)."""
+    for conflict in list_conflicts(session, kind=ORDER):
+        if conflict.key == order_number:
+            return [(path.removeprefix("checkoutForm."), _text(v.get("mine")), _text(v.get("theirs")))
+                    for path, v in conflict.fields.items()]
+    return []
+
+
+def _text(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def _resolve(session, event_id, order_number, choice):
+    resolve(session, order_number, choice)
     return queries.order_detail(session, event_id, order_number)
 
 
@@ -44,6 +68,17 @@ class OrderDialog(QDialog):
         self.form_box = QGroupBox("Registration form")
         self.form = QFormLayout(self.form_box)
         self.status = QLabel("")
+        self.conflict_box = QGroupBox("Changed here and centrally")
+        self.conflict_label = QLabel("")
+        self.conflict_label.setWordWrap(True)
+        self.keep_button, self.take_button = QPushButton("Keep mine"), QPushButton("Take theirs")
+        self.keep_button.clicked.connect(lambda: self.resolve_conflict(KEEP_MINE))
+        self.take_button.clicked.connect(lambda: self.resolve_conflict(TAKE_THEIRS))
+        row = QHBoxLayout(self.conflict_box)
+        row.addWidget(self.conflict_label, 1)
+        row.addWidget(self.keep_button)
+        row.addWidget(self.take_button)
+        self.conflict_box.hide()
         self.save_button = QPushButton("Save form")
         self.archive_button = QPushButton()
         self.print_button = QPushButton("Print tickets")
@@ -64,6 +99,7 @@ class OrderDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(table, 1)
         layout.addWidget(self.form_box)
+        layout.addWidget(self.conflict_box)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.show_order(order, tickets)
@@ -83,6 +119,28 @@ class OrderDialog(QDialog):
             f"checked in {order.checked_in}/{order.tickets}")
         self.archive_button.setText("Unarchive" if order.archived else "Archive")
         self._fill_form(order)
+        run_in_background(query_op(self.ctx.ledger, order_conflict, order.order_number), self.show_conflict,
+                          lambda _exc: None, parent=self)
+
+    def show_conflict(self, fields: list[tuple[str, str, str]]) -> None:
+        """Show the order's open conflict (or hide the box when there is none)."""
+        self.conflict_box.setVisible(bool(fields))
+        self.conflict_label.setText("<br>".join(f"<b>{LABELS.get(f, f)}</b>: mine “{m}”, theirs “{t}”"
+                                                for f, m, t in fields))
+
+    def resolve_conflict(self, choice: str) -> None:
+        """Keep mine (queued for the next sync) or take theirs, for every conflicting field of the order."""
+        self.keep_button.setEnabled(False)
+        self.take_button.setEnabled(False)
+        text = "Your values are kept and go up at the next sync." if choice == KEEP_MINE else \
+            "The central values were taken."
+        run_op(self.ctx.ledger, _resolve, self.ctx.event_id, self.order.order_number, choice,
+               on_success=lambda detail: self._on_resolved(detail, text), on_error=self._on_failed, parent=self)
+
+    def _on_resolved(self, detail, text: str) -> None:
+        self.keep_button.setEnabled(True)
+        self.take_button.setEnabled(True)
+        self._on_saved(detail, text)
 
     def _fill_form(self, order: queries.OrderRow) -> None:
         values = {i.get("inputName"): i.get("value", "") for i in order.checkout_form if i.get("inputName")}

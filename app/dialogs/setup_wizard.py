@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from PySide6.QtCore import Qt, QTimeZone, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QApplication, QComboBox, QDateTimeEdit, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWizard, QWizardPage)
+                               QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget, QWizard, QWizardPage)
 
 from app import config
 from app.dialogs.connect_scan import SCAN_SECONDS, code_from_camera, code_from_image
@@ -37,6 +37,7 @@ from core.errors import DomainError
 from core.events import create_event, list_events
 from sync.errors import SyncError
 from sync.hub.auth import BOX_OFFICE, DOOR, ORGANISER, ROLES
+from sync.plain_events import EventDetailsNeeded
 from sync.station import DEFAULT_TIMEOUT, connect, load_config
 
 # Role -> the main window's tab a station of that role starts on (attribute names of app.main_window.MainWindow).
@@ -169,6 +170,19 @@ class HubPage(QWizardPage):
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.station = QLineEdit()
+        self.event_id = QLineEdit()
+        self.event_id.setPlaceholderText("only for a plain contract server (e.g. Wix): the event's id")
+        # asked only when a plain server does not say them (issue 8 item 9; sync.plain_events)
+        self.details = QWidget()
+        self.event_title, self.event_zone, self.event_currency = QLineEdit(), QLineEdit(), QLineEdit()
+        self.event_zone.setPlaceholderText("IANA zone, e.g. Europe/Zurich")
+        self.event_currency.setPlaceholderText("e.g. EUR")
+        details = QFormLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addRow("Event title:", self.event_title)
+        details.addRow("Time zone:", self.event_zone)
+        details.addRow("Currency:", self.event_currency)
+        self.details.hide()
         self.error = QLabel("")
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
@@ -184,6 +198,8 @@ class HubPage(QWizardPage):
         form.addRow("Hub URL:", self.url)
         form.addRow("Station key:", self.key)
         form.addRow("Station name:", self.station)
+        form.addRow("Event id:", self.event_id)
+        form.addRow(self.details)
         form.addRow(self.error)
         self.url.textChanged.connect(self.completeChanged)
         self.key.textChanged.connect(self.completeChanged)
@@ -225,7 +241,17 @@ class HubPage(QWizardPage):
         self.error.setText("Connecting…")
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self._wizard.connect_hub(self.url.text().strip(), self.key.text().strip(), self.station.text().strip())
+            event_ids = [self.event_id.text().strip()] if self.event_id.text().strip() else None
+            info = {"title": self.event_title.text(), "timeZone": self.event_zone.text(),
+                    "currency": self.event_currency.text()}
+            self._wizard.connect_hub(self.url.text().strip(), self.key.text().strip(), self.station.text().strip(),
+                                     event_ids=event_ids, event_info=info)
+        except EventDetailsNeeded as exc:
+            self.details.show()
+            fields = sorted({f for fs in exc.missing.values() for f in fs})
+            self.error.setText("This server does not say the event's " + ", ".join(fields)
+                               + ": fill them in above (asked once) and press Next again.")
+            return False
         except (SyncError, DomainError) as exc:
             self.error.setText(f"Could not connect: {getattr(exc, 'message', None) or exc}")
             return False
@@ -280,11 +306,14 @@ class SetupWizard(QWizard):
             self.setPage(page_id, page)
         self.setStartId(self.PAGE_CHOICE)
 
-    def connect_hub(self, url: str, key: str, station: str) -> None:
+    def connect_hub(self, url: str, key: str, station: str, *, event_ids: list[str] | None = None,
+                    event_info: dict | None = None) -> None:
         """Connect to the hub (one unit of work; sync.station.connect), then pull its events (first_pull).
-        Raises SyncError / DomainError when the connection is refused."""
+        `event_ids`/`event_info` for a plain server (its event id; title, timeZone, currency it does not say).
+        Raises SyncError (EventDetailsNeeded: ask for event_info) / DomainError when the connection is refused."""
         with self.ledger.uow() as uow:
-            cfg = connect(uow.session, url, key, station=station or self.station, key_dir=self.key_dir)
+            cfg = connect(uow.session, url, key, station=station or self.station, key_dir=self.key_dir,
+                          event_ids=event_ids, event_info=event_info)
             uow.commit()
         pulled = self.first_pull()
         self._hub = (cfg.url, cfg.role or DOOR, list(cfg.event_ids) if pulled else [])

@@ -42,7 +42,8 @@ class RejectedRow:
 
 @dataclass(frozen=True)
 class ConflictRow:
-    """One conflicting field of a ticket definition, values as display text."""
+    """One conflicting field of a ticket definition or an order (`kind`), values as display text;
+    `definition_id` is the entity key (definition id or order number)."""
 
     definition_id: str
     name: str
@@ -50,6 +51,7 @@ class ConflictRow:
     base: str
     mine: str
     theirs: str
+    kind: str = "definition"
 
 
 def show_value(value) -> str:
@@ -70,7 +72,7 @@ def load_sync_lists(session) -> tuple[list[RejectedRow], list[ConflictRow]]:
     rejected = [RejectedRow(r["id"], r["kind"], r["entity"], r["error"] or "", r["created"])
                 for r in rejected_entries(session)]
     conflicts = [ConflictRow(c.definition_id, c.name or c.definition_id, path, show_value(v.get("base")),
-                             show_value(v.get("mine")), show_value(v.get("theirs")))
+                             show_value(v.get("mine")), show_value(v.get("theirs")), c.kind)
                  for c in list_conflicts(session) for path, v in c.fields.items()]
     return rejected, conflicts
 
@@ -109,7 +111,7 @@ class RejectedTableModel(RowTableModel):
 
 
 class ConflictsTableModel(RowTableModel):
-    HEADERS = ("Ticket definition", "Field", "Before", "Mine", "Theirs")
+    HEADERS = ("Definition / order", "Field", "Before", "Mine", "Theirs")
 
     def display(self, row: ConflictRow, column: int) -> str:
         return (row.name, row.field, row.base, row.mine, row.theirs)[column]
@@ -179,7 +181,7 @@ class SyncTab(QWidget):
         layout.addWidget(status)
         for title, view, buttons in (("Changes the server rejected", self.rejected_view,
                                       (self.retry_button, self.retry_all_button, self.dismiss_button)),
-                                     ("Ticket-definition conflicts (changed here and on the server)",
+                                     ("Conflicts: definitions and orders changed here and on the server",
                                       self.conflicts_view, (self.keep_button, self.take_button))):
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
@@ -273,13 +275,14 @@ class SyncTab(QWidget):
         return True
 
     def _on_resolved(self, row: ConflictRow, choice: str) -> None:
+        what = "orders" if row.kind == "order" else "definitions"
         if choice == KEEP_MINE:
             self.message.setText(f"{row.name}: your values are kept and will be uploaded at the next sync.")
-            self.controller.on_local_change("definitions")
+            self.controller.on_local_change(what)
         else:
             self.message.setText(f"{row.name}: the server's values were taken.")
             self.controller.refresh_status()
-        self.changed.emit("definitions")
+        self.changed.emit(what)
         self.refresh()
 
     def _outbox(self, name: str) -> None:

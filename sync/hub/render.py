@@ -15,6 +15,7 @@ from core.definitions import definition_counts
 from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
 from core.errors import InvalidArgument
 from core.tickets import checked_in_map
+from core.timeutil import to_rfc3339
 from sync.hub import changes as ch
 from sync.hub.models import HubChange
 
@@ -131,7 +132,11 @@ def _render_one(row, events, defs, orders, tickets, checkins, checked, counts) -
     if row.type == ch.ORDER and row.key in orders:
         return contract.order_to_api(orders[row.key], checked_in=checked, fieldsets=contract.ORDER_FIELDSETS)
     if row.type == ch.TICKET and row.key in tickets:
-        return contract.ticket_to_api(tickets[row.key], checked.get(row.key), fieldsets=contract.TICKET_FIELDSETS)
+        ticket = tickets[row.key]
+        data = contract.ticket_to_api(ticket, checked.get(row.key), fieldsets=contract.TICKET_FIELDSETS)
+        if ticket.order is not None:  # tickets have no time of their own: their order's (freshness, issue 8)
+            data["updated"] = to_rfc3339(ticket.order.updated)
+        return data
     if row.type == ch.CHECKIN and row.key in checkins:
         return dict(row_to_api(checkins[row.key]), id=int(row.key))
     return None

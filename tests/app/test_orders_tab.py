@@ -97,3 +97,30 @@ def test_wr11_order_detail_update_form_and_archive(qtbot, tab, ctx, event_data):
     _reload(qtbot, tab, lambda: tab.archived_box.setCurrentText("Archived"))
     assert [r.order_number for r in tab.orders_model.rows()] == [event_data.paid_order]
     dialog.close()
+
+
+def test_order_dialog_shows_a_conflict_and_keeps_mine(qtbot, tab, ctx, event_data):
+    """Issue 8 item 3: a field changed here and centrally is shown with both values; Keep mine re-queues ours."""
+    from sync import conflicts
+
+    with ctx.ledger.uow() as uow:
+        conflicts.store(uow.session, event_data.event_id, event_data.paid_order,
+                        {"checkoutForm.email": {"base": "a@x", "mine": "mine@x.org", "theirs": "theirs@x.org"}},
+                        conflicts.ORDER)
+        uow.commit()
+    assert tab.select_order(event_data.paid_order)
+    tab.open_selected()
+    qtbot.waitUntil(lambda: tab.dialog is not None, timeout=5000)
+    dialog = tab.dialog
+    qtbot.waitUntil(lambda: dialog.conflict_box.isVisibleTo(dialog), timeout=5000)
+    assert "mine@x.org" in dialog.conflict_label.text() and "theirs@x.org" in dialog.conflict_label.text()
+    with qtbot.waitSignal(dialog.changed, timeout=5000):
+        dialog.keep_button.click()
+    qtbot.waitUntil(lambda: not dialog.conflict_box.isVisibleTo(dialog), timeout=5000)
+    with ctx.ledger.uow() as uow:
+        assert uow.session.get(Order, event_data.paid_order).email == "mine@x.org"
+        update = uow.session.query(OutboxEntry).filter_by(kind="order.update").one()
+        assert update.payload["paths"] == ["checkoutForm.email"]
+        assert update.payload["base"] == {"checkoutForm.email": "theirs@x.org"}
+        assert conflicts.list_conflicts(uow.session) == []
+    dialog.close()

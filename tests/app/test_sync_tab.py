@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from app.tabs.sync_tab import ConflictRow, SyncTab, show_value
 from core.definitions import update_definition
 from core.models import Order, OutboxEntry, TicketDefinition
-from core.orders import complete_order
+from core.orders import complete_order, update_order
 from core.timeutil import utcnow
 from tests.app.sync_helpers import first_pull, station_context
 
@@ -149,6 +149,31 @@ def test_definition_conflict_take_theirs_adopts_the_hub_value(qtbot, panel):
     assert "server's values" in tab.message.text()
     assert _names(shop) == ["Adult Plus", "Adult Plus"]
     qtbot.waitUntil(lambda: controller.status.conflicts == 0 and controller.status.pending == 0, timeout=5000)
+
+
+def test_order_conflict_listed_and_keep_mine_uploads_my_value(qtbot, panel):
+    """Issue 8 item 3: the same order field edited here and on the hub is one conflict row of the same table."""
+    shop, _controller, tab = panel()
+    number = shop.unpaid["orderNumber"]
+    form = {"inputValues": [{"inputName": "email", "value": "mine@example.org"}]}
+    with shop.ledger.uow() as uow:
+        update_order(uow.session, shop.event_id, number, fields=["checkoutForm"], checkout_form=form)
+        uow.commit()
+    with shop.hub.uow() as s:
+        update_order(s, shop.event_id, number, fields=["checkoutForm"],
+                     checkout_form={"inputValues": [{"inputName": "email", "value": "theirs@example.org"}]})
+    assert _sync_now(qtbot, tab).conflicts == [number]
+    qtbot.waitUntil(lambda: tab.conflicts_model.rowCount() == 1, timeout=5000)
+    name, field, _before, mine, theirs = _cells(tab.conflicts_model, 0)
+    assert name.startswith(f"order {number}") and (field, mine, theirs) == (
+        "checkoutForm.email", "mine@example.org", "theirs@example.org")
+    tab.conflicts_view.selectRow(0)
+    with qtbot.waitSignal(tab.changed, timeout=5000) as blocker:
+        qtbot.mouseClick(tab.keep_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["orders"]
+    assert _sync_now(qtbot, tab).ok
+    with shop.hub.uow() as s:
+        assert s.get(Order, number).email == "mine@example.org"
 
 
 def test_bc13_clock_offset_warning_is_shown(qtbot, panel):

@@ -166,8 +166,9 @@ def test_get_order_and_event_mismatch(session, ev):
 # ---------------------------------------------------------------- update
 
 
-def test_wr11_update_email_only_keeps_the_names_and_queues_the_whole_form(session, ev):
-    """Case WR-11: a corrected e-mail is queued as an UpdateOrder of the checkoutForm."""
+def test_wr11_update_email_only_keeps_the_names_and_queues_only_the_email(session, ev):
+    """Case WR-11: a corrected e-mail is queued as an UpdateOrder of the checkoutForm carrying only the e-mail
+    input and its value before (issue 8 item 3: field-level updates never overwrite a central name fix)."""
     make_order(session, ev, "UPDT-0001-AA", first="Ana", last="Moreira", email="ana.moreira@gmial.com")
     order = update_order(session, ev.id, "UPDT-0001-AA", fields=["checkoutForm"],
                          checkout_form={"inputValues": [{"inputName": "email", "value": "ana.moreira@gmail.com"}]})
@@ -178,7 +179,19 @@ def test_wr11_update_email_only_keeps_the_names_and_queues_the_whole_form(sessio
     [row] = outbox(session, "order.update")
     assert row.entity_key == "UPDT-0001-AA"
     assert row.payload == {"eventId": ev.id, "orderNumber": "UPDT-0001-AA", "fields": ["checkoutForm"],
-                           "checkoutForm": {"inputValues": order.checkout_form}}
+                           "paths": ["checkoutForm.email"],
+                           "checkoutForm": {"inputValues": [{"inputName": "email",
+                                                             "value": "ana.moreira@gmail.com"}]},
+                           "base": {"checkoutForm.email": "ana.moreira@gmial.com"}}
+
+
+def test_an_unchanged_input_is_not_queued(session, ev):
+    make_order(session, ev, "UPDT-0003-AA", first="Ana", last="Moreira", email="a@b.c")
+    update_order(session, ev.id, "UPDT-0003-AA", fields=["checkoutForm"], checkout_form={"inputValues": [
+        {"inputName": "firstName", "value": "Ana"}, {"inputName": "email", "value": "new@b.c"}]})
+    [row] = outbox(session, "order.update")
+    assert row.payload["paths"] == ["checkoutForm.email"]
+    assert row.payload["checkoutForm"] == {"inputValues": [{"inputName": "email", "value": "new@b.c"}]}
 
 
 def test_update_names_and_new_inputs(session, ev):
@@ -197,7 +210,8 @@ def test_archive_with_any_field_mask_form(session, ev, fields):
     order = update_order(session, ev.id, "ARCH-0001-AA", fields=fields, archived=True)
     assert order.archived is True
     [row] = outbox(session, "order.update")
-    assert row.payload == {"eventId": ev.id, "orderNumber": "ARCH-0001-AA", "fields": ["archived"], "archived": True}
+    assert row.payload == {"eventId": ev.id, "orderNumber": "ARCH-0001-AA", "fields": ["archived"],
+                           "paths": ["archived"], "archived": True, "base": {"archived": False}}
 
 
 def test_mask_limits_what_changes_and_noop_writes_no_outbox(session, ev):

@@ -125,10 +125,41 @@ def test_an_update_covered_by_a_newer_one_is_folded_into_it(session):
     assert session.get(OutboxEntry, other).state == outbox.PENDING
 
 
-def test_an_update_not_covered_by_the_newer_one_is_not_folded(session):
-    _update(session, "D1", ["quantity", "name"], {"quantity": 100, "name": "A"}, {"quantity": 50, "name": "B"})
-    _update(session, "D1", ["quantity"], {"quantity": 50}, {"quantity": 40, "name": "B"})
-    assert outbox.fold_superseded(session) == []
+def test_an_update_not_covered_by_the_newer_one_is_merged_into_it(session):
+    """Issue 8 item 3: folding merges the masks, so the older edit's fields still go up."""
+    old = _update(session, "D1", ["quantity", "name"], {"quantity": 100, "name": "A"}, {"quantity": 50, "name": "B"})
+    new = _update(session, "D1", ["quantity"], {"quantity": 50}, {"quantity": 40, "name": "B"})
+    assert outbox.fold_superseded(session) == [(old, new)]
+    payload = session.get(OutboxEntry, new).payload
+    assert payload["fields"] == ["quantity", "name"]
+    assert payload["base"] == {"quantity": 100, "name": "A"}
+    assert payload["definition"] == {"quantity": 40, "name": "B"}
+
+
+def test_order_updates_merge_their_changed_inputs(session):
+    def order_update(paths, inputs, base):
+        row = outbox.enqueue(session, outbox.ORDER_UPDATE, "ev-1", "O1",
+                             {"eventId": "ev-1", "orderNumber": "O1", "fields": ["checkoutForm"], "paths": paths,
+                              "checkoutForm": {"inputValues": inputs}, "base": base})
+        session.flush()
+        return row.id
+    old = order_update(["checkoutForm.email"], [{"inputName": "email", "value": "a@x"}],
+                       {"checkoutForm.email": "old@x"})
+    new = order_update(["checkoutForm.email", "checkoutForm.phone"],
+                       [{"inputName": "email", "value": "b@x"}, {"inputName": "phone", "value": "1"}],
+                       {"checkoutForm.email": "a@x", "checkoutForm.phone": None})
+    archive = outbox.enqueue(session, outbox.ORDER_UPDATE, "ev-1", "O1",
+                             {"eventId": "ev-1", "orderNumber": "O1", "fields": ["archived"], "paths": ["archived"],
+                              "archived": True, "base": {"archived": False}})
+    session.flush()
+    assert outbox.fold_superseded(session) == [(old, new), (new, archive.id)]
+    payload = session.get(OutboxEntry, archive.id).payload
+    assert payload["fields"] == ["checkoutForm", "archived"]
+    assert payload["paths"] == ["checkoutForm.email", "checkoutForm.phone", "archived"]
+    assert payload["checkoutForm"]["inputValues"] == [{"inputName": "email", "value": "b@x"},
+                                                      {"inputName": "phone", "value": "1"}]
+    assert payload["archived"] is True
+    assert payload["base"] == {"checkoutForm.email": "old@x", "checkoutForm.phone": None, "archived": False}
 
 
 def test_resend_moves_sent_rows_of_the_kinds_back_to_pending_in_order(session):

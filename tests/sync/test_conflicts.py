@@ -6,9 +6,10 @@ from sqlalchemy import select
 from core.definitions import create_definition, definition_data
 from core.errors import InvalidArgument, NotFound
 from core.events import create_event
-from core.models import OutboxEntry, TicketDefinition
+from core.models import Event, Order, OutboxEntry, TicketDefinition
 from sync import conflicts, state
 from sync.push_definitions import merge_fields, same
+from tests.core.test_orders import make_order
 
 EV = "5b0c7e2a-1111-4c2d-9e0f-0a1b2c3d4e5f"
 
@@ -97,3 +98,59 @@ def test_resolve_errors(ledger, defn_id):
     with ledger.uow() as uow:
         with pytest.raises(InvalidArgument):
             conflicts.resolve(uow.session, defn_id, "both")
+
+
+# -- orders (issue 8 item 3: one conflict mechanism for definitions and orders) ---------------------------------
+def test_three_way_over_flat_paths():
+    base = {"checkoutForm.email": "a@x", "archived": False}
+    mine = {"checkoutForm.email": "b@x", "archived": True}
+    patch, clashes = conflicts.three_way(["checkoutForm.email", "archived"], base, mine,
+                                         {"checkoutForm.email": "c@x"})          # archived not carried
+    assert patch == ["archived"]
+    assert clashes == {"checkoutForm.email": {"base": "a@x", "mine": "b@x", "theirs": "c@x"}}
+
+
+@pytest.fixture
+def order_number(ledger, defn_id):
+    with ledger.uow() as uow:
+        ev = uow.session.get(Event, EV)
+        number = make_order(uow.session, ev, "CONF-0001-AA", email="mine@x.org").order_number
+        for row in uow.session.scalars(select(OutboxEntry)):
+            row.state = "sent"
+        conflicts.store(uow.session, EV, number, {"checkoutForm.email": {
+            "base": "old@x.org", "mine": "mine@x.org", "theirs": "theirs@x.org"}}, conflicts.ORDER)
+        uow.commit()
+        return number
+
+
+def test_order_conflicts_are_listed_with_definition_ones(ledger, order_number, defn_id):
+    _store(ledger, defn_id)
+    with ledger.uow() as uow:
+        found = {(c.kind, c.key) for c in conflicts.list_conflicts(uow.session)}
+        assert found == {("order", order_number), ("definition", defn_id)}
+        [c] = conflicts.list_conflicts(uow.session, kind="order")
+        assert c.name.startswith(f"order {order_number}") and "mine@x.org" in c.describe()
+
+
+def test_order_keep_mine_requeues_even_when_the_row_still_shows_mine(ledger, order_number):
+    with ledger.uow() as uow:
+        resolved = conflicts.resolve(uow.session, order_number, conflicts.KEEP_MINE)
+        uow.commit()
+    assert resolved.kind == "order"
+    with ledger.uow() as uow:
+        assert uow.session.get(Order, order_number).email == "mine@x.org"
+        [entry] = uow.session.scalars(select(OutboxEntry).where(OutboxEntry.state == "pending")).all()
+        assert entry.kind == "order.update" and entry.payload["paths"] == ["checkoutForm.email"]
+        assert entry.payload["base"] == {"checkoutForm.email": "theirs@x.org"}
+        assert conflicts.list_conflicts(uow.session) == []
+
+
+def test_order_take_theirs_writes_the_server_values_without_an_outbox_row(ledger, order_number):
+    with ledger.uow() as uow:
+        conflicts.resolve(uow.session, order_number, conflicts.TAKE_THEIRS)
+        uow.commit()
+    with ledger.uow() as uow:
+        order = uow.session.get(Order, order_number)
+        assert order.email == "theirs@x.org"
+        assert {"inputName": "email", "value": "theirs@x.org"} in order.checkout_form
+        assert uow.session.scalars(select(OutboxEntry).where(OutboxEntry.state == "pending")).all() == []

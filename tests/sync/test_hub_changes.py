@@ -41,6 +41,7 @@ def test_feed_from_the_beginning_holds_every_entity_in_parent_first_order(hub):
     assert order["status"] == "OFFLINE_PENDING" and len(order["tickets"]) == 2 and "checkoutForm" in order
     tickets = {c["data"]["ticketNumber"]: c["data"] for c in changes if c["type"] == "ticket"}
     assert set(tickets) == set(sale["tickets"]) and "checkIn" in tickets[sale["tickets"][0]]
+    assert all(t["updated"] == order["updated"] for t in tickets.values())  # freshness stamp (issue 8 item 4)
     definition = next(c["data"] for c in changes if c["type"] == "definition")
     assert definition["dashboard"]["ticketsSold"] == 2
     checkin = next(c["data"] for c in changes if c["type"] == "checkin")

@@ -77,7 +77,11 @@ def test_station_and_conflict_records(ledger):
     with ledger.uow() as uow:
         s = uow.session
         assert state.conflict(s, "d-local") is None
-        assert state.conflicts(s) == [("d-server", {"definitionId": "d-server", "fields": {"name": {}}})]
+        assert state.conflicts(s) == [("d-server", {"definitionId": "d-server", "fields": {"name": {}},
+                                                    "kind": "definition"})]
+        state.set_conflict(s, "ORD-1", {"fields": {}}, "order")  # orders share the mechanism (issue 8 item 3)
+        assert state.conflict(s, "ORD-1", "order") == {"fields": {}} and state.conflict(s, "ORD-1") is None
+        state.drop_conflict(s, "ORD-1", "order")
         state.drop_conflict(s, "d-server")
         state.drop_conflict(s, "never-there")
         uow.commit()
