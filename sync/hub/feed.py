@@ -14,9 +14,7 @@ sync.hub.identity's; this module only reads.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Iterable
-
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import contract
@@ -34,72 +32,86 @@ _CHUNK = 500  # keys per IN (...) list
 _ORDER_OF_TICKET = ("status", "archived", "first_name", "last_name", "channel")
 
 
-def _records(session: Session, stmt_of, keys: list, key: str) -> dict:
-    """{row[key] as str: record} for `stmt_of(chunk)` run over `keys` in chunks of _CHUNK; a record is a
-    SimpleNamespace of the row's columns (the attribute shape core.contract reads)."""
+class _Page:
+    """The feed rows of one page: seq in (lo, hi] of `event_ids` (empty = every event). `keys(type)` is the
+    SELECT of that type's keys in the page, used as `IN (SELECT …)` so no statement carries a key list."""
+
+    def __init__(self, lo: int, hi: int, event_ids: list[str]):
+        self.lo, self.hi, self.event_ids = lo, hi, list(event_ids)
+
+    def keys(self, type_: str):
+        q = select(HubChange.key).where(HubChange.seq > self.lo, HubChange.seq <= self.hi, HubChange.type == type_)
+        return q.where(HubChange.event_id.in_(self.event_ids)) if self.event_ids else q
+
+
+def _records(session: Session, stmt, key: str) -> dict:
+    """{row[key] as str: record} of `stmt`'s rows; a record is a SimpleNamespace of the row's columns (the
+    attribute shape core.contract reads)."""
+    result = session.execute(stmt)
+    names = list(result.keys())
+    at = names.index(key)
     found: dict = {}
-    for i in range(0, len(keys), _CHUNK):
-        for row in session.execute(stmt_of(keys[i:i + _CHUNK])):
-            rec = SimpleNamespace(**row._mapping)
-            found[str(getattr(rec, key))] = rec
+    for row in result:
+        rec = SimpleNamespace()
+        rec.__dict__.update(zip(names, row))
+        found[str(row[at])] = rec
     return found
 
 
-def _checked_in(session: Session, numbers: list[str]) -> dict[str, SimpleNamespace]:
-    """{ticket_number: its accepted CHECK_IN row as a record} (core.checkin_merge's rule, as SQL)."""
-    cols = (CheckIn.ticket_number, CheckIn.corrected_time)
-    return _records(session, lambda chunk: checked_in_rows_query(chunk).with_only_columns(*cols),
-                    numbers, "ticket_number")
-
-
-def _orders(session: Session, numbers: list[str]) -> dict[str, SimpleNamespace]:
+def _orders(session: Session, page: _Page) -> dict[str, SimpleNamespace]:
     """Order records with `tickets` = records of their ticket numbers (for ticketsQuantity/fullyCheckedIn)."""
-    orders = _records(session, lambda c: select(Order.__table__).where(Order.order_number.in_(c)), numbers,
-                      "order_number")
+    in_page = Order.order_number.in_(page.keys(ch.ORDER))
+    orders = _records(session, select(Order.__table__).where(in_page), "order_number")
     for rec in orders.values():
         rec.tickets = []
-    for i in range(0, len(numbers), _CHUNK):
-        q = (select(Ticket.ticket_number, Ticket.order_number)
-             .where(Ticket.order_number.in_(numbers[i:i + _CHUNK])).order_by(Ticket.ticket_number))
-        for tn, on in session.execute(q):
-            orders[on].tickets.append(SimpleNamespace(ticket_number=tn))
+    q = (select(Ticket.ticket_number, Ticket.order_number)
+         .where(Ticket.order_number.in_(page.keys(ch.ORDER))).order_by(Ticket.ticket_number))
+    for tn, on in session.execute(q):
+        orders[on].tickets.append(SimpleNamespace(ticket_number=tn))
     return orders
 
 
-def _tickets(session: Session, numbers: list[str]) -> dict[str, SimpleNamespace]:
+def _tickets(session: Session, page: _Page) -> dict[str, SimpleNamespace]:
     """Ticket records with `order` = a record of the order fields a ticket's JSON shows."""
     order_cols = [getattr(Order, c).label("o_" + c) for c in _ORDER_OF_TICKET]
-    tickets = _records(session, lambda c: select(Ticket.__table__, *order_cols)
-                       .outerjoin(Order, Order.order_number == Ticket.order_number)
-                       .where(Ticket.ticket_number.in_(c)), numbers, "ticket_number")
+    q = (select(Ticket.__table__, *order_cols).outerjoin(Order, Order.order_number == Ticket.order_number)
+         .where(Ticket.ticket_number.in_(page.keys(ch.TICKET))))
+    tickets = _records(session, q, "ticket_number")
     for rec in tickets.values():
         values = {c: rec.__dict__.pop("o_" + c) for c in _ORDER_OF_TICKET}
         rec.order = SimpleNamespace(**values) if values["status"] is not None else None
     return tickets
 
 
-def _by_type(rows: Iterable) -> dict[str, list[str]]:
-    keys: dict[str, list[str]] = {}
-    for row in rows:
-        keys.setdefault(row.type, []).append(row.key)
-    return keys
+def _checked_in(session: Session, page: _Page) -> dict[str, SimpleNamespace]:
+    """{ticket_number: its accepted CHECK_IN row as a record} for the page's tickets and its orders' tickets
+    (core.checkin_merge's rule, as SQL)."""
+    of_orders = select(Ticket.ticket_number).where(Ticket.order_number.in_(page.keys(ch.ORDER)))
+    q = (checked_in_rows_query(None).with_only_columns(CheckIn.ticket_number, CheckIn.corrected_time)
+         .where(or_(CheckIn.ticket_number.in_(page.keys(ch.TICKET)), CheckIn.ticket_number.in_(of_orders))))
+    return _records(session, q, "ticket_number")
 
 
-def render_changes(session: Session, rows: list) -> list[dict]:
-    """Feed rows (seq, type, key, event_id; one per entity) → [{seq, type, data}] with the entities' current
-    contract JSON (docs/HUB_EXTENSIONS.md). Entities deleted since are skipped (a definition.deleted row
-    follows)."""
-    keys = _by_type(rows)
-    events = _records(session, lambda c: select(Event.__table__).where(Event.id.in_(c)), keys.get(ch.EVENT, []),
-                      "id")
-    defs = _records(session, lambda c: select(TicketDefinition.__table__).where(TicketDefinition.id.in_(c)),
-                    keys.get(ch.DEFINITION, []), "id")
-    orders = _orders(session, keys.get(ch.ORDER, []))
-    tickets = _tickets(session, keys.get(ch.TICKET, []))
-    ids = [int(k) for k in keys.get(ch.CHECKIN, []) if k.isdigit()]
-    checkins = _records(session, lambda c: select(CheckIn.__table__).where(CheckIn.id.in_(c)), ids, "id")
-    numbers = [t.ticket_number for o in orders.values() for t in o.tickets] + list(tickets)
-    checked = _checked_in(session, list(dict.fromkeys(numbers))) if numbers else {}
+def _checkins(session: Session, ids: list[int]) -> dict[str, SimpleNamespace]:
+    found: dict = {}
+    for i in range(0, len(ids), _CHUNK):
+        found.update(_records(session, select(CheckIn.__table__).where(CheckIn.id.in_(ids[i:i + _CHUNK])), "id"))
+    return found
+
+
+def render_changes(session: Session, rows: list, page: _Page) -> list[dict]:
+    """Feed rows (seq, type, key, event_id; one per entity) of `page` → [{seq, type, data}] with the
+    entities' current contract JSON (docs/HUB_EXTENSIONS.md). Entities deleted since are skipped (a
+    definition.deleted row follows)."""
+    types = {row.type for row in rows}
+    events = _records(session, select(Event.__table__).where(Event.id.in_(page.keys(ch.EVENT))), "id") \
+        if ch.EVENT in types else {}
+    defs = _records(session, select(TicketDefinition.__table__)
+                    .where(TicketDefinition.id.in_(page.keys(ch.DEFINITION))), "id") if ch.DEFINITION in types else {}
+    orders = _orders(session, page) if ch.ORDER in types else {}
+    tickets = _tickets(session, page) if ch.TICKET in types else {}
+    checkins = _checkins(session, [int(r.key) for r in rows if r.type == ch.CHECKIN and r.key.isdigit()])
+    checked = _checked_in(session, page) if orders or tickets else {}
     counts = {ev: definition_counts(session, ev) for ev in {d.event_id for d in defs.values()}}
     out = []
     for row in rows:
@@ -145,6 +157,7 @@ def read_feed(session: Session, event_ids: list[str], since: str | None, limit: 
     first: dict[tuple[str, str], object] = {}
     for row in rows:
         first.setdefault((row.type, row.key), row)
-    changes = render_changes(session, list(first.values()))
+    page = _Page(start, rows[-1].seq if rows else start, event_ids)
+    changes = render_changes(session, list(first.values()), page)
     cursor = ch.encode_cursor(rows[-1].seq if rows else start)
     return {"changes": changes, "cursor": cursor, "hasMore": has_more, "limit": limit}
