@@ -18,6 +18,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
+import httpx
+
 from core.db import Ledger
 from core.timeutil import to_rfc3339, utcnow
 from sync import bulk_apply, state
@@ -26,7 +28,7 @@ from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkin
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
                         parse_ticket)
 from sync.client import TicketingApi
-from sync.errors import ApiError, Canceled, Forbidden, MalformedData, StuckCursor, SyncError
+from sync.errors import ApiError, Canceled, Forbidden, MalformedData, NetworkError, StuckCursor, SyncError
 from sync.handler import is_set
 from sync.registry import applier_for
 from sync.appliers import OrderApplier, TicketApplier
@@ -114,7 +116,13 @@ class Puller:
         """One feed page; the hub's own 400 on a stored cursor raises CursorRejected (a proxy's 400 does not:
         it is not the hub's refusal, issue 8 item 10)."""
         try:
-            return self.api.changes(event_id, cursor, FEED_LIMIT)
+            try:
+                return self.api.changes(event_id, cursor, FEED_LIMIT)
+            except NetworkError as exc:  # the server closed an idle keep-alive connection just as the next
+                if not isinstance(exc.__cause__, httpx.RemoteProtocolError):  # page was asked for (after a long
+                    raise  # apply): that read is asked once more on a new connection
+                _check(self.cancel)
+                return self.api.changes(event_id, cursor, FEED_LIMIT)
         except ApiError as exc:
             if cursor and exc.status == 400 and exc.rejects:
                 raise CursorRejected(f"the hub refused the change-feed cursor of event {event_id}: "
@@ -133,27 +141,31 @@ class Puller:
 
     def _apply_first_page(self, event_id: str, changes: list, cursor: str) -> None:
         """First pull: the whole page and its cursor in one transaction; runs of orders or tickets go to
-        sync.bulk_apply (parsed once, malformed ones set aside), other types to their appliers."""
+        sync.bulk_apply, other types to their appliers. Every change is parsed (malformed ones set aside)
+        before the transaction opens, so the ledger's write lock is held only while writing."""
+        groups, aside = self._first_page_groups(event_id, changes)
         with self.ledger.uow() as uow:
             if self._bulk is None:
                 self._bulk = bulk_apply.BulkWriter(uow.session)
-            group_type, group, aside = None, [], []
-            for change in changes + [None]:
-                kind = change.get("type") if isinstance(change, dict) else None
-                if group and (change is None or kind != group_type):
-                    self._apply_bulk_group(uow.session, event_id, group_type, group)
-                    group = []
-                if change is None:
-                    break
-                item, reason = self._bulk_item(change, event_id)
-                if reason is not None:
-                    aside.append(_aside(change, event_id, reason))
-                    continue
-                group_type = kind
-                group.append(item)
+            for kind, items in groups:
+                self._apply_bulk_group(uow.session, event_id, kind, items)
             self._set_aside(uow.session, aside)
             state.set_cursor(uow.session, event_id, cursor, utcnow())
             uow.commit()
+
+    def _first_page_groups(self, event_id: str, changes: list) -> tuple[list[tuple[str, list]], list[dict]]:
+        """([(type, parsed items)] as runs of one type in feed order, set-aside entries)."""
+        groups: list[tuple[str, list]] = []
+        aside: list[dict] = []
+        for change in changes:
+            item, reason = self._bulk_item(change, event_id)
+            if reason is not None:
+                aside.append(_aside(change, event_id, reason))
+            elif groups and groups[-1][0] == change["type"]:
+                groups[-1][1].append(item)
+            else:
+                groups.append((change["type"], [item]))
+        return groups, aside
 
     def _bulk_item(self, change, event_id: str) -> tuple[object, str | None]:
         """(parsed row for an order/ticket, or the change's data for other types; the reason to set it

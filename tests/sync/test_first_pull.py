@@ -3,6 +3,7 @@ one transaction per page with its cursor) lands the same ledger as the increment
 first pull aborted mid-way leaves a consistent ledger that resumes to the same result."""
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import select, text
 
 from core.orders import update_order
@@ -145,3 +146,15 @@ def test_a_pull_from_scratch_keeps_pending_local_changes(hub, stations):
     with a.ledger.uow() as uow:
         assert uow.session.get(Order, number).archived is True
         assert state.cursor(uow.session, ev) is not None
+
+
+def test_a_feed_page_whose_keep_alive_connection_was_closed_is_asked_again(hub, stations):
+    ev = _venue(hub)
+    a = stations("A", "door", [ev], on=hub)
+
+    def closed(request):
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+    a.faults.add("GET", "/tessera/v1/changes", closed)
+    report = a.sync()
+    assert report.ok, report.error
+    assert count(a.ledger, Ticket) == 1203 + 15
