@@ -12,6 +12,7 @@ from core import contract
 from core.definitions import definition_counts
 from core.models import Order, Ticket, TicketDefinition
 from core.tickets import checked_in_map
+from sync.hub.feed import read_feed  # noqa: F401 (the feed moved to sync.hub.feed; kept importable here)
 
 ORDER_SETS = ("DETAILS", "TICKETS", "FORM", "INVOICE")
 TICKET_SETS = ("TICKET_DETAILS", "GUEST_DETAILS", "GUEST_FORM")

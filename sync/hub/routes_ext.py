@@ -16,8 +16,7 @@ from core.status import PAID
 from core.timeutil import parse_rfc3339, to_rfc3339
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import require_str
-from sync.hub.feed import read_feed
-from sync.hub.render import orders_json
+from sync.hub.render import orders_json, read_feed
 from sync.hub.runner import Call
 from sync.hub.upload import oversold, store_order
 
