@@ -74,9 +74,15 @@ class OrderApplier:
     def check(self, data: dict, event_id: str) -> None:
         """The feed sends whole orders: one without its status or total (only a number) would be stored as
         NA_ORDER_STATUS with total 0, so it is refused."""
-        row, _tickets = parse_order(data, event_id)
+        self.parse(data, event_id)
+
+    def parse(self, data: dict, event_id: str) -> tuple[dict, list[dict] | None]:
+        """check() and the parsed (order row, embedded ticket rows or None) for the first pull's bulk path
+        (sync.bulk_apply). Raises MalformedData."""
+        row, tickets = parse_order(data, event_id)
         if "status" not in row or "total_minor" not in row:
             raise MalformedData(f"order {row['order_number']!r}: the change feed sent no status or totalPrice")
+        return row, tickets
 
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         apply_orders(session, items, event_id)
@@ -90,8 +96,12 @@ class TicketApplier:
     types = ("ticket",)
 
     def check(self, data: dict, event_id: str) -> None:
-        parse_ticket(data, data.get("eventId") or event_id)
+        self.parse(data, event_id)
         _server_time(data, f"ticket {data.get('ticketNumber')!r}")
+
+    def parse(self, data: dict, event_id: str) -> dict:
+        """The parsed ticket row (its own eventId, else the feed's event); raises MalformedData."""
+        return parse_ticket(data, data.get("eventId") or event_id)
 
     def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
         apply_ticket_rows(session, fresh_tickets(session, items, event_id))

@@ -6,7 +6,11 @@ Every transaction holds ≤ 500 rows, so door scans are never locked out for lon
 A malformed entity in a page is set aside with the reason (sync.state.add_aside; never stored half-filled) and
 the rest of the page applied, so one bad entity never blocks the feed (issue 8 item 10); tickets of an order set
 aside in the same run are set aside with it. A feed that says "more" without moving its cursor stops the run
-with StuckCursor before anything of that page is applied (issue 8 item 14)."""
+with StuckCursor before anything of that page is applied (issue 8 item 14).
+First pull (issue 11): an event whose feed cursor is unset when the run starts (a new ledger, or a pull from
+scratch after a hub reset) applies each page in ONE transaction with its cursor, orders and tickets through
+sync.bulk_apply's prepared executemany upserts (the other types through their appliers); a kill mid-pull leaves
+the ledger at a page boundary and the next run resumes from the stored cursor with the normal appliers."""
 from __future__ import annotations
 
 import json
@@ -14,22 +18,25 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
+import httpx
+
 from core.db import Ledger
 from core.timeutil import to_rfc3339, utcnow
-from sync import state
+from sync import bulk_apply, state
 from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkins, missing_definitions,
                            order_status_from_tickets, sync_nonce)
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
                         parse_ticket)
 from sync.client import TicketingApi
+from sync.errors import ApiError, Canceled, Forbidden, MalformedData, NetworkError, StuckCursor, SyncError
 from sync.plain_events import refresh_events
-from sync.errors import ApiError, Canceled, Forbidden, MalformedData, StuckCursor, SyncError
 from sync.handler import is_set
 from sync.registry import applier_for
+from sync.appliers import OrderApplier, TicketApplier
 
 logger = logging.getLogger(__name__)
 
-FEED_LIMIT = 1000
+FEED_LIMIT = 5000  # entries per feed page asked for (sync.hub.feed.MAX_LIMIT; an older hub clamps to 1000)
 MAX_PAGES = 100_000  # hard bound of any paging loop (10 million rows at 100 per page)
 
 
@@ -76,6 +83,7 @@ class Puller:
         self.cancel = cancel
         self.result = PullResult()
         self.aside_orders: set[str] = set()
+        self._bulk: bulk_apply.BulkWriter | None = None
 
     # -- change feed (extension) -----------------------------------------------------------------------
     def pull_changes(self) -> PullResult:
@@ -84,6 +92,7 @@ class Puller:
         for event_id in self.event_ids:
             with self.ledger.uow() as uow:
                 cursor = state.cursor(uow.session, event_id)
+                first = cursor is None and bulk_apply.supported(uow.session)
             seen = {cursor}
             for page_no in range(MAX_PAGES):
                 _check(self.cancel)
@@ -93,7 +102,10 @@ class Puller:
                     raise StuckCursor(f"the change feed of event {event_id} says there is more but its cursor "
                                       f"does not move ({page['cursor']!r}); stopped, nothing of that page applied")
                 seen.add(page["cursor"])
-                self._apply_feed_page(event_id, changes, page["cursor"])
+                if first:
+                    self._apply_first_page(event_id, changes, page["cursor"])
+                else:
+                    self._apply_feed_page(event_id, changes, page["cursor"])
                 cursor = page["cursor"]
                 self.progress(f"downloaded {self.result.total} changes (event {event_id}, page {page_no + 1})")
                 if not page.get("hasMore") or not changes:
@@ -105,7 +117,13 @@ class Puller:
         """One feed page; the hub's own 400 on a stored cursor raises CursorRejected (a proxy's 400 does not:
         it is not the hub's refusal, issue 8 item 10)."""
         try:
-            return self.api.changes(event_id, cursor, FEED_LIMIT)
+            try:
+                return self.api.changes(event_id, cursor, FEED_LIMIT)
+            except NetworkError as exc:  # the server closed an idle keep-alive connection just as the next
+                if not isinstance(exc.__cause__, httpx.RemoteProtocolError):  # page was asked for (after a long
+                    raise  # apply): that read is asked once more on a new connection
+                _check(self.cancel)
+                return self.api.changes(event_id, cursor, FEED_LIMIT)
         except ApiError as exc:
             if cursor and exc.status == 400 and exc.rejects:
                 raise CursorRejected(f"the hub refused the change-feed cursor of event {event_id}: "
@@ -121,6 +139,66 @@ class Puller:
                 if n == len(chunks) - 1:
                     state.set_cursor(uow.session, event_id, cursor, utcnow())
                 uow.commit()
+
+    def _apply_first_page(self, event_id: str, changes: list, cursor: str) -> None:
+        """First pull: the whole page and its cursor in one transaction; runs of orders or tickets go to
+        sync.bulk_apply, other types to their appliers. Every change is parsed (malformed ones set aside)
+        before the transaction opens, so the ledger's write lock is held only while writing."""
+        groups, aside = self._first_page_groups(event_id, changes)
+        with self.ledger.uow() as uow:
+            if self._bulk is None:
+                self._bulk = bulk_apply.BulkWriter(uow.session)
+            for kind, items in groups:
+                self._apply_bulk_group(uow.session, event_id, kind, items)
+            self._set_aside(uow.session, aside)
+            state.set_cursor(uow.session, event_id, cursor, utcnow())
+            uow.commit()
+
+    def _first_page_groups(self, event_id: str, changes: list) -> tuple[list[tuple[str, list]], list[dict]]:
+        """([(type, parsed items)] as runs of one type in feed order, set-aside entries)."""
+        groups: list[tuple[str, list]] = []
+        aside: list[dict] = []
+        for change in changes:
+            item, reason = self._bulk_item(change, event_id)
+            if reason is not None:
+                aside.append(_aside(change, event_id, reason))
+            elif groups and groups[-1][0] == change["type"]:
+                groups[-1][1].append(item)
+            else:
+                groups.append((change["type"], [item]))
+        return groups, aside
+
+    def _bulk_item(self, change, event_id: str) -> tuple[object, str | None]:
+        """(parsed row for an order/ticket, or the change's data for other types; the reason to set it
+        aside or None) — the same checks as _problem, parsing each order and ticket once."""
+        kind = change.get("type") if isinstance(change, dict) else None
+        if kind not in ("order", "ticket") or not isinstance(change.get("data"), dict):
+            reason = self._problem(change, event_id)
+            return (None if reason else change["data"]), reason
+        data = change["data"]
+        try:
+            if kind == "order":
+                row, _tickets = OrderApplier().parse(data, event_id)
+                return row, None
+            if str(data.get("orderNumber")) in self.aside_orders:
+                return None, (f"ticket {data.get('ticketNumber')!r}: its order {data.get('orderNumber')!r} "
+                              "was set aside")
+            return TicketApplier().parse(data, event_id), None
+        except MalformedData as exc:
+            if kind == "order":
+                self.aside_orders.add(str(data.get("orderNumber")))
+            return None, exc.message
+
+    def _apply_bulk_group(self, session, event_id: str, kind: str, items: list) -> None:
+        """Orders and tickets through the bulk writer, other types through _apply_group."""
+        if kind == "order":
+            self._bulk.write_orders(session, items)
+            self.result.add("orders", len(items))
+        elif kind == "ticket":
+            self._bulk.write_tickets(session, items)
+            self.result.add("tickets", len(items))
+        else:
+            self._apply_group(session, event_id, kind, items)
 
     def _apply_changes(self, session, event_id: str, chunk: list) -> None:
         """Apply changes in feed order, grouping consecutive changes of one type into one bulk upsert; a

@@ -17,7 +17,7 @@ from core.errors import InvalidArgument
 from core.timeutil import to_rfc3339
 from sync.hub import routes_ext as ext
 from sync.hub.models import HubChange, hub_identity
-from sync.hub.render import read_feed
+from sync.hub.feed import read_feed
 from sync.hub.runner import Call
 
 HUB_EXTENSIONS = ("order-cancel", "hub-identity", "payments")  # added to routes_ext.EXTENSIONS in discovery
@@ -69,7 +69,7 @@ def sign_cursor(session: Session, cursor: str) -> str:
 
 
 def changes_call(c: Call) -> dict:
-    """The change feed (sync.hub.render.read_feed) with fingerprinted cursors."""
+    """The change feed (sync.hub.feed.read_feed) with fingerprinted cursors."""
     since = check_cursor(c.session, c.query.one("since"))
     page = read_feed(c.session, c.query.all("eventId"), since, c.query.int("limit"))
     return {**page, "cursor": sign_cursor(c.session, page["cursor"])}
