@@ -22,7 +22,7 @@ from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkin
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
                         parse_ticket)
 from sync.client import TicketingApi
-from sync.errors import ApiError, Canceled, Forbidden, MalformedData, StuckCursor, SyncError
+from sync.errors import ApiError, Canceled, Forbidden, MalformedData, StuckCursor, SyncError, refusal_of
 from sync.handler import is_set
 from sync.registry import applier_for
 
@@ -46,6 +46,7 @@ class PullResult:
     set_aside: list[dict] = field(default_factory=list)
     completed: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)  # [{endpoint, permission, message}] 403s (issue 8 item 6)
 
     def add(self, resource: str, n: int) -> None:
         """Count `n` rows applied for `resource`."""
@@ -194,13 +195,15 @@ class Puller:
                     self._drop_missing_definitions(event_id, seen)
             except Forbidden as exc:
                 done["definitions"] = False
+                self.result.refused.append(refusal_of(exc))
                 self.result.warnings.append(f"this station may not list ticket definitions ({exc.message}); the "
                                             "cached definitions are kept")
             try:
                 self._page("orders", event_id, self.api.list_orders, "orders",
                            lambda s, items: apply_orders(s, items, event_id), lambda i: parse_order(i, event_id))
-            except Forbidden:  # a door key may not list orders: ticket rows carry orderStatus instead
+            except Forbidden as exc:  # a door key may not list orders: ticket rows carry orderStatus instead
                 done["orders"] = False
+                self.result.refused.append(refusal_of(exc))
                 self.result.warnings.append("this station may not list orders; order status is taken from tickets")
             self._page("tickets", event_id, self.api.list_tickets, "tickets",
                        lambda s, items: self._apply_plain_tickets(s, items, event_id, not done["orders"]),
