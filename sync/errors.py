@@ -126,6 +126,8 @@ def error_for(status: int, code: str, body: dict | None, message: str | None = N
     return cls(status, code, body, message)
 
 
-def refusal_of(exc: ApiError) -> dict:
-    """A 401/403 as shown to the operator: {endpoint, permission, status, message} (issue 8 item 6)."""
-    return {"endpoint": exc.endpoint, "permission": exc.permission, "status": exc.status, "message": exc.message}
+def refusal_of(exc: ApiError, phase: str = "") -> dict:
+    """A 401/403 as shown to the operator: {endpoint, permission, status, message, phase} (issue 8 item 6);
+    `phase` "push" (a change set aside) or "pull" (a listing the key may not read)."""
+    return {"endpoint": exc.endpoint, "permission": exc.permission, "status": exc.status, "message": exc.message,
+            "phase": phase}

@@ -89,16 +89,19 @@ def of_error(exc: BaseException | str) -> SyncOutcome:
 
 def of_run(*, ok: bool, skipped: bool, error: BaseException | str | None, refusals: list[dict], rejected: int,
            clock_warning: str | None) -> SyncOutcome:
-    """The outcome of a run: its stopping error first, then refusals of calls the key may not make (the run
-    went on without them), then refused changes, then a clock off by more than the warning, else ok."""
+    """The outcome of a run: its stopping error first, then reads the key may not make (`refusals` of phase
+    "pull": the run went on without them, the cached data stays), then refused changes (`rejected` rows; a 403
+    among them keeps its endpoint and permission), then a clock off by more than the warning, else ok."""
     if skipped:
         return SyncOutcome(SKIPPED, str(error or ""))
     if not ok and error is not None:
         return of_error(error)
-    if refusals:
-        return SyncOutcome(REFUSED, refusals[0].get("message", ""), tuple(refusals))
+    pulled = [r for r in refusals if r.get("phase") != "push"]
+    if pulled:
+        return SyncOutcome(REFUSED, pulled[0].get("message", ""), tuple(pulled))
     if rejected:
-        return SyncOutcome(REJECTED, f"{rejected} change(s) refused by the server and kept")
+        pushed = tuple(r for r in refusals if r.get("phase") == "push")
+        return SyncOutcome(REJECTED, f"{rejected} change(s) refused by the server and kept", pushed)
     if clock_warning:
         return SyncOutcome(CLOCK_SKEW, clock_warning)
     return SyncOutcome(OK)

@@ -117,7 +117,7 @@ class Pusher:
             reason = (f"this station's key may not do this ({exc.message}); connect with a key whose role allows "
                       "it, then `tessera sync retry --all`")
             self.gate.forbid(batch[0].kind, reason)
-            self.result.refused.append(refusal_of(exc))
+            self.result.refused.append(refusal_of(exc, "push"))
             self._finish(Outcome(rejected={it.id: reason for it in batch}), batch)
             return True
         except ApiError as exc:
