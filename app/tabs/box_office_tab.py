@@ -25,9 +25,11 @@ from app.models.orders_model import COL_CREATED, OrdersTableModel
 from app.models.sales_model import SalesTableModel
 from app.printing import TicketOutput
 from app.tabs.lazy import LazyRefresh
+from app.role_guard import gate, station_role
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
 from app.widgets.ticket_picker import TicketPicker
+from core import roles
 from core.money import Money
 from core.status import UNPAID
 from core.quote import INPUT, load_snapshot
@@ -62,6 +64,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.last_sale: SaleDone | None = None
+        self.role: str | None = None  # the station's role (app.role_guard), from the last load
         self.names_required = bool(config.get("walk_in_names_required"))
         self.output = TicketOutput(ctx, self)
         self._build()
@@ -197,12 +200,12 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         def load(session):
             return (load_snapshot(session, event_id),
                     queries.order_rows(session, event_id, statuses=UNPAID_STATUSES, tags=["NON_ARCHIVED"]),
-                    queries.sale_rows(session, event_id), queries.till(session, event_id))
+                    queries.sale_rows(session, event_id), queries.till(session, event_id), station_role(session))
 
         run_in_background(query_op(ledger, load), self._on_loaded, parent=self)
 
     def _on_loaded(self, loaded) -> None:
-        snapshot, unpaid, sales, till = loaded
+        snapshot, unpaid, sales, till, self.role = loaded
         self.picker.set_snapshot(snapshot)
         self.unpaid_model.set_rows(unpaid.rows)
         self.sales_model.set_rows(sales)
@@ -241,8 +244,9 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         inputs = [p.message for p in quoted.problems if p.stage == INPUT]
         others = [p.message for p in quoted.problems if p.stage != INPUT]
         problem = (inputs + ([names] if names else []) + others + [""])[0]
+        refused = gate(self.sell_button, self.role, roles.SELL, not problem)
+        problem = refused or problem
         self.hint.setText(problem[:1].upper() + problem[1:])
-        self.sell_button.setEnabled(not problem)
 
     def _change_text(self, quoted) -> str:
         """The change due of this quote; with nothing chosen yet, the last sale's (it stays readable while
@@ -333,12 +337,12 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         return False
 
     def _update_complete(self) -> None:
-        self.complete_button.setEnabled(self.selected_unpaid() is not None)
+        gate(self.complete_button, self.role, roles.TAKE_PAYMENT, self.selected_unpaid() is not None)
 
     def on_complete_clicked(self) -> None:
         """Take the money for the selected unpaid order, then ConfirmOrder it (core.sales.pay_and_complete)."""
         row = self.selected_unpaid()
-        if row is None:
+        if row is None or not self.complete_button.isEnabled():
             return
         choice = PaymentDialog.ask(row.total, row.order_number, self, card_note=self.card_note)
         if choice is None:
