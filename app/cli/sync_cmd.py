@@ -81,34 +81,31 @@ def _connect(args) -> int:
         except SyncError as exc:
             raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
         uow.commit()
+    probes = _self_test(args)
     kind = f"hub, role {cfg.role}" if cfg.extensions else "plain contract server (full re-list, no extensions)"
     emit(args, {"url": cfg.url, "station": cfg.station, "role": cfg.role, "eventIds": cfg.event_ids,
-                "extensions": cfg.extensions, "keyStorage": cfg.key_storage},
+                "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
+                "selfTest": [{"permission": p.permission, "call": p.call, "ok": p.ok, "detail": p.detail}
+                             for p in probes], "missing": sorted({p.permission for p in probes if not p.ok})},
          f"connected to {cfg.url} as {cfg.station!r} ({kind}); events: {', '.join(cfg.event_ids)}\n"
          f"key stored in {cfg.key_storage}")
     if cfg.key_storage.startswith("file"):
         warn("note: no OS keyring is available; the key is in a file readable only by you")
-    _self_test(args)
+    missing = [p for p in probes if not p.ok]
+    warn(f"permission self-test: {len(probes) - len(missing)} of {len(probes)} check(s) passed")
+    for p in missing:
+        warn(f"  missing {p.permission}: {p.call} — {p.detail}")
     return 0
 
 
-def _self_test(args) -> None:
-    """The permission self-test after connect (sync.connection.check_saved): what the role needs and what is
-    missing, on stderr (JSON on stdout with --json). Missing permissions are warned about, not fatal: the
+def _self_test(args) -> list:
+    """The permission self-test after connect (sync.connection.check_saved: a read-only call per read
+    permission, the hub's stated permissions for the rest). Missing permissions are reported, not fatal: the
     connection is saved and the station works for everything else."""
     from sync.connection import check_saved
 
     with ledger_of(args) as ledger:
-        probes = check_saved(ledger)
-    missing = [p for p in probes if not p.ok]
-    if args.json:
-        print(to_json({"selfTest": [{"permission": p.permission, "call": p.call, "ok": p.ok, "detail": p.detail}
-                                    for p in probes], "missing": sorted({p.permission for p in missing})},
-                      pretty=False))
-        return
-    warn(f"permission self-test: {len(probes) - len(missing)} of {len(probes)} check(s) passed")
-    for p in missing:
-        warn(f"  missing {p.permission}: {p.call} — {p.detail}")
+        return check_saved(ledger)
 
 
 def read_key(flag: str | None) -> str:
