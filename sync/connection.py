@@ -4,6 +4,7 @@ into NotConnected and builds a SyncEngine on the saved connection (the GUI's eng
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 from sqlalchemy.orm import Session
@@ -54,6 +55,40 @@ def refusal(session: Session, action: str) -> str | None:
     """Why this station may not do `action` (core.roles.ACTIONS) — its role is the hub's, cached in the ledger
     (sync.state.station_role) — or None when it may (a ledger never connected may do everything)."""
     return roles.refusal(state.station_role(session), action)
+
+
+# -- how old the cached data is, and why it was not refreshed (issue 8 item 6) --------------------------------------
+_ENDPOINTS = {"definitions": "ticket-definitions", "orders": "/orders", "tickets": "/tickets", "events": "/events"}
+
+
+@dataclass(frozen=True)
+class DataAge:
+    """The cached `resource`'s last refresh `as_of` (aware UTC; None = never pulled), `connected` (a saved
+    connection exists) and `problem`: why the last run did not refresh it ("hub refused GET … (missing
+    definitions.read)", "offline: …"), None when it did or there was no run."""
+
+    resource: str
+    as_of: datetime | None
+    connected: bool
+    problem: str | None = None
+
+
+def data_age(session: Session, resource: str) -> DataAge:
+    """How old the cached `resource` (definitions, orders, tickets, events) is and why the last run did not
+    refresh it: a refusal of its endpoint, or a run that stopped (offline, server error…). A failed load is shown
+    with this, never as an empty list or "sold out"."""
+    as_of = state.last_success(session).get(resource)
+    connected = load_config(session) is not None
+    last = state.last_outcome(session) or {}
+    kind = last.get("kind")
+    problem = None
+    for r in last.get("refusals") or []:
+        if r.get("phase") == "pull" and _ENDPOINTS.get(resource, resource) in (r.get("endpoint") or ""):
+            missing = f", missing {r['permission']}" if r.get("permission") else ""
+            problem = f"the server refused {r.get('endpoint')} ({r.get('status')}{missing})"
+    if problem is None and kind in ("offline", "server-error", "failed", "refused"):
+        problem = f"last sync {kind.replace('-', ' ')}: {last.get('message') or ''}".rstrip(": ")
+    return DataAge(resource, as_of, connected, problem)
 
 
 # -- the permission self-test of `station connect` (issue 8 item 6) -----------------------------------------------

@@ -215,15 +215,19 @@ class SyncEngine:
         logger.warning("hub went back in time (%s): cursors cleared, %d outbox rows re-sent", why, len(resent))
 
     def _finish(self, report: SyncReport, failure: BaseException | None) -> SyncReport:
+        """Counts, clock and last success into `report`, its outcome class (sync.outcome), stored unless skipped."""
+        report.last_success = self.last_success()
+        report.outcome = of_run(ok=report.ok, skipped=report.skipped,
+                                error=failure if failure is not None else report.error, refusals=report.refused,
+                                rejected=len(report.rejected), clock_warning=report.clock_warning)
         with self.ledger.uow() as uow:
             report.pending = pending_count(uow.session)
             if report.clock_offset_s is None:
                 stored = clock.load(uow.session, self.clock_warn_s)
                 report.clock_offset_s = stored.offset_s if stored.measured_at else None
-        report.last_success = self.last_success()
-        report.outcome = of_run(ok=report.ok, skipped=report.skipped, error=failure if failure is not None else report.error,
-                                refusals=report.refused, rejected=len(report.rejected),
-                                clock_warning=report.clock_warning)
+            if not report.skipped:
+                state.set_last_outcome(uow.session, report.outcome.to_json(), self.now())
+                uow.commit()
         return report
 
     def _remember_role(self) -> None:

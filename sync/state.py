@@ -12,6 +12,7 @@ knows the keys; everything else calls the functions below. Keys and value shapes
 - "hub"                       {id, epoch, at}  the hub's identity last seen in discovery (issue 8 item 11)
 - "aside"                     {entries: [{type, eventId, key, reason, data, at}]}  pulled entities set aside as
                               malformed (issue 8 item 10), newest last, at most ASIDE_MAX
+- "outcome"                   {kind, message, refusals, at}  the last run's class (sync.outcome, issue 8 item 6)
 - "role"                      {role, events, permissions, at}  the station's hub role, its key's event scope
                               (empty = every event) and permissions, as the hub last said (issue 8 item 5)
 
@@ -31,7 +32,7 @@ from core.timeutil import parse_rfc3339, to_rfc3339
 
 LEDGER_KEY, STATION_KEY, ENGINE_KEY, SUCCESS_KEY, CLOCK_KEY = "ledger", "station", "engine", "last_success", "clock"
 CURSOR_PREFIX, CONFLICT_PREFIX = "cursor:changes:", "conflict:definition:"
-MODE_KEY, ASIDE_KEY, HUB_KEY, ROLE_KEY = "mode", "aside", "hub", "role"
+MODE_KEY, ASIDE_KEY, HUB_KEY, ROLE_KEY, OUTCOME_KEY = "mode", "aside", "hub", "role", "outcome"
 ASIDE_MAX = 200
 
 
@@ -287,3 +288,15 @@ def station_role(session: Session) -> str | None:
     if scope is not None:
         return scope.role
     return (station(session) or {}).get("role")
+
+
+# -- the last run's outcome (issue 8 item 6) -------------------------------------------------------------------
+def last_outcome(session: Session) -> dict | None:
+    """The last run's class as stored ({kind, message, refusals: [{endpoint, permission, status, message,
+    phase}], at}), or None before the first run."""
+    return _read(session, OUTCOME_KEY)
+
+
+def set_last_outcome(session: Session, value: dict, at: datetime) -> None:
+    """Store the last run's outcome (sync.outcome.SyncOutcome.to_json()) with the time `at`."""
+    _write(session, OUTCOME_KEY, {**value, "at": to_rfc3339(at)})

@@ -69,3 +69,49 @@ def test_status_bar_names_a_refusal_with_endpoint_and_permission(qtbot, kind):
     widget.set_status(SyncStatus(connected=True, online=True, outcome=SyncOutcome(kind, "no", (refusal,))))
     assert widget.label.text().startswith("refused by the server") and widget.colour == RED
     assert "GET /events/v1/ticket-definitions" in widget.toolTip() and "definitions.read" in widget.toolTip()
+
+
+def _refused_definitions(ledger, *, pulled: bool) -> None:
+    """A connected station whose last sync was refused the definitions listing (403)."""
+    from core.timeutil import utcnow
+    from sync.outcome import SyncOutcome
+    from sync.station import StationConfig, save_config
+
+    refusal = {"endpoint": "GET /events/v1/ticket-definitions", "permission": "definitions.read", "status": 403,
+               "message": "no", "phase": "pull"}
+    with ledger.uow() as uow:
+        save_config(uow.session, StationConfig(url="http://hub.invalid", station="Door A", role="box-office"))
+        if pulled:
+            state.mark_success(uow.session, {"definitions"}, utcnow())
+        state.set_last_outcome(uow.session, SyncOutcome(REFUSED, "no", (refusal,)).to_json(), utcnow())
+        uow.commit()
+
+
+def test_refused_definitions_show_the_cached_ones_with_their_age(qtbot, ctx, event_data):
+    _refused_definitions(ctx.ledger, pulled=True)
+    box = _shown(qtbot, BoxOfficeTab(ctx))
+    box.set_event(ctx.event)
+    qtbot.waitUntil(lambda: box.picker.rowCount() == 2 and bool(box.freshness.text()), timeout=5000)
+    text = box.freshness.text()
+    assert text.startswith("Ticket definitions as of ") and "refused GET /events/v1/ticket-definitions" in text
+    assert "definitions.read" in text and box.no_stock_reason == ""
+
+
+def test_nothing_cached_and_refused_blocks_the_sale_with_the_reason(qtbot, ctx, event_data):
+    from dataclasses import replace
+
+    from app import queries
+    from core.events import create_event
+
+    with ctx.ledger.uow() as uow:
+        empty = create_event(uow.session, title="Bare", time_zone="UTC", currency="EUR").id
+        uow.commit()
+        info = queries.load_event(uow.session, empty)
+    _refused_definitions(ctx.ledger, pulled=False)
+    box = _shown(qtbot, BoxOfficeTab(replace(ctx, event=info)))
+    box.set_event(info)
+    qtbot.waitUntil(lambda: bool(box.no_stock_reason), timeout=5000)
+    box._update_totals()
+    assert not box.sell_button.isEnabled()
+    assert box.hint.text().startswith("No ticket definitions loaded from the server: the server refused")
+    assert "never loaded" in box.freshness.text()
