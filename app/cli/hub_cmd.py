@@ -51,6 +51,8 @@ def register(subparsers, parent) -> None:
     add.add_argument("name", help="station name (shown on its check-ins and sales)")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--replace", action="store_true", help="issue a new key (and role) for an existing name")
+    add.add_argument("--event", nargs="+", default=[], metavar="ID", help="limit the key to these event ids "
+                     "(default: every event); the hub refuses calls naming another event")
     add.set_defaults(func=cmd_add_station)
     rev = sub.add_parser("revoke", parents=[parent], help="revoke a station's key (refused at once by every hub "
                          "process; add the station again for a new key)")
@@ -100,10 +102,11 @@ def _in_hub(db: str, work):
 
 def cmd_add_station(args) -> int:
     db = hub_db(args)
-    key = _in_hub(db, lambda s: add_station(s, args.name, args.role, replace=args.replace))
+    key = _in_hub(db, lambda s: add_station(s, args.name, args.role, replace=args.replace, events=args.event))
     kid = key_id(hash_key(key))
-    emit(args, {"station": args.name, "role": args.role, "key": key, "keyId": kid},
-         f"Station {args.name!r} ({args.role}) on {_shown(db)}, key id {kid}\n"
+    scope = f", events {', '.join(args.event)}" if args.event else ""
+    emit(args, {"station": args.name, "role": args.role, "key": key, "keyId": kid, "events": args.event},
+         f"Station {args.name!r} ({args.role}{scope}) on {_shown(db)}, key id {kid}\n"
          f"API key (shown once, only its hash is stored):\n{key}")
     return 0
 
