@@ -137,14 +137,18 @@ def _show(args) -> int:
             raise CliError("this station is not connected: run `tessera station connect URL --key KEY`")
         success = {k: to_rfc3339(v) for k, v in state.last_success(s).items()}
         health = state.engine_health(s)
+        scope = state.role_scope(s)  # the role and event scope the hub stated (issue 8 item 5)
         offset = clock.load(s, float(config.get("clock_warn_s")))
-        data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": cfg.role,
+        data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": state.station_role(s),
                 "eventIds": cfg.event_ids, "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
                 "pending": pending_count(s), "rejected": rejected_count(s), "waiting": held_count(s),
                 "setAside": len(state.aside(s)),
                 "conflicts": len(list_conflicts(s)), "lastSuccess": success, "lastError": health.last_error,
-                "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning}
-    lines = [f"{k}: {v}" for k, v in data.items() if k != "lastSuccess"]
+                "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning,
+                "keyEvents": list(scope.events) if scope else [], "lastOutcome": state.last_outcome(s)}
+    lines = [f"{k}: {v}" for k, v in data.items() if k not in ("lastSuccess", "lastOutcome")]
+    last = data["lastOutcome"] or {}
+    lines += [f"last sync: {last.get('kind')} {last.get('message') or ''}".rstrip()] if last else []
     lines += [f"last success {r}: {t}" for r, t in sorted(success.items())]
     emit(args, data, "\n".join(lines))
     return 0

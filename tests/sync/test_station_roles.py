@@ -96,6 +96,9 @@ def test_cli_refuses_what_a_door_station_may_not_do(hub, env, capsys):
     assert "permission self-test" in err and "check(s) passed" in err
     assert main(["sync", "--db", env]) == 0
     capsys.readouterr()
+    assert main(["station", "show", "--json", "--db", env]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["role"] == "door" and shown["lastOutcome"]["kind"] == "ok" and shown["keyEvents"] == []
     assert main(["sell", "--db", env, "--ticket", f"{d}=1", "--first-name", "A", "--last-name", "B"]) == 2
     assert "ROLE_FORBIDS" in capsys.readouterr().err
     assert main(["definitions", "create", "--db", env, "--name", "VIP", "--price", "20"]) == 2
