@@ -109,7 +109,8 @@ _READ_PROBES = (("definitions.read", "GET /events/v1/ticket-definitions", "list_
                 ("orders.read", "GET /events/v1/orders", "list_orders"))
 
 
-def _probe(api, permission: str, call: str, fn) -> Probe:
+def _probe(permission: str, call: str, fn) -> Probe:
+    """Run one read-only call `fn()`; a refusal or no answer is a failed Probe with the reason."""
     try:
         fn()
     except ApiError as exc:
@@ -131,18 +132,19 @@ def self_test(api, role: str | None, event_ids: list[str], stated: tuple[str, ..
         for permission, call, name in _READ_PROBES:
             if permission in needed:
                 method = getattr(api, name)
-                probes.append(_probe(api, permission, f"{call}?eventId={event_id}",
-                                     lambda m=method: m([event_id], limit=1)))
+                probes.append(_probe(permission, f"{call}?eventId={event_id}",
+                                     lambda m=method, e=event_id: m([e], limit=1)))
         if hub and "changes.read" in needed:
-            probes.append(_probe(api, "changes.read", f"GET /tessera/v1/changes?eventId={event_id}",
+            probes.append(_probe("changes.read", f"GET /tessera/v1/changes?eventId={event_id}",
                                  lambda e=event_id: api.changes(e, None, 1)))
     proved = {p.permission for p in probes}
     for permission in sorted(needed - proved - {"discovery"}):
         if stated is None:
-            probes.append(Probe(permission, "(not probed)", not hub, "not stated by the server: the first upload tells"))
+            ok, why = not hub, "not stated by the server: the first upload tells"
         else:
             ok = permission in stated
-            probes.append(Probe(permission, "(not probed)", ok, "stated by the hub" if ok else "the hub does not grant it"))
+            why = "stated by the hub" if ok else "the hub does not grant it"
+        probes.append(Probe(permission, "(not probed)", ok, why))
     return probes
 
 
