@@ -47,6 +47,7 @@ def test_a_door_key_limited_to_an_event_cannot_check_in_another_events_ticket(hu
         assert body["details"]["applicationError"]["data"] == {"permission": f"event:{b}"}
         expect_error(c.get("/events/v1/tickets", params={"eventId": b}), 403, "EVENT_NOT_ALLOWED")
         ok(c.post("/events/v1/tickets/check-in", json={"eventId": a, "ticketNumber": [ta]}))
+        assert [e["id"] for e in ok(c.get("/events/v1/events"))["events"]] == [a]  # lists only its events
     with hub.client(key=_scoped_key(hub, "Door any", "door", [])) as c:  # no scope: every event
         ok(c.get("/events/v1/tickets", params={"eventId": b}))
 
