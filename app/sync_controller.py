@@ -18,6 +18,8 @@ from app import config, formatting, tasks
 from core import outbox
 from sync import clock, connection, state
 from sync.conflicts import list_conflicts
+from sync import outcome as sync_outcome
+from sync.outcome import SyncOutcome
 from sync.station import DEFAULT_TIMEOUT, load_config
 # the unknown-ticket path (outcome, statuses, lookup) is sync.door's, one for the GUI and the CLI
 from sync.door import (FAILED, FOUND, LOOKUP_TIMEOUT_S, NOT_CONNECTED, NOT_FOUND, OFFLINE,  # noqa: F401
@@ -53,6 +55,16 @@ class SyncStatus:
     station: str = ""
     role: str | None = None
     clock_offset_s: float | None = None
+    outcome: SyncOutcome | None = None  # the last run's class (sync.outcome; issue 8 item 6), None before one
+
+    @property
+    def state_word(self) -> str:
+        """"online", "offline", or the last run's class when it says more ("refused by the server", "server
+        error", "check the clock", …)."""
+        if self.outcome is not None and self.outcome.kind not in (sync_outcome.OK, sync_outcome.SKIPPED,
+                                                                  sync_outcome.REJECTED):
+            return self.outcome.title
+        return "online" if self.online else "offline"
 
     def text(self, time_zone: str = "UTC") -> str:
         """'online — last sync 20:41 — 0 changes waiting', 'offline — not connected — 3 changes waiting'…
@@ -61,12 +73,12 @@ class SyncStatus:
         if not self.connected:
             return f"offline — not connected — {waiting}"
         when = formatting.clock(self.last_sync, time_zone) if self.last_sync else "never"
-        parts = ["online" if self.online else "offline", f"last sync {when}", waiting]
+        parts = [self.state_word, f"last sync {when}", waiting]
         if self.rejected:
             parts.append(f"{self.rejected} rejected")
         if self.conflicts:
             parts.append(f"{self.conflicts} conflict{'' if self.conflicts == 1 else 's'}")
-        if self.clock_warning:
+        if self.clock_warning and self.state_word != "check the clock":
             parts.append("check the clock")
         if self.running:
             parts.append("syncing…")
@@ -164,6 +176,7 @@ class SyncController(QObject):
         self._online = False
         self._connected: bool | None = None  # None until a run or a status read tells
         self._run_error: str | None = None
+        self._outcome: SyncOutcome | None = None
         self._status_busy = self._status_dirty = False
         self.status = SyncStatus()
         self._progress_relay.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
@@ -230,6 +243,7 @@ class SyncController(QObject):
 
     def _on_run_done(self, report) -> None:
         self._running, self._connected = False, True  # a report means the saved connection was found
+        self._outcome = report.outcome if not report.skipped else self._outcome
         if report.ok:
             self._online, self._run_error = True, None
         elif not report.skipped:
@@ -244,6 +258,8 @@ class SyncController(QObject):
         if isinstance(exc, NotConnected):
             self._connected = False
         self._run_error = tasks.error_message(exc)
+        self._outcome = (SyncOutcome(sync_outcome.NOT_CONNECTED, self._run_error) if isinstance(exc, NotConnected)
+                         else sync_outcome.of_error(exc))
         if not isinstance(exc, NotConnected):
             logger.warning("sync run failed: %s", self._run_error)
         self.sync_failed.emit(self._run_error)
@@ -251,7 +267,8 @@ class SyncController(QObject):
 
     def _after_run(self) -> None:
         connected = self.status.connected if self._connected is None else self._connected
-        self._publish(replace(self.status, running=False, connected=connected, online=self._online and connected))
+        self._publish(replace(self.status, running=False, connected=connected, online=self._online and connected,
+                              outcome=self._outcome))
         self.refresh_status()
         if self._again and not self._stopped:
             self._again = False
@@ -273,6 +290,7 @@ class SyncController(QObject):
         self._connected = stored.connected
         error = stored.error if stored.connected else "not connected"
         self._publish(replace(stored, online=self._online and stored.connected, running=self._running,
+                              outcome=self._outcome,
                               error=self._run_error or error))
         if self._status_dirty:
             self._status_dirty = False

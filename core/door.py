@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from core import checkin, provisional, sales
+from core import checkin, provisional, roles, sales
 from core.changes import Changes
 from core.checkin import ScanResult, Verdict
 from core.checkin_merge import UNDO, append, current_check_in, local_row, ticket_rows
@@ -258,14 +258,11 @@ def admit_group(ledger, door: Door, order_number: str, ticket_numbers: list[str]
 
 
 # ---- what the door may offer (issue 9 items 1–2) --------------------------------------------------------------
-PAYMENT_ROLES = frozenset({"box-office", "organiser"})  # hub roles allowed to write orders (sync.hub.auth)
-
-
 def may_take_payment(role: str | None, enabled: bool = True) -> bool:
     """True when the door may offer "Take payment & admit": the setting is on and the station's hub role may
     write orders (box-office, organiser), or it has no hub role (a plain server or never connected: the
-    central API decides on upload)."""
-    return bool(enabled) and (role is None or role in PAYMENT_ROLES)
+    central API decides on upload). The role rule is core.roles' (TAKE_PAYMENT)."""
+    return bool(enabled) and roles.may(role, roles.TAKE_PAYMENT)
 
 
 def provisional_refusal(payload: str, event_id: str | None, last_sync: datetime | None,

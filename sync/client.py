@@ -49,15 +49,16 @@ class ClockSample:
 
 @dataclass(frozen=True)
 class Discovery:
-    """What the server offers: `extensions` (empty against a plain contract server), the station name and role
-    the key maps to (None on a plain server), and the hub's identity `hub_id` / `epoch` (None when the hub
-    names none; issue 8 item 11)."""
+    """What the server offers: `extensions` (none on a plain server), the key's station, role, `permissions`
+    (None = not stated), `events` scope (empty = all; issue 8 item 5) and the hub's `hub_id`/`epoch` (item 11)."""
 
     extensions: frozenset[str] = field(default_factory=frozenset)
     station: str | None = None
     role: str | None = None
     hub_id: str | None = None
     epoch: str | None = None
+    permissions: tuple[str, ...] | None = None
+    events: tuple[str, ...] = ()
 
     @property
     def plain(self) -> bool:
@@ -126,7 +127,7 @@ def _parse(method: str, path: str, status: int, raw: bytes) -> dict:
         raise ForeignAnswer(status, f"HTTP_{status}", body, f"{method} {path} answered {status} without the "
                             "server's error shape (a proxy or intermediary?): not a refusal, retried later")
     raise error_for(status, _error_code(status, body), body,
-                    body.get("message") or f"{method} {path} answered {status}")
+                    body.get("message") or f"{method} {path} answered {status}").at(f"{method} {path}")
 
 
 def _seg(value: str) -> str:
@@ -240,10 +241,11 @@ class TicketingApi:
             if exc.status == 404:
                 return Discovery()
             raise
-        exts = body.get("extensions") if isinstance(body.get("extensions"), list) else []
-        hub_id, epoch = body.get("hubId"), body.get("epoch")
-        return Discovery(frozenset(str(e) for e in exts), body.get("station"), body.get("role"),
-                         str(hub_id)[:64] if hub_id else None, str(epoch)[:64] if epoch else None)
+        exts, perms, events = (body.get(k) if isinstance(body.get(k), list) else None
+                               for k in ("extensions", "permissions", "events"))
+        hub_id, epoch = (str(body[k])[:64] if body.get(k) else None for k in ("hubId", "epoch"))
+        return Discovery(frozenset(str(e) for e in exts or ()), body.get("station"), body.get("role"), hub_id, epoch,
+                         None if perms is None else tuple(map(str, perms)), tuple(map(str, events or ())))
 
     def list_events(self) -> list[dict]:
         """GET /events/v1/events (hub only: the contract has no event call) → the `events` (event_to_api JSON)."""

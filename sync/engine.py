@@ -23,6 +23,7 @@ from sync.appliers import derive_checkins
 from sync.apply import apply_orders, apply_ticket_rows, parse_ticket
 from sync.client import Discovery, TicketingApi
 from sync.errors import Canceled, MalformedData, NotFound, SyncError
+from sync.outcome import SyncOutcome, of_run
 from sync.pull import CursorRejected, Puller
 from sync.push import Pusher
 
@@ -43,7 +44,9 @@ class SyncReport:
     `oversold` [{definitionId, name, sold, quantity, orderNumber}] (BC-26); `duplicates` check-ins flagged
     (BC-14); `review_new` review items this run raised, `review_open` items waiting for a person (core.review,
     issue 8 item 7); `local_only` box-office orders a plain server cannot take (WR-15); `clock_offset_s` server −
-    device (BC-13); `last_success` {resource: aware UTC}; `error` why the run stopped (None = ok)."""
+    device (BC-13); `last_success` {resource: aware UTC}; `error` why the run stopped (None = ok); `refused`
+    [{endpoint, permission, status, message}] calls the key may not make; `outcome` the run's class
+    (sync.outcome: ok, offline, refused, server error, clock skew…, issue 8 item 6)."""
 
     ok: bool = False
     skipped: bool = False
@@ -65,6 +68,9 @@ class SyncReport:
     last_success: dict[str, datetime] = field(default_factory=dict)
     pending: int = 0
     error: str | None = None
+    refused: list[dict] = field(default_factory=list)
+    clock_warning: str | None = None
+    outcome: SyncOutcome = field(default_factory=SyncOutcome)
 
     def summary(self) -> str:
         """One line for a status bar or the CLI."""
@@ -75,6 +81,9 @@ class SyncReport:
                  f"{self.pending} pending"]
         if self.waiting:
             parts.append(f"{len(self.waiting)} waiting for a refused change")
+        for r in self.refused[:3]:
+            missing = f", missing {r['permission']}" if r.get("permission") else ""
+            parts.append(f"refused {r.get('endpoint') or 'a call'} ({r.get('status')}{missing})")
         if self.set_aside:
             parts.append(f"{len(self.set_aside)} received item(s) set aside")
         if self.conflicts:
@@ -135,13 +144,15 @@ class SyncEngine:
         until = None if force else self.cooling_down_until()
         if until is not None:
             report.skipped, report.error = True, f"cooling down after a failure until {to_rfc3339(until)}"
-            return self._finish(report)
+            return self._finish(report, None)
+        failure: BaseException | None = None
         self.api.set_deadline(self.run_limit_s)
         try:
             say("connecting…")
             self.discovery = self._discover(report)
             report.mode = "plain contract" if self.discovery.plain else "hub"
             self._check_identity(report)
+            self._remember_role()
             self._check_hub(report)
             self._clock(report)
             self._push(report, say, cancel)
@@ -150,21 +161,22 @@ class SyncEngine:
             report.pulled, report.pulled_by = pulled.total, dict(pulled.counts)
             report.warnings += pulled.warnings
             report.set_aside = list(pulled.set_aside)
+            report.refused += pulled.refused
             self._review()
             self._mark_success(pulled.completed)
             report.ok = True
         except (SyncError, MalformedData) as exc:
-            report.error = exc.message
+            report.error, failure = exc.message, exc
             if not isinstance(exc, Canceled):
                 self._mark_failure(exc.message)
         except Exception as exc:  # the sync loop is a task boundary (STYLE.md §6): log the traceback
             logger.exception("sync run failed")
-            report.error = f"{type(exc).__name__}: {exc}"
+            report.error, failure = f"{type(exc).__name__}: {exc}", exc
             self._mark_failure(report.error)
         finally:
             self.api.set_deadline(None)
         say(report.summary())
-        return self._finish(report)
+        return self._finish(report, failure)
 
     def _push(self, report: SyncReport, say: Callable[[str], None], cancel) -> None:
         say("uploading local changes…")
@@ -217,7 +229,12 @@ class SyncEngine:
         report.warnings.append(f"{why}: pulling everything again and re-sending {len(resent)} change(s)")
         logger.warning("hub went back in time (%s): cursors cleared, %d outbox rows re-sent", why, len(resent))
 
-    def _finish(self, report: SyncReport) -> SyncReport:
+    def _finish(self, report: SyncReport, failure: BaseException | None) -> SyncReport:
+        """Counts, clock and last success into `report`, its outcome class (sync.outcome), stored unless skipped."""
+        report.last_success = self.last_success()
+        report.outcome = of_run(ok=report.ok, skipped=report.skipped,
+                                error=failure if failure is not None else report.error, refusals=report.refused,
+                                rejected=len(report.rejected), clock_warning=report.clock_warning)
         with self.ledger.uow() as uow:
             report.pending = pending_count(uow.session)
             report.review_open = review.open_count(uow.session)
@@ -225,8 +242,20 @@ class SyncEngine:
             if report.clock_offset_s is None:
                 stored = clock.load(uow.session, self.clock_warn_s)
                 report.clock_offset_s = stored.offset_s if stored.measured_at else None
-        report.last_success = self.last_success()
+            if not report.skipped:
+                state.set_last_outcome(uow.session, report.outcome.to_json(), self.now())
+                uow.commit()
         return report
+
+    def _remember_role(self) -> None:
+        """Cache the role, permissions and event scope the hub states for this key, for offline checks
+        (sync.state.role_scope; issue 8 item 5). A plain server states none: nothing is stored."""
+        d = self.discovery
+        if d.plain or not d.role:
+            return
+        with self.ledger.uow() as uow:
+            state.set_role_scope(uow.session, state.RoleScope(d.role, d.events, d.permissions, self.now()))
+            uow.commit()
 
     def _clock(self, report: SyncReport) -> None:
         sample = self.api.last_clock
@@ -239,6 +268,7 @@ class SyncEngine:
         report.clock_offset_s = status.offset_s
         if status.warning:
             report.warnings.append(status.warning)
+            report.clock_warning = status.warning
 
     def _discover(self, report: SyncReport) -> Discovery:
         """Discovery, checked against the mode fixed at connect (issue 8 item 13): a known hub that answers like a
@@ -274,7 +304,7 @@ class SyncEngine:
     def _merge_push(report: SyncReport, pushed) -> None:
         report.pushed = pushed.sent
         report.rejected, report.oversold, report.duplicates = pushed.rejected, pushed.oversold, pushed.duplicates
-        report.waiting = pushed.waiting
+        report.waiting, report.refused = pushed.waiting, list(pushed.refused)
         report.conflicts, report.local_only = pushed.conflicts, pushed.local_only
         report.warnings += pushed.warnings
         if pushed.local_only:

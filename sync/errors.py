@@ -38,6 +38,21 @@ class ApiError(SyncError):
         text = message or self.body.get("message") or f"HTTP {status}"
         super().__init__(f"{status} {code}: {text}")
 
+    endpoint: str = ""  # "METHOD /path" of the call that failed (set by the client, issue 8 item 6)
+
+    def at(self, endpoint: str) -> "ApiError":
+        """Record the call (`"GET /events/v1/orders"`) this answer came from; returns self."""
+        self.endpoint = endpoint
+        return self
+
+    @property
+    def permission(self) -> str | None:
+        """The permission the server says is missing (the hub's 403 names it in applicationError.data), or
+        None."""
+        data = ((self.body.get("details") or {}).get("applicationError") or {}).get("data")
+        value = data.get("permission") if isinstance(data, dict) else None
+        return str(value) if value else None
+
     @property
     def rejects(self) -> bool:
         """True for the statuses that reject a change for good (400/404/409/428, DESIGN.md §Sync)."""
@@ -109,3 +124,10 @@ def error_for(status: int, code: str, body: dict | None, message: str | None = N
     """The ApiError subclass that matches `status` (401 Unauthorized, 403 Forbidden, 404 NotFound, else ApiError)."""
     cls = {401: Unauthorized, 403: Forbidden, 404: NotFound}.get(int(status), ApiError)
     return cls(status, code, body, message)
+
+
+def refusal_of(exc: ApiError, phase: str = "") -> dict:
+    """A 401/403 as shown to the operator: {endpoint, permission, status, message, phase} (issue 8 item 6);
+    `phase` "push" (a change set aside) or "pull" (a listing the key may not read)."""
+    return {"endpoint": exc.endpoint, "permission": exc.permission, "status": exc.status, "message": exc.message,
+            "phase": phase}

@@ -41,6 +41,7 @@ class PushResult:
     duplicates: list[dict] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)  # [{endpoint, permission, message}] 403s (issue 8 item 6)
     stopped: SyncError | None = None
 
 

@@ -28,7 +28,8 @@ from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkin
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
                         parse_ticket)
 from sync.client import TicketingApi
-from sync.errors import ApiError, Canceled, Forbidden, MalformedData, NetworkError, StuckCursor, SyncError
+from sync.errors import (ApiError, Canceled, Forbidden, MalformedData, NetworkError, StuckCursor, SyncError,
+                         refusal_of)
 from sync.plain_events import refresh_events
 from sync.handler import is_set
 from sync.registry import applier_for
@@ -54,6 +55,7 @@ class PullResult:
     set_aside: list[dict] = field(default_factory=list)
     completed: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)  # [{endpoint, permission, message}] 403s (issue 8 item 6)
 
     def add(self, resource: str, n: int) -> None:
         """Count `n` rows applied for `resource`."""
@@ -275,6 +277,7 @@ class Puller:
                     self._drop_missing_definitions(event_id, seen)
             except Forbidden as exc:
                 done["definitions"] = False
+                self.result.refused.append(refusal_of(exc, "pull"))
                 self.result.warnings.append(f"this station may not list ticket definitions ({exc.message}); the "
                                             "cached definitions are kept")
             try:

@@ -14,7 +14,8 @@ from typing import Callable
 from core import outbox
 from core.db import Ledger
 from sync.client import Discovery, TicketingApi
-from sync.errors import ApiError, Bound, Canceled, Forbidden, ForeignAnswer, MalformedData, SyncError
+from sync.errors import (ApiError, Bound, Canceled, Forbidden, ForeignAnswer, MalformedData, SyncError,
+                         refusal_of)
 from sync.handler import Item, Outcome, PushResult, is_set
 from sync.push_gate import Gate, waiting_reason
 from sync.push_orders import local_only_orders
@@ -116,6 +117,7 @@ class Pusher:
             reason = (f"this station's key may not do this ({exc.message}); connect with a key whose role allows "
                       "it, then `tessera sync retry --all`")
             self.gate.forbid(batch[0].kind, reason)
+            self.result.refused.append(refusal_of(exc, "push"))
             self._finish(Outcome(rejected={it.id: reason for it in batch}), batch)
             return True
         except ApiError as exc:

@@ -13,6 +13,9 @@ knows the keys; everything else calls the functions below. Keys and value shapes
 - "hub"                       {id, epoch, at}  the hub's identity last seen in discovery (issue 8 item 11)
 - "aside"                     {entries: [{type, eventId, key, reason, data, at}]}  pulled entities set aside as
                               malformed (issue 8 item 10), newest last, at most ASIDE_MAX
+- "outcome"                   {kind, message, refusals, at}  the last run's class (sync.outcome, issue 8 item 6)
+- "role"                      {role, events, permissions, at}  the station's hub role, its key's event scope
+                              (empty = every event) and permissions, as the hub last said (issue 8 item 5)
 
 Every function works in the caller's session; writers never commit.
 """
@@ -30,7 +33,7 @@ from core.timeutil import parse_rfc3339, to_rfc3339
 
 LEDGER_KEY, STATION_KEY, ENGINE_KEY, SUCCESS_KEY, CLOCK_KEY = "ledger", "station", "engine", "last_success", "clock"
 CURSOR_PREFIX, CONFLICT_PREFIX = "cursor:changes:", "conflict:definition:"
-MODE_KEY, ASIDE_KEY, HUB_KEY = "mode", "aside", "hub"
+MODE_KEY, ASIDE_KEY, HUB_KEY, ROLE_KEY, OUTCOME_KEY = "mode", "aside", "hub", "role", "outcome"
 ASIDE_MAX = 200
 
 
@@ -255,3 +258,54 @@ def add_aside(session: Session, entries: list[dict]) -> None:
 def aside(session: Session) -> list[dict]:
     """The set-aside entries, oldest first."""
     return list((_read(session, ASIDE_KEY) or {}).get("entries", []))
+
+
+# -- the station's role and event scope (issue 8 item 5) -------------------------------------------------------
+@dataclass(frozen=True)
+class RoleScope:
+    """The station's hub `role` (None: no hub role), the `events` its key is limited to (empty = every event),
+    the `permissions` the hub stated (None = not stated) and when the hub said so (`at`, aware UTC)."""
+
+    role: str | None
+    events: tuple[str, ...] = ()
+    permissions: tuple[str, ...] | None = None
+    at: datetime | None = None
+
+
+def role_scope(session: Session) -> RoleScope | None:
+    """The cached role and scope (for offline use), or None when the hub never told one."""
+    v = _read(session, ROLE_KEY)
+    if v is None:
+        return None
+    perms = v.get("permissions")
+    return RoleScope(v.get("role"), tuple(v.get("events") or ()), None if perms is None else tuple(perms),
+                     parse_rfc3339(v.get("at")))
+
+
+def set_role_scope(session: Session, scope: RoleScope) -> None:
+    """Cache what the hub said about this station's key (connect, and every run's discovery)."""
+    _write(session, ROLE_KEY, {"role": scope.role, "events": list(scope.events),
+                               "permissions": None if scope.permissions is None else list(scope.permissions),
+                               "at": to_rfc3339(scope.at)})
+
+
+def station_role(session: Session) -> str | None:
+    """The role every station action is checked against (core.roles): the cached hub role, else the role
+    saved with the connection; None for a ledger never connected or connected to a plain server (every
+    action allowed: the server decides on upload)."""
+    scope = role_scope(session)
+    if scope is not None:
+        return scope.role
+    return (station(session) or {}).get("role")
+
+
+# -- the last run's outcome (issue 8 item 6) -------------------------------------------------------------------
+def last_outcome(session: Session) -> dict | None:
+    """The last run's class as stored ({kind, message, refusals: [{endpoint, permission, status, message,
+    phase}], at}), or None before the first run."""
+    return _read(session, OUTCOME_KEY)
+
+
+def set_last_outcome(session: Session, value: dict, at: datetime) -> None:
+    """Store the last run's outcome (sync.outcome.SyncOutcome.to_json()) with the time `at`."""
+    _write(session, OUTCOME_KEY, {**value, "at": to_rfc3339(at)})

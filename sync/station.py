@@ -153,8 +153,8 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
     api = make_api(cfg, key, transport=transport)
     try:
         disc = api.discover()
-        if not disc.plain and not cfg.event_ids:
-            cfg.event_ids = [e["id"] for e in api.list_events() if e.get("id")]
+        if not disc.plain and not cfg.event_ids:  # a key limited to events takes those (issue 8 item 5)
+            cfg.event_ids = list(disc.events) or [e["id"] for e in api.list_events() if e.get("id")]
         elif disc.plain:
             for event_id in cfg.event_ids:  # a plain server has no discovery: prove the key with one read
                 api.list_definitions([event_id], limit=1)
@@ -172,4 +172,5 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
     state.set_server_mode(session, disc.plain, disc.extensions, utcnow())  # fixed here (issue 8 item 13)
     if disc.plain:
         plain_events.store_events(session, events)
+    state.set_role_scope(session, state.RoleScope(disc.role, disc.events, disc.permissions, utcnow()))
     return cfg

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from app import config
 from app.cli.output import CliError
+from core import roles
 from core.db import Ledger
 from core.events import get_event, list_events
 from core.models import Event
 from core.timeutil import parse_local
+from sync import state as sync_state
 
 
 @contextmanager
@@ -28,9 +30,13 @@ def ledger_of(args) -> Iterator[Ledger]:
 
 
 @contextmanager
-def transaction(args) -> Iterator[Session]:
-    """One unit of work on the --db ledger: committed when the block ends normally, rolled back on an error."""
+def transaction(args, action: str | None = None) -> Iterator[Session]:
+    """One unit of work on the --db ledger: committed when the block ends normally, rolled back on an error.
+    `action` (core.roles.ACTIONS): refused first, with core.roles.RoleForbids (exit 2), when this station's
+    role may not do it (the one CLI guard of issue 8 item 5; the role is the hub's, sync.state.station_role)."""
     with ledger_of(args) as ledger, ledger.uow() as uow:
+        if action is not None:
+            roles.require(sync_state.station_role(uow.session), action)
         yield uow.session
         uow.commit()
 

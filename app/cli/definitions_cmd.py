@@ -9,7 +9,7 @@ import sys
 
 from app.cli.common import add_event_option, add_paging, local_time, pick_event, transaction
 from app.cli.output import CliError, emit, money_text, pairs, table
-from core import contract
+from core import contract, roles
 from core.definitions import (SALE_ENDED, SALE_SCHEDULED, SALE_STARTED, STATE_CONDS, create_definition,
                               definition_counts, delete_definitions, get_definition, list_definitions,
                               update_definition)
@@ -123,7 +123,7 @@ def _detail(d: dict) -> str:
 
 
 def cmd_create(args) -> int:
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_DEFINITIONS) as session:
         ev = pick_event(session, args.event)
         data = _data(args, ev.currency, ev.time_zone)
         data.setdefault("price", {"value": "0", "currency": ev.currency})
@@ -161,7 +161,7 @@ def cmd_get(args) -> int:
 
 
 def cmd_update(args) -> int:
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_DEFINITIONS) as session:
         defn = get_definition(session, args.definition_id)
         ev = get_event(session, defn.event_id)
         data = _data(args, ev.currency, ev.time_zone)
@@ -191,7 +191,7 @@ def _confirm_delete(args, session, event_id: str) -> None:
 
 
 def cmd_delete(args) -> int:
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_DEFINITIONS) as session:
         ev = pick_event(session, args.event)
         if not args.all and not args.definition_ids:
             raise CliError("give definition ids to delete, or --all")
@@ -202,7 +202,7 @@ def cmd_delete(args) -> int:
 
 
 def cmd_change_currency(args) -> int:
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_DEFINITIONS) as session:
         ev = pick_event(session, args.event)
         change_currency(session, ev.id, args.currency)
     emit(args, {}, f"Event {ev.id} now sells in {ev.currency}.")

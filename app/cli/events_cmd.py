@@ -6,7 +6,7 @@ import uuid
 
 from app.cli.common import local_time, transaction
 from app.cli.output import emit, pairs, table
-from core import contract
+from core import contract, roles
 from core.codes import is_guid
 from core.errors import InvalidArgument
 from core.events import create_event, currency_lock_reason, get_event, list_events, update_event
@@ -58,7 +58,7 @@ def _detail(ev, lock_reason: str | None = None) -> str:
 def cmd_create(args) -> int:
     if args.event_id is not None and not is_guid(args.event_id):  # ticket QR codes carry it (API.md §1.6, §5)
         raise InvalidArgument(f"--id must be a GUID such as {uuid.uuid4()}, not {args.event_id!r}", field="id")
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_EVENTS) as session:
         ev = create_event(session, title=args.title, time_zone=args.time_zone, currency=args.currency,
                           start=local_time(args.start, args.time_zone, "start"),
                           end=local_time(args.end, args.time_zone, "end"), event_id=args.event_id)
@@ -87,7 +87,7 @@ def cmd_get(args) -> int:
 
 
 def cmd_update(args) -> int:
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_EVENTS) as session:
         ev = get_event(session, args.event_id)
         zone_name = args.time_zone or ev.time_zone
         ev = update_event(session, ev.id, title=args.title, time_zone=args.time_zone,

@@ -57,6 +57,8 @@ def register(subparsers, parent) -> None:
                      "station's set-up wizard to scan; needs --url. It holds the key: hand it over in person")
     add.add_argument("--url", metavar="URL", help="the hub's address as stations reach it, for --qr "
                      "(e.g. http://192.168.1.10:8787)")
+    add.add_argument("--event", nargs="+", default=[], metavar="ID", help="limit the key to these event ids "
+                     "(default: every event); the hub refuses calls naming another event")
     add.set_defaults(func=cmd_add_station)
     rev = sub.add_parser("revoke", parents=[parent], help="revoke a station's key (refused at once by every hub "
                          "process; add the station again for a new key)")
@@ -109,12 +111,13 @@ def cmd_add_station(args) -> int:
         raise CliError("--qr needs --url: the hub's address as the stations reach it")
     code = make_connect_code(args.url, "placeholder", args.name) if args.qr else None  # check the URL first
     db = hub_db(args)
-    key = _in_hub(db, lambda s: add_station(s, args.name, args.role, replace=args.replace))
+    key = _in_hub(db, lambda s: add_station(s, args.name, args.role, replace=args.replace, events=args.event))
     if code is not None:
         _write_private(Path(args.qr).expanduser(), connect_code_png(make_connect_code(args.url, key, args.name)))
     kid = key_id(hash_key(key))
-    emit(args, {"station": args.name, "role": args.role, "key": key, "keyId": kid},
-         f"Station {args.name!r} ({args.role}) on {_shown(db)}, key id {kid}\n"
+    scope = f", events {', '.join(args.event)}" if args.event else ""
+    emit(args, {"station": args.name, "role": args.role, "key": key, "keyId": kid, "events": args.event},
+         f"Station {args.name!r} ({args.role}{scope}) on {_shown(db)}, key id {kid}\n"
          f"API key (shown once, only its hash is stored):\n{key}"
          + (f"\nConnect code (URL + key + name) written to {args.qr}: scan it in the station's set-up wizard; "
             "it holds the key, hand it over in person" if args.qr else ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.cli.common import (add_event_option, add_paging, add_station_options, form_inputs, key_values, operator_of,
                             station_of, transaction)
 from app.cli.output import CliError, emit, emit_page, money_text, pairs, table
-from core import contract
+from core import contract, roles
 from core.events import get_event
 from core.money import Money
 from core.orders import cancel_order, complete_order, get_order, list_orders, update_order
@@ -117,7 +117,7 @@ def cmd_update(args) -> int:
     if not inputs and args.archived is None:
         raise CliError("nothing to update: give --first-name/--last-name/--email/--input or --archive/--unarchive")
     fields = (["checkoutForm"] if inputs else []) + (["archived"] if args.archived is not None else [])
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_ORDER) as session:
         event_id = args.event or get_order(session, args.order_number).event_id
         order = update_order(session, event_id, args.order_number, fields=fields,
                              checkout_form=form_inputs(inputs) if inputs else None, archived=args.archived)
@@ -131,7 +131,7 @@ def cmd_complete(args) -> int:
         raise CliError("--payment takes the money for one order at a time")
     if args.tendered and args.payment != "cash":
         raise CliError("--tendered goes with --payment cash")
-    with transaction(args) as session:
+    with transaction(args, roles.TAKE_PAYMENT) as session:
         event_id = args.event or get_order(session, args.order_numbers[0]).event_id
         change = None
         if args.payment:
@@ -152,7 +152,7 @@ def cmd_complete(args) -> int:
 
 
 def cmd_cancel(args) -> int:
-    with transaction(args) as session:
+    with transaction(args, roles.EDIT_ORDER) as session:
         event_id = args.event or get_order(session, args.order_number).event_id
         body = _api(session, [cancel_order(session, event_id, args.order_number)])[0]
     emit(args, {"order": body}, lambda: "Canceled\n" + _detail(body))

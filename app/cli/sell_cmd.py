@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.cli.common import add_event_option, add_station_options, key_values, pick_event, station_of, transaction
 from app.cli.output import CliError, emit, money_text, pairs, table
-from core import contract
+from core import contract, roles
 from core.models import TicketDefinition
 from core.money import Money
 from core.sales import sell
@@ -59,7 +59,7 @@ def cmd_sell(args) -> int:
         raise CliError("--tendered goes with --payment cash")
     buyer = {"firstName": args.first_name, "lastName": args.last_name, "email": args.email}
     buyer.update(dict(key_values(args.input, "--input")))
-    with transaction(args) as session:
+    with transaction(args, roles.SELL) as session:
         ev = pick_event(session, args.event)
         lines = resolve_lines(session, ev.id, key_values(args.ticket, "--ticket"))
         tendered = Money.of(args.tendered, ev.currency) if args.tendered else None

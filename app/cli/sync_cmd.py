@@ -15,6 +15,19 @@ from core.outbox import held_count, pending_count, rejected_count
 from core.timeutil import to_rfc3339
 
 
+EXIT_HELP = """exit status (one per class of outcome, sync.outcome; `--json` prints it as outcome.kind):
+  0  ok: everything went up and came down (also: skipped during a cool-down)
+  1  failed: the run stopped for another reason (a time/size bound, an unreadable answer)
+  3  rejected: the server refused some changes; they are kept (`tessera sync rejected`, `retry`)
+  4  offline: the server could not be reached; changes stay queued
+  5  refused: the server answered 401/403 (unknown key, or a permission the role lacks: the endpoint and
+     the missing permission are printed)
+  6  server error: 5xx/429 or an intermediary's page; retried at the next run
+  7  clock skew: the run worked but this computer's clock is off by more than clock_warn_s
+  8  not connected: `tessera station connect URL --key KEY` first
+  (2: bad usage)"""
+
+
 def register(subparsers, parent: argparse.ArgumentParser) -> None:
     """Add the `station` and `sync` commands."""
     st = subparsers.add_parser("station", parents=[parent], help="connect this station to a hub or the central API")
@@ -44,9 +57,8 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     res.set_defaults(func=_resolve)
 
     sy = subparsers.add_parser("sync", parents=[parent], help="push local changes, then pull the server's",
-                               description="Push local changes, then pull the server's. Exit status: 0 all "
-                               "went up, 1 the run failed (server unreachable…; changes stay queued), "
-                               "3 the server rejected some changes (kept; see `tessera station show`).")
+                               description="Push local changes, then pull the server's.",
+                               epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sy.add_argument("--watch", action="store_true", help="keep syncing every --interval seconds (Ctrl+C stops)")
     sy.add_argument("--interval", type=float, default=None, metavar="S",
                     help="seconds between runs with --watch (default: setting sync_interval_s)")
@@ -87,13 +99,20 @@ def _connect(args) -> int:
             except (SyncError, DomainError) as exc:
                 raise CliError(f"cannot connect to {args.url}: {exc.message}") from None
         uow.commit()
+    probes = _self_test(args)
     kind = f"hub, role {cfg.role}" if cfg.extensions else "plain contract server (full re-list, no extensions)"
     emit(args, {"url": cfg.url, "station": cfg.station, "role": cfg.role, "eventIds": cfg.event_ids,
-                "extensions": cfg.extensions, "keyStorage": cfg.key_storage},
+                "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
+                "selfTest": [{"permission": p.permission, "call": p.call, "ok": p.ok, "detail": p.detail}
+                             for p in probes], "missing": sorted({p.permission for p in probes if not p.ok})},
          f"connected to {cfg.url} as {cfg.station!r} ({kind}); events: {', '.join(cfg.event_ids)}\n"
          f"key stored in {cfg.key_storage}")
     if cfg.key_storage.startswith("file"):
         warn("note: no OS keyring is available; the key is in a file readable only by you")
+    missing = [p for p in probes if not p.ok]
+    warn(f"permission self-test: {len(probes) - len(missing)} of {len(probes)} check(s) passed")
+    for p in missing:
+        warn(f"  missing {p.permission}: {p.call} — {p.detail}")
     return 0
 
 
@@ -107,6 +126,14 @@ def ask_event_details(needed, info: dict) -> dict:
     for field in dict.fromkeys(f for fields in needed.missing.values() for f in fields):
         info[field] = input(f"{labels[field]}: ").strip()
     return info
+def _self_test(args) -> list:
+    """The permission self-test after connect (sync.connection.check_saved: a read-only call per read
+    permission, the hub's stated permissions for the rest). Missing permissions are reported, not fatal: the
+    connection is saved and the station works for everything else."""
+    from sync.connection import check_saved
+
+    with ledger_of(args) as ledger:
+        return check_saved(ledger)
 
 
 def read_key(flag: str | None) -> str:
@@ -138,14 +165,18 @@ def _show(args) -> int:
             raise CliError("this station is not connected: run `tessera station connect URL --key KEY`")
         success = {k: to_rfc3339(v) for k, v in state.last_success(s).items()}
         health = state.engine_health(s)
+        scope = state.role_scope(s)  # the role and event scope the hub stated (issue 8 item 5)
         offset = clock.load(s, float(config.get("clock_warn_s")))
-        data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": cfg.role,
+        data = {"url": cfg.url, "siteId": cfg.site_id, "station": cfg.station, "role": state.station_role(s),
                 "eventIds": cfg.event_ids, "extensions": cfg.extensions, "keyStorage": cfg.key_storage,
                 "pending": pending_count(s), "rejected": rejected_count(s), "waiting": held_count(s),
                 "setAside": len(state.aside(s)),
                 "conflicts": len(list_conflicts(s)), "lastSuccess": success, "lastError": health.last_error,
-                "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning}
-    lines = [f"{k}: {v}" for k, v in data.items() if k != "lastSuccess"]
+                "clockOffsetS": offset.offset_s if offset.measured_at else None, "clockWarning": offset.warning,
+                "keyEvents": list(scope.events) if scope else [], "lastOutcome": state.last_outcome(s)}
+    lines = [f"{k}: {v}" for k, v in data.items() if k not in ("lastSuccess", "lastOutcome")]
+    last = data["lastOutcome"] or {}
+    lines += [f"last sync: {last.get('kind')} {last.get('message') or ''}".rstrip()] if last else []
     lines += [f"last success {r}: {t}" for r, t in sorted(success.items())]
     emit(args, data, "\n".join(lines))
     return 0
@@ -220,8 +251,9 @@ def _report_json(report) -> dict:
             "pulled": report.pulled, "pulledBy": report.pulled_by,
             "conflicts": report.conflicts, "oversold": report.oversold, "duplicates": report.duplicates,
             "localOnly": report.local_only, "clockOffsetS": report.clock_offset_s, "warnings": report.warnings,
-            "pending": report.pending, "error": report.error,
-            "lastSuccess": {k: to_rfc3339(v) for k, v in report.last_success.items()}}
+            "pending": report.pending, "error": report.error, "outcome": report.outcome.to_json(),
+            "refused": report.refused, "lastSuccess": {k: to_rfc3339(v) for k, v in report.last_success.items()},
+            "lastSync": to_rfc3339(max(report.last_success.values(), default=None))}
 
 
 def _progress(args):
@@ -243,12 +275,17 @@ def _progress(args):
 
 def _sync(args) -> int:
     from sync.connection import NotConnected, station_engine
+    from sync.outcome import NOT_CONNECTED, SyncOutcome
 
     with ledger_of(args) as ledger:
         try:
             engine = station_engine(ledger, clock_warn_s=float(config.get("clock_warn_s")))
         except NotConnected as exc:
-            raise CliError(exc.message) from None
+            outcome = SyncOutcome(NOT_CONNECTED, exc.message)
+            if args.json:
+                print(to_json({"ok": False, "outcome": outcome.to_json(), "error": exc.message}, pretty=False))
+            warn(f"error: {exc.message}")
+            return outcome.exit_code
         interval = args.interval if args.interval is not None else float(config.get("sync_interval_s"))
         runs, code = 0, 0
         try:
@@ -260,11 +297,15 @@ def _sync(args) -> int:
                 print(to_json(_report_json(report), pretty=False) if args.json else report.summary(), flush=True)
                 for line in report.warnings:
                     warn(f"warning: {line}")
-                code = 0 if report.ok or report.skipped else 1
+                code = report.outcome.exit_code  # one code per class (EXIT_HELP, sync.outcome)
+                if report.outcome.kind not in ("ok", "skipped") and not report.ok:
+                    warn(f"{report.outcome.text()}")
+                elif report.outcome.kind == "refused":
+                    warn(f"warning: {report.outcome.text()}: the rest went on; ask the organiser for a key "
+                         "whose role allows it, or dismiss the change (`tessera sync rejected`)")
                 if report.rejected:  # refused changes are kept and shown, but the run is not "all good"
                     warn(f"warning: {len(report.rejected)} change(s) rejected by the server and kept: "
                          "see `tessera sync rejected` / the Sync tab; `tessera sync retry --all` sends them again")
-                    code = code or 3
                 if not args.watch or (args.runs and runs >= args.runs):
                     break
                 time.sleep(max(0.5, interval))

@@ -6,7 +6,7 @@ from app.cli.common import (add_event_option, add_paging, add_station_options, o
 from sqlalchemy import select
 
 from app.cli.output import emit, emit_page, money_text, pairs, table
-from core import contract
+from core import contract, roles
 from core.events import get_event
 from core.models import Event
 from core.status import ORDER_STATUSES
@@ -100,7 +100,7 @@ def cmd_get(args) -> int:
 
 def _change(args, action) -> int:
     numbers = [n.strip().upper() for n in args.ticket_numbers]
-    with transaction(args) as session:
+    with transaction(args, roles.CHECK_IN) as session:
         event_id = args.event or get_ticket(session, numbers[0]).event_id
         tickets = action(session, event_id, numbers, station=station_of(args), operator=operator_of(args))
         body = _api(session, tickets)

@@ -25,15 +25,18 @@ from app.models.orders_model import COL_CREATED, OrdersTableModel
 from app.models.sales_model import SalesTableModel
 from app.printing import TicketOutput
 from app.receipt_output import ReceiptOutput
+from app.role_guard import gate, station_role
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
 from app.widgets.ticket_picker import TicketPicker
 from app.widgets.till_panel import TillPanel
+from core import roles
 from core.money import Money
 from core.status import UNPAID
 from core.quote import INPUT, load_snapshot
 from core.sales import buyer_problem, pay_and_complete, quick_tenders, sell
+from sync.connection import data_age
 
 UNPAID_STATUSES = sorted(UNPAID)
 
@@ -64,6 +67,8 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.last_sale: SaleDone | None = None
+        self.role: str | None = None  # the station's role (app.role_guard), from the last load
+        self.no_stock_reason = ""  # why no definition is listed when the cache is empty and the load failed
         self.names_required = bool(config.get("walk_in_names_required"))
         self.output = TicketOutput(ctx, self)
         self.receipts = ReceiptOutput(ctx, self)
@@ -104,6 +109,9 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.change_label = QLabel("")
         self.change_label.setStyleSheet("font-size: 28pt; font-weight: bold; color: #1b7f3b;")
         self.hint = QLabel("")
+        self.freshness = QLabel("")  # "Ticket definitions as of 18:02 — the server refused …" (issue 8 item 6)
+        self.freshness.setWordWrap(True)
+        self.freshness.setStyleSheet("color: #a05a00;")
         self.sell_button = QPushButton("Sell")
         self.sell_button.setMinimumHeight(40)
         self.sell_button.clicked.connect(self.on_sell_clicked)
@@ -144,6 +152,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
     def _lay_out(self) -> None:
         tickets = QGroupBox("Tickets")
         tl = QVBoxLayout(tickets)
+        tl.addWidget(self.freshness)
         tl.addWidget(self.picker, 1)
         tl.addWidget(self.total_label)
         form_box = QGroupBox("Registration and payment")
@@ -206,13 +215,15 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         def load(session):
             return (load_snapshot(session, event_id),
                     queries.order_rows(session, event_id, statuses=UNPAID_STATUSES, tags=["NON_ARCHIVED"]),
-                    queries.sale_rows(session, event_id), queries.till(session, event_id))
+                    queries.sale_rows(session, event_id), queries.till(session, event_id), station_role(session),
+                    data_age(session, "definitions"))
 
         run_in_background(query_op(ledger, load), self._on_loaded, parent=self)
         self.till_panel.refresh()
 
     def _on_loaded(self, loaded) -> None:
-        snapshot, unpaid, sales, till = loaded
+        snapshot, unpaid, sales, till, self.role, age = loaded
+        self._show_freshness(age, bool(snapshot.stock))
         self.picker.set_snapshot(snapshot)
         self.unpaid_model.set_rows(unpaid.rows)
         self.sales_model.set_rows(sales)
@@ -220,6 +231,16 @@ class BoxOfficeTab(LazyRefresh, QWidget):
                  f"({v.get('orders', 0)} orders)" for cur, v in sorted(till.items())]
         self.till_label.setText("Till today — " + ("; ".join(parts) if parts else "nothing taken yet"))
         self._update_complete()
+
+    def _show_freshness(self, age, listed: bool) -> None:
+        """The cached definitions' age when the last sync did not refresh them (sync.connection.data_age); with
+        nothing cached, selling is blocked with that reason instead of an empty list that reads "sold out"."""
+        when = formatting.clock(age.as_of, self.ctx.time_zone) if age.as_of else "never loaded"
+        note = f"Ticket definitions as of {when} — {age.problem}" if age.connected and age.problem else ""
+        self.freshness.setText(note)
+        self.freshness.setVisible(bool(note))
+        self.no_stock_reason = "" if listed or not age.connected or (age.as_of and not age.problem) else (
+            f"No ticket definitions loaded from the server: {age.problem or 'sync has not brought them yet'}")
 
     # ---- selling --------------------------------------------------------------------------------------
     def payment(self) -> str:
@@ -250,9 +271,11 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         names = buyer_problem(self.buyer(), names_required=self.names_required)
         inputs = [p.message for p in quoted.problems if p.stage == INPUT]
         others = [p.message for p in quoted.problems if p.stage != INPUT]
-        problem = (inputs + ([names] if names else []) + others + [""])[0]
+        problem = ([self.no_stock_reason] if self.no_stock_reason else []) + inputs + ([names] if names else [])
+        problem = (problem + others + [""])[0]
+        refused = gate(self.sell_button, self.role, roles.SELL, not problem)
+        problem = refused or problem
         self.hint.setText(problem[:1].upper() + problem[1:])
-        self.sell_button.setEnabled(not problem)
 
     def _change_text(self, quoted) -> str:
         """The change due of this quote; with nothing chosen yet, the last sale's (it stays readable while
@@ -350,12 +373,12 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         return rows[0].data(RowRole).order_number if rows else None
 
     def _update_complete(self) -> None:
-        self.complete_button.setEnabled(self.selected_unpaid() is not None)
+        gate(self.complete_button, self.role, roles.TAKE_PAYMENT, self.selected_unpaid() is not None)
 
     def on_complete_clicked(self) -> None:
         """Take the money for the selected unpaid order, then ConfirmOrder it (core.sales.pay_and_complete)."""
         row = self.selected_unpaid()
-        if row is None:
+        if row is None or not self.complete_button.isEnabled():
             return
         choice = PaymentDialog.ask(row.total, row.order_number, self, card_note=self.card_note)
         if choice is None:

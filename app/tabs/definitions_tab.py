@@ -12,8 +12,10 @@ from app import queries
 from app.dialogs.definition_dialog import DefinitionDialog
 from app.models.definitions_model import DefinitionsTableModel
 from app.tabs.lazy import LazyRefresh
+from app.role_guard import gate, station_role
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import button_row, make_table, select_by_id, selected_row
+from core import roles
 from core.definitions import create_definition, delete_definitions, update_definition
 from core.events import change_currency, event_summary
 
@@ -39,9 +41,10 @@ class DefinitionsTab(LazyRefresh, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.lock_reason: str | None = None  # core.events.currency_lock_reason, from the last load
+        self.role: str | None = None  # the station's role (app.role_guard), from the last load
         self.model = DefinitionsTableModel(self, ctx.event.currency if ctx.event is not None else None)
         self.table, self.proxy = make_table(self.model, self)
-        self.table.doubleClicked.connect(lambda *_: self.on_edit_clicked())
+        self.table.doubleClicked.connect(lambda *_: self.edit_button.isEnabled() and self.on_edit_clicked())
         self.currency_label = QLabel("")
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -88,12 +91,13 @@ class DefinitionsTab(LazyRefresh, QWidget):
         event_id = self.ctx.event_id
 
         def load(session):
-            return queries.definition_rows(session, event_id), event_summary(session, event_id)
+            return (queries.definition_rows(session, event_id), event_summary(session, event_id),
+                    station_role(session))
 
         run_in_background(query_op(self.ctx.ledger, load), self._on_loaded, parent=self)
 
     def _on_loaded(self, loaded) -> None:
-        rows, summary = loaded
+        rows, summary, self.role = loaded
         self.lock_reason = summary.lock_reason
         selected = self.selected()
         self.model.set_rows(rows)
@@ -113,12 +117,12 @@ class DefinitionsTab(LazyRefresh, QWidget):
     def _update_buttons(self) -> None:
         has_event = self.ctx.event_id is not None
         chosen = self.selected() is not None
-        self.new_button.setEnabled(has_event)
-        self.currency_button.setEnabled(has_event and not self.lock_reason)
-        self.currency_button.setToolTip(self.lock_reason or "Change the currency of the event and its prices "
-                                        "(prices are not converted)")
-        self.edit_button.setEnabled(chosen)
-        self.delete_button.setEnabled(chosen)
+        gate(self.new_button, self.role, roles.EDIT_DEFINITIONS, has_event)
+        if gate(self.currency_button, self.role, roles.EDIT_DEFINITIONS, has_event and not self.lock_reason) is None:
+            self.currency_button.setToolTip(self.lock_reason or "Change the currency of the event and its prices "
+                                            "(prices are not converted)")
+        gate(self.edit_button, self.role, roles.EDIT_DEFINITIONS, chosen)
+        gate(self.delete_button, self.role, roles.EDIT_DEFINITIONS, chosen)
 
     # ---- create / edit --------------------------------------------------------------------------------
     def on_new_clicked(self, entered: dict | None = None, error: str = "") -> None:

@@ -11,12 +11,13 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import formatting
 from app.dialogs.payment_dialog import PaymentDialog
+from app.role_guard import gate, station_role
 from app.tasks import announce, error_message, query_op, run_in_background
 from app.widgets.group_panel import GroupPanel
-from core import door as core_door
+from core import door as core_door, roles
 from core.door import Door
 from core.timeutil import utcnow
-from sync import door as sync_door, station as sync_station
+from sync import door as sync_door
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,9 @@ def door_of(ctx) -> Door:
 
 
 def station_facts(session) -> tuple[str | None, object]:
-    """(the station's hub role or None, the last ticket pull as aware UTC or None) — read in a worker."""
-    cfg = sync_station.load_config(session)
-    return (cfg.role if cfg else None), sync_door.last_ticket_sync(session)
+    """(the station's hub role or None — cached from the hub, app.role_guard — and the last ticket pull as
+    aware UTC or None) — read in a worker."""
+    return station_role(session), sync_door.last_ticket_sync(session)
 
 
 class DoorStepsMixin:
@@ -39,13 +40,14 @@ class DoorStepsMixin:
 
     # ---- take payment & admit (issue 9 item 1) ---------------------------------------------------------
     def _offer_payment(self, result) -> None:
-        """Show "Take payment & admit" for an UNPAID result when this station may take payment."""
-        allowed = result is not None and getattr(result.verdict, "value", "") == "UNPAID" and \
-            bool(result.order_number) and result.order_total is not None and \
-            core_door.may_take_payment(self.role, self.take_payment_enabled)
+        """Show "Take payment & admit" for an UNPAID result when the setting is on; enabled when this station's
+        role may take payment (core.door.may_take_payment), else disabled with the reason on the button."""
+        unpaid = result is not None and getattr(result.verdict, "value", "") == "UNPAID" and \
+            bool(result.order_number) and result.order_total is not None and bool(self.take_payment_enabled)
+        allowed = unpaid and core_door.may_take_payment(self.role, self.take_payment_enabled)
         self._unpaid = result if allowed else None
-        self.pay_button.setVisible(allowed)
-        self.pay_button.setEnabled(allowed)
+        self.pay_button.setVisible(unpaid)
+        gate(self.pay_button, self.role, roles.TAKE_PAYMENT, allowed)
         self._offer_group(result)
 
     def take_payment(self) -> None:

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from app.dialogs.event_dialog import EventDialog
 from app.models.events_model import COL_START, EventsTableModel
 from app.tabs.lazy import LazyRefresh
+from app.role_guard import gate, station_role
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import button_row, make_table, select_by_id, selected_row
+from core import roles
 from core.events import EventSummary, create_event, event_summaries, update_event
 
 
@@ -32,9 +34,10 @@ class EventsTab(LazyRefresh, QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
+        self.role: str | None = None  # the station's role (app.role_guard), from the last load
         self.model = EventsTableModel(self)
         self.table, self.proxy = make_table(self.model, self, sort_column=COL_START)
-        self.table.doubleClicked.connect(lambda *_: self.on_edit_clicked())
+        self.table.doubleClicked.connect(lambda *_: self.edit_button.isEnabled() and self.on_edit_clicked())
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.new_button = QPushButton("New event…")
@@ -61,9 +64,11 @@ class EventsTab(LazyRefresh, QWidget):
         """Reload every event (core.events.event_summaries) in the background, when shown."""
         if not self.visible_or_stale():
             return
-        run_in_background(query_op(self.ctx.ledger, event_summaries), self._on_loaded, parent=self)
+        run_in_background(query_op(self.ctx.ledger, lambda s: (event_summaries(s), station_role(s))),
+                          self._on_loaded, parent=self)
 
-    def _on_loaded(self, rows: list[EventSummary]) -> None:
+    def _on_loaded(self, loaded: tuple[list[EventSummary], str | None]) -> None:
+        rows, self.role = loaded
         selected = self.selected()
         self.model.set_rows(rows)
         if selected is not None:
@@ -81,7 +86,8 @@ class EventsTab(LazyRefresh, QWidget):
 
     def _update_buttons(self) -> None:
         row = self.selected()
-        self.edit_button.setEnabled(row is not None)
+        gate(self.new_button, self.role, roles.EDIT_EVENTS)
+        gate(self.edit_button, self.role, roles.EDIT_EVENTS, row is not None)
         self.switch_button.setEnabled(row is not None and row.id != self.ctx.event_id)
 
     # ---- create / edit / switch -----------------------------------------------------------------------

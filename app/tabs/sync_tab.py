@@ -23,7 +23,7 @@ from app import formatting
 from app.models.base import RED, RowRole, RowTableModel, ts
 from app.tasks import error_message, mutation_op, query_op, run_in_background
 from app.widgets.review_list import ReviewList
-from app.widgets.sync_status import ages_text
+from app.widgets.sync_status import ages_text, outcome_line
 from app.widgets.table_view import make_table
 from core.outbox import dismiss, rejected_entries, retry, retry_all
 from sync.conflicts import KEEP_MINE, TAKE_THEIRS, list_conflicts, resolve
@@ -206,7 +206,9 @@ class SyncTab(QWidget):
         self.server_label.setText(where + who)
         ages = ages_text(status.last_success, tz)
         self.ages_label.setText("Last successful sync (event time) — " + (" · ".join(ages) if ages else "never"))
-        self.error_label.setText(f"Last error: {status.error}" if status.error else "")
+        said = outcome_line(status)  # the class of the last run, with endpoint and permission (issue 8 item 6)
+        self.error_label.setText("\n".join(t for t in (said, f"Last error: {status.error}" if status.error else "")
+                                            if t))
         self.clock_label.setText(status.clock_warning or "")
         self.clock_label.setVisible(bool(status.clock_warning))
         self.sync_button.setEnabled(not status.running)

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from app import formatting
+from sync.outcome import OK, REFUSED, SERVER_ERROR, SKIPPED
 
 GREEN, AMBER, RED, GREY = "#1b7f3b", "#f0a500", "#b3261e", "#888888"
 RESOURCE_NAMES = {"tickets": "tickets", "orders": "orders", "definitions": "ticket definitions",
@@ -15,15 +16,25 @@ RESOURCE_NAMES = {"tickets": "tickets", "orders": "orders", "definitions": "tick
 
 
 def status_colour(status) -> str:
-    """Red for rejected changes or conflicts, grey when not connected, amber when offline or changes wait,
-    green otherwise."""
-    if status.rejected or status.conflicts:
+    """Red for rejected changes, conflicts, a refusal or a server error (sync.outcome), grey when not
+    connected, amber when offline, changes wait or the clock is off, green otherwise."""
+    kind = getattr(getattr(status, "outcome", None), "kind", "")
+    if status.rejected or status.conflicts or kind in (REFUSED, SERVER_ERROR):
         return RED
     if not status.connected:
         return GREY
     if not status.online or status.pending or status.clock_warning:
         return AMBER
     return GREEN
+
+
+def outcome_line(status) -> str:
+    """What the last run's class says, for a tooltip or the Sync tab ("refused by the server: GET
+    /events/v1/orders (403, missing permission orders.read)"); "" when it was ok or there was none."""
+    outcome = getattr(status, "outcome", None)
+    if outcome is None or outcome.kind in (OK, SKIPPED):
+        return ""
+    return "Last sync — " + outcome.text()
 
 
 def ages_text(last_success: dict, time_zone: str) -> list[str]:
@@ -63,6 +74,8 @@ class SyncStatusWidget(QWidget):
             lines.append(f"{status.pending_checkins} check-in(s) not yet uploaded")
         if status.clock_warning:
             lines.append(status.clock_warning)
+        if outcome_line(status):
+            lines.append(outcome_line(status))
         if status.error:
             lines.append(f"Last error: {status.error}")
         self.setToolTip("\n".join(lines))

@@ -13,20 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import roles
 from core.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
 from core.timeutil import utcnow
-from sync.hub.models import HubStation
+from sync.hub.models import HubStation, HubStationEvent
 
-DOOR, BOX_OFFICE, ORGANISER = "door", "box-office", "organiser"
-ROLES = (DOOR, BOX_OFFICE, ORGANISER)
-
-# Permissions. Door stations also read events and ticket definitions: the change feed carries them anyway,
-# and a plain-contract pull (ListTicketDefinitions) must work for every station.
-_DOOR = frozenset({"discovery", "events.read", "definitions.read", "tickets.read", "tickets.checkin",
-                   "changes.read"})
-_BOX = _DOOR | {"orders.read", "orders.write", "orders.upload"}
-_ORG = _BOX | {"definitions.write", "events.write"}
-PERMISSIONS = {DOOR: _DOOR, BOX_OFFICE: _BOX, ORGANISER: _ORG}
+# The role table is core's (one rule for the hub and the station, core.roles); re-exported for callers.
+DOOR, BOX_OFFICE, ORGANISER, ROLES, PERMISSIONS = roles.DOOR, roles.BOX_OFFICE, roles.ORGANISER, roles.ROLES, \
+    roles.PERMISSIONS
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}")
 
@@ -39,21 +33,38 @@ class Unauthenticated(DomainError):
 
 
 class PermissionDenied(DomainError):
-    """The station's role may not make this call (403)."""
+    """The station's role may not make this call (403). The answer names the missing `permission` in
+    applicationError.data (issue 8 item 6: the station says what is missing)."""
 
     status = 403
     default_code = "PERMISSION_DENIED"
 
+    def __init__(self, message: str, code: str | None = None, permission: str | None = None):
+        super().__init__(message, code)
+        self.permission = permission
+
+    def to_api(self) -> dict:
+        body = super().to_api()
+        if self.permission:
+            body["details"]["applicationError"]["data"] = {"permission": self.permission}
+        return body
+
 
 @dataclass(frozen=True)
 class Station:
-    """The authenticated caller: station `name` and `role`."""
+    """The authenticated caller: station `name`, `role` and the `events` its key is limited to (empty = every
+    event)."""
 
     name: str
     role: str
+    events: tuple[str, ...] = ()
 
     def can(self, permission: str) -> bool:
-        return permission in PERMISSIONS.get(self.role, frozenset())
+        return roles.grants(self.role, permission)
+
+    def may_use_event(self, event_id: str) -> bool:
+        """True when the key is not limited to events or `event_id` is one of its events."""
+        return not self.events or event_id in self.events
 
 
 def hash_key(key: str) -> str:
@@ -66,11 +77,13 @@ def new_key() -> str:
     return "tsk_" + secrets.token_urlsafe(32)
 
 
-def add_station(session: Session, name: str, role: str, *, replace: bool = False) -> str:
+def add_station(session: Session, name: str, role: str, *, replace: bool = False,
+                events: list[str] | tuple[str, ...] = ()) -> str:
     """Register station `name` with `role` and return its new key (shown once; only the hash is stored).
+    `events` limits the key to those event ids (empty = every event; issue 8 item 5).
 
     Raises InvalidArgument for a bad name or role, AlreadyExists when the name is taken (unless `replace`,
-    which issues a new key and role for it). The caller commits."""
+    which issues a new key, role and event scope for it). The caller commits."""
     if role not in ROLES:
         raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
@@ -83,8 +96,18 @@ def add_station(session: Session, name: str, role: str, *, replace: bool = False
         session.add(HubStation(name=name, role=role, key_hash=hash_key(key), created=utcnow()))
     else:
         row.role, row.key_hash = role, hash_key(key)
+    set_scope(session, name, events)
     session.flush()
     return key
+
+
+def set_scope(session: Session, name: str, events) -> None:
+    """Limit station `name` to the event ids in `events` (empty = every event), replacing its scope."""
+    for row in session.scalars(select(HubStationEvent).where(HubStationEvent.station == name)):
+        session.delete(row)
+    session.flush()
+    for event_id in sorted({str(e) for e in events or () if str(e).strip()}):
+        session.add(HubStationEvent(station=name, event_id=event_id))
 
 
 def key_from_header(value: str | None) -> str | None:
@@ -116,7 +139,8 @@ def authenticate(session: Session, header: str | None) -> Station:
                           .where(HubStation.key_hash == hash_key(key))).first()
     if row is None:
         raise Unauthenticated("unknown API key")
-    return Station(row.name, row.role)
+    scope = session.scalars(select(HubStationEvent.event_id).where(HubStationEvent.station == row.name))
+    return Station(row.name, row.role, tuple(sorted(scope)))
 
 
 def key_id(key_hash: str) -> str:
@@ -135,6 +159,7 @@ def revoke(session: Session, who: str) -> str:
     if row is None:
         raise NotFound(f"no station or key id {who!r}")
     name = row.name
+    set_scope(session, name, ())
     session.delete(row)
     session.flush()
     return name
@@ -144,4 +169,14 @@ def require(station: Station, permission: str) -> None:
     """Raise PermissionDenied (403) unless the station's role grants `permission`."""
     if not station.can(permission):
         raise PermissionDenied(f"station {station.name!r} (role {station.role}) may not {permission}",
-                               code="PERMISSION_DENIED")
+                               code="PERMISSION_DENIED", permission=permission)
+
+
+def require_events(station: Station, event_ids) -> None:
+    """Raise PermissionDenied (403, code EVENT_NOT_ALLOWED) when the key is limited to events and one of
+    `event_ids` (the ids a call names) is not among them: a door key cannot check in another event's ticket."""
+    for event_id in event_ids:
+        if event_id and not station.may_use_event(str(event_id)):
+            raise PermissionDenied(f"station {station.name!r} may not use event {event_id} (its key is limited "
+                                   f"to {', '.join(station.events)})", code="EVENT_NOT_ALLOWED",
+                                   permission=f"event:{event_id}")

@@ -43,6 +43,15 @@ class HubStation(HubBase):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class HubStationEvent(HubBase):
+    """An event a station's key is limited to (issue 8 item 5): a station with no rows may use every event.
+    A table of its own, so a hub database made before scopes existed gets it from create_all."""
+
+    __tablename__ = "hub_station_events"
+    station: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class HubIdempotency(HubBase):
     """A stored answer to a write made with `Idempotency-Key` (per station), written in the same transaction
     as the write; a replay returns `status`/`body` unchanged (case BC-15)."""

@@ -15,7 +15,8 @@ EVENT_FIELDS = ("title", "timeZone", "start", "end")
 def list_call(c: Call) -> dict:
     offset, limit = clamp(c.query.int("offset", 0), c.query.int("limit"))
     wanted = set(c.query.all("eventId", "id"))
-    events = [ev for ev in list_events(c.session) if not wanted or ev.id in wanted]
+    events = [ev for ev in list_events(c.session) if (not wanted or ev.id in wanted)
+              and c.station.may_use_event(ev.id)]  # a key limited to events lists only those (issue 8 item 5)
     return {"events": [contract.event_to_api(ev) for ev in events[offset:offset + limit]],
             "total": len(events), "offset": offset, "limit": limit}
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from core import contract
+from core import contract, roles
 from core.changes import note
 from core.checkin_merge import CHECK_IN, DUPLICATE, find_by_nonce, recompute, record_row, winner_to_api
 from core.contract_parse import parse_checkin_rows
@@ -24,8 +24,11 @@ EXTENSIONS = ["idempotency", "changes", "checkin-rows", "orders-upload", "server
 
 
 def discovery_call(c: Call) -> dict:
+    """Discovery, which is also the station's "who am I": its name, role, the permissions the role holds
+    (core.roles) and the events its key is limited to (`events`: empty = every event; issue 8 item 5)."""
     return {"tessera": 1, "extensions": list(EXTENSIONS), "serverTime": to_rfc3339(c.now),
-            "station": c.station.name, "role": c.station.role}
+            "station": c.station.name, "role": c.station.role,
+            "permissions": sorted(roles.permissions(c.station.role)), "events": list(c.station.events)}
 
 
 def changes_call(c: Call) -> dict:

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from core.db import Ledger
 from core.errors import AlreadyExists, DomainError
 from sync.hub import changes
-from sync.hub.auth import Station, StationCache, require
+from sync.hub.auth import Station, StationCache, require, require_events
 from sync.hub.models import HubIdempotency
 from sync.hub.params import Query, parse_body
 
@@ -140,6 +140,7 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
         session = uow.session
         station = state.stations.authenticate(session, info["auth"])
         require(station, permission)
+        require_events(station, _named_events(query, body, info["params"]))
         idem = info["idem"].strip()[:128] if (info["idem"] and write and not state.plain) else None
         if idem:
             stored = session.get(HubIdempotency, (station.name, idem))
@@ -159,6 +160,15 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
     if call.wake_mailer and state.mailer is not None:
         state.mailer.wake()
     return 200, result, call.extra_headers
+
+
+def _named_events(query: Query, body: dict, params: dict) -> list[str]:
+    """The event ids a call names (query `eventId`, body `eventId`, path `eventId`): a key limited to events
+    is refused any other (sync.hub.auth.require_events)."""
+    named = list(query.all("eventId")) + [params.get("eventId")]
+    if isinstance(body, dict) and isinstance(body.get("eventId"), str):
+        named.append(body["eventId"])
+    return [str(e) for e in named if e]
 
 
 def _stored_answer(stored: HubIdempotency, info: dict) -> tuple[int, dict, dict]:

@@ -77,7 +77,9 @@ def test_no_payment_at_a_door_role_station(qtbot, window, event_data):
     door.role = "door"
     door.refresh = lambda: None  # keep the role set by hand
     _scan(qtbot, door, event_data.unpaid_tickets[0])
-    assert not door.pay_button.isVisible()
+    # issue 8 item 5: shown but disabled, with the reason on the control
+    assert door.pay_button.isVisible() and not door.pay_button.isEnabled()
+    assert "can't take payments" in door.pay_button.toolTip()
 
 
 def test_stale_pending_is_amber_with_the_snapshot_age(qtbot, window, ctx, event_data):

@@ -50,6 +50,9 @@ def test_a_door_station_that_sold_still_uploads_its_checkins_and_pulls(hub, stat
     assert report.ok, report.error
     assert [r["kind"] for r in report.rejected] == ["order.create"]
     assert "may not" in report.rejected[0]["error"] and "403" in report.rejected[0]["error"]
+    # issue 8 item 6: the run says what is wrong — a refused change, with the endpoint and missing permission
+    assert report.outcome.kind == "rejected" and report.outcome.exit_code == 3
+    assert (report.outcome.endpoint, report.outcome.permission) == ("POST /tessera/v1/orders", "orders.upload")
     assert [w["entity"] for w in report.waiting] == [sold[0]]  # its check-in waits for the sale
     assert "waiting for #" in report.waiting[0]["reason"]
     with a.ledger.uow() as uow:

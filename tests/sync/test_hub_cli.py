@@ -34,6 +34,12 @@ def test_add_station_prints_a_key_that_opens_the_hub(tmp_path, capsys):
         c = httpx.Client(base_url=server.url, headers={"Authorization": out["key"]})
         assert ok(c.get("/tessera/v1/discovery"))["station"] == "door-1"
         c.close()
+        assert main(["hub", "add-station", "door-2", "--role", "door", "--event", "ev-1", "--db", db,
+                     "--json"]) == 0  # a key limited to one event (issue 8 item 5)
+        scoped = json.loads(capsys.readouterr().out)
+        c = httpx.Client(base_url=server.url, headers={"Authorization": scoped["key"]})
+        assert ok(c.get("/tessera/v1/discovery"))["events"] == ["ev-1"] and scoped["events"] == ["ev-1"]
+        c.close()
     finally:
         server.stop()
         ledger.close()

@@ -115,3 +115,27 @@ def test_hub_identity_and_clearing_every_cursor(ledger):
         uow.commit()
     with ledger.uow() as uow:
         assert state.cursor(uow.session, "e1") is None and state.cursor(uow.session, "e2") is None
+
+
+def test_role_scope_and_last_outcome_round_trip(tmp_path):
+    """Issue 8 items 5–6: the role/scope the hub stated and the last run's class are kept for offline use."""
+    from core.db import Ledger
+    from core.timeutil import utcnow
+
+    ledger = Ledger.open(str(tmp_path / "s.db"))
+    try:
+        with ledger.uow() as uow:
+            s = uow.session
+            assert state.role_scope(s) is None and state.station_role(s) is None and state.last_outcome(s) is None
+            state.set_station(s, {"url": "http://hub", "role": "box-office"})
+            assert state.station_role(s) == "box-office"  # a connection saved before roles were cached
+            state.set_role_scope(s, state.RoleScope("door", ("ev-1",), ("tickets.checkin",), utcnow()))
+            state.set_last_outcome(s, {"kind": "offline", "message": "down", "refusals": []}, utcnow())
+            uow.commit()
+        with ledger.uow() as uow:
+            scope = state.role_scope(uow.session)
+            assert (scope.role, scope.events, scope.permissions) == ("door", ("ev-1",), ("tickets.checkin",))
+            assert state.station_role(uow.session) == "door"
+            assert state.last_outcome(uow.session)["kind"] == "offline"
+    finally:
+        ledger.close()

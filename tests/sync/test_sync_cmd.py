@@ -49,15 +49,18 @@ def test_connect_show_sync_and_watch(hub, env, capsys):
 
 
 def test_sync_failure_exit_code_and_not_connected(hub, env, capsys):
-    assert main(["sync", "--db", env]) == 1
+    """Issue 8 item 6: one exit code per class — 8 not connected, 4 offline (sync.outcome)."""
+    assert main(["sync", "--db", env]) == 8
     assert "not connected" in capsys.readouterr().err
     ev = hub.seed_event()
     key = hub.add_station("Door 2", "door")
     assert main(["station", "connect", hub.url, "--key", key, "--event", ev, "--db", env]) == 0
     hub.server.stop()  # the hub goes away
-    assert main(["sync", "--db", env]) == 1
-    out = capsys.readouterr().out
-    assert "sync failed" in out
+    assert main(["sync", "--db", env]) == 4
+    out, err = capsys.readouterr()
+    assert "sync failed" in out and "offline" in err
+    assert main(["sync", "--json", "--force", "--db", env]) == 4
+    assert json.loads(capsys.readouterr().out)["outcome"]["kind"] == "offline"
 
 
 def test_connect_with_a_wrong_key_is_a_clear_error(hub, env, capsys):
