@@ -48,11 +48,14 @@ def _odd(text: str) -> str:
                        for letter, chars in ODD.items())
 
 
-def _refresh(index: str, cols: str, values: str, text: str, src: str, keys: str) -> list[str]:
-    """Trigger body: (re)write the index row and the `odd` letters of key row `new`."""
-    return [f"DELETE FROM {index} WHERE rowid = new.id",
-            f"INSERT INTO {index} (rowid, {cols}) SELECT new.id, {values} {src}",
-            f"UPDATE {keys} SET odd = coalesce((SELECT {_odd(text)} {src}), '') WHERE id = new.id"]
+def _refresh(index: str, cols: str, values: str, src: str) -> list[str]:
+    """Trigger body: write the index row of key row `new` (its id is new: AUTOINCREMENT never reuses one)."""
+    return [f"INSERT INTO {index} (rowid, {cols}) SELECT new.id, {values} {src}"]
+
+
+def _add_key(keys: str, key: str, text: str, src: str) -> str:
+    """Statement: the key row of `new.<key>` with its ODD letters (its insert trigger writes the index row)."""
+    return f"INSERT INTO {keys} ({key}, odd) SELECT new.{key}, {_odd(text)} {src}"
 
 
 _TICKET_SEARCHED = "guest_first_name, guest_last_name, guest_email, ticket_number, order_number"
@@ -61,37 +64,39 @@ _ORDER_SEARCHED = "first_name, last_name, email, order_number"
 # finds rows by rowid only, so every change goes through the key tables' per-row triggers.
 _TOUCH_ORDER_TICKETS = ("UPDATE ticket_search_keys SET id = id WHERE ticket_number IN "
                         "(SELECT ticket_number FROM tickets WHERE order_number IN ({}))")
-_TICKET_REFRESH = _refresh("ticket_search", TICKET_COLS, _TICKET_VALUES, _TICKET_TEXT, _TICKET_SRC,
-                           "ticket_search_keys")
-_ORDER_REFRESH = _refresh("order_search", "full_name, email, order_number", _ORDER_VALUES, _ORDER_TEXT, _ORDER_SRC,
-                          "order_search_keys")
+_TICKET_REFRESH = _refresh("ticket_search", TICKET_COLS, _TICKET_VALUES, _TICKET_SRC)
+_ORDER_REFRESH = _refresh("order_search", "full_name, email, order_number", _ORDER_VALUES, _ORDER_SRC)
 
 TABLES = (
-    "CREATE TABLE ticket_search_keys (id INTEGER PRIMARY KEY, ticket_number VARCHAR(36) NOT NULL UNIQUE, "
+    "CREATE TABLE ticket_search_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, ticket_number VARCHAR(36) NOT NULL UNIQUE, "
     "odd VARCHAR(16) NOT NULL DEFAULT '')",
     "CREATE INDEX ix_ticket_search_keys_odd ON ticket_search_keys (odd) WHERE odd != ''",
     f"CREATE VIRTUAL TABLE ticket_search USING fts5({TICKET_COLS}, tokenize='trigram case_sensitive 0')",
-    "CREATE TABLE order_search_keys (id INTEGER PRIMARY KEY, order_number VARCHAR(36) NOT NULL UNIQUE, "
+    "CREATE TABLE order_search_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, order_number VARCHAR(36) NOT NULL UNIQUE, "
     "odd VARCHAR(16) NOT NULL DEFAULT '')",
     "CREATE INDEX ix_order_search_keys_odd ON order_search_keys (odd) WHERE odd != ''",
     "CREATE VIRTUAL TABLE order_search USING fts5(full_name, email, order_number, "
     "tokenize='trigram case_sensitive 0')",
 )
+_TICKET_ODD = (f"UPDATE ticket_search_keys SET odd = coalesce((SELECT {_odd(_TICKET_TEXT)} {_TICKET_SRC}), '') "
+               "WHERE id = new.id")
+_ORDER_ODD = f"UPDATE order_search_keys SET odd = coalesce((SELECT {_odd(_ORDER_TEXT)} {_ORDER_SRC}), '') WHERE id = new.id"
 TRIGGERS = {
     # the key tables write the index rows (an UPDATE of `odd` alone fires nothing)
     "ticket_search_keys_ai": ("AFTER INSERT ON ticket_search_keys", _TICKET_REFRESH),
     "ticket_search_keys_au": ("AFTER UPDATE OF id, ticket_number ON ticket_search_keys",
-                              ["DELETE FROM ticket_search WHERE rowid = old.id"] + _TICKET_REFRESH),
+                              ["DELETE FROM ticket_search WHERE rowid = old.id", *_TICKET_REFRESH,
+                               _TICKET_ODD]),
     "ticket_search_keys_ad": ("AFTER DELETE ON ticket_search_keys",
                               ["DELETE FROM ticket_search WHERE rowid = old.id"]),
     "order_search_keys_ai": ("AFTER INSERT ON order_search_keys", _ORDER_REFRESH),
     "order_search_keys_au": ("AFTER UPDATE OF id, order_number ON order_search_keys",
-                             ["DELETE FROM order_search WHERE rowid = old.id"] + _ORDER_REFRESH),
+                             ["DELETE FROM order_search WHERE rowid = old.id", *_ORDER_REFRESH, _ORDER_ODD]),
     "order_search_keys_ad": ("AFTER DELETE ON order_search_keys", ["DELETE FROM order_search WHERE rowid = old.id"]),
     # tickets and orders keep their key rows in step
     "ticket_search_ai": ("AFTER INSERT ON tickets",
                          ["DELETE FROM ticket_search_keys WHERE ticket_number = new.ticket_number",  # a REPLACE
-                          "INSERT INTO ticket_search_keys (ticket_number) VALUES (new.ticket_number)"]),
+                          _add_key("ticket_search_keys", "ticket_number", _TICKET_TEXT, _TICKET_SRC)]),
     "ticket_search_au": (f"AFTER UPDATE OF {_TICKET_SEARCHED} ON tickets",
                          ["UPDATE ticket_search_keys SET ticket_number = new.ticket_number "
                           "WHERE ticket_number = old.ticket_number"]),
@@ -99,8 +104,10 @@ TRIGGERS = {
                          ["DELETE FROM ticket_search_keys WHERE ticket_number = old.ticket_number"]),
     "order_search_ai": ("AFTER INSERT ON orders",
                         ["DELETE FROM order_search_keys WHERE order_number = new.order_number",  # a REPLACE
-                         "INSERT INTO order_search_keys (order_number) VALUES (new.order_number)",
-                         _TOUCH_ORDER_TICKETS.format("new.order_number")]),  # tickets stored before their order
+                         _add_key("order_search_keys", "order_number", _ORDER_TEXT, _ORDER_SRC)]),
+    "order_search_ai_tickets": ("AFTER INSERT ON orders WHEN EXISTS "  # tickets stored before their order
+                                "(SELECT 1 FROM tickets WHERE order_number = new.order_number)",
+                                [_TOUCH_ORDER_TICKETS.format("new.order_number")]),
     "order_search_au": (f"AFTER UPDATE OF {_ORDER_SEARCHED} ON orders",
                         ["UPDATE order_search_keys SET order_number = new.order_number "
                          "WHERE order_number = old.order_number",
@@ -110,8 +117,10 @@ TRIGGERS = {
                          _TOUCH_ORDER_TICKETS.format("old.order_number")]),
 }
 FILL = (  # the key tables' insert triggers write the index rows
-    "INSERT INTO ticket_search_keys (ticket_number) SELECT ticket_number FROM tickets ORDER BY ticket_number",
-    "INSERT INTO order_search_keys (order_number) SELECT order_number FROM orders ORDER BY order_number",
+    f"INSERT INTO ticket_search_keys (ticket_number, odd) SELECT t.ticket_number, {_odd(_TICKET_TEXT)} "
+    "FROM tickets t LEFT JOIN orders o ON o.order_number = t.order_number ORDER BY t.ticket_number",
+    f"INSERT INTO order_search_keys (order_number, odd) SELECT o.order_number, {_odd(_ORDER_TEXT)} "
+    "FROM orders o ORDER BY o.order_number",
 )
 
 
@@ -120,7 +129,9 @@ def create_all(execute) -> None:
     for sql in TABLES:
         execute(sql)
     for name, (when, body) in TRIGGERS.items():
-        execute(f"CREATE TRIGGER {name} {when} FOR EACH ROW BEGIN {'; '.join(body)}; END")
+        event, _, condition = when.partition(" WHEN ")
+        condition = f" WHEN {condition}" if condition else ""
+        execute(f"CREATE TRIGGER {name} {event} FOR EACH ROW{condition} BEGIN {'; '.join(body)}; END")
     for sql in FILL:
         execute(sql)
 
