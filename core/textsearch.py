@@ -7,22 +7,26 @@ matches nothing (SQLite ends a LIKE pattern at NUL, so '%\\x00%' used to match e
 
 Fast path (issue 11 item 4): on a SQLite ledger with the FTS5 trigram indexes of migration 0101
 (`ticket_search`, `order_search`), a word yields a *probe* — a substring of at least 3 characters that every
-row matching the word by the exact rule is sure to contain in the index (see `probe`). The index's matches
-are the candidates, and the exact LIKE rule still decides among them, so results equal the LIKE search's
-while neither the page nor the COUNT scans the table. Words without a probe (shorter than 3 characters, or
-only unstable letters), the PostgreSQL hub and a database without the index use the LIKE rule alone."""
+row matching the word by the exact rule is sure to contain in the index (see `probe`). The index's matches,
+the rows queued for indexing (core.textsearch_index) and the rows with a relevant ODD letter are the
+candidates, and the exact LIKE rule still decides among them, so results equal the LIKE search's while
+neither the page nor the COUNT scans the table. Words without a probe (shorter than 3 characters, or no
+3 index-safe characters in a row, e.g. Cyrillic), the PostgreSQL hub and a database without the index use
+the LIKE rule alone."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, column, false, func, literal_column, or_, select, table, text
+from sqlalchemy import ColumnElement, column, false, func, literal_column, or_, select, table, text, union_all
 from sqlalchemy.orm import Session
 
 ESCAPE = "\\"
 MIN_PROBE = 3  # the trigram tokenizer needs 3 characters
 # Letters that str.casefold makes from characters the index stores as something else (ß -> ss, ﬁ -> fi,
-# İ -> i̇, ŉ, ǰ, ẖ, ẗ, ẘ, ẙ, ẚ): migration 0101 records per row which of them its characters stand for (the
-# key tables' `odd` column), and a probe holding one of them also takes those rows as candidates.
+# İ -> i̇, ŉ, ǰ, ẖ, ẗ, ẘ, ẙ, ẚ): core.textsearch_index records per row which of them its characters stand for
+# (the key tables' `odd` column), and a probe holding one of them also takes those rows as candidates.
 # tests/core/test_textsearch.py checks every code point against SQLite's trigram folding.
-ODD_LETTERS = "afhijlnstwy"
+ODD = {"a": "ẚ", "f": "ﬀﬁﬂﬃﬄ", "h": "ẖ", "i": "İﬁﬃ", "j": "ǰ", "l": "ﬂﬄ", "n": "ŉ", "s": "ßẞﬅﬆ",
+       "t": "ẗﬅﬆ", "w": "ẘ", "y": "ẙ"}  # letter -> the characters standing for it
+ODD_LETTERS = "".join(ODD)
 TICKET_INDEX = ("ticket_search", "ticket_search_keys", "ticket_number")
 ORDER_INDEX = ("order_search", "order_search_keys", "order_number")
 
@@ -119,16 +123,18 @@ def has_index(session: Session, index: tuple[str, str, str]) -> bool:
 
 def indexed_keys(index: tuple[str, str, str], probes: list[str], odd: str = ""):
     """SELECT of the keys (ticket or order numbers) whose index row contains every probe (any column each),
-    plus the keys whose row has characters standing for one of the letters `odd` (see odd_letters)."""
+    plus the keys whose row has characters standing for one of the letters `odd` (see odd_letters).
+    Rows queued by the triggers and not yet indexed (catch_up) are candidates too."""
     fts, keys_name, key = index
     keys = table(keys_name, column("id"), column(key), column("odd"))
+    queue = table(fts + "_queue", column(key))
     hits = select(literal_column("rowid")).select_from(table(fts)).where(
         literal_column(fts).op("MATCH")(match_expression(probes)))
-    found = select(keys.c[key]).where(keys.c.id.in_(hits))
-    if not odd:
-        return found
-    odd_rows = select(keys.c[key]).where(keys.c.odd != "", or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd)))
-    return found.union_all(odd_rows)
+    parts = [select(keys.c[key]).where(keys.c.id.in_(hits)), select(queue.c[key])]
+    if odd:
+        parts.append(select(keys.c[key]).where(keys.c.odd != "",
+                                               or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd))))
+    return union_all(*parts)
 
 
 def narrowed(session: Session, key_column, index: tuple[str, str, str], words: list[str]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from importlib import import_module
 
 import pytest
 from sqlalchemy import create_engine, event, select, text
@@ -85,6 +84,12 @@ def test_triggers_follow_inserts_updates_and_deletes(session, people):
     t.guest_last_name = "Neuname"
     session.flush()
     session.execute(text("DELETE FROM tickets WHERE ticket_number = 'S-0002-022'"))
+    queued = set(session.scalars(text("SELECT ticket_number FROM ticket_search_queue")))
+    assert queued == {"S-0000-021", "S-0000-022", "S-0001-021", "S-0002-022"}
+    # before the commit indexes them, queued rows are candidates: the search is exact already
+    assert _tickets(session, people, "renamed")[0] == 2 and _tickets(session, people, "neuname")[0] == 1
+    session.commit()
+    assert session.execute(text("SELECT count(*) FROM ticket_search_queue")).scalar() == 0
     rows = _index_rows(session)
     assert rows["S-0000-021"][1] == "Renamed" and rows["S-0001-021"][0] == "Neuname"
     assert "S-0002-022" not in rows
@@ -136,7 +141,7 @@ def _fts_folds_like(con, doc: str, folded: str) -> bool:
 def test_every_code_point_folds_as_the_probe_rule_assumes():
     """For each character d whose str.casefold gives a probe character x (_stable), either the trigram index
     folds d to x too, or d is an ODD character (migration 0101's ODD) standing for letters in ODD_LETTERS."""
-    odd = import_module("core.migrations.versions.0101_search_fts").ODD
+    odd = textsearch.ODD
     assert "".join(odd) == ODD_LETTERS
     odd_chars = {ch: letter for letter, chars in odd.items() for ch in chars}
     con = sqlite3.connect(":memory:")
