@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import schema
 from core.schema import LedgerFileError  # noqa: F401  (re-exported: callers catch it from core.db)
 from core.changes import Changes, install, recorder
+from core.textsearch_index import keep_index
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def create_ledger_engine(path_or_url: str | Path, migrate: bool = True) -> Engin
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        keep_index(engine)  # guest search index: queued rows indexed before each commit (core.textsearch_index)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if migrate and path is None:

@@ -252,7 +252,8 @@ def _report_json(report) -> dict:
             "conflicts": report.conflicts, "oversold": report.oversold, "duplicates": report.duplicates,
             "localOnly": report.local_only, "clockOffsetS": report.clock_offset_s, "warnings": report.warnings,
             "pending": report.pending, "error": report.error, "outcome": report.outcome.to_json(),
-            "refused": report.refused, "lastSuccess": {k: to_rfc3339(v) for k, v in report.last_success.items()},
+            "refused": report.refused, "reviewNew": report.review_new, "reviewOpen": report.review_open,
+            "lastSuccess": {k: to_rfc3339(v) for k, v in report.last_success.items()},
             "lastSync": to_rfc3339(max(report.last_success.values(), default=None))}
 
 

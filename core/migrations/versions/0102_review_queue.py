@@ -3,7 +3,7 @@ look at after a sync, once per fact (unique `key`), until acknowledged (rows kep
 `payment_id` (uuid naming the payment on the hub, unique; NULL for older rows) and `operator`.
 
 Revision ID: 0102
-Revises: 0004
+Revises: 0101
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,7 +11,7 @@ from alembic import op
 from core.models import UTCDateTime
 
 revision = "0102"
-down_revision = "0004"
+down_revision = "0101"
 branch_labels = None
 depends_on = None
 

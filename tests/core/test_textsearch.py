@@ -1,0 +1,182 @@
+"""core.textsearch + migration 0101 (issue 11 item 4): the trigram index is kept in step by triggers, the
+search narrowed by it finds exactly what the LIKE rule alone finds (ß / İ / ligatures / Korean / short words
+/ wildcards / NUL), the query starts from the index, and the probe rule holds for every Unicode code point."""
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+import pytest
+from sqlalchemy import create_engine, event, select, text
+
+from core import schema, textsearch
+from core.db import Ledger
+from core.models import Order, Ticket
+from core.orders import list_orders
+from core.textsearch import ODD_LETTERS, TICKET_INDEX, has_index, probe
+from core.tickets import list_tickets
+from tests.core.checkin_data import add_definition, add_event, add_order
+from tests.core.migration_data import populate
+
+NAMES = [("Łucja", "Ørsted-Núñez"), ("Hans", "Weiß"), ("Jonas", "WEISS"), ("İlker", "Yılmaz"), ("Ilse", "Straße"),
+         ("민수", "김민수"), ("Anna", "Smith_50%"), ("Ola", "Oﬁeld"), ("Zoë", "Brontë"), ("Kai", "Moreira")]
+PHRASES = ["łucja", "ØRSTED", "ørsted-núñez", "weiss", "weiß", "WEIß", "strasse", "straße", "i̇lker", "ilker",
+           "yılmaz", "YILMAZ", "김민수", "민수", "h_50%", "smith_50", "_50%", "ofield", "oﬁeld", "OFI", "brontë",
+           "bronte", "mor", "mo", "qq", "moreira kai", "kai 021", "021", "example.org", 'a"b', "ﬁ", "ss"]
+
+
+@pytest.fixture
+def people(session):
+    ev = add_event(session)
+    std = add_definition(session, ev, "Standing", 1500)
+    for i, (first, last) in enumerate(NAMES):
+        add_order(session, ev, f"S-{i:04d}-", tickets=2, definition=std, first=first, last=last,
+                  email=f"{first.lower()}@example.org", guest=(last, first) if i % 2 else None)
+    session.commit()
+    return ev
+
+
+def _like_only(monkeypatch):
+    monkeypatch.setattr(textsearch, "has_index", lambda session, index: False)
+
+
+def _tickets(session, ev, phrase):
+    page = list_tickets(session, [ev.id], search=phrase)
+    return page.total, [t.ticket_number for t in page.items]
+
+
+def _orders(session, ev, phrase):
+    page = list_orders(session, [ev.id], search=phrase)
+    return page.total, [o.order_number for o in page.items]
+
+
+def test_the_ledger_has_the_index(session):
+    assert sqlite3.sqlite_version_info >= (3, 34)
+    assert has_index(session, TICKET_INDEX)
+
+
+@pytest.mark.parametrize("search", [_tickets, _orders])
+def test_index_finds_what_like_finds(session, people, monkeypatch, search):
+    with_index = {p: search(session, people, p) for p in PHRASES}
+    _like_only(monkeypatch)
+    assert {p: search(session, people, p) for p in PHRASES} == with_index
+    assert with_index["qq"][0] == 0 and with_index["łucja"][0] >= 1 and with_index["김민수"][0] >= 1
+
+
+def test_expected_matches(session, people):
+    assert _tickets(session, people, "łucja")[0] == 2
+    assert _tickets(session, people, "ofield")[0] == 0  # ASCII words compare ASCII-only, as before
+    assert _tickets(session, people, "oﬁeld")[0] == 2
+    assert _orders(session, people, "straße")[0] == 1
+    assert _tickets(session, people, "smith_50%")[0] == 2  # wildcards literal
+    assert _tickets(session, people, "\x00")[0] == 0
+
+
+def _index_rows(session) -> dict[str, tuple]:
+    rows = session.execute(text("SELECT k.ticket_number, s.guest_last_name, s.last_name, s.order_number "
+                                "FROM ticket_search s JOIN ticket_search_keys k ON k.id = s.rowid"))
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_triggers_follow_inserts_updates_and_deletes(session, people):
+    session.execute(text("UPDATE orders SET last_name = 'Renamed' WHERE order_number = 'S-0000-'"))
+    t = session.get(Ticket, "S-0001-021")
+    t.guest_last_name = "Neuname"
+    session.flush()
+    session.execute(text("DELETE FROM tickets WHERE ticket_number = 'S-0002-022'"))
+    queued = set(session.scalars(text("SELECT ticket_number FROM ticket_search_queue")))
+    assert queued == {"S-0000-021", "S-0000-022", "S-0001-021", "S-0002-022"}
+    # before the commit indexes them, queued rows are candidates: the search is exact already
+    assert _tickets(session, people, "renamed")[0] == 2 and _tickets(session, people, "neuname")[0] == 1
+    session.commit()
+    assert session.execute(text("SELECT count(*) FROM ticket_search_queue")).scalar() == 0
+    rows = _index_rows(session)
+    assert rows["S-0000-021"][1] == "Renamed" and rows["S-0001-021"][0] == "Neuname"
+    assert "S-0002-022" not in rows
+    assert set(rows) == set(session.scalars(select(Ticket.ticket_number)))
+    assert _tickets(session, people, "renamed")[0] == 2 and _tickets(session, people, "neuname")[0] == 1
+    assert _orders(session, people, "łucja renamed")[0] == 1
+    n_fts = session.execute(text("SELECT count(*) FROM ticket_search")).scalar()
+    assert n_fts == session.execute(text("SELECT count(*) FROM tickets")).scalar()
+
+
+def test_odd_letters_are_recorded(session, people):
+    odd = dict(session.execute(text("SELECT ticket_number, odd FROM ticket_search_keys")).all())
+    assert odd["S-0001-021"] == "s" and odd["S-0003-021"] == "i" and odd["S-0007-021"] == "fi"
+    assert odd["S-0009-021"] == ""
+
+
+def test_the_query_starts_from_the_index(session, people):
+    captured = []
+    conn = session.connection()
+    def grab(_c, _cur, statement, params, _ctx, _many):
+        captured.append((statement, params))
+
+    event.listen(conn, "before_cursor_execute", grab)
+    try:
+        list_tickets(session, [people.id], search="moreira")
+    finally:
+        event.remove(conn, "before_cursor_execute", grab)
+    statement, params = captured[-1]
+    raw = conn.connection.driver_connection
+    plan = " | ".join(r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params))
+    assert "VIRTUAL TABLE" in plan and "ix_tickets_event_id" not in plan and "SCAN tickets" not in plan, plan
+
+
+def test_probe_rule():
+    assert probe("Mo") is None and probe("MOR") == "mor" and probe("a\x00bc") is None
+    assert probe("łucja") == "łucja" and probe("김민수") == "김민수" and probe("민수") is None
+    assert probe("Иванова") is None  # Cyrillic: no probe, LIKE alone
+    assert probe("Straße") == "strasse"
+
+
+def _fts_folds_like(con, doc: str, folded: str) -> bool:
+    con.execute("DELETE FROM f")
+    con.execute("INSERT INTO f VALUES (?)", (doc * 3,))
+    return con.execute("SELECT 1 FROM f WHERE f MATCH ?", ('"' + (folded * 3).replace('"', '""') + '"',)).fetchone() \
+        is not None
+
+
+@pytest.mark.skipif(sys.maxunicode < 0x10FFFF, reason="narrow build")
+def test_every_code_point_folds_as_the_probe_rule_assumes():
+    """For each character d whose str.casefold gives a probe character x (_stable), either the trigram index
+    folds d to x too, or d is an ODD character (migration 0101's ODD) standing for letters in ODD_LETTERS."""
+    odd = textsearch.ODD
+    assert "".join(odd) == ODD_LETTERS
+    odd_chars = {ch: letter for letter, chars in odd.items() for ch in chars}
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE VIRTUAL TABLE f USING fts5(a, tokenize='trigram case_sensitive 0')")
+    problems = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        d = chr(cp)
+        cf = d.casefold()
+        if cf == d or not any(textsearch._stable(x) for x in cf):
+            continue
+        if len(cf) == 1 and _fts_folds_like(con, d, cf):
+            continue
+        letters = {x for x in cf if textsearch._stable(x)}
+        if d not in odd_chars or not letters <= set("".join(k for k, v in odd.items() if d in v)):
+            problems.append(hex(cp))
+    assert problems == []
+
+
+def test_migration_0101_fills_the_index_for_existing_rows(tmp_path):
+    path = tmp_path / "old.db"
+    schema.upgrade_sqlite(path, "0004")
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        populate(conn)
+    engine.dispose()
+    ledger = Ledger.open(path)
+    try:
+        with ledger.sessions() as session:
+            numbers = set(session.scalars(select(Ticket.ticket_number)))
+            assert numbers and set(_index_rows(session)) == numbers
+            n_orders = session.execute(text("SELECT count(*) FROM order_search")).scalar()
+            assert n_orders == len(session.scalars(select(Order.order_number)).all())
+            some = sorted(numbers)[0]
+            assert [t.ticket_number for t in list_tickets(session, search=some).items] == [some]
+    finally:
+        ledger.close()

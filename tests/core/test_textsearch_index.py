@@ -1,0 +1,55 @@
+"""core.textsearch_index (issue 11 item 4): the triggers queue changed rows, catch_up indexes them in set
+statements, and keep_index runs it before every commit of a ledger engine (a raw executemany bulk insert too)."""
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import text
+
+from core.textsearch_index import catch_up, odd_sql
+from tests.core.checkin_data import add_definition, add_event, add_order
+
+
+def _count(session, table: str) -> int:
+    return session.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def test_commit_indexes_what_the_triggers_queued(ledger):
+    with ledger.uow() as uow:
+        ev = add_event(uow.session)
+        std = add_definition(uow.session, ev, "Standing", 1500)
+        add_order(uow.session, ev, "Q-0001-", tickets=3, definition=std, first="Hans", last="Weiß")
+        uow.session.flush()
+        assert _count(uow.session, "ticket_search_queue") == 3 and _count(uow.session, "ticket_search") == 0
+        uow.commit()
+    with ledger.sessions() as session:
+        assert _count(session, "ticket_search_queue") == 0 and _count(session, "order_search_queue") == 0
+        assert _count(session, "ticket_search") == 3 and _count(session, "order_search") == 1
+        odd = session.execute(text("SELECT DISTINCT odd FROM ticket_search_keys")).scalars().all()
+        assert odd == ["s"]
+
+
+def test_raw_bulk_insert_is_indexed_at_commit(ledger):
+    with ledger.uow() as uow:
+        ev = add_event(uow.session)
+        std = add_definition(uow.session, ev, "Standing", 1500)
+        add_order(uow.session, ev, "Q-0002-", tickets=1, definition=std)
+        uow.commit()
+    with ledger.engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        raw.executemany("UPDATE tickets SET guest_last_name = ? WHERE ticket_number = ?", [("Okafor", "Q-0002-021")])
+    with ledger.sessions() as session:
+        name = session.execute(text("SELECT guest_last_name FROM ticket_search")).scalar()
+        assert name == "Okafor" and _count(session, "ticket_search_queue") == 0
+
+
+def test_catch_up_without_the_index_does_nothing():
+    con = sqlite3.connect(":memory:")
+    assert catch_up(con) == 0
+
+
+def test_odd_sql_names_the_letters():
+    con = sqlite3.connect(":memory:")
+    sql = f"SELECT {odd_sql('t')} FROM (SELECT ? AS t)"
+    assert con.execute(sql, ("Weiß ﬁne",)).fetchone()[0] == "fis"
+    assert con.execute(sql, ("Plain",)).fetchone()[0] == ""
