@@ -66,7 +66,7 @@ def populate(conn: Connection, events: int = 2) -> None:
                              row)
 
 
-ADDED_LATER = {"server_updated"}  # nullable columns added by later revisions (0004): NULL for old rows
+ADDED_LATER = {"server_updated", "max_inside", "entrance_id", "direction"}  # added by later revisions (0004, 0104): NULL or a default for old rows
 
 
 def snapshot(conn: Connection) -> dict[str, list[tuple]]:
