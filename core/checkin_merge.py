@@ -165,7 +165,7 @@ def append(sink: LogSink, rows: list, values: dict, *, queue: bool = True) -> tu
     sink.add_row(new, values)
     if queue:
         sink.insert_outbox({
-            "kind": outbox_kind(values["kind"]), "event_id": values["event_id"],
+            "kind": outbox_kind(values["kind"], values.get("direction")), "event_id": values["event_id"],
             "entity_key": values["ticket_number"], "payload": outbox_payload(values),
             "idempotency_key": values["nonce"], "created": utcnow(), "attempts": 0, "state": PENDING,
             "last_error": "", "sent_at": None})
@@ -308,6 +308,8 @@ def outbox_payload(values: dict) -> dict:
             **_place(values.get("entrance_id"), values.get("direction"))}
 
 
-def outbox_kind(kind: str) -> str:
-    """Outbox kind of a local row: CHECK_IN → "checkin.create", UNDO → "checkin.delete"."""
-    return "checkin.create" if kind == CHECK_IN else "checkin.delete"
+def outbox_kind(kind: str, direction: str | None = None) -> str:
+    """Outbox kind of a local row: an ENTRY CHECK_IN → "checkin.create"; UNDO and EXIT → "checkin.delete"
+    (both end the stay in force: a plain server, which knows no exits, gets DeleteCheckIn; the hub's
+    checkin-rows extension gets the row itself with its direction)."""
+    return "checkin.create" if kind == CHECK_IN and (direction or ENTRY) == ENTRY else "checkin.delete"

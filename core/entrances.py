@@ -24,16 +24,17 @@ from sqlalchemy.orm import Session
 
 from core.changes import note
 from core.checkin_merge import DIRECTIONS, ENTRY, EXIT
-from core.errors import AlreadyExists, InvalidArgument, NotFound
+from core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from core.events import get_event
-from core.models import Entrance, TicketDefinition
+from core.models import Entrance, Ticket, TicketDefinition
 from core.outbox import enqueue
 from core.status import OutboxKind
 from core.timeutil import utcnow
 
 NAME_MAX = 60  # characters (the column's length)
 __all__ = ["ENTRY", "EXIT", "EntranceView", "admits", "admitted_ids", "create_entrance", "update_entrance",
-           "delete_entrance", "list_entrances", "get_entrance", "find_entrance", "upsert_from_api", "remove"]
+           "delete_entrance", "list_entrances", "get_entrance", "find_entrance", "upsert_from_api", "remove",
+           "check_admitted", "refused_tickets", "set_max_inside"]
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,35 @@ def find_entrance(session: Session, event_ids: Iterable[str], name_or_id: str) -
             return e
     names = ", ".join(e.name for e in known) or "none"
     raise NotFound(f"no entrance {wanted!r} at this event (entrances: {names})", code="ENTRANCE_NOT_FOUND")
+
+
+def refused_tickets(session: Session, entrance: EntranceView, ticket_numbers: Iterable[str]) -> list[str]:
+    """The ticket numbers among `ticket_numbers` whose definition `entrance` does not admit (admits; unknown
+    tickets are left to the caller's own NotFound)."""
+    admitted = admitted_ids(entrance)
+    if admitted is None:
+        return []
+    numbers = list(dict.fromkeys(ticket_numbers))
+    found = session.execute(select(Ticket.ticket_number, Ticket.definition_id)
+                            .where(Ticket.ticket_number.in_(numbers)))
+    return sorted(tn for tn, definition_id in found if not admits(admitted, definition_id))
+
+
+def check_admitted(session: Session, event_id: str, entrance_id: str, ticket_numbers: Iterable[str]) -> EntranceView:
+    """The hub's CheckIn naming its entrance (extension field entranceId): the same rule as the station's
+    door verdict. Returns the entrance; raises NotFound (ENTRANCE_NOT_FOUND, or one of another event),
+    InvalidArgument for an exit (exits go up as check-in rows with direction EXIT) and FailedPrecondition
+    (428, code WRONG_ENTRANCE) naming the tickets not admitted there — nothing is checked in then."""
+    entrance = get_entrance(session, entrance_id)
+    if entrance.event_id != event_id:
+        raise NotFound(f"entrance {entrance_id} not found in event {event_id}", code="ENTRANCE_NOT_FOUND")
+    if entrance.is_exit:
+        raise InvalidArgument("an exit records people leaving: send check-in rows with direction EXIT",
+                              field="entranceId")
+    refused = refused_tickets(session, entrance, ticket_numbers)
+    if refused:
+        raise FailedPrecondition(f"{', '.join(refused)}: not admitted at {entrance.name}", code="WRONG_ENTRANCE")
+    return entrance
 
 
 # ---- what the hub sent (sync appliers; no outbox row) ------------------------------------------------------

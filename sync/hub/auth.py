@@ -23,9 +23,9 @@ ROLES = (DOOR, BOX_OFFICE, ORGANISER)
 # Permissions. Door stations also read events and ticket definitions: the change feed carries them anyway,
 # and a plain-contract pull (ListTicketDefinitions) must work for every station.
 _DOOR = frozenset({"discovery", "events.read", "definitions.read", "tickets.read", "tickets.checkin",
-                   "changes.read"})
+                   "changes.read", "entrances.read"})
 _BOX = _DOOR | {"orders.read", "orders.write", "orders.upload"}
-_ORG = _BOX | {"definitions.write", "events.write"}
+_ORG = _BOX | {"definitions.write", "events.write", "entrances.write"}
 PERMISSIONS = {DOOR: _DOOR, BOX_OFFICE: _BOX, ORGANISER: _ORG}
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,63}")

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from core import contract
 from core.checkin_merge import row_to_api
 from core.definitions import definition_counts
-from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
+from core.entrances import view as entrance_view
+from core.models import CheckIn, Entrance, Event, Order, Ticket, TicketDefinition
 from core.errors import InvalidArgument
 from core.tickets import checked_in_map
 from sync.hub import changes as ch
@@ -112,12 +113,21 @@ def render_changes(session: Session, rows: list) -> list[dict]:
     numbers = [t.ticket_number for o in orders.values() for t in o.tickets] + list(tickets)
     checked = checked_in_map(session, numbers) if numbers else {}
     counts = {ev: definition_counts(session, ev) for ev in {d.event_id for d in defs.values()}}
+    entrances = _load(session, Entrance, Entrance.id, keys.get(ch.ENTRANCE, []))
     out = []
     for row in rows:
-        data = _render_one(row, events, defs, orders, tickets, checkins, checked, counts)
+        data = _render_one(row, events, defs, orders, tickets, checkins, checked, counts) \
+            if row.type != ch.ENTRANCE else _render_entrance(row, entrances)
         if data is not None:
             out.append({"seq": row.seq, "type": row.type, "data": data})
     return out
+
+
+def _render_entrance(row, entrances: dict) -> dict:
+    """An entrance's current JSON (core.entrances.EntranceView.to_api), or {id, eventId, deleted: true}."""
+    if row.key in entrances:
+        return entrance_view(entrances[row.key]).to_api()
+    return {"id": row.key, "eventId": row.event_id, "deleted": True}
 
 
 def _render_one(row, events, defs, orders, tickets, checkins, checked, counts) -> dict | None:
