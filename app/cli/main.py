@@ -25,7 +25,7 @@ from app.cli.output import CliError
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = ["events", "definitions", "orders", "sell", "tickets", "scan", "pdf", "demo", "hub", "station",
+COMMANDS = ["events", "definitions", "entrances", "orders", "sell", "tickets", "scan", "pdf", "demo", "hub", "station",
             "sync", "gui"]
 # Several commands may share a module (station + sync live in sync_cmd).
 _MODULE_OF = {"station": "sync"}
