@@ -12,6 +12,8 @@ knows the keys; everything else calls the functions below. Keys and value shapes
 - "hub"                       {id, epoch, at}  the hub's identity last seen in discovery (issue 8 item 11)
 - "aside"                     {entries: [{type, eventId, key, reason, data, at}]}  pulled entities set aside as
                               malformed (issue 8 item 10), newest last, at most ASIDE_MAX
+- "door"                      {entrances: {eventId: entranceId}}  the entrance this station works at, per event
+                              (issue 9 item 7; the door tab's entrance picker)
 
 Every function works in the caller's session; writers never commit.
 """
@@ -29,7 +31,7 @@ from core.timeutil import parse_rfc3339, to_rfc3339
 
 LEDGER_KEY, STATION_KEY, ENGINE_KEY, SUCCESS_KEY, CLOCK_KEY = "ledger", "station", "engine", "last_success", "clock"
 CURSOR_PREFIX, CONFLICT_PREFIX = "cursor:changes:", "conflict:definition:"
-MODE_KEY, ASIDE_KEY, HUB_KEY = "mode", "aside", "hub"
+MODE_KEY, ASIDE_KEY, HUB_KEY, DOOR_KEY = "mode", "aside", "hub", "door"
 ASIDE_MAX = 200
 
 
@@ -246,3 +248,19 @@ def add_aside(session: Session, entries: list[dict]) -> None:
 def aside(session: Session) -> list[dict]:
     """The set-aside entries, oldest first."""
     return list((_read(session, ASIDE_KEY) or {}).get("entries", []))
+
+
+# -- the door's entrance (issue 9 item 7) --------------------------------------------------------------------
+def door_entrance(session: Session, event_id: str) -> str | None:
+    """The id of the entrance this station works at for `event_id` (None = none chosen: every definition)."""
+    return ((_read(session, DOOR_KEY) or {}).get("entrances") or {}).get(event_id)
+
+
+def set_door_entrance(session: Session, event_id: str, entrance_id: str | None) -> None:
+    """Remember the entrance this station works at for `event_id` (None forgets it)."""
+    chosen = dict((_read(session, DOOR_KEY) or {}).get("entrances") or {})
+    if entrance_id:
+        chosen[event_id] = entrance_id
+    else:
+        chosen.pop(event_id, None)
+    _write(session, DOOR_KEY, {"entrances": chosen})
