@@ -30,8 +30,8 @@ class Changes:
 
     events: event ids; definitions: ticket definition ids; orders: order numbers; tickets: ticket numbers
     (sold, edited, canceled); checkins: ticket numbers whose check-in log changed (a row added or re-flagged);
-    payments: order numbers that got a payment; entrances: entrance ids (core.entrances); outbox: True when outbox rows were written (the sync status
-    has more to send); sync: True when a sync run applied pulled data (keys may then be partial)."""
+    payments: order numbers that got a payment; entrances: entrance ids (core.entrances); outbox: True when
+    outbox rows were written (the sync status has more to send); sync: True when a sync run applied pulled data (keys may then be partial)."""
 
     events: frozenset[str] = frozenset()
     definitions: frozenset[str] = frozenset()

@@ -1,8 +1,8 @@
 """Push of entrance changes (hub extension `entrances`, docs/HUB_EXTENSIONS.md; issue 9 item 7): an entrance
 made or edited at an organiser station goes up whole ("entrance.upsert": the last writer wins), a deleted one
-as "entrance.delete"; the change feed brings the hub's version back (sync.appliers.EntranceApplier). A server without the
-extension (a plain contract server) has no entrances: the row counts as done with that note — the entrance
-stays at this station only, and never blocks what follows."""
+as "entrance.delete"; the change feed brings the hub's version back (sync.appliers.EntranceApplier). A
+server without the extension (a plain contract server) has no entrances: the row counts as done with that
+note — the entrance stays at this station only, and never blocks what follows."""
 from __future__ import annotations
 
 from core import outbox
@@ -14,7 +14,7 @@ LOCAL_ONLY = "kept at this station: the server has no entrances"
 
 
 def _upsert(ctx: PushContext, item: Item) -> Outcome:
-    """entrance.upsert → POST /tessera/v1/entrances {eventId, entrance}; the answer is applied."""
+    """entrance.upsert → POST /tessera/v1/entrances {eventId, entrance} (the whole entrance)."""
     if not ctx.discovery.has("entrances"):
         return Outcome(done=[item.id], notes={item.id: LOCAL_ONLY})
     body = {"eventId": item.event_id, "entrance": dict(item.payload.get("entrance") or {})}

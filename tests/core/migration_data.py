@@ -66,7 +66,8 @@ def populate(conn: Connection, events: int = 2) -> None:
                              row)
 
 
-ADDED_LATER = {"server_updated", "max_inside", "entrance_id", "direction"}  # added by later revisions (0004, 0104): NULL or a default for old rows
+# columns added by later revisions (0004, 0104): NULL or a default for old rows
+ADDED_LATER = {"server_updated", "max_inside", "entrance_id", "direction"}
 
 
 def snapshot(conn: Connection) -> dict[str, list[tuple]]:

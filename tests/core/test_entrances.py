@@ -35,7 +35,8 @@ def venue(ledger):
 
 def _outbox(ledger):
     with ledger.uow() as uow:
-        return [(r.kind, r.entity_key, r.payload) for r in uow.session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))]
+        rows = uow.session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))
+        return [(r.kind, r.entity_key, r.payload) for r in rows]
 
 
 def test_create_queues_an_upsert_with_the_whole_entrance(ledger, venue):

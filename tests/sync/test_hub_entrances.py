@@ -11,6 +11,7 @@ import pytest
 from core.checkin import Verdict
 from core.door import Door, scan
 from core.entrances import EXIT, create_entrance, list_entrances
+from core.events import create_event
 from core.headcount import headcount
 from tests.sync.engine_helpers import hour_ago
 from tests.sync.hub_fixtures import expect_error, ok
@@ -108,3 +109,19 @@ def test_exits_lower_inside_now_across_two_stations_after_sync(hub, shop, statio
         with ledger.uow() as uow:
             hc = headcount(uow.session, shop["event"])
         assert hc.inside == 3 and hc.by_entrance == {shop["main"].id: 3} and hc.exits == {None: 1}
+
+
+def test_a_plain_server_keeps_entrances_at_the_station(hub_factory, stations):
+    plain = hub_factory(plain=True)
+    ev = plain.seed_event()
+    org = stations("Office", "organiser", [ev], on=plain)
+    assert org.sync().ok
+    with org.ledger.uow() as uow:  # a plain station learns its event when it connects (sync.station)
+        create_event(uow.session, title="Plain", time_zone="UTC", currency="EUR", event_id=ev)
+        create_entrance(uow.session, ev, "Main")
+        uow.commit()
+    assert org.sync().ok
+    [row] = [r for r in org.outbox() if r.kind == "entrance.upsert"]
+    assert row.state == "sent" and "kept at this station" in row.last_error
+    with org.ledger.uow() as uow:
+        assert [e.name for e in list_entrances(uow.session, ev)] == ["Main"]
