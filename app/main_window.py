@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 # The kinds of change (core.changes.Changes fields) each tab shows: a change set touching none of them
 # leaves the tab alone. The definitions tab shows sold / checked-in counts, hence orders, tickets, checkins.
 TAB_KINDS = {
-    "door": frozenset({"checkins", "tickets", "orders"}),
+    "door": frozenset({"checkins", "tickets", "orders", "entrances", "events"}),
     "box_office": frozenset({"definitions", "orders", "payments", "events", "tills"}),
     "definitions": frozenset({"definitions", "orders", "tickets", "checkins", "events"}),
     "orders": frozenset({"orders", "tickets", "checkins"}),

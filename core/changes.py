@@ -30,8 +30,9 @@ class Changes:
 
     events: event ids; definitions: ticket definition ids; orders: order numbers; tickets: ticket numbers
     (sold, edited, canceled); checkins: ticket numbers whose check-in log changed (a row added or re-flagged);
-    payments: order numbers that got a payment; tills: till session ids (opened, voided in, closed); outbox: True when outbox rows were written (the sync status
-    has more to send); sync: True when a sync run applied pulled data (keys may then be partial)."""
+    payments: order numbers that got a payment; entrances: entrance ids (core.entrances); tills: till session ids
+    (opened, voided in, closed); outbox: True when outbox rows were written (the sync status has more to send);
+    sync: True when a sync run applied pulled data (keys may then be partial)."""
 
     events: frozenset[str] = frozenset()
     definitions: frozenset[str] = frozenset()
@@ -40,6 +41,7 @@ class Changes:
     checkins: frozenset[str] = frozenset()
     payments: frozenset[str] = frozenset()
     tills: frozenset[str] = frozenset()
+    entrances: frozenset[str] = frozenset()
     outbox: bool = False
     sync: bool = False
 
@@ -59,7 +61,7 @@ class Changes:
         """A change set that touches every view (used after a restore, a ledger switch or a full pull)."""
         return cls(sync=True, outbox=True, events=frozenset({"*"}), definitions=frozenset({"*"}),
                    orders=frozenset({"*"}), tickets=frozenset({"*"}), checkins=frozenset({"*"}),
-                   payments=frozenset({"*"}), tills=frozenset({"*"}))
+                   payments=frozenset({"*"}), entrances=frozenset({"*"}), tills=frozenset({"*"}))
 
     def kinds(self) -> set[str]:
         """The names of the non-empty fields, e.g. {"orders", "tickets", "outbox"}."""
@@ -67,7 +69,8 @@ class Changes:
 
 
 # Which entity an outbox kind's entity_key names (core.outbox kinds; the key is the natural key).
-_KIND_FIELD = {"event": "events", "definition": "definitions", "order": "orders", "checkin": "checkins"}
+_KIND_FIELD = {"event": "events", "definition": "definitions", "order": "orders", "checkin": "checkins",
+               "entrance": "entrances"}
 
 
 @dataclass

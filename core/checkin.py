@@ -11,9 +11,14 @@ Order of checks (validity before duplicates, BC-17, WR-07 c):
                     Any status we do not know (kept verbatim from the server) is NOT admitted: it is reported
                     in this UNPAID class as "order status X: not admitted" with no amount due — the box
                     office can look at the order, nothing is silently let in.
- 5. WRONG_ENTRANCE  `entrance_definition_ids` given and the ticket's definition is not in it.
+ 5. WRONG_ENTRANCE  `entrance_definition_ids` given and the ticket's definition is not in it (core.entrances.admits,
+                    the same rule the hub's CheckIn applies to a call naming its entrance).
  6. ALREADY_CHECKED_IN  with when (corrected time) and where (station) — core.checkin_merge's one rule.
  7. OK              the CHECK_IN row + outbox row are written by core.checkin_merge.append (the one writer).
+An EXIT scan (direction EXIT: an exit entrance or the door's exit mode, issue 9 item 8) runs steps 1–2 and 5,
+then always stores an EXIT row and answers OK "Exit recorded": anyone may leave (canceled, unpaid, or not
+seen entering here — the entry may come from another station at the next sync). Re-entry after an exit is
+an ordinary entry (the guest is no longer "checked in", core.checkin_merge).
 A number typed without its dashes is looked up in its dashed layout too (core.codes.lookup_variants).
 UNPAID and CANCELED get their details after the scan (explain: amounts, when and by whom, and the stale
 flag for a verdict resting on an old snapshot — amber at the door, never green, never hard red).
@@ -32,7 +37,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core import checkin_store as store
-from core.checkin_merge import CHECK_IN, append, current_check_in, local_row
+from core.checkin_merge import CHECK_IN, ENTRY, EXIT, append, current_check_in, local_row
+from core.entrances import admits
 from core.codes import ParsedCode, lookup_variants, not_a_ticket_message, parse_payload
 from core.money import Money
 from core.models import Event, Ticket
@@ -76,6 +82,7 @@ class ScanResult:
     changed_at: datetime | None = None
     changed_by: str = ""
     stale_since: datetime | None = None
+    direction: str = ENTRY  # EXIT for an exit scan (its OK means "exit recorded")
 
     @property
     def admitted(self) -> bool:
@@ -96,7 +103,8 @@ class ScanResult:
                 "orderStatus": self.order_status, "amountDue": self.amount_due.to_api() if self.amount_due else None,
                 "message": self.message, "ticketPrice": _api(self.ticket_price),
                 "orderTotal": _api(self.order_total), "changedAt": to_rfc3339(self.changed_at),
-                "changedBy": self.changed_by, "stale": self.stale, "staleSince": to_rfc3339(self.stale_since)}
+                "changedBy": self.changed_by, "stale": self.stale, "staleSince": to_rfc3339(self.stale_since),
+                "direction": self.direction}
 
 
 def _api(money: Money | None) -> dict | None:
@@ -141,12 +149,14 @@ def _already(row, time_zone: str) -> str:
 
 def scan(session: Session, payload: str, *, event_ids: list[str], station: str, operator: str = "",
          method: str = "SCAN", entrance_definition_ids: set[str] | None = None, now: datetime | None = None,
-         clock_offset_s: float = 0.0) -> ScanResult:
+         clock_offset_s: float = 0.0, entrance_id: str | None = None, direction: str = ENTRY) -> ScanResult:
     """Compute the verdict for `payload` at a door admitting `event_ids`; for OK, append the CHECK_IN row
     and its outbox row ("checkin.create") in `session`'s transaction — the caller commits (or use
     scan_and_commit). Pending ORM changes are flushed first, so e.g. a just-completed order counts.
     Never raises for bad input. `now` aware UTC (default the clock); corrected time = now + clock_offset_s
-    seconds (BC-13). Rows are written through core.checkin_store, not the session's identity map."""
+    seconds (BC-13). `entrance_definition_ids` the entrance's admitted definitions (None = all), `entrance_id`
+    stored on the row, `direction` ENTRY or EXIT (see the module docstring). Rows are written through
+    core.checkin_store, not the session's identity map."""
     parsed = parse_payload(payload) if isinstance(payload, str) else None
     if parsed is None:
         return ScanResult(Verdict.INVALID, _text(payload), message=not_a_ticket_message(payload))
@@ -154,7 +164,8 @@ def scan(session: Session, payload: str, *, event_ids: list[str], station: str, 
     conn = session.connection()
     st = store.statements(conn.dialect)
     kw = dict(event_ids=event_ids, station=station, operator=operator, method=method,
-              entrance_definition_ids=entrance_definition_ids, now=now, clock_offset_s=clock_offset_s)
+              entrance_definition_ids=entrance_definition_ids, now=now, clock_offset_s=clock_offset_s,
+              entrance_id=entrance_id, direction=direction)
     if conn.dialect.name not in store.FAST_DIALECTS:
         return _scan_parsed(store.CoreRunner(conn, st), payload, parsed, **kw)
     cursor = conn.connection.cursor()
@@ -166,7 +177,7 @@ def scan(session: Session, payload: str, *, event_ids: list[str], station: str, 
 
 def _scan_parsed(db: store.RawRunner, text: str, parsed: ParsedCode, *, event_ids, station,
                  operator="", method="SCAN", entrance_definition_ids=None, now=None,
-                 clock_offset_s=0.0) -> ScanResult:
+                 clock_offset_s=0.0, entrance_id=None, direction=ENTRY) -> ScanResult:
     selected = {e.lower() for e in event_ids}
     tn = parsed.ticket_number
     if parsed.event_id is not None and parsed.event_id not in selected:
@@ -186,20 +197,23 @@ def _scan_parsed(db: store.RawRunner, text: str, parsed: ParsedCode, *, event_id
         return ScanResult(Verdict.UNKNOWN, text, tn, parsed.event_id, message="Code does not match the ticket")
     base = dict(payload=text, ticket_number=tn, event_id=t.event_id, order_number=t.order_number,
                 order_status=t.order_status, guest_name=_guest_name(t), definition_name=t.name)
-    invalid = _validity(t)
+    invalid = _validity(t) if direction != EXIT else None
     if invalid is not None:
         verdict, message, due = invalid
         return ScanResult(verdict, amount_due=due, message=message, **base)
-    if entrance_definition_ids is not None and t.definition_id not in entrance_definition_ids:
-        return ScanResult(Verdict.WRONG_ENTRANCE, message=f"{t.name or 'This ticket'}: not this entrance", **base)
+    if not admits(entrance_definition_ids, t.definition_id):
+        return ScanResult(Verdict.WRONG_ENTRANCE, message=f"{t.name or 'This ticket'}: not this entrance",
+                          direction=direction, **base)
     current = current_check_in(t.rows)
-    if current is not None:
+    if current is not None and direction != EXIT:
         return ScanResult(Verdict.ALREADY_CHECKED_IN, checked_in_at=current.corrected_time,
                           checked_in_station=current.station, message=_already(current, t.time_zone), **base)
     values = _write(db, t, station=station, operator=operator, method=method, now=now,
-                    clock_offset_s=clock_offset_s)
+                    clock_offset_s=clock_offset_s, entrance_id=entrance_id, direction=direction)
+    message = "Admitted" if direction != EXIT else \
+        ("Exit recorded" if current is not None else "Exit recorded (not inside as far as this station knows)")
     return ScanResult(Verdict.OK, checked_in_at=values["corrected_time"], checked_in_station=station,
-                      message="Admitted", **base)
+                      message=message, direction=direction, **base)
 
 
 def _write(db: store.RawRunner, t: store.TicketView, **kw) -> dict:

@@ -7,6 +7,12 @@ The check-in log is a union of rows deduplicated by nonce (BC-15). Per ticket th
     CHECK_IN while checked in     → DUPLICATE (kept, flagged; its winner is the accepted CHECK_IN in force)
     UNDO     while checked in     → ACCEPTED  (a tombstone: the ticket is no longer checked in)
     UNDO     while not checked in → DUPLICATE (nothing to undo)
+    EXIT     while checked in     → ACCEPTED  (the guest left: not inside, may enter again — issue 9 item 8)
+    EXIT     while not checked in → DUPLICATE (kept: nothing to leave from, as far as these rows say)
+
+(EXIT = a CHECK_IN row whose `direction` is EXIT; every other row is an ENTRY, so a log without exits
+behaves exactly as before.) "Checked in" therefore means "inside now": the latest ACCEPTED row is an
+ENTRY CHECK_IN.
 
 So the earliest corrected check-in wins and later ones are kept as duplicates (BC-14). ACCEPTED rows alternate
 CHECK_IN, UNDO, CHECK_IN… in that order, so "checked in" = the latest ACCEPTED row (by corrected_time, id)
@@ -39,6 +45,13 @@ from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow
 CHECK_IN, UNDO = "CHECK_IN", "UNDO"
 ACCEPTED, DUPLICATE = "ACCEPTED", "DUPLICATE"
 KINDS = (CHECK_IN, UNDO)
+ENTRY, EXIT = "ENTRY", "EXIT"  # direction of a CHECK_IN row (issue 9 item 8); UNDO rows keep ENTRY
+DIRECTIONS = (ENTRY, EXIT)
+
+
+def is_exit(row) -> bool:
+    """True for an EXIT row (a CHECK_IN made at an exit or in exit mode); rows without a direction are entries."""
+    return (getattr(row, "direction", None) or ENTRY) == EXIT
 
 
 @dataclass
@@ -76,13 +89,13 @@ def walk(ticket_number: str, rows: list[CheckIn]) -> MergeResult:
     current: CheckIn | None = None
     result = MergeResult(ticket_number, ordered, None)
     for row in ordered:
-        if row.kind == CHECK_IN:
+        if row.kind == CHECK_IN and not is_exit(row):
             status = DUPLICATE if current is not None else ACCEPTED
             if current is not None:
                 result.winners[row.nonce] = current
             else:
                 current = row
-        else:
+        else:  # an UNDO or an EXIT ends the stay in force; with none in force it is a duplicate
             status = ACCEPTED if current is not None else DUPLICATE
             current = None
         if row.status != status:
@@ -100,7 +113,7 @@ def current_check_in(rows: Iterable) -> Any | None:
     for row in rows:
         if row.status == ACCEPTED and (latest is None or sort_key(row) > sort_key(latest)):
             latest = row
-    return latest if latest is not None and latest.kind == CHECK_IN else None
+    return latest if latest is not None and latest.kind == CHECK_IN and not is_exit(latest) else None
 
 
 def _latest_accepted(column_of, ticket_number_column):
@@ -122,6 +135,7 @@ def checked_in_rows_query(ticket_numbers: list[str] | None):
     """SELECT of the CheckIn rows that make their ticket checked in (one per checked-in ticket), optionally
     for `ticket_numbers` only (the caller chunks long lists)."""
     q = select(CheckIn).where(CheckIn.kind == CHECK_IN, CheckIn.status == ACCEPTED,
+                              func.coalesce(CheckIn.direction, ENTRY) != EXIT,
                               CheckIn.id == latest_accepted_id(CheckIn.ticket_number))
     if ticket_numbers is not None:
         q = q.where(CheckIn.ticket_number.in_(ticket_numbers))
@@ -130,8 +144,9 @@ def checked_in_rows_query(ticket_numbers: list[str] | None):
 
 def is_checked_in_sql(ticket_number_column):
     """SQL boolean (never NULL): the ticket in `ticket_number_column` is checked in — the kind of its latest
-    ACCEPTED row (same subquery as latest_accepted_id) is CHECK_IN."""
-    return func.coalesce(_latest_accepted(lambda row: row.kind, ticket_number_column), UNDO) == CHECK_IN
+    ACCEPTED row (same subquery as latest_accepted_id) is an ENTRY CHECK_IN (not an UNDO, not an EXIT)."""
+    state = _latest_accepted(lambda row: row.kind + ":" + func.coalesce(row.direction, ENTRY), ticket_number_column)
+    return func.coalesce(state, UNDO) == f"{CHECK_IN}:{ENTRY}"
 
 
 # ---- the one writer --------------------------------------------------------------------------------------
@@ -150,7 +165,7 @@ def append(sink: LogSink, rows: list, values: dict, *, queue: bool = True) -> tu
     sink.add_row(new, values)
     if queue:
         sink.insert_outbox({
-            "kind": outbox_kind(values["kind"]), "event_id": values["event_id"],
+            "kind": outbox_kind(values["kind"], values.get("direction")), "event_id": values["event_id"],
             "entity_key": values["ticket_number"], "payload": outbox_payload(values),
             "idempotency_key": values["nonce"], "created": utcnow(), "attempts": 0, "state": PENDING,
             "last_error": "", "sent_at": None})
@@ -187,9 +202,10 @@ def _time(value, name: str) -> datetime | None:
 
 def values_from_api(row: dict, *, event_id: str | None = None, server_time: datetime | None = None) -> dict:
     """Column values (core.models.CheckIn names) of a check-in row dict (HUB_EXTENSIONS.md: nonce, ticketNumber, kind,
-    deviceTime, correctedTime, station, operator, method; optional eventId, serverTime). Times are RFC 3339
+    deviceTime, correctedTime, station, operator, method; optional eventId, serverTime, entranceId, direction
+    ENTRY/EXIT — default ENTRY). Times are RFC 3339
     strings or aware datetimes; correctedTime defaults to deviceTime. InvalidArgument on a missing nonce,
-    ticket number, time, or an unknown kind."""
+    ticket number, time, or an unknown kind or direction."""
     nonce = str(row.get("nonce") or "").strip()
     ticket_number = str(row.get("ticketNumber") or "").strip()
     if not nonce or len(nonce) > 64:
@@ -199,6 +215,9 @@ def values_from_api(row: dict, *, event_id: str | None = None, server_time: date
     kind = str(row.get("kind") or CHECK_IN).upper()
     if kind not in KINDS:
         raise InvalidArgument(f"unknown check-in kind {kind!r}", field="kind")
+    direction = str(row.get("direction") or ENTRY).upper()
+    if direction not in DIRECTIONS:
+        raise InvalidArgument(f"unknown check-in direction {direction!r}", field="direction")
     device = _time(row.get("deviceTime"), "deviceTime")
     corrected = _time(row.get("correctedTime"), "correctedTime") or device
     if corrected is None:
@@ -207,7 +226,8 @@ def values_from_api(row: dict, *, event_id: str | None = None, server_time: date
                 status=ACCEPTED, device_time=device or corrected, corrected_time=corrected,
                 server_time=server_time or _time(row.get("serverTime"), "serverTime"),
                 station=str(row.get("station") or "")[:64], operator=str(row.get("operator") or "")[:64],
-                method=str(row.get("method") or "SYNC")[:16], nonce=nonce)
+                method=str(row.get("method") or "SYNC")[:16], nonce=nonce,
+                entrance_id=str(row.get("entranceId") or "")[:36] or None, direction=direction)
 
 
 def row_from_api(row: dict, *, event_id: str | None = None, server_time: datetime | None = None) -> CheckIn:
@@ -240,11 +260,21 @@ def merge_for(session: Session, row: CheckIn) -> MergeResult:
 
 
 def row_to_api(row: CheckIn) -> dict:
-    """A check-in row as the hub/outbox JSON (HUB_EXTENSIONS.md), camelCase, times RFC 3339."""
+    """A check-in row as the hub/outbox JSON (HUB_EXTENSIONS.md), camelCase, times RFC 3339; entranceId and
+    direction only when set / EXIT."""
     return {"eventId": row.event_id, "ticketNumber": row.ticket_number, "nonce": row.nonce, "kind": row.kind,
             "deviceTime": to_rfc3339(row.device_time), "correctedTime": to_rfc3339(row.corrected_time),
             "station": row.station, "operator": row.operator, "method": row.method,
-            "status": row.status, "serverTime": to_rfc3339(row.server_time)}
+            "status": row.status, "serverTime": to_rfc3339(row.server_time), **_place(row.entrance_id, row.direction)}
+
+
+def _place(entrance_id: str | None, direction: str | None) -> dict:
+    """The optional fields of a row's JSON: entranceId when set, direction when EXIT (absent = ENTRY), so
+    rows of stations without entrances look as before."""
+    out: dict = {"entranceId": entrance_id} if entrance_id else {}
+    if (direction or ENTRY) != ENTRY:
+        out["direction"] = direction
+    return out
 
 
 def winner_to_api(row: CheckIn | None) -> dict | None:
@@ -256,15 +286,17 @@ def winner_to_api(row: CheckIn | None) -> dict | None:
 
 def local_row(ticket_number: str, event_id: str, kind: str, *, station: str = "", operator: str = "",
               method: str = "SCAN", now: datetime | None = None, nonce: str | None = None,
-              device_time: datetime | None = None, clock_offset_s: float = 0.0) -> dict:
+              device_time: datetime | None = None, clock_offset_s: float = 0.0, entrance_id: str | None = None,
+              direction: str = ENTRY) -> dict:
     """Column values (core.models.CheckIn names) of a row made at this station: device_time = `device_time`
     or `now` or the clock (aware UTC), corrected_time = device_time + clock_offset_s seconds (BC-13),
-    nonce = `nonce` or a fresh uuid4 (BC-15), status ACCEPTED until walked."""
+    nonce = `nonce` or a fresh uuid4 (BC-15), status ACCEPTED until walked; `entrance_id` the station's
+    entrance (None = none chosen), `direction` ENTRY or EXIT (issue 9 items 7–8)."""
     device = require_aware(device_time or now or utcnow(), "deviceTime")
     return {"ticket_number": ticket_number, "event_id": event_id, "kind": kind, "status": ACCEPTED,
             "device_time": device, "corrected_time": device + timedelta(seconds=float(clock_offset_s or 0.0)),
             "server_time": None, "station": station, "operator": operator, "method": method,
-            "nonce": nonce or str(uuid.uuid4())}
+            "nonce": nonce or str(uuid.uuid4()), "entrance_id": entrance_id, "direction": direction}
 
 
 def outbox_payload(values: dict) -> dict:
@@ -272,9 +304,12 @@ def outbox_payload(values: dict) -> dict:
     return {"eventId": values["event_id"], "ticketNumber": values["ticket_number"], "nonce": values["nonce"],
             "kind": values["kind"], "deviceTime": to_rfc3339(values["device_time"]),
             "correctedTime": to_rfc3339(values["corrected_time"]), "station": values["station"],
-            "operator": values["operator"], "method": values["method"]}
+            "operator": values["operator"], "method": values["method"],
+            **_place(values.get("entrance_id"), values.get("direction"))}
 
 
-def outbox_kind(kind: str) -> str:
-    """Outbox kind of a local row: CHECK_IN → "checkin.create", UNDO → "checkin.delete"."""
-    return "checkin.create" if kind == CHECK_IN else "checkin.delete"
+def outbox_kind(kind: str, direction: str | None = None) -> str:
+    """Outbox kind of a local row: an ENTRY CHECK_IN → "checkin.create"; UNDO and EXIT → "checkin.delete"
+    (both end the stay in force: a plain server, which knows no exits, gets DeleteCheckIn; the hub's
+    checkin-rows extension gets the row itself with its direction)."""
+    return "checkin.create" if kind == CHECK_IN and (direction or ENTRY) == ENTRY else "checkin.delete"

@@ -30,14 +30,16 @@ LOOKUP_COLUMNS = (
     Ticket.guest_first_name, Ticket.guest_last_name, Order.order_number, Order.status, Order.archived,
     Order.first_name, Order.last_name, Order.total_minor, Order.currency, Event.time_zone,
     CheckIn.id, CheckIn.kind, CheckIn.status, CheckIn.corrected_time, CheckIn.station, CheckIn.nonce,
+    CheckIn.direction,
 )
 LOOKUP_NAMES = (
     "ticket_number", "event_id", "definition_id", "name", "archived", "canceled", "guest_first_name",
     "guest_last_name", "order_number", "order_status", "order_archived", "first_name", "last_name",
     "total_minor", "currency", "time_zone", "c_id", "c_kind", "c_status", "c_corrected_time", "c_station", "c_nonce",
+    "c_direction",
 )
 CHECKIN_COLUMNS = ("ticket_number", "event_id", "kind", "status", "device_time", "corrected_time", "server_time",
-                   "station", "operator", "method", "nonce")
+                   "station", "operator", "method", "nonce", "entrance_id", "direction")
 FAST_DIALECTS = ("sqlite",)  # dialects whose DB-API cursor runs the prepared statements directly
 OUTBOX_COLUMNS = ("kind", "event_id", "entity_key", "payload", "idempotency_key", "created", "attempts", "state",
                   "last_error", "sent_at")
@@ -53,6 +55,7 @@ class LogRow:
     corrected_time: datetime
     station: str
     nonce: str
+    direction: str = "ENTRY"  # ENTRY or EXIT (core.checkin_merge.is_exit)
 
 
 @dataclass
@@ -135,7 +138,7 @@ def _view(rows: list) -> TicketView | None:
     if not rows:
         return None
     first = dict(zip(LOOKUP_NAMES, rows[0]))
-    log = [LogRow(r[16], r[17], r[18], r[19], r[20], r[21]) for r in rows if r[16] is not None]
+    log = [LogRow(r[16], r[17], r[18], r[19], r[20], r[21], r[22] or "ENTRY") for r in rows if r[16] is not None]
     return TicketView(**{k: first[k] for k in LOOKUP_NAMES[:16]}, rows=log)
 
 
@@ -208,7 +211,7 @@ class RawRunner:
     # LogSink
     def new_row(self, values: dict[str, Any]) -> LogRow:
         return LogRow(None, values["kind"], values["status"], values["corrected_time"], values["station"],
-                      values["nonce"])
+                      values["nonce"], values.get("direction") or "ENTRY")
 
     def store_status(self, row: LogRow) -> None:
         self.set_status(row.id, row.status)

@@ -17,9 +17,10 @@ from typing import Any, Callable
 from core import checkin, provisional, roles, sales
 from core.changes import Changes
 from core.checkin import ScanResult, Verdict
-from core.checkin_merge import UNDO, append, current_check_in, local_row, ticket_rows
+from core.checkin_merge import ENTRY, EXIT, UNDO, append, current_check_in, local_row, ticket_rows
 from core.checkin_store import SessionSink
 from core.codes import has_ticket_shape, normalise_typed, parse_payload
+from core.entrances import EntranceView, admitted_ids
 from core.errors import NotFound
 from core.models import Order, Ticket
 from core.money import Money
@@ -29,17 +30,38 @@ from core.timeutil import utcnow
 @dataclass(frozen=True)
 class Door:
     """The inputs every door step takes. `event_ids` the events admitted here (the first one is where an
-    unknown ticket is admitted provisionally); `entrance` the admitted definition ids (None = every
-    definition); `clock_offset_s` server − device in seconds, from the last sync (sync.door.clock_offset);
+    unknown ticket is admitted provisionally); `entrance` the station's entrance (core.entrances.EntranceView:
+    its admitted definitions, id and direction), or a bare set of admitted definition ids, or None (every
+    definition); `exit_mode` the door's "Exit mode" toggle (scans record exits, issue 9 item 8);
+    `clock_offset_s` server − device in seconds, from the last sync (sync.door.clock_offset);
     `snapshot_at` when the ticket list was last pulled (sync.door.last_ticket_sync): a refusal resting on
     older data is flagged stale (core.checkin.explain)."""
 
     event_ids: tuple[str, ...]
     station: str
     operator: str = ""
-    entrance: frozenset[str] | None = None
+    entrance: EntranceView | frozenset[str] | None = None
     clock_offset_s: float = 0.0
     snapshot_at: datetime | None = None  # the last successful pull of the ticket list (None = never synced)
+    exit_mode: bool = False
+
+    @property
+    def direction(self) -> str:
+        """EXIT at an exit entrance or in exit mode, else ENTRY."""
+        at_exit = isinstance(self.entrance, EntranceView) and self.entrance.is_exit
+        return EXIT if self.exit_mode or at_exit else ENTRY
+
+    @property
+    def entrance_id(self) -> str | None:
+        """The id stored on this door's check-in rows (None: no entrance chosen)."""
+        return self.entrance.id if isinstance(self.entrance, EntranceView) else None
+
+    def admitted_definitions(self) -> set[str] | None:
+        """The definition ids admitted here (core.entrances.admitted_ids; None = all)."""
+        if isinstance(self.entrance, EntranceView):
+            found = admitted_ids(self.entrance)
+            return None if found is None else set(found)
+        return None if self.entrance is None else set(self.entrance)
 
     @property
     def event_id(self) -> str:
@@ -81,8 +103,8 @@ def scan(ledger, door: Door, payload: str, *, method: str = "SCAN", now: datetim
 
 def _scan_kw(door: Door, method: str, now: datetime | None) -> dict:
     return dict(event_ids=list(door.event_ids), station=door.station, operator=door.operator, method=method,
-                entrance_definition_ids=None if door.entrance is None else set(door.entrance),
-                now=now or device_now(), clock_offset_s=door.clock_offset_s)
+                entrance_definition_ids=door.admitted_definitions(), now=now or device_now(),
+                clock_offset_s=door.clock_offset_s, entrance_id=door.entrance_id, direction=door.direction)
 
 
 @dataclass(frozen=True)

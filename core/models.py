@@ -53,6 +53,7 @@ class Event(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
     server_updated: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the server's, 0004
+    max_inside: Mapped[int | None] = mapped_column(Integer, nullable=True)  # capacity alarm (0104; None = none)
 
 
 class TicketDefinition(Base):
@@ -148,7 +149,24 @@ class CheckIn(Base):
     operator: Mapped[str] = mapped_column(String(64), default="")
     method: Mapped[str] = mapped_column(String(16), default="SCAN")
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    entrance_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # where it was made (0104)
+    direction: Mapped[str] = mapped_column(String(8), default="ENTRY", server_default="ENTRY")  # ENTRY / EXIT
     __table_args__ = (Index("ix_checkins_ticket_id", "ticket_number", "id"),)
+
+
+class Entrance(Base):
+    """An entrance (check-in list, issue 9 item 7): `definition_ids` the ticket definitions admitted there
+    (JSON list of ids; empty = every definition); `direction` ENTRY or EXIT (an exit records people leaving).
+    Services: core.entrances."""
+
+    __tablename__ = "entrances"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    definition_ids: Mapped[list] = mapped_column(JSON, default=list)
+    direction: Mapped[str] = mapped_column(String(8), default="ENTRY", server_default="ENTRY")
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Payment(Base):

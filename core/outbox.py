@@ -15,6 +15,8 @@ Kinds (constants: core.status.OutboxKind) and payloads (JSON, the contract's fie
 - "order.cancel"       {eventId, orderNumber}                  (hub extension `order-cancel`, issue 8 item 8)
 - "checkin.create"     {eventId, ticketNumber, nonce, deviceTime, correctedTime, station, operator, method}
 - "checkin.delete"     {eventId, ticketNumber, nonce, deviceTime, correctedTime, station, operator}
+- "entrance.upsert"    {eventId, entrance: {id, eventId, name, definitionIds, direction}}  (hub extension)
+- "entrance.delete"    {eventId, entranceId}                                            (hub extension)
 
 States (STYLE.md §5; rows are never deleted, DESIGN.md §Sync "never drop a row"):
 
@@ -53,8 +55,10 @@ DEFINITION_DELETE = OutboxKind.DEFINITION_DELETE
 ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM = OutboxKind.ORDER_CREATE, OutboxKind.ORDER_UPDATE, OutboxKind.ORDER_CONFIRM
 ORDER_CANCEL = OutboxKind.ORDER_CANCEL
 CHECKIN_CREATE, CHECKIN_DELETE = OutboxKind.CHECKIN_CREATE, OutboxKind.CHECKIN_DELETE
+ENTRANCE_UPSERT, ENTRANCE_DELETE = OutboxKind.ENTRANCE_UPSERT, OutboxKind.ENTRANCE_DELETE
 KINDS = (EVENT_CREATE, EVENT_CHANGE_CURRENCY, DEFINITION_CREATE, DEFINITION_UPDATE, DEFINITION_DELETE,
-         ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM, ORDER_CANCEL, CHECKIN_CREATE, CHECKIN_DELETE)
+         ORDER_CREATE, ORDER_UPDATE, ORDER_CONFIRM, ORDER_CANCEL, CHECKIN_CREATE, CHECKIN_DELETE,
+         ENTRANCE_UPSERT, ENTRANCE_DELETE)
 assert frozenset(KINDS) == OUTBOX_KINDS, "core.status.OutboxKind and core.outbox.KINDS disagree"
 
 ERROR_MAX = 2000   # characters of last_error kept

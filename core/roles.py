@@ -17,9 +17,9 @@ ROLES = (DOOR, BOX_OFFICE, ORGANISER)
 # Permissions (hub calls). Door stations also read events and ticket definitions: the change feed carries them
 # anyway, and a plain-contract pull (ListTicketDefinitions) must work for every station.
 _DOOR = frozenset({"discovery", "events.read", "definitions.read", "tickets.read", "tickets.checkin",
-                   "changes.read"})
+                   "changes.read", "entrances.read"})
 _BOX = _DOOR | {"orders.read", "orders.write", "orders.upload"}
-_ORG = _BOX | {"definitions.write", "events.write"}
+_ORG = _BOX | {"definitions.write", "events.write", "entrances.write"}
 PERMISSIONS: dict[str, frozenset[str]] = {DOOR: _DOOR, BOX_OFFICE: _BOX, ORGANISER: _ORG}
 
 # Station actions (what a person does at a station) → the hub permission each one needs when it goes up.

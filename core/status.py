@@ -110,6 +110,8 @@ class OutboxKind:
     ORDER_CANCEL = "order.cancel"
     CHECKIN_CREATE = "checkin.create"
     CHECKIN_DELETE = "checkin.delete"
+    ENTRANCE_UPSERT = "entrance.upsert"  # core.entrances (issue 9 item 7)
+    ENTRANCE_DELETE = "entrance.delete"
 
 
 CHECKIN_KINDS = (OutboxKind.CHECKIN_CREATE, OutboxKind.CHECKIN_DELETE)

@@ -1,5 +1,5 @@
 """Pull appliers: one per change type the hub's feed sends (event, definition, definition.deleted, order,
-ticket, checkin), registered in sync.registry, plus the check-in rows a plain server's ticket state implies.
+ticket, checkin, entrance), registered in sync.registry, plus the check-in rows a plain server's ticket state implies.
 Each applier works in the caller's transaction (batches ≤ sync.apply.BATCH rows, BC-21). `check(data, event_id)`
 raises MalformedData for a change that must be set aside instead of applied (issue 8 item 10); it writes nothing."""
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import outbox
 from core.checkin_merge import CHECK_IN, UNDO, find_by_nonce, record_row
+from core.entrances import parse as parse_entrance, remove as remove_entrance, upsert_from_api
 from core.errors import DomainError
 from core.models import CheckIn, Event, Order, TicketDefinition
 from core.tickets import checked_in_map
@@ -130,8 +131,34 @@ class CheckInApplier:
         return "checkins"
 
 
+class EntranceApplier:
+    """Change type "entrance": an entrance as the hub has it (core.entrances), or {id, eventId, deleted: true}.
+    An entrance with a pending local change keeps the local version (it goes up next push)."""
+
+    types = ("entrance",)
+
+    def check(self, data: dict, event_id: str) -> None:
+        _need_str(data, "id", "entrance")
+        if not data.get("deleted"):
+            try:
+                parse_entrance(dict(data, eventId=data.get("eventId") or event_id))
+            except DomainError as exc:
+                raise MalformedData(f"entrance {data.get('id')!r}: {exc.message}") from None
+
+    def apply(self, session: Session, event_id: str, items: list[dict]) -> str:
+        skip = outbox.pending_keys(session, [i["id"] for i in items])
+        for item in items:
+            if item["id"] in skip:
+                continue
+            if item.get("deleted"):
+                remove_entrance(session, item["id"])
+            else:
+                upsert_from_api(session, dict(item, eventId=item.get("eventId") or event_id))
+        return "entrances"
+
+
 APPLIERS = (EventApplier(), DefinitionApplier(), DefinitionDeletedApplier(), OrderApplier(), TicketApplier(),
-            CheckInApplier())
+            CheckInApplier(), EntranceApplier())
 
 
 # -- freshness of events and tickets (issue 8 item 4) ----------------------------------------------------------

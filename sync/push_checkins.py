@@ -28,6 +28,7 @@ KIND_OF = {CHECKIN_CREATE: CHECK_IN, CHECKIN_DELETE: UNDO}
 EXT_BATCH = 100     # HUB_EXTENSIONS.md: ≤100 rows per upload
 PLAIN_BATCH = 50    # ListTickets accepts ≤50 ticketNumber filters (API.md §3.2)
 ROW_KEYS = ("nonce", "ticketNumber", "kind", "deviceTime", "correctedTime", "station", "operator", "method")
+PLACE_KEYS = ("entranceId", "direction")  # sent when set (entrances and exits, issue 9 items 7–8)
 
 
 class CheckInHandler:
@@ -82,6 +83,7 @@ def _local_only_items(ctx: PushContext, batch: list[Item], local_only: set[str])
 def _row(item, station: str = "") -> dict:
     """The extension's check-in row from an outbox payload (core.tickets.append_row wrote it)."""
     row = {k: item.payload.get(k) for k in ROW_KEYS}
+    row.update({k: item.payload[k] for k in PLACE_KEYS if item.payload.get(k)})
     row["ticketNumber"] = row["ticketNumber"] or item.entity_key
     row["nonce"] = row["nonce"] or item.idempotency_key
     row["kind"] = row["kind"] or KIND_OF[item.kind]

@@ -3,11 +3,11 @@ PullApplier of every change type the hub's feed sends. sync.push and sync.pull l
 only dispatch; adding a kind = one handler module listed below."""
 from __future__ import annotations
 
-from sync import push_checkins, push_definitions, push_events, push_orders
+from sync import push_checkins, push_definitions, push_entrances, push_events, push_orders
 from sync.appliers import APPLIERS
 from sync.handler import OutboxHandler, PullApplier
 
-_HANDLER_MODULES = (push_events, push_definitions, push_orders, push_checkins)
+_HANDLER_MODULES = (push_events, push_definitions, push_orders, push_checkins, push_entrances)
 
 HANDLERS: dict[str, OutboxHandler] = {kind: m.HANDLER for m in _HANDLER_MODULES for kind in m.HANDLER.kinds}
 PULL_APPLIERS: dict[str, PullApplier] = {t: a for a in APPLIERS for t in a.types}

@@ -16,6 +16,8 @@ knows the keys; everything else calls the functions below. Keys and value shapes
 - "outcome"                   {kind, message, refusals, at}  the last run's class (sync.outcome, issue 8 item 6)
 - "role"                      {role, events, permissions, at}  the station's hub role, its key's event scope
                               (empty = every event) and permissions, as the hub last said (issue 8 item 5)
+- "door"                      {entrances: {eventId: entranceId}}  the entrance this station works at, per event
+                              (issue 9 item 7; the door tab's entrance picker)
 
 Every function works in the caller's session; writers never commit.
 """
@@ -33,7 +35,7 @@ from core.timeutil import parse_rfc3339, to_rfc3339
 
 LEDGER_KEY, STATION_KEY, ENGINE_KEY, SUCCESS_KEY, CLOCK_KEY = "ledger", "station", "engine", "last_success", "clock"
 CURSOR_PREFIX, CONFLICT_PREFIX = "cursor:changes:", "conflict:definition:"
-MODE_KEY, ASIDE_KEY, HUB_KEY, ROLE_KEY, OUTCOME_KEY = "mode", "aside", "hub", "role", "outcome"
+MODE_KEY, ASIDE_KEY, HUB_KEY, ROLE_KEY, OUTCOME_KEY, DOOR_KEY = "mode", "aside", "hub", "role", "outcome", "door"
 ASIDE_MAX = 200
 
 
@@ -309,3 +311,17 @@ def last_outcome(session: Session) -> dict | None:
 def set_last_outcome(session: Session, value: dict, at: datetime) -> None:
     """Store the last run's outcome (sync.outcome.SyncOutcome.to_json()) with the time `at`."""
     _write(session, OUTCOME_KEY, {**value, "at": to_rfc3339(at)})
+# -- the door's entrance (issue 9 item 7) --------------------------------------------------------------------
+def door_entrance(session: Session, event_id: str) -> str | None:
+    """The id of the entrance this station works at for `event_id` (None = none chosen: every definition)."""
+    return ((_read(session, DOOR_KEY) or {}).get("entrances") or {}).get(event_id)
+
+
+def set_door_entrance(session: Session, event_id: str, entrance_id: str | None) -> None:
+    """Remember the entrance this station works at for `event_id` (None forgets it)."""
+    chosen = dict((_read(session, DOOR_KEY) or {}).get("entrances") or {})
+    if entrance_id:
+        chosen[event_id] = entrance_id
+    else:
+        chosen.pop(event_id, None)
+    _write(session, DOOR_KEY, {"entrances": chosen})

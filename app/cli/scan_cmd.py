@@ -46,8 +46,10 @@ def register(subparsers, parent) -> None:
     p.add_argument("--group", action="store_true",
                    help="whole-order check-in: after a ticket is admitted (or already in), admit the other "
                         "admissible tickets of its order too, each as its own check-in")
-    p.add_argument("--entrance", action="append", metavar="DEFINITION_ID",
-                   help="this entrance admits only these ticket definitions (repeatable; default: all)")
+    p.add_argument("--entrance", metavar="NAME",
+                   help="the entrance this door works at, by name or id (`tessera entrances list`): it admits "
+                        "only its ticket definitions; at an exit scans record people leaving (default: none)")
+    p.add_argument("--exit", action="store_true", help="exit mode: scans record people leaving (issue 9)")
     add_station_options(p)
     p.set_defaults(func=cmd_scan)
 
@@ -55,7 +57,8 @@ def register(subparsers, parent) -> None:
 def verdict_line(result: "ScanResult", source: str = "") -> str:
     """One human line: '<source>  VERDICT  ticket  guest · type — message'."""
     who = " · ".join(x for x in (result.guest_name, result.definition_name) if x)
-    parts = [source, f"{result.verdict.value:<18}", result.ticket_number or "-", who, f"— {result.message}"]
+    label = "EXIT" if result.admitted and result.direction == "EXIT" else result.verdict.value
+    parts = [source, f"{label:<18}", result.ticket_number or "-", who, f"— {result.message}"]
     return "  ".join(p for p in parts if p)
 
 
@@ -154,6 +157,7 @@ def _door(args, ledger):
     """(core.door.Door, the event's time zone): events, station, operator, entrance and the clock offset
     measured by the last sync (a warning on stderr when it is large or was never measured)."""
     from core.door import Door
+    from core.entrances import find_entrance
     from sync.door import clock_offset, last_ticket_sync
     from sync.station import load_config
 
@@ -162,11 +166,12 @@ def _door(args, ledger):
         measured = clock_offset(session, float(config.get("clock_warn_s")))
         snapshot = last_ticket_sync(session)  # a refusal resting on it is flagged stale (issue 9)
         connected = load_config(session)  # a connected station scans under the name the hub knows it by
+        entrance = find_entrance(session, [e.id for e in events], args.entrance) if args.entrance else None
     if measured.warning:
         warn(f"warning: {measured.warning}")
-    entrance = frozenset(args.entrance) if args.entrance else None
     station = args.station or (connected.station if connected is not None else "") or station_of(args)
-    door = Door(tuple(e.id for e in events), station, operator_of(args), entrance, measured.offset_s, snapshot)
+    door = Door(tuple(e.id for e in events), station, operator_of(args), entrance, measured.offset_s, snapshot,
+                exit_mode=bool(args.exit))
     return door, events[0].time_zone
 
 

@@ -12,20 +12,36 @@ from PySide6.QtWidgets import QMessageBox
 from app import formatting
 from app.dialogs.payment_dialog import PaymentDialog
 from app.role_guard import gate, station_role
-from app.tasks import announce, error_message, query_op, run_in_background
+from app.tasks import announce, error_message, mutation_op, query_op, run_in_background
 from app.widgets.group_panel import GroupPanel
 from core import door as core_door, roles
 from core.door import Door
+from core.entrances import EntranceView, list_entrances
+from core.headcount import Headcount, headcount
 from core.timeutil import utcnow
-from sync import door as sync_door
+from sync import door as sync_door, state as sync_state, station as sync_station
 
 logger = logging.getLogger(__name__)
 
 
-def door_of(ctx) -> Door:
-    """The core.door inputs of this station: its event, names, entrance (none configured: every definition)
+def door_of(ctx, entrance: EntranceView | None = None, exit_mode: bool = False) -> Door:
+    """The core.door inputs of this station: its event, names, entrance (None: every definition), exit mode
     and the clock offset measured by the last sync (app.sync_wiring keeps ctx.clock_offset_s, BC-13)."""
-    return Door((ctx.event_id,), ctx.station, ctx.operator, None, float(ctx.clock_offset_s or 0.0))
+    return Door((ctx.event_id,), ctx.station, ctx.operator, entrance, float(ctx.clock_offset_s or 0.0),
+                exit_mode=exit_mode)
+
+
+def entrance_facts(session, event_id: str) -> tuple[list[EntranceView], str | None, Headcount]:
+    """(the event's entrances, the one this station works at, the headcount) — read in a worker. The count
+    is an estimate while a connected station's last sync run failed (offline: what it has seen)."""
+    offline = sync_station.load_config(session) is not None and sync_state.engine_health(session).failures > 0
+    return (list_entrances(session, event_id), sync_state.door_entrance(session, event_id),
+            headcount(session, event_id, online=not offline))
+
+
+def remember_entrance(session, event_id: str, entrance_id: str | None) -> None:
+    """Persist the station's entrance for `event_id` (sync.state), committed by the caller's unit of work."""
+    sync_state.set_door_entrance(session, event_id, entrance_id)
 
 
 def station_facts(session) -> tuple[str | None, object]:
@@ -37,6 +53,40 @@ def station_facts(session) -> tuple[str | None, object]:
 class DoorStepsMixin:
     """Payment, provisional entry and undo; the host defines ctx, verdict_panel, the buttons, _show,
     _admitted, _announce, _on_scan_failed, _on_facts, refresh, search, worker and _debouncer."""
+
+    # ---- entrance, exit mode, inside now (issue 9 items 7–8) ------------------------------------------------
+    def door(self) -> Door:
+        """This station's core.door.Door with the picked entrance and exit mode."""
+        return door_of(self.ctx, self.entrance_picker.entrance(), self.entrance_picker.exit_mode())
+
+    def refresh_entrances(self) -> None:
+        """Reload the entrances, the remembered choice and the headcount (in a worker)."""
+        event_id = self.ctx.event_id
+        if event_id is not None:
+            run_in_background(query_op(self.ctx.ledger, entrance_facts, event_id),
+                              lambda facts: self._on_entrances(event_id, facts),
+                              lambda exc: self.entrance_picker.show_headcount(None), parent=self)
+
+    def _on_entrances(self, event_id: str, facts) -> None:
+        """Fill the picker: the remembered entrance on the first load of an event, afterwards the operator's
+        current pick (a refresh never overrides it)."""
+        entrances, chosen, count = facts
+        if event_id != self.ctx.event_id:
+            return
+        picker = self.entrance_picker
+        if getattr(self, "_entrances_event", None) == event_id:
+            chosen = picker.combo.currentData()
+        self._entrances_event = event_id
+        picker.set_entrances(entrances, chosen)
+        picker.show_headcount(count)
+
+    def _on_entrance_changed(self) -> None:
+        """The operator picked another entrance or toggled exit mode: remember the entrance, recount."""
+        chosen, event_id = self.entrance_picker.entrance(), self.ctx.event_id
+        if event_id is None:
+            return
+        run_in_background(mutation_op(self.ctx.ledger, remember_entrance, event_id, chosen.id if chosen else None),
+                          lambda _r: self.refresh_entrances(), lambda exc: None, parent=self)
 
     # ---- take payment & admit (issue 9 item 1) ---------------------------------------------------------
     def _offer_payment(self, result) -> None:
@@ -64,7 +114,7 @@ class DoorStepsMixin:
     def _pay(self, result, choice) -> None:
         payment, tendered = choice
         self.pay_button.setEnabled(False)
-        ledger, door = self.ctx.ledger, door_of(self.ctx)
+        ledger, door = self.ctx.ledger, self.door()
         run_in_background(lambda: core_door.pay_and_admit(ledger, door, result.payload, payment=payment,
                                                           tendered=tendered), self._on_paid,
                           self._on_scan_failed, parent=self)
@@ -177,7 +227,7 @@ class DoorStepsMixin:
         if payload is None or ctx.event_id is None:
             return
         self.provisional_button.setEnabled(False)
-        ledger, door = ctx.ledger, door_of(ctx)
+        ledger, door = ctx.ledger, self.door()
         run_in_background(lambda: core_door.admit_provisionally(ledger, door, payload), self._on_admitted,
                           self._on_scan_failed, parent=self)
 
@@ -219,7 +269,7 @@ class DoorStepsMixin:
             return
         self._undo_stack.pop()
         self.undo_button.setEnabled(False)
-        ledger, door = self.ctx.ledger, door_of(self.ctx)
+        ledger, door = self.ctx.ledger, self.door()
         run_in_background(lambda: core_door.undo(ledger, door, who.ticket_number),
                           lambda done: self._on_undone(done, payload, who.guest_name), self._on_undo_failed,
                           parent=self)

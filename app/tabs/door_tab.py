@@ -22,9 +22,10 @@ from app import config, queries
 from app.debounce import Debouncer
 from app.dialogs.payment_dialog import PaymentDialog
 from app.tabs.door_camera import DoorCameraMixin
-from app.tabs.door_steps import DoorStepsMixin, door_of, station_facts
+from app.tabs.door_steps import DoorStepsMixin, station_facts
 from app.tasks import announce, error_message, query_op, run_in_background
 from app.widgets.door_mode import DoorModeView
+from app.widgets.entrance_picker import EntrancePicker
 from app.widgets.guest_search import GuestSearch
 from app.widgets.verdict_panel import VerdictPanel, result_class
 from core import door as core_door
@@ -105,6 +106,8 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
         self.counter_label.setStyleSheet("font-size: 20pt; font-weight: bold;")
         self.per_definition = QLabel("")
         self.per_definition.setTextFormat(Qt.TextFormat.RichText)
+        self.entrance_picker = EntrancePicker()  # entrance, exit mode, inside now (issue 9 items 7–8)
+        self.entrance_picker.changed.connect(self._on_entrance_changed)
         self.search = GuestSearch(self.ctx)
         self.search.check_in_requested.connect(lambda tn: self.submit(tn, MANUAL))
         self._lay_out()
@@ -132,6 +135,7 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
         self._counts = QGridLayout(counts)
         self._counts.addWidget(self.counter_label, 0, 0)
         self._counts.addWidget(self.per_definition, 1, 0)
+        self._counts.addWidget(self.entrance_picker, 2, 0)
         self._left.addWidget(counts, 1)
         actions = QHBoxLayout()
         for w in (self.pay_button, self.provisional_button, self.undo_button):
@@ -181,6 +185,7 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
         self._undo_stack.clear()
         self.undo_button.setEnabled(False)
         self.search.set_time_zone(self.ctx.time_zone)
+        self._entrances_event = None  # the remembered entrance of the new event is loaded
         self.refresh()
 
     def refresh(self) -> None:
@@ -190,6 +195,7 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
         if self.ctx.event_id is None:
             self.counter_label.setText("No event")
             return
+        self.refresh_entrances()
         if self._stats_busy:
             self._stats_dirty = True
             return
@@ -253,7 +259,7 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
             return
         payload, method = self._queue.popleft()
         self._busy = True
-        ledger, door = self.ctx.ledger, door_of(self.ctx)
+        ledger, door = self.ctx.ledger, self.door()
 
         def job():
             with ledger.uow() as uow:  # the snapshot the verdict rests on (stale UNPAID / archive: amber)
@@ -265,6 +271,8 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
     def _show(self, result) -> str:
         """Paint and sound a ScanResult; returns its class."""
         css = self.verdict_panel.show_result(result, self.ctx.time_zone)
+        if result.admitted and getattr(result, "direction", "ENTRY") == "EXIT":
+            self.verdict_panel.headline.setText("EXIT — GOODBYE")
         self.ctx.sound.play(self.verdict_panel.sound_of(css))
         return css
 
@@ -279,8 +287,9 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
 
     def _admitted(self, result) -> None:
         if result_class(result) == "ok" and result.ticket_number:
-            self._undo_stack.append((result.ticket_number, result.payload))
-            self.undo_button.setEnabled(True)
+            if getattr(result, "direction", "ENTRY") != "EXIT":  # undo takes back admissions, not exits
+                self._undo_stack.append((result.ticket_number, result.payload))
+                self.undo_button.setEnabled(True)
             self._announce(result.ticket_number)
             self.refresh()
             self.search.refresh()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.dialogs.entrance_dialog import EntranceDialog
 from app.dialogs.event_dialog import EventDialog
 from app.models.events_model import COL_START, EventsTableModel
 from app.tabs.lazy import LazyRefresh
@@ -43,11 +44,14 @@ class EventsTab(LazyRefresh, QWidget):
         self.new_button = QPushButton("New event…")
         self.edit_button = QPushButton("Edit…")
         self.switch_button = QPushButton("Work on this event")
+        self.entrances_button = QPushButton("Entrances…")  # app.dialogs.entrance_dialog (issue 9 item 7)
+        self.entrances_button.clicked.connect(self.on_entrances_clicked)
+        self.entrance_dialog = None
         self.new_button.clicked.connect(lambda: self.on_new_clicked())
         self.edit_button.clicked.connect(lambda: self.on_edit_clicked())
         self.switch_button.clicked.connect(self.on_switch_clicked)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        buttons = button_row(self.new_button, self.edit_button, self.switch_button)
+        buttons = button_row(self.new_button, self.edit_button, self.switch_button, self.entrances_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
@@ -88,6 +92,7 @@ class EventsTab(LazyRefresh, QWidget):
         row = self.selected()
         gate(self.new_button, self.role, roles.EDIT_EVENTS)
         gate(self.edit_button, self.role, roles.EDIT_EVENTS, row is not None)
+        gate(self.entrances_button, self.role, roles.EDIT_EVENTS, row is not None)
         self.switch_button.setEnabled(row is not None and row.id != self.ctx.event_id)
 
     # ---- create / edit / switch -----------------------------------------------------------------------
@@ -122,6 +127,13 @@ class EventsTab(LazyRefresh, QWidget):
         self.refresh()
         if self.ctx.event_id is None:  # the ledger had no event: work on this one
             self.switch_requested.emit(event_id)
+
+    def on_entrances_clicked(self) -> None:
+        """Open the entrance editor of the selected event."""
+        row = self.selected()
+        if row is not None:
+            self.entrance_dialog = EntranceDialog(self.ctx, row.id, self)
+            self.entrance_dialog.open()
 
     def on_switch_clicked(self) -> None:
         """Ask the main window to work on the selected event."""

@@ -4,7 +4,8 @@ Recording: every hub write runs in `UnitOfWork(..., outbox=False)` (core.db), so
 outbox rows and only say what they changed (core.changes: `note()`, `enqueue()`). Before commit `record()`
 turns that change set into one hub_changes row per (type, key), in the same transaction:
 
-- events, definitions, orders, tickets as noted; a noted definition that no longer exists is a
+- events, definitions, orders, tickets, entrances as noted (a deleted entrance is an "entrance" row too, rendered
+  {id, eventId, deleted: true}); a noted definition that no longer exists is a
   `definition.deleted` row (its event is read from the definition's earlier feed rows);
 - an order also brings its tickets (their JSON embeds the order's status and archived flag), a ticket its
   order, and both their definitions (dashboard counts move);
@@ -30,13 +31,14 @@ from sqlalchemy.orm import Session
 
 from core.changes import Changes, changes_of
 from core.errors import InvalidArgument
-from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
+from core.models import CheckIn, Entrance, Event, Order, Ticket, TicketDefinition
 from sync.hub.models import HubChange
 
 EVENT, DEFINITION, DEFINITION_DELETED = "event", "definition", "definition.deleted"
 ORDER, TICKET, CHECKIN = "order", "ticket", "checkin"
-TYPES = (EVENT, DEFINITION, DEFINITION_DELETED, ORDER, TICKET, CHECKIN)
-_RANK = {EVENT: 0, DEFINITION: 1, ORDER: 2, TICKET: 3, CHECKIN: 4, DEFINITION_DELETED: 5}
+ENTRANCE = "entrance"  # an entrance upserted or deleted (core.entrances; rendered with deleted: true when gone)
+TYPES = (EVENT, DEFINITION, DEFINITION_DELETED, ORDER, TICKET, CHECKIN, ENTRANCE)
+_RANK = {EVENT: 0, DEFINITION: 1, ENTRANCE: 2, ORDER: 3, TICKET: 4, CHECKIN: 5, DEFINITION_DELETED: 6}
 FEED_LOCK = 0x7E55E4A  # advisory lock id serialising feed appends on PostgreSQL
 MAX_FEED_LIMIT = 1000
 _CHUNK = 500
@@ -56,9 +58,10 @@ def _pairs(session: Session, key_col, other_col, keys: Iterable[str]) -> list[tu
     return out
 
 
-def _deleted_event(session: Session, definition_id: str) -> str | None:
-    """The event of a deleted definition, from its latest earlier feed row (None when it never had one)."""
-    q = (select(HubChange.event_id).where(HubChange.type == DEFINITION, HubChange.key == definition_id)
+def _deleted_event(session: Session, definition_id: str, type_: str = DEFINITION) -> str | None:
+    """The event of a deleted definition (or entrance: `type_`), from its latest earlier feed row (None when it
+    never had one)."""
+    q = (select(HubChange.event_id).where(HubChange.type == type_, HubChange.key == definition_id)
          .order_by(HubChange.seq.desc()).limit(1))
     return session.scalar(q)
 
@@ -85,6 +88,12 @@ def touched(session: Session, changes: Changes, now: datetime) -> dict[tuple[str
         ev = found.get(def_id) or _deleted_event(session, def_id)
         if ev is not None:
             out[(DEFINITION if def_id in found else DEFINITION_DELETED, def_id)] = ev
+    wanted = _keys(changes.entrances)
+    found = dict(_pairs(session, Entrance.id, Entrance.event_id, wanted))
+    for entrance_id in wanted:
+        ev = found.get(entrance_id) or _deleted_event(session, entrance_id, ENTRANCE)
+        if ev is not None:
+            out[(ENTRANCE, entrance_id)] = ev
     ticket_keys = _keys(changes.tickets)
     orders = set(changes.orders) | {o for _t, o in _pairs(session, Ticket.ticket_number, Ticket.order_number,
                                                            ticket_keys)}

@@ -22,7 +22,8 @@ from core.timeutil import to_rfc3339
 from core.checkin_merge import checked_in_rows_query, row_to_api
 from core.definitions import definition_counts
 from core.errors import InvalidArgument
-from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
+from core.entrances import view as entrance_view
+from core.models import CheckIn, Entrance, Event, Order, Ticket, TicketDefinition
 from sync.hub import changes as ch
 from sync.hub.models import HubChange
 
@@ -114,12 +115,22 @@ def render_changes(session: Session, rows: list, page: _Page) -> list[dict]:
     checkins = _checkins(session, [int(r.key) for r in rows if r.type == ch.CHECKIN and r.key.isdigit()])
     checked = _checked_in(session, page) if orders or tickets else {}
     counts = {ev: definition_counts(session, ev) for ev in {d.event_id for d in defs.values()}}
+    entrances = {e.id: e for e in session.scalars(select(Entrance).where(Entrance.id.in_(page.keys(ch.ENTRANCE))))} \
+        if ch.ENTRANCE in types else {}
     out = []
     for row in rows:
-        data = _render_one(row, events, defs, orders, tickets, checkins, checked, counts)
+        data = _render_one(row, events, defs, orders, tickets, checkins, checked, counts) \
+            if row.type != ch.ENTRANCE else _render_entrance(row, entrances)
         if data is not None:
             out.append({"seq": row.seq, "type": row.type, "data": data})
     return out
+
+
+def _render_entrance(row, entrances: dict) -> dict:
+    """An entrance's current JSON (core.entrances.EntranceView.to_api), or {id, eventId, deleted: true}."""
+    if row.key in entrances:
+        return entrance_view(entrances[row.key]).to_api()
+    return {"id": row.key, "eventId": row.event_id, "deleted": True}
 
 
 def _render_one(row, events, defs, orders, tickets, checkins, checked, counts) -> dict | None:

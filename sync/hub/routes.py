@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 
 from sync.hub import routes_definitions as defs
+from sync.hub import routes_entrances as entrances
 from sync.hub import identity
 from sync.hub import routes_events as events
 from sync.hub import routes_ext as ext
@@ -105,6 +106,15 @@ ROUTES: tuple[Route, ...] = (
     R("POST", "/tessera/v1/events/{eventId}/orders/{orderNumber}/cancel", orders.cancel_call, "orders.write",
       True, True, body="{} (eventId, orderNumber optional copies)",
       summary="CancelOrder → {order}; 428 ORDER_ACTION_NOT_AVAILABLE for DECLINED"),
+    R("GET", "/tessera/v1/entrances", entrances.list_call, "entrances.read", extension=True,
+      summary="ListEntrances: ?eventId → {entrances: [{id, eventId, name, definitionIds, direction}]}"),
+    R("POST", "/tessera/v1/entrances", entrances.put_call, "entrances.write", True, True,
+      body="{eventId, entrance: {id, name, definitionIds, direction}}",
+      summary="PutEntrance (create with the id, or replace whole) → {entrance}"),
+    R("GET", "/tessera/v1/entrances/{entranceId}", entrances.get_call, "entrances.read", extension=True,
+      summary="GetEntrance → {entrance}; 404 ENTRANCE_NOT_FOUND"),
+    R("DELETE", "/tessera/v1/entrances/{entranceId}", entrances.delete_call, "entrances.write", True, True,
+      summary="DeleteEntrance → {}; 404 ENTRANCE_NOT_FOUND"),
 )
 
 

@@ -20,7 +20,7 @@ from sync.hub.render import orders_json, read_feed
 from sync.hub.runner import Call
 from sync.hub.upload import oversold, store_order
 
-EXTENSIONS = ["idempotency", "changes", "checkin-rows", "orders-upload", "server-time"]
+EXTENSIONS = ["idempotency", "changes", "checkin-rows", "orders-upload", "server-time", "entrances"]
 
 
 def discovery_call(c: Call) -> dict:

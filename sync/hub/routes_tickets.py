@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core import contract
 from core.changes import note
+from core.entrances import check_admitted
 from core.errors import InvalidArgument
 from core.tickets import checked_in_map, check_in, delete_check_in, get_ticket, list_tickets
 from sync.hub.params import require_str, same_param, str_list
@@ -65,6 +66,8 @@ def _numbers_and_event(c: Call) -> tuple[str, list[str]]:
 def check_in_call(c: Call) -> dict:
     event_id, numbers = _numbers_and_event(c)
     c.lock(*("ticket:" + n for n in numbers))
+    if c.body.get("entranceId"):  # hub extension field: the station's entrance, the door's rule (core.entrances)
+        check_admitted(c.session, event_id, require_str(c.body["entranceId"], "entranceId"), numbers)
     tickets = check_in(c.session, event_id, numbers, station=c.station.name, method="SYNC", now=c.now)
     note(c.session, checkins=numbers)  # the feed takes every row of these tickets (sync.hub.changes)
     return {"tickets": tickets_json(c.session, tickets, FULL)}

@@ -70,7 +70,7 @@ def test_sold_clause_agrees_with_is_sold_on_a_ledger(session):
 
 
 def test_outbox_kinds():
-    assert st.OutboxKind.CHECKIN_CREATE in st.OUTBOX_KINDS and len(st.OUTBOX_KINDS) == 11
+    assert st.OutboxKind.CHECKIN_CREATE in st.OUTBOX_KINDS and len(st.OUTBOX_KINDS) == 13
     assert st.CHECKIN_KINDS == ("checkin.create", "checkin.delete")
     assert all(k in st.OUTBOX_KINDS for k in st.DEFINITION_KINDS)
 

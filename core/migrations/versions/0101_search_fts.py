@@ -43,10 +43,16 @@ TABLES = (
     "tokenize='trigram case_sensitive 0')",
     "CREATE TABLE order_search_queue (order_number VARCHAR(36) PRIMARY KEY) WITHOUT ROWID",
 )
-_QUEUE_TICKET = "INSERT OR IGNORE INTO ticket_search_queue (ticket_number) VALUES ({})"
-_QUEUE_ORDER = "INSERT OR IGNORE INTO order_search_queue (order_number) VALUES ({})"
-_QUEUE_ORDER_TICKETS = ("INSERT OR IGNORE INTO ticket_search_queue (ticket_number) "
-                        "SELECT ticket_number FROM tickets WHERE order_number IN ({})")
+# "WHERE NOT EXISTS", not "OR IGNORE": inside a trigger fired by an upsert (INSERT … ON CONFLICT DO UPDATE, the
+# bulk first pull, sync/bulk_apply.py) SQLite applies the outer statement's conflict policy, so OR IGNORE would
+# not ignore and a second queueing of the same number would fail.
+_QUEUE_TICKET = ("INSERT INTO ticket_search_queue (ticket_number) SELECT {0} "
+                 "WHERE NOT EXISTS (SELECT 1 FROM ticket_search_queue WHERE ticket_number = {0})")
+_QUEUE_ORDER = ("INSERT INTO order_search_queue (order_number) SELECT {0} "
+                "WHERE NOT EXISTS (SELECT 1 FROM order_search_queue WHERE order_number = {0})")
+_QUEUE_ORDER_TICKETS = ("INSERT INTO ticket_search_queue (ticket_number) "
+                        "SELECT t.ticket_number FROM tickets t WHERE t.order_number IN ({}) AND NOT EXISTS "
+                        "(SELECT 1 FROM ticket_search_queue q WHERE q.ticket_number = t.ticket_number)")
 _TICKET_SEARCHED = "guest_first_name, guest_last_name, guest_email, ticket_number, order_number"
 _ORDER_SEARCHED = "first_name, last_name, email, order_number"
 TRIGGERS = {
