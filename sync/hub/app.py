@@ -10,7 +10,8 @@ from typing import Callable
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import func, select
+import anyio.to_thread
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -106,8 +107,25 @@ def _has_body(headers: Headers) -> bool:
     return (length.isdigit() and int(length) > 0) or "transfer-encoding" in headers
 
 
+PREPARE_LOCK = 0x7E55E4B  # PostgreSQL advisory lock: one hub process at a time creates tables / backfills
+
+
+def prepare(ledger: Ledger, clock: Callable[[], datetime] = utcnow, smtp_url: str | None = None) -> None:
+    """Create the hub tables, backfill the feed for rows written by other tools, note unsent mail. On
+    PostgreSQL several hub processes may start at once: they take turns (a session advisory lock)."""
+    if ledger.engine.dialect.name != "postgresql":
+        _prepare(ledger, clock, smtp_url)
+        return
+    with ledger.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PREPARE_LOCK})
+        try:
+            _prepare(ledger, clock, smtp_url)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PREPARE_LOCK})
+            conn.commit()
+
+
 def _prepare(ledger: Ledger, clock: Callable[[], datetime], smtp_url: str | None) -> None:
-    """Create the hub tables, backfill the feed for rows written by other tools, note unsent mail."""
     ensure_schema(ledger.engine)
     with ledger.uow(outbox=False) as uow:
         added = changes.backfill(uow.session, clock(), postgres=ledger.engine.dialect.name == "postgresql")
@@ -121,21 +139,28 @@ def _prepare(ledger: Ledger, clock: Callable[[], datetime], smtp_url: str | None
 
 def create_app(ledger: Ledger, *, plain: bool = False, smtp_url: str | None = None,
                clock: Callable[[], datetime] | None = None,
-               mail_backoff: tuple[float, float] = (2.0, 300.0), max_body: int = MAX_BODY) -> FastAPI:
+               mail_backoff: tuple[float, float] = (2.0, 300.0), max_body: int = MAX_BODY,
+               threads: int | None = None, prepared: bool = False) -> FastAPI:
     """The hub as a FastAPI app over `ledger` (SQLite or PostgreSQL, already migrated by Ledger.open).
 
     plain: serve the bare contract (no discovery, extensions or X-Server-Time) like a Wix-compatible server.
     smtp_url: `smtp://host:port[?from=…]` for confirmation e-mails (mails are queued either way).
     clock: server time source (aware UTC), default core.timeutil.utcnow.
     mail_backoff: (first retry delay, maximum delay) in seconds for failed e-mails.
-    max_body: the largest request body in bytes (413 above it; BodyGuardMiddleware)."""
+    max_body: the largest request body in bytes (413 above it; BodyGuardMiddleware).
+    threads: the most calls run at once in worker threads (each holds a database connection; None = anyio's
+    default 40). Several processes on one PostgreSQL use a few each (sync.hub.server.serve).
+    prepared: the database was already prepared (`prepare`) by the process that started this one."""
     now = (lambda: require_aware(clock())) if clock else utcnow
-    _prepare(ledger, now, smtp_url)
+    if not prepared:
+        prepare(ledger, now, smtp_url)
     mailer = Mailer(ledger, smtp_url, backoff=mail_backoff) if smtp_url else None
     state = HubState.build(ledger, plain=plain, clock=now, mailer=mailer)
 
     @asynccontextmanager
     async def lifespan(_app):
+        if threads:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         if mailer is not None:
             mailer.start()
             mailer.wake()
