@@ -2,10 +2,10 @@
 on one listening socket, PostgreSQL only), `ServerThread` for tests and the load bench (a real server on
 127.0.0.1 in a background thread), and `python -m sync.hub.server`.
 
-Several processes (issue 11): uvicorn's own supervisor (`workers=N`) starts N processes that accept on the
-one socket it bound, each building its app with `app_from_env()` (an import-string factory; the options
-travel in the TESSERA_HUB_OPTIONS environment variable as JSON). The parent migrates and prepares the
-database first, so workers start on a ready database. All shared state lives in the database: keys are
+Several processes (issue 11): the parent binds one socket, migrates and prepares the database, then starts
+N workers that accept on that socket (forked, sync.hub.workers; spawned by uvicorn's supervisor where there is
+no fork), each building its app with `app_from_env()` (an import-string factory; the options travel in the
+TESSERA_HUB_OPTIONS environment variable as JSON). All shared state lives in the database: keys are
 checked on every call (no cache), idempotency records, the change feed (appended under an advisory lock,
 sync.hub.changes) and the hub identity. A SQLite hub is one process (one writer per file anyway)."""
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from core.db import Ledger
 from core.db import make_url as ledger_url
+from sync.hub import workers as workers_mod
 from sync.hub.app import create_app, prepare
 
 logger = logging.getLogger(__name__)
@@ -49,14 +50,17 @@ def serve(db: str, *, host: str = "127.0.0.1", port: int = 8787, plain: bool = F
         mode = "plain contract" if plain else "with extensions"
         if workers > 1:
             prepare(ledger, smtp_url=smtp_url)
-            ledger.close()
+            ledger.close()  # the workers open their own; the parent holds no connection when it forks
             os.environ[OPTIONS_ENV] = json.dumps({"db": db, "plain": plain, "smtp_url": smtp_url})
-            config = uvicorn.Config("sync.hub.server:app_from_env", factory=True, workers=workers,
-                                    log_level=log_level, access_log=False,
-                                    timeout_worker_healthcheck=HEALTHCHECK_S)
             sock = listen_socket(host, port)
             logger.info("hub on http://%s:%d (%s, %s, %d processes)", host, port, backend, mode, workers)
-            Multiprocess(config, sockets=[sock]).run()
+            if workers_mod.can_fork():
+                workers_mod.run_forked(app_from_env, sock, workers, log_level=log_level)
+            else:  # pragma: no cover - Windows: uvicorn's supervisor spawns the workers
+                config = uvicorn.Config("sync.hub.server:app_from_env", factory=True, workers=workers,
+                                        log_level=log_level, access_log=False,
+                                        timeout_worker_healthcheck=HEALTHCHECK_S)
+                Multiprocess(config, sockets=[sock]).run()
             return
         app = create_app(ledger, plain=plain, smtp_url=smtp_url)
         logger.info("hub on http://%s:%d (%s, %s)", host, port, backend, mode)
