@@ -21,10 +21,10 @@ from starlette.requests import Request
 from core.db import Ledger
 from core.timeutil import require_aware, to_rfc3339, utcnow
 from sync.hub import changes, routes
-from sync.hub.auth import Unauthenticated, authenticate
+from sync.hub.auth import Station, Unauthenticated, authenticate
 from sync.hub.mailer import PENDING, Mailer
 from sync.hub.models import HubMail, ensure_schema
-from sync.hub.runner import REQUEST_ID, HubState, error_body, json_response, new_request_id
+from sync.hub.runner import REQUEST_ID, STATION, HubState, error_body, json_response, new_request_id
 
 logger = logging.getLogger(__name__)
 SERVER_TIME = "X-Server-Time"
@@ -61,7 +61,8 @@ class BodyGuardMiddleware:
     the hub used to read a whole 50 MB body before looking at the key). A request that carries a body
     (Content-Length > 0 or Transfer-Encoding) is authenticated first (one SELECT, in a worker thread): no
     valid key → 401 at once, the body unread. A declared length over the limit → 413 unread; a chunked body
-    is counted as it streams and stopped with 413 once it passes the limit."""
+    is counted as it streams and stopped with 413 once it passes the limit. The authenticated station goes to
+    the handler in the request state (`STATION`): one key check per call."""
 
     def __init__(self, app, *, ledger: Ledger, max_body: int):
         self.app, self.ledger, self.max_body = app, ledger, max_body
@@ -72,7 +73,7 @@ class BodyGuardMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            await run_in_threadpool(self._check_key, headers.get("authorization"))
+            station = await run_in_threadpool(self._check_key, headers.get("authorization"))
         except Unauthenticated as exc:
             await json_response(exc.status, exc.to_api())(scope, receive, send)
             return
@@ -80,11 +81,12 @@ class BodyGuardMiddleware:
         if length.isdigit() and int(length) > self.max_body:
             await json_response(*self._too_large())(scope, receive, send)
             return
+        scope.setdefault("state", {})[STATION] = station  # the call's handler needs no second key check
         await self.app(scope, self._counting(receive), send)
 
-    def _check_key(self, header: str | None) -> None:
+    def _check_key(self, header: str | None) -> Station:
         with Session(self.ledger.engine) as session:
-            authenticate(session, header)
+            return authenticate(session, header)
 
     def _too_large(self) -> tuple[int, dict]:
         return error_body(f"request body over {self.max_body} bytes", "PAYLOAD_TOO_LARGE", 413)

@@ -33,6 +33,7 @@ from sync.hub.params import Query, parse_body
 
 logger = logging.getLogger(__name__)
 REQUEST_ID = "X-Wix-Request-Id"
+STATION = "tessera_station"  # request-state key: the Station BodyGuardMiddleware authenticated (sync.hub.app)
 
 
 @dataclass
@@ -103,7 +104,8 @@ async def run(request: Request, permission: str, fn: Callable[[Call], dict], *, 
         return json_response(exc.status, exc.to_api())
     query = Query(request.query_params.multi_items())
     info = {"method": request.method, "path": request.url.path, "auth": request.headers.get("authorization"),
-            "idem": request.headers.get("idempotency-key"), "params": dict(request.path_params)}
+            "idem": request.headers.get("idempotency-key"), "params": dict(request.path_params),
+            "station": request.scope.get("state", {}).get(STATION)}
     status, payload, headers = await run_in_threadpool(_execute, state, info, permission, fn, write, query, body)
     return json_response(status, payload, headers)
 
@@ -138,7 +140,7 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
     now = state.clock()
     with state.ledger.uow(outbox=False) as uow:  # the hub writes its change feed, never outbox rows
         session = uow.session
-        station = state.stations.authenticate(session, info["auth"])
+        station = info.get("station") or state.stations.authenticate(session, info["auth"])
         require(station, permission)
         idem = info["idem"].strip()[:128] if (info["idem"] and write and not state.plain) else None
         if idem:
