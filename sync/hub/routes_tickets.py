@@ -72,7 +72,7 @@ def check_in_call(c: Call) -> dict:
     c.lock(*("ticket:" + n for n in numbers))
     tickets = check_in(c.session, event_id, numbers, station=c.station.name, method="SYNC", now=c.now)
     note(c.session, checkins=numbers)  # the feed takes every row of these tickets (sync.hub.changes)
-    return {"tickets": written_tickets_json(c.session, tickets)}
+    return lambda: {"tickets": written_tickets_json(c.session, tickets)}  # rendered after the commit (runner)
 
 
 def delete_check_in_call(c: Call) -> dict:
@@ -80,7 +80,7 @@ def delete_check_in_call(c: Call) -> dict:
     c.lock(*("ticket:" + n for n in numbers))
     tickets = delete_check_in(c.session, event_id, numbers, station=c.station.name, now=c.now)
     note(c.session, checkins=numbers)
-    return {"tickets": written_tickets_json(c.session, tickets)}
+    return lambda: {"tickets": written_tickets_json(c.session, tickets)}
 
 
 def written_tickets_json(session: Session, tickets: list[Ticket]) -> list[dict]:

@@ -4,7 +4,10 @@ services noted, sync.hub.changes.record; plus the idempotency record), and answe
 
 Only `200` + a JSON object is success (API.md "What the vendor's official JS client actually sends" §7);
 errors carry `{message, details: {applicationError|validationError}}` (API.md §1.3). Handlers are plain
-functions `fn(call) -> dict` run in a worker thread; they raise core.errors.DomainError to refuse.
+functions `fn(call) -> dict` run in a worker thread; they raise core.errors.DomainError to refuse. A write
+handler may return a zero-argument callable instead of the dict: it renders the answer after the commit, outside
+the SQLite write lock (issue 11: rendering was a fifth of a CheckIn, all of it under the lock), or before the
+commit when the call carries an Idempotency-Key (the stored answer is written in the same transaction).
 """
 from __future__ import annotations
 
@@ -152,12 +155,16 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
             return 200, fn(call), call.extra_headers
         with state.write_lock:
             result = fn(call)
+            if callable(result) and idem:  # the stored answer belongs to the write's transaction
+                result = result()
             changes.record(session, now, postgres=state.postgres)
             if idem:
                 session.add(HubIdempotency(station=station.name, key=idem, method=info["method"],
                                            path=info["path"][:512], status=200, body=result, created=now))
                 session.flush()
             uow.commit()
+        if callable(result):  # rendered after the commit, outside the write lock (issue 11)
+            result = result()
     if call.wake_mailer and state.mailer is not None:
         state.mailer.wake()
     return 200, result, call.extra_headers
