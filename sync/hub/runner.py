@@ -60,6 +60,10 @@ class HubState:
         return cls(ledger, plain, clock, StationCache(), postgres, lock, mailer)
 
 
+_LOCK_KEYS = text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
+                  "FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS sorted_keys")
+
+
 @dataclass
 class Call:
     """One request as a handler sees it: the open `session`, the authenticated `station`, the `query`
@@ -78,10 +82,9 @@ class Call:
     def lock(self, *keys: str) -> None:
         """Serialise concurrent writers of the same keys (PostgreSQL advisory transaction locks, taken in
         sorted order so two calls never deadlock; a no-op on SQLite where writes are serialised)."""
-        if not self.state.postgres:
+        if not self.state.postgres or not keys:
             return
-        for key in sorted(set(keys)):
-            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+        self.session.execute(_LOCK_KEYS, {"keys": sorted(set(keys))})  # one statement, in sorted order
 
 
 def error_body(message: str, code: str, status: int) -> tuple[int, dict]:
