@@ -1,6 +1,6 @@
 """The hub's fast paths (issue 11 item 4): a CheckIn in a few statements whatever the ticket count, a check-in
-upload in a few statements per batch (not per row; only the row inserts grow), the answer rendered after the commit (outside the SQLite
-write lock) unless an Idempotency-Key stores it, and one key check per call."""
+upload in a few statements per batch (not per row; only the row inserts grow), the answer rendered after the
+commit (outside the SQLite write lock) unless an Idempotency-Key stores it, and one key check per call."""
 from __future__ import annotations
 
 import uuid
