@@ -1,12 +1,15 @@
-"""Hub load benchmark: contract CheckIn calls per second and p50/p99 latency with N concurrent door stations.
+"""Hub load benchmark: contract CheckIn calls per second and p50/p99 latency with 20 and 100 concurrent door
+stations, SQLite (one hub process) vs PostgreSQL with 1, 2 and 4 hub processes (issue 11).
 
-Run: `.venv/bin/python bench/hub_load_bench.py [--stations 20] [--requests 2000] [--seconds 20]
-[--pg postgresql://tessera:tessera@127.0.0.1/tessera_test]` (or set TESSERA_TEST_PG_URL). For each backend
-(SQLite, and PostgreSQL when a URL is given) it seeds a fresh hub database with one event and `requests`
-PAID tickets, registers one door station per thread, starts the real hub (`python -m sync.hub.server`) in a
-subprocess on 127.0.0.1, and lets the stations (threads, one httpx.Client each) check tickets in one by one
-(POST /events/v1/tickets/check-in). Bounded: at most `requests` calls and `seconds` per backend.
-Prints a table and the PostgreSQL/SQLite ratio; verifies the stored check-in count equals the successes.
+Run: `.venv/bin/python bench/hub_load_bench.py [--stations 20,100] [--workers 1,2,4] [--requests 2000]
+[--seconds 20] [--pg postgresql://tessera:tessera@127.0.0.1/tessera_test] [--quick]` (or set
+TESSERA_TEST_PG_URL). For each configuration it seeds a fresh hub database with one event and enough PAID
+tickets, registers one door station per client thread, starts the real hub (`python -m sync.hub.server
+--workers N`) in a subprocess on 127.0.0.1, and lets the stations (threads, one httpx.Client each) check
+tickets in one by one (POST /events/v1/tickets/check-in). Bounded: at most `requests` calls and `seconds` per
+(configuration, station count). `--quick` is a smoke run (tiny counts). Prints one table and the ratios the
+issue's targets name; verifies the stored check-in count equals the successes. The client threads share the
+machine with the hub: on a 2-core machine the figures are a lower bound.
 """
 from __future__ import annotations
 
@@ -88,14 +91,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_hub(db: str, port: int) -> subprocess.Popen:
-    """The real hub in a subprocess (its own interpreter: the client threads do not share its GIL)."""
+def start_hub(db: str, port: int, workers: int = 1) -> subprocess.Popen:
+    """The real hub in a subprocess (its own interpreters: the client threads do not share their GIL); with
+    `workers` > 1 every worker has answered once before the load starts (each answers 401 without a key)."""
     proc = subprocess.Popen([sys.executable, "-m", "sync.hub.server", "--db", db, "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    deadline = time.monotonic() + 30
+                             "--log-level", "warning", "--workers", str(workers)],
+                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/tessera/v1/discovery", timeout=1)
+            time.sleep(2.0 if workers > 1 else 0)  # the other workers finish importing
             return proc
         except httpx.HTTPError:
             if proc.poll() is not None:
@@ -156,51 +162,84 @@ def stored_checkins(db: str) -> int:
         ledger.close()
 
 
-def run_backend(name: str, db: str, args) -> dict:
-    ev, tickets, keys = seed(db, args.requests, args.stations)
+def run_config(name: str, db: str, workers: int, stations: list[int], args) -> list[dict]:
+    """One hub configuration (backend, processes) loaded with each station count in turn."""
+    ev, tickets, keys = seed(db, args.requests * len(stations), max(stations))
     port = free_port()
-    proc = start_hub(db, port)
+    proc = start_hub(db, port, workers)
+    results = []
     try:
-        result = load(f"http://127.0.0.1:{port}", ev, tickets, keys, args.seconds)
+        for i, n in enumerate(stations):
+            mine = tickets[i * args.requests:(i + 1) * args.requests]
+            result = load(f"http://127.0.0.1:{port}", ev, mine, keys[:n], args.seconds)
+            results.append(dict(result, backend=name, workers=workers, stations=n))
     finally:
         proc.terminate()
-        proc.wait(15)
-    result["stored"] = stored_checkins(db)
-    result["backend"] = name
-    return result
+        proc.wait(30)
+    stored = stored_checkins(db)
+    for r in results:
+        r["stored"] = stored if r is results[-1] else None
+    results[-1]["expected"] = sum(r["ok"] for r in results)
+    return results
+
+
+def _table(results: list[dict], args) -> None:
+    print(f"\nhub CheckIn load: ≤{args.requests} calls and ≤{args.seconds:.0f} s per row, one ticket per call")
+    print(f"{'backend':<11} {'procs':>5} {'stations':>8} {'ok':>6} {'errors':>6} {'wall s':>7} {'calls/s':>8} "
+          f"{'p50 ms':>7} {'p99 ms':>7}")
+    for r in results:
+        print(f"{r['backend']:<11} {r['workers']:>5} {r['stations']:>8} {r['ok']:>6} {r['errors']:>6} "
+              f"{r['wall']:>7.1f} {r['rps']:>8.1f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+              + (f"  errors: {', '.join(r['error_kinds'])}" if r["error_kinds"] else ""))
+
+
+def _ratios(results: list[dict]) -> None:
+    rate = {(r["backend"], r["workers"], r["stations"]): r["rps"] for r in results}
+    for n in sorted({r["stations"] for r in results}):
+        lite, pg1 = rate.get(("sqlite", 1, n)), rate.get(("postgresql", 1, n))
+        parts = []
+        for w in (2, 4):
+            pgw = rate.get(("postgresql", w, n))
+            if pgw and pg1:
+                parts.append(f"PostgreSQL {w} processes / 1: {pgw / pg1:.2f}x")
+            if pgw and lite:
+                parts.append(f"PostgreSQL {w} processes / SQLite: {pgw / lite:.2f}x")
+        if pg1 and lite:
+            parts.insert(0, f"PostgreSQL 1 process / SQLite: {pg1 / lite:.2f}x")
+        if parts:
+            print(f"{n} stations: " + "; ".join(parts))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stations", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=2000, help="check-ins per backend (upper bound)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per backend")
+    parser.add_argument("--stations", default="20,100", help="concurrent station counts, comma-separated")
+    parser.add_argument("--workers", default="1,2,4", help="PostgreSQL hub process counts, comma-separated")
+    parser.add_argument("--requests", type=int, default=2000, help="check-ins per row (upper bound)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per row")
     parser.add_argument("--pg", default=os.environ.get("TESSERA_TEST_PG_URL"), help="PostgreSQL base URL")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 and 4 stations, 40 calls, 1 and 2 "
+                        "processes")
     args = parser.parse_args(argv)
-    results = []
+    if args.quick:
+        args.stations, args.workers, args.requests, args.seconds = "2,4", "1,2", 40, 10.0
+    stations = [int(x) for x in args.stations.split(",")]
+    workers = [int(x) for x in args.workers.split(",")]
+    results: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        results.append(run_backend("sqlite", str(Path(tmp) / "hub.db"), args))
-    if args.pg:
+        results += run_config("sqlite", str(Path(tmp) / "hub.db"), 1, stations, args)
+    for n in workers if args.pg else []:
         url, drop = pg_schema_url(args.pg)
         try:
-            results.append(run_backend("postgresql", url, args))
+            results += run_config("postgresql", url, n, stations, args)
         finally:
             drop()
-    print(f"\nhub CheckIn load: {args.stations} concurrent door stations, ≤{args.requests} calls, "
-          f"≤{args.seconds:.0f} s per backend")
-    print(f"{'backend':<11} {'ok':>6} {'errors':>6} {'stored':>6} {'wall s':>7} {'calls/s':>8} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'mean ms':>8}")
-    for r in results:
-        print(f"{r['backend']:<11} {r['ok']:>6} {r['errors']:>6} {r['stored']:>6} {r['wall']:>7.1f} "
-              f"{r['rps']:>8.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} {r['mean']:>8.1f}"
-              + (f"  errors: {', '.join(r['error_kinds'])}" if r["error_kinds"] else ""))
-    if len(results) == 2 and results[0]["rps"]:
-        pg, lite = results[1], results[0]
-        print(f"ratio PostgreSQL/SQLite: throughput {pg['rps'] / lite['rps']:.2f}x, "
-              f"p99 {pg['p99'] / lite['p99']:.2f}x")
-    elif not args.pg:
+    _table(results, args)
+    _ratios(results)
+    if not args.pg:
         print("PostgreSQL skipped: give --pg URL or set TESSERA_TEST_PG_URL")
-    bad = [r for r in results if r["stored"] != r["ok"]]
+    bad = [r for r in results if r.get("stored") is not None and r["stored"] != r["expected"]]
+    for r in bad:
+        print(f"stored check-ins {r['stored']} != successful calls {r['expected']} ({r['backend']} x{r['workers']})")
     return 1 if bad else 0
 
 

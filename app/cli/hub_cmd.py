@@ -36,6 +36,8 @@ def _serve_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="serve the bare contract only: no discovery, extensions or X-Server-Time")
     parser.add_argument("--smtp", metavar="URL", default=d(None),
                         help="SMTP server for order confirmations, e.g. smtp://127.0.0.1:8025?from=box@venue.example")
+    parser.add_argument("--workers", type=int, default=d(1), metavar="N",
+                        help="hub processes sharing the port (default 1; more than 1 needs a postgresql:// --db)")
 
 
 def register(subparsers, parent) -> None:
@@ -80,16 +82,19 @@ def _shown(db: str) -> str:
 
 def cmd_serve(args) -> int:
     from sync.hub.mailer import SmtpConfig
-    from sync.hub.server import serve
+    from sync.hub.server import check_workers, serve
 
     db = hub_db(args)
     if args.smtp:
         SmtpConfig.parse(args.smtp)  # ValueError → "error: …" before anything starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    workers = int(getattr(args, "workers", 1))
+    check_workers(db, workers)  # WorkersRefused (a ValueError) → "error: …" before anything starts
     print(f"Tessera hub: http://{args.host}:{args.port} on {_shown(db)}"
-          f"{' (plain contract)' if args.plain else ''}", flush=True)
-    serve(db, host=args.host, port=args.port, plain=bool(args.plain), smtp_url=args.smtp)
+          f"{' (plain contract)' if args.plain else ''}{f', {workers} processes' if workers > 1 else ''}",
+          flush=True)
+    serve(db, host=args.host, port=args.port, plain=bool(args.plain), smtp_url=args.smtp, workers=workers)
     return 0
 
 

@@ -10,7 +10,8 @@ from typing import Callable
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import func, select
+import anyio.to_thread
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -20,10 +21,10 @@ from starlette.requests import Request
 from core.db import Ledger
 from core.timeutil import require_aware, to_rfc3339, utcnow
 from sync.hub import changes, routes
-from sync.hub.auth import Unauthenticated, authenticate
+from sync.hub.auth import Station, Unauthenticated, authenticate
 from sync.hub.mailer import PENDING, Mailer
 from sync.hub.models import HubMail, ensure_schema
-from sync.hub.runner import REQUEST_ID, HubState, error_body, json_response, new_request_id
+from sync.hub.runner import REQUEST_ID, STATION, HubState, error_body, json_response, new_request_id
 
 logger = logging.getLogger(__name__)
 SERVER_TIME = "X-Server-Time"
@@ -60,7 +61,8 @@ class BodyGuardMiddleware:
     the hub used to read a whole 50 MB body before looking at the key). A request that carries a body
     (Content-Length > 0 or Transfer-Encoding) is authenticated first (one SELECT, in a worker thread): no
     valid key → 401 at once, the body unread. A declared length over the limit → 413 unread; a chunked body
-    is counted as it streams and stopped with 413 once it passes the limit."""
+    is counted as it streams and stopped with 413 once it passes the limit. The authenticated station goes to
+    the handler in the request state (`STATION`): one key check per call."""
 
     def __init__(self, app, *, ledger: Ledger, max_body: int):
         self.app, self.ledger, self.max_body = app, ledger, max_body
@@ -71,7 +73,7 @@ class BodyGuardMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            await run_in_threadpool(self._check_key, headers.get("authorization"))
+            station = await run_in_threadpool(self._check_key, headers.get("authorization"))
         except Unauthenticated as exc:
             await json_response(exc.status, exc.to_api())(scope, receive, send)
             return
@@ -79,11 +81,12 @@ class BodyGuardMiddleware:
         if length.isdigit() and int(length) > self.max_body:
             await json_response(*self._too_large())(scope, receive, send)
             return
+        scope.setdefault("state", {})[STATION] = station  # the call's handler needs no second key check
         await self.app(scope, self._counting(receive), send)
 
-    def _check_key(self, header: str | None) -> None:
+    def _check_key(self, header: str | None) -> Station:
         with Session(self.ledger.engine) as session:
-            authenticate(session, header)
+            return authenticate(session, header)
 
     def _too_large(self) -> tuple[int, dict]:
         return error_body(f"request body over {self.max_body} bytes", "PAYLOAD_TOO_LARGE", 413)
@@ -106,8 +109,25 @@ def _has_body(headers: Headers) -> bool:
     return (length.isdigit() and int(length) > 0) or "transfer-encoding" in headers
 
 
+PREPARE_LOCK = 0x7E55E4B  # PostgreSQL advisory lock: one hub process at a time creates tables / backfills
+
+
+def prepare(ledger: Ledger, clock: Callable[[], datetime] = utcnow, smtp_url: str | None = None) -> None:
+    """Create the hub tables, backfill the feed for rows written by other tools, note unsent mail. On
+    PostgreSQL several hub processes may start at once: they take turns (a session advisory lock)."""
+    if ledger.engine.dialect.name != "postgresql":
+        _prepare(ledger, clock, smtp_url)
+        return
+    with ledger.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PREPARE_LOCK})
+        try:
+            _prepare(ledger, clock, smtp_url)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PREPARE_LOCK})
+            conn.commit()
+
+
 def _prepare(ledger: Ledger, clock: Callable[[], datetime], smtp_url: str | None) -> None:
-    """Create the hub tables, backfill the feed for rows written by other tools, note unsent mail."""
     ensure_schema(ledger.engine)
     with ledger.uow(outbox=False) as uow:
         added = changes.backfill(uow.session, clock(), postgres=ledger.engine.dialect.name == "postgresql")
@@ -121,21 +141,28 @@ def _prepare(ledger: Ledger, clock: Callable[[], datetime], smtp_url: str | None
 
 def create_app(ledger: Ledger, *, plain: bool = False, smtp_url: str | None = None,
                clock: Callable[[], datetime] | None = None,
-               mail_backoff: tuple[float, float] = (2.0, 300.0), max_body: int = MAX_BODY) -> FastAPI:
+               mail_backoff: tuple[float, float] = (2.0, 300.0), max_body: int = MAX_BODY,
+               threads: int | None = None, prepared: bool = False) -> FastAPI:
     """The hub as a FastAPI app over `ledger` (SQLite or PostgreSQL, already migrated by Ledger.open).
 
     plain: serve the bare contract (no discovery, extensions or X-Server-Time) like a Wix-compatible server.
     smtp_url: `smtp://host:port[?from=…]` for confirmation e-mails (mails are queued either way).
     clock: server time source (aware UTC), default core.timeutil.utcnow.
     mail_backoff: (first retry delay, maximum delay) in seconds for failed e-mails.
-    max_body: the largest request body in bytes (413 above it; BodyGuardMiddleware)."""
+    max_body: the largest request body in bytes (413 above it; BodyGuardMiddleware).
+    threads: the most calls run at once in worker threads (each holds a database connection; None = anyio's
+    default 40). Several processes on one PostgreSQL use a few each (sync.hub.server.serve).
+    prepared: the database was already prepared (`prepare`) by the process that started this one."""
     now = (lambda: require_aware(clock())) if clock else utcnow
-    _prepare(ledger, now, smtp_url)
+    if not prepared:
+        prepare(ledger, now, smtp_url)
     mailer = Mailer(ledger, smtp_url, backoff=mail_backoff) if smtp_url else None
     state = HubState.build(ledger, plain=plain, clock=now, mailer=mailer)
 
     @asynccontextmanager
     async def lifespan(_app):
+        if threads:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         if mailer is not None:
             mailer.start()
             mailer.wake()

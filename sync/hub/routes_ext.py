@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from core import contract, roles
 from core.changes import note
-from core.checkin_merge import CHECK_IN, DUPLICATE, find_by_nonce, recompute, record_row, winner_to_api
+from core.checkin_merge import CHECK_IN, DUPLICATE, append, values_from_api, walk, winner_to_api
+from core.checkin_store import SessionSink
 from core.contract_parse import parse_checkin_rows
-from core.models import Ticket
+from core.models import CheckIn, Ticket
 from core.status import PAID
 from core.timeutil import parse_rfc3339, to_rfc3339
 from sync.hub.mailer import queue_confirmation
@@ -70,36 +71,52 @@ def _when(value) -> datetime | None:
 
 
 def checkins_call(c: Call) -> dict:
-    """Union by nonce, merge per ticket by corrected time; statuses reported after the whole batch."""
+    """Union by nonce, merge per ticket by corrected time; statuses reported after the whole batch. A few
+    statements per batch (issue 11): the tickets, their rows and the batch's stored nonces are read once, the
+    rows go through core.checkin_merge.append (the one writer) and are inserted together."""
     event_id, rows = _rows(c)
     c.lock(*("ticket:" + r["ticketNumber"] for r in rows))
-    numbers = {r["ticketNumber"] for r in rows}
-    events = {tn: ev for tn, ev in c.session.execute(select(Ticket.ticket_number, Ticket.event_id)
-                                                     .where(Ticket.ticket_number.in_(numbers)))}
+    s = c.session
+    numbers = sorted({r["ticketNumber"] for r in rows})
+    events = dict(s.execute(select(Ticket.ticket_number, Ticket.event_id)
+                            .where(Ticket.ticket_number.in_(numbers))).all())
+    logs: dict[str, list[CheckIn]] = {tn: [] for tn in numbers if tn in events}
+    for stored_row in s.scalars(select(CheckIn).where(CheckIn.ticket_number.in_(list(logs))).order_by(CheckIn.id)):
+        logs[stored_row.ticket_number].append(stored_row)
+    stored = {r.nonce: r for r in s.scalars(select(CheckIn).where(CheckIn.nonce.in_([r["nonce"] for r in rows])))}
     rejected: dict[str, str] = {}
+    sink, unflushed = SessionSink(s), set()
     for row in rows:
-        known = events.get(row["ticketNumber"])
-        if known is None or known != event_id:
-            if find_by_nonce(c.session, row["nonce"]) is None:
-                rejected[row["nonce"]] = "UNKNOWN_TICKET" if known is None else "WRONG_EVENT"
+        tn, nonce = row["ticketNumber"], row["nonce"]
+        if nonce in stored:
+            continue  # replayed: its stored result (BC-15)
+        if events.get(tn) != event_id:
+            rejected[nonce] = "UNKNOWN_TICKET" if tn not in events else "WRONG_EVENT"
             continue
-        record_row(c.session, row, c.now, event_id=event_id)
-    merged = {tn: recompute(c.session, tn) for tn in sorted(numbers) if tn in events}
-    note(c.session, checkins=list(merged))  # the merge wrote or re-marked rows of these tickets
-    results = []
-    for row in rows:
-        if row["nonce"] in rejected:
-            results.append({"nonce": row["nonce"], "status": "REJECTED", "serverTime": to_rfc3339(c.now),
-                            "reason": rejected[row["nonce"]]})
-            continue
-        stored = find_by_nonce(c.session, row["nonce"])
-        result = {"nonce": stored.nonce, "status": stored.status, "serverTime": to_rfc3339(stored.server_time),
-                  "ticketNumber": stored.ticket_number}
-        merge = merged.get(stored.ticket_number)
-        if stored.status == DUPLICATE and stored.kind == CHECK_IN and merge is not None:
-            result["winner"] = winner_to_api(merge.winner_of(stored))
-        results.append(result)
-    return {"results": results}
+        if tn in unflushed:  # a second new row of one ticket: ids first (the walk's tie-break)
+            s.flush()
+            unflushed.clear()
+        stored[nonce], _ = append(sink, logs[tn], values_from_api(row, event_id=event_id, server_time=c.now),
+                                  queue=False)
+        unflushed.add(tn)
+    s.flush()
+    merged = {tn: walk(tn, log) for tn, log in logs.items()}  # the statuses append stored: no change
+    note(s, checkins=list(merged))  # the merge wrote or re-marked rows of these tickets
+    return {"results": [_result(row, stored, rejected, merged, c.now) for row in rows]}
+
+
+def _result(row: dict, stored: dict, rejected: dict, merged: dict, now: datetime) -> dict:
+    """One row's answer: REJECTED with its reason, else the stored row's status (and a duplicate's winner)."""
+    if row["nonce"] in rejected:
+        return {"nonce": row["nonce"], "status": "REJECTED", "serverTime": to_rfc3339(now),
+                "reason": rejected[row["nonce"]]}
+    kept = stored[row["nonce"]]
+    result = {"nonce": kept.nonce, "status": kept.status, "serverTime": to_rfc3339(kept.server_time),
+              "ticketNumber": kept.ticket_number}
+    merge = merged.get(kept.ticket_number)
+    if kept.status == DUPLICATE and kept.kind == CHECK_IN and merge is not None:
+        result["winner"] = winner_to_api(merge.winner_of(kept))
+    return result
 
 
 def upload_call(c: Call) -> dict:

@@ -4,7 +4,10 @@ services noted, sync.hub.changes.record; plus the idempotency record), and answe
 
 Only `200` + a JSON object is success (API.md "What the vendor's official JS client actually sends" §7);
 errors carry `{message, details: {applicationError|validationError}}` (API.md §1.3). Handlers are plain
-functions `fn(call) -> dict` run in a worker thread; they raise core.errors.DomainError to refuse.
+functions `fn(call) -> dict` run in a worker thread; they raise core.errors.DomainError to refuse. A write
+handler may return a zero-argument callable instead of the dict: it renders the answer after the commit, outside
+the SQLite write lock (issue 11: rendering was a fifth of a CheckIn, all of it under the lock), or before the
+commit when the call carries an Idempotency-Key (the stored answer is written in the same transaction).
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from sync.hub.params import Query, parse_body
 
 logger = logging.getLogger(__name__)
 REQUEST_ID = "X-Wix-Request-Id"
+STATION = "tessera_station"  # request-state key: the Station BodyGuardMiddleware authenticated (sync.hub.app)
 
 
 @dataclass
@@ -56,6 +60,10 @@ class HubState:
         return cls(ledger, plain, clock, StationCache(), postgres, lock, mailer)
 
 
+_LOCK_KEYS = text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
+                  "FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS sorted_keys")
+
+
 @dataclass
 class Call:
     """One request as a handler sees it: the open `session`, the authenticated `station`, the `query`
@@ -74,10 +82,9 @@ class Call:
     def lock(self, *keys: str) -> None:
         """Serialise concurrent writers of the same keys (PostgreSQL advisory transaction locks, taken in
         sorted order so two calls never deadlock; a no-op on SQLite where writes are serialised)."""
-        if not self.state.postgres:
+        if not self.state.postgres or not keys:
             return
-        for key in sorted(set(keys)):
-            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+        self.session.execute(_LOCK_KEYS, {"keys": sorted(set(keys))})  # one statement, in sorted order
 
 
 def error_body(message: str, code: str, status: int) -> tuple[int, dict]:
@@ -103,7 +110,8 @@ async def run(request: Request, permission: str, fn: Callable[[Call], dict], *, 
         return json_response(exc.status, exc.to_api())
     query = Query(request.query_params.multi_items())
     info = {"method": request.method, "path": request.url.path, "auth": request.headers.get("authorization"),
-            "idem": request.headers.get("idempotency-key"), "params": dict(request.path_params)}
+            "idem": request.headers.get("idempotency-key"), "params": dict(request.path_params),
+            "station": request.scope.get("state", {}).get(STATION)}
     status, payload, headers = await run_in_threadpool(_execute, state, info, permission, fn, write, query, body)
     return json_response(status, payload, headers)
 
@@ -138,7 +146,7 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
     now = state.clock()
     with state.ledger.uow(outbox=False) as uow:  # the hub writes its change feed, never outbox rows
         session = uow.session
-        station = state.stations.authenticate(session, info["auth"])
+        station = info.get("station") or state.stations.authenticate(session, info["auth"])
         require(station, permission)
         require_events(station, _named_events(query, body, info["params"]))
         idem = info["idem"].strip()[:128] if (info["idem"] and write and not state.plain) else None
@@ -151,12 +159,16 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
             return 200, fn(call), call.extra_headers
         with state.write_lock:
             result = fn(call)
+            if callable(result) and idem:  # the stored answer belongs to the write's transaction
+                result = result()
             changes.record(session, now, postgres=state.postgres)
             if idem:
                 session.add(HubIdempotency(station=station.name, key=idem, method=info["method"],
                                            path=info["path"][:512], status=200, body=result, created=now))
                 session.flush()
             uow.commit()
+        if callable(result):  # rendered after the commit, outside the write lock (issue 11)
+            result = result()
     if call.wake_mailer and state.mailer is not None:
         state.mailer.wake()
     return 200, result, call.extra_headers

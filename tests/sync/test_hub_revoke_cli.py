@@ -68,7 +68,7 @@ def _hub_process(db: str) -> tuple[subprocess.Popen, str]:
                             cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded machine starts slowly
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             httpx.get(url + "/tessera/v1/discovery", timeout=1)
