@@ -219,6 +219,15 @@ def offline_left(session: Session, event_id: str, now: datetime) -> dict[str, in
             for r in rows}
 
 
+def leased_counts(session: Session, event_id: str, now: datetime) -> dict[str, int]:
+    """{definition_id: unused leased seats} for a definitions table: the hub's book on the hub; on a station,
+    the hub's total at the last sync for each definition this station holds a lease of."""
+    out = dict(pool_leased(session, event_id, now))
+    for row in held(session, event_id):
+        out.setdefault(row.definition_id, row.pool_leased)
+    return out
+
+
 def consume_order(session: Session, station: str, order: Order, now: datetime) -> dict[str, int]:
     """consume() of an uploaded order's sold tickets (not canceled) per definition."""
     lines: dict[str, int] = {}
