@@ -271,3 +271,32 @@ def _leases(args) -> int:
         [[r["eventId"], r["definitionId"], r["seats"], r["unsent"], r["sellable"], r["expires"]]
          for r in body["leases"]], empty="No seats leased to this station (sync with a hub to lease)."))
     return 0
+
+
+def release_leases(args, event_id: str) -> int | None:
+    """At till close-out: hand this station's unused leased seats of the event back to the hub (sync.leases).
+    Returns the seats handed back, or None when the station holds no lease or is not connected; a hub that
+    cannot be reached is a warning on stderr (the lease then expires on the hub by itself)."""
+    from core import leases as core_leases
+    from sync import leases
+    from sync.connection import NotConnected, station_engine
+    from sync.errors import SyncError
+
+    with ledger_of(args) as ledger:
+        with ledger.uow() as uow:
+            if not core_leases.held(uow.session, event_id):
+                return None
+        try:
+            engine = station_engine(ledger, clock_warn_s=float(config.get("clock_warn_s")))
+        except NotConnected:
+            return None
+        try:
+            back = leases.release(ledger, engine.api, event_id)
+        except SyncError as exc:
+            warn(f"warning: leased seats not handed back (they return to the pool when the lease expires): "
+                 f"{exc.message}")
+            return None
+        finally:
+            engine.api.http.close()
+    print(f"Handed {back} leased seat(s) back to the hub.", file=sys.stderr)
+    return back

@@ -48,3 +48,22 @@ def test_organiser_sets_a_block_and_a_box_office_leases_shows_and_releases(hub, 
     assert "Released 6 seat(s)" in out and "No seats leased" in out
     with hub.ledger.uow() as uow:
         assert leases.dashboard(uow.session, ev, utcnow())[d] == leases.LeaseCounts(sold=0, leased=0, left=20)
+
+
+def test_till_close_hands_the_unused_leased_seats_back(hub, env, capsys):
+    _org_db, till_db = env
+    ev = hub.seed_event()
+    d = hub.seed_definition(ev, quantity=20)
+    with hub.uow() as s:
+        leases.set_block(s, d, 5)
+    key = hub.add_station("Till 2", "box-office")
+    assert main(["station", "connect", hub.url, "--key", key, "--event", ev, "--db", till_db]) == 0
+    assert main(["sync", "--db", till_db]) == 0
+    assert main(["till", "open", "--float", "100", "--station", "Till 2", "--db", till_db]) == 0
+    with hub.ledger.uow() as uow:
+        assert leases.dashboard(uow.session, ev, utcnow())[d].leased == 5
+    capsys.readouterr()
+    assert main(["till", "close", "--counted", "100", "--station", "Till 2", "--format", "csv", "--db", till_db]) == 0
+    assert "Handed 5 leased seat(s) back" in capsys.readouterr().err
+    with hub.ledger.uow() as uow:
+        assert leases.dashboard(uow.session, ev, utcnow())[d] == leases.LeaseCounts(sold=0, leased=0, left=20)
