@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import definitions, orders, reports, sales, tickets
+from core import definitions, leases, orders, reports, sales, tickets
 from core.events import get_event, is_currency_locked, list_events
 from core.models import Event, Order, Payment, Ticket
 from core.money import Money
@@ -49,6 +49,7 @@ class DefinitionRow:
     hidden: bool
     order_index: int
     data: dict = field(hash=False, compare=False)
+    leased: int = 0  # unused seats leased to box offices (core.leases.leased_counts)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def load_events(session: Session) -> list[tuple[str, str]]:
 def definition_rows(session: Session, event_id: str) -> list[DefinitionRow]:
     """The event's definitions (by order index) with sold/reserved/checked-in/available counts."""
     counts = definitions.definition_counts(session, event_id)
+    leased = leases.leased_counts(session, event_id, utcnow())
     out, offset = [], 0
     while True:
         page = definitions.list_definitions(session, [event_id], offset=offset, limit=100, sort="orderIndex:asc")
@@ -152,7 +154,8 @@ def definition_rows(session: Session, event_id: str) -> list[DefinitionRow]:
                 quantity=d.quantity, limit_per_checkout=d.limit_per_checkout, sold=c.sold if c else 0,
                 reserved=c.reserved if c else 0, checked_in=c.checked_in if c else 0,
                 available=c.available if c else d.quantity, sale_status=definitions.sale_status(d),
-                hidden=bool(d.hidden), order_index=d.order_index, data=definitions.definition_data(d)))
+                hidden=bool(d.hidden), order_index=d.order_index, data=definitions.definition_data(d),
+                leased=leased.get(d.id, 0)))
         offset += len(page.items)
         if not page.items or offset >= page.total:
             return out

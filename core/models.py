@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.timeutil import require_aware
@@ -275,3 +276,46 @@ class ReviewItem(Base):
     acked_by: Mapped[str] = mapped_column(String(64), default="")
     __table_args__ = (Index("ux_review_queue_key", "key", unique=True),
                       Index("ix_review_queue_open", "acked_at", "id"))
+
+
+class LeaseBlock(Base):
+    """The organiser's lease block size (issue 10 item 6): how many seats a box office may lease for offline
+    sale, for one definition (`scope_id` = definition id) or a whole event (`scope_id` = event id; the
+    definition's own row wins). No row = the definition is not leased. Used by core.leases."""
+
+    __tablename__ = "lease_blocks"
+    scope_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), index=True)
+    block: Mapped[int] = mapped_column(Integer)
+
+
+class CapacityLease(Base):
+    """The hub's book of leases (issue 10 item 6): `seats` of a definition leased to `station` and not yet
+    sold (an uploaded sale reduces them), valid until `expires`. One row per (station, definition)."""
+
+    __tablename__ = "capacity_leases"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), index=True)
+    definition_id: Mapped[str] = mapped_column(String(36))
+    station: Mapped[str] = mapped_column(String(64))
+    seats: Mapped[int] = mapped_column(Integer, default=0)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("station", "definition_id", name="uq_capacity_leases_station_def"),)
+
+
+class HeldLease(Base):
+    """A lease this station holds (station side, issue 10 item 6), as the hub answered at the last sync:
+    `seats` unsold under the lease then, valid until `expires`; `pool_leased` all stations' unused leased
+    seats of the definition and `pool_left` the hub's seats neither sold nor leased, at `synced`."""
+
+    __tablename__ = "held_leases"
+    definition_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), index=True)
+    lease_id: Mapped[str] = mapped_column(String(36))
+    seats: Mapped[int] = mapped_column(Integer, default=0)
+    block: Mapped[int] = mapped_column(Integer, default=0)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    synced: Mapped[datetime] = mapped_column(UTCDateTime)
+    pool_leased: Mapped[int] = mapped_column(Integer, default=0)
+    pool_left: Mapped[int | None] = mapped_column(Integer, nullable=True)

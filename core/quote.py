@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from core.definitions import definition_counts
 from core.errors import CapacityExceeded, DomainError, FailedPrecondition, InvalidArgument, NotFound
 from core.events import get_event
+from core.leases import offline_left, pool_leased
 from core.models import TicketDefinition
 from core.money import Money
 from core.status import FREE, MAX_TICKETS_PER_ORDER, OFFLINE_PENDING, PAID, UNLIMITED_PER_CHECKOUT
@@ -52,6 +53,7 @@ _KINDS: dict[str, tuple[str, type[DomainError], str | None, str | None]] = {
     "OVER_LIMIT": (RULE, CapacityExceeded, None, None),
     "SOLD_OUT": (RULE, CapacityExceeded, None, None),
     "NOT_ENOUGH_LEFT": (RULE, CapacityExceeded, None, None),
+    "LEASE_SHORT": (RULE, CapacityExceeded, None, None),
     "TENDERED_MISSING": (PAYMENT, InvalidArgument, "tendered", None),
     "TENDERED_CURRENCY": (PAYMENT, InvalidArgument, "tendered", None),
     "TENDERED_SHORT": (PAYMENT, InvalidArgument, "tendered", None),
@@ -95,7 +97,8 @@ def raise_first(problems: tuple[Problem, ...] | list[Problem], stage: str) -> No
 @dataclass(frozen=True)
 class Stock:
     """One ticket definition as a sale sees it. price in the definition's own currency; `left` = unsold
-    (never negative) or None when unlimited; sold/reserved as definition_counts."""
+    (never negative) or None when unlimited; sold/reserved as definition_counts; `leased` the seats this
+    station's lease still covers (None = no lease held; then `left` ≤ leased, core.leases)."""
 
     definition_id: str
     name: str
@@ -109,6 +112,7 @@ class Stock:
     sale_start: datetime | None
     sale_end: datetime | None
     hidden: bool
+    leased: int | None = None
 
     @property
     def per_order(self) -> int | None:
@@ -149,14 +153,25 @@ def load_snapshot(session: Session, event_id: str, now: datetime | None = None) 
     when = require_aware(now, "now") if now is not None else utcnow()
     event = get_event(session, event_id)
     counts = definition_counts(session, event.id, when)
+    pool, mine = pool_leased(session, event.id, when), offline_left(session, event.id, when)
     defs = session.scalars(select(TicketDefinition).where(TicketDefinition.event_id == event.id)
                            .order_by(TicketDefinition.order_index, TicketDefinition.id))
     stock = tuple(Stock(definition_id=d.id, name=d.name, price=Money.from_minor(d.price_minor, d.currency),
                         quantity=d.quantity, sold=counts[d.id].sold, reserved=counts[d.id].reserved,
-                        reserved_until=d.reserved_until, left=counts[d.id].unsold,
+                        reserved_until=d.reserved_until,
+                        left=_left(counts[d.id].unsold, pool.get(d.id), mine.get(d.id)),
                         limit_per_checkout=d.limit_per_checkout or 0, sale_start=d.sale_start,
-                        sale_end=d.sale_end, hidden=bool(d.hidden)) for d in defs)
+                        sale_end=d.sale_end, hidden=bool(d.hidden),
+                        leased=None if d.quantity is None else mine.get(d.id)) for d in defs)
     return SaleSnapshot(event_id=event.id, currency=event.currency, taken_at=when, stock=stock)
+
+
+def _left(unsold: int | None, pool: int | None, lease: int | None) -> int | None:
+    """Seats left to sell here: unsold minus the hub's leased seats, capped by this station's lease."""
+    if unsold is None:
+        return None
+    left = max(0, unsold - (pool or 0))
+    return left if lease is None else min(left, lease)
 
 
 @dataclass(frozen=True)
@@ -251,7 +266,10 @@ def _rule_problems(stock: Stock, qty: int, now: datetime) -> list[Problem]:
         out.append(Problem("NOT_ON_SALE", f"{name!r} is not on sale now (sale period {window})", did))
     if stock.per_order is not None and qty > stock.per_order:
         out.append(Problem("OVER_LIMIT", f"{name!r}: at most {stock.per_order} per order, {qty} requested", did))
-    if stock.left is not None and qty > stock.left:
+    if stock.left is not None and qty > stock.left and stock.leased is not None and stock.left >= stock.leased:
+        out.append(Problem("LEASE_SHORT", f"{name!r}: only {stock.leased} seats leased to this box office while "
+                                          f"offline — reconnect to sell more ({qty} requested)", did))
+    elif stock.left is not None and qty > stock.left:
         hold = f", {stock.reserved} held until {to_rfc3339(stock.reserved_until)}" if stock.reserved else ""
         out.append(Problem("SOLD_OUT" if stock.left == 0 else "NOT_ENOUGH_LEFT",
                            f"{name!r}: only {stock.left} left ({stock.quantity} in total, {stock.sold} sold{hold}), "

@@ -18,7 +18,7 @@ from core import outbox, review, review_checks
 from core.outbox import pending_count
 from core.status import CHECKIN_KINDS, OutboxKind
 from core.timeutil import to_rfc3339, utcnow
-from sync import clock, state
+from sync import clock, leases, state
 from sync.appliers import derive_checkins
 from sync.apply import apply_orders, apply_ticket_rows, parse_ticket
 from sync.client import Discovery, TicketingApi
@@ -156,6 +156,7 @@ class SyncEngine:
             self._check_hub(report)
             self._clock(report)
             self._push(report, say, cancel)
+            self._leases(report, say)
             say("downloading…")
             pulled = self._pull(report, say, cancel)
             report.pulled, report.pulled_by = pulled.total, dict(pulled.counts)
@@ -186,6 +187,12 @@ class SyncEngine:
         if pushed.stopped is not None:
             raise pushed.stopped
         self._mark_success({"push"})
+
+    def _leases(self, report: SyncReport, say: Callable[[str], None]) -> None:
+        """Top up this box office's capacity leases (sync.leases; after push, before pull)."""
+        if leases.applies(self.discovery):
+            say("renewing seat leases…")
+            report.warnings += leases.top_up(self.ledger, self.api, self.event_ids, self.now()).warnings
 
     def _pull(self, report: SyncReport, say: Callable[[str], None], cancel):
         """Pull (feed or plain); a refused feed cursor resets, re-sends and pulls from scratch once."""

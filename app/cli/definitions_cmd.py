@@ -7,15 +7,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.common import add_event_option, add_paging, local_time, pick_event, transaction
-from app.cli.output import CliError, emit, money_text, pairs, table
-from core import contract, roles
+from app import config
+from app.cli.common import add_event_option, add_paging, ledger_of, local_time, pick_event, transaction
+from app.cli.output import CliError, emit, money_text, pairs, table, warn
+from core import contract, leases, roles
 from core.definitions import (SALE_ENDED, SALE_SCHEDULED, SALE_STARTED, STATE_CONDS, create_definition,
                               definition_counts, delete_definitions, get_definition, list_definitions,
                               update_definition)
 from core.events import change_currency, get_event
 from core.status import DESCRIPTION_MAX, LIMIT_PER_CHECKOUT_MAX, NAME_MAX, POLICY_MAX
-from core.timeutil import to_rfc3339
+from core.timeutil import to_rfc3339, utcnow
 
 STATES = list(STATE_CONDS)
 SALE_STATUSES = [SALE_SCHEDULED, SALE_STARTED, SALE_ENDED]
@@ -63,6 +64,9 @@ def register(subparsers, parent) -> None:
     u = sub.add_parser("update", parents=[parent], help="change the given fields of a ticket definition")
     u.add_argument("definition_id", metavar="ID")
     _data_options(u, create=False)
+    u.add_argument("--lease-block", type=int, metavar="N",
+                   help="seats a box office may lease for offline sale (0 = not leased; sent to the hub when "
+                        f"this station is connected to one; suggested {leases.DEFAULT_BLOCK})")
     u.set_defaults(func=cmd_update)
 
     d = sub.add_parser("delete", parents=[parent], help="delete ticket definitions (sold tickets stay)")
@@ -141,14 +145,18 @@ def cmd_list(args) -> int:
         counts = {}
         for ev_id in {d.event_id for d in page.items}:
             counts.update(definition_counts(session, ev_id))
-        items = [contract.definition_to_api(d, counts.get(d.id)) for d in page.items]
+        leased: dict[str, int] = {}
+        for ev_id in {d.event_id for d in page.items}:
+            leased.update(leases.leased_counts(session, ev_id, utcnow()))
+        items = [dict(contract.definition_to_api(d, counts.get(d.id)), leased=leased.get(d.id, 0))
+                 for d in page.items]
         body = {"metaData": {"count": len(items), "offset": page.offset, "total": page.total},
                 "definitions": items}
     emit(args, body, lambda: table(
-        ["ID", "NAME", "PRICE", "QUANTITY", "SOLD", "UNSOLD", "SALE"],
+        ["ID", "NAME", "PRICE", "QUANTITY", "SOLD", "LEASED", "UNSOLD", "SALE"],
         [[d["id"], d["name"], money_text(d.get("price")),
           (d.get("dashboard") or {}).get("quantity") or "unlimited",
-          (d.get("dashboard") or {}).get("ticketsSold"), (d.get("dashboard") or {}).get("unsold"),
+          (d.get("dashboard") or {}).get("ticketsSold"), d["leased"], (d.get("dashboard") or {}).get("unsold"),
           d.get("saleStatus")] for d in items], empty="No ticket definitions."))
     return 0
 
@@ -165,12 +173,37 @@ def cmd_update(args) -> int:
         defn = get_definition(session, args.definition_id)
         ev = get_event(session, defn.event_id)
         data = _data(args, ev.currency, ev.time_zone)
-        if not data:
+        if not data and args.lease_block is None:
             raise CliError("nothing to update: give at least one option such as --price or --quantity")
-        defn = update_definition(session, defn.id, data, _fields(data))
+        if data:
+            defn = update_definition(session, defn.id, data, _fields(data))
+        if args.lease_block is not None:
+            leases.set_block(session, defn.id, args.lease_block)
         body = _api(session, defn)
+    if args.lease_block is not None:
+        body["leaseBlock"] = args.lease_block
+        _send_block(args, defn.event_id, defn.id, args.lease_block)
     emit(args, {"definition": body}, lambda: "Updated ticket definition\n" + _detail(body))
     return 0
+
+
+def _send_block(args, event_id: str, definition_id: str, block: int) -> None:
+    """Give the hub the new lease block when this ledger is connected to one (a warning when it cannot)."""
+    from sync import leases as station_leases
+    from sync.connection import NotConnected, station_engine
+    from sync.errors import SyncError
+
+    with ledger_of(args) as ledger:
+        try:
+            engine = station_engine(ledger, clock_warn_s=float(config.get("clock_warn_s")))
+        except NotConnected:
+            return
+        try:
+            station_leases.set_block(engine.api, event_id, block, definition_id)
+        except SyncError as exc:
+            warn(f"warning: lease block set in this ledger only; the hub did not take it: {exc.message}")
+        finally:
+            engine.api.http.close()
 
 
 def _confirm_delete(args, session, event_id: str) -> None:

@@ -76,6 +76,10 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     rej = acts.add_parser("rejected", parents=[parent], help="the changes the server refused, with the reason")
     rej.set_defaults(func=_rejected)
     review_cmd.add_parser(acts, parent)
+    lea = acts.add_parser("leases", parents=[parent], help="the seats leased to this box office for offline sale")
+    lea.add_argument("--event", metavar="ID", help="event id (default: every event this station syncs)")
+    lea.add_argument("--release", action="store_true", help="hand the unused leased seats back to the hub")
+    lea.set_defaults(func=_leases)
 
 
 def _connect(args) -> int:
@@ -313,3 +317,58 @@ def _sync(args) -> int:
         finally:
             engine.api.http.close()
     return code
+
+
+def _leases(args) -> int:
+    """Show (and with --release hand back) this station's capacity leases (sync.leases)."""
+    from sync import leases
+    from sync.connection import NotConnected, station_engine
+
+    with ledger_of(args) as ledger:
+        try:
+            engine = station_engine(ledger, clock_warn_s=float(config.get("clock_warn_s")))
+        except NotConnected as exc:
+            raise CliError(exc.message) from None
+        try:
+            event_ids = [args.event] if args.event else list(engine.event_ids)
+            released = {ev: leases.release(ledger, engine.api, ev) for ev in event_ids} if args.release else {}
+            rows = [dict(r, eventId=ev) for ev in event_ids for r in leases.held_rows(ledger, ev, engine.now())]
+        finally:
+            engine.api.http.close()
+    body = {"leases": [dict(r, expires=to_rfc3339(r["expires"]), synced=to_rfc3339(r["synced"])) for r in rows],
+            "released": released}
+    head = "".join(f"Released {n} seat(s) of event {ev}.\n" for ev, n in released.items())
+    emit(args, body, lambda: head + table(
+        ["EVENT", "DEFINITION", "LEASED", "SOLD OFFLINE", "SELLABLE", "EXPIRES"],
+        [[r["eventId"], r["definitionId"], r["seats"], r["unsent"], r["sellable"], r["expires"]]
+         for r in body["leases"]], empty="No seats leased to this station (sync with a hub to lease)."))
+    return 0
+
+
+def release_leases(args, event_id: str) -> int | None:
+    """At till close-out: hand this station's unused leased seats of the event back to the hub (sync.leases).
+    Returns the seats handed back, or None when the station holds no lease or is not connected; a hub that
+    cannot be reached is a warning on stderr (the lease then expires on the hub by itself)."""
+    from core import leases as core_leases
+    from sync import leases
+    from sync.connection import NotConnected, station_engine
+    from sync.errors import SyncError
+
+    with ledger_of(args) as ledger:
+        with ledger.uow() as uow:
+            if not core_leases.held(uow.session, event_id):
+                return None
+        try:
+            engine = station_engine(ledger, clock_warn_s=float(config.get("clock_warn_s")))
+        except NotConnected:
+            return None
+        try:
+            back = leases.release(ledger, engine.api, event_id)
+        except SyncError as exc:
+            warn(f"warning: leased seats not handed back (they return to the pool when the lease expires): "
+                 f"{exc.message}")
+            return None
+        finally:
+            engine.api.http.close()
+    print(f"Handed {back} leased seat(s) back to the hub.", file=sys.stderr)
+    return back

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.cli.common import add_event_option, add_station_options, operator_of, pick_event, station_of, transaction
 from app.cli.output import CliError, emit, pairs, table
+from app.cli.sync_cmd import release_leases
 from core.money import Money
 from core.till import close_till, current_till, list_tills, open_till, till_totals, void_sale
 from core.till_report import closeout, closeout_csv, closeout_pdf
@@ -126,7 +127,8 @@ def cmd_close(args) -> int:
         ev = pick_event(session, args.event)
         counted = [parse_amount(c, ev.currency) for c in args.counted]
         till = close_till(session, ev.id, station=station_of(args), counted=counted)
-        till_id = till.id
+        till_id, event_id = till.id, ev.id
+    release_leases(args, event_id)  # issue 10 item 6: unused leased seats go back to the pool at close-out
     args.till_id = till_id
     return cmd_report(args)
 

@@ -1,4 +1,5 @@
-"""Table model of an event's ticket definitions with sold / reserved / checked-in counts. A definition priced
+"""Table model of an event's ticket definitions with sold / reserved / checked-in / leased counts (leased =
+seats box offices hold for offline sale, core.leases). A definition priced
 in another currency than the event's (synced that way from the server) is flagged: ⚠ and red price, a
 tooltip saying why, and every price with its ISO code while more than one currency is in play (issue 10)."""
 from __future__ import annotations
@@ -8,18 +9,18 @@ from app.models.base import AMBER, GREY, RED, RowTableModel
 from app.queries import DefinitionRow
 from core.status import UNLIMITED_PER_CHECKOUT  # contract sentinel "no limit" (WR-04)
 
-COL_NAME, COL_PRICE, COL_QUANTITY, COL_LIMIT, COL_SOLD, COL_RESERVED, COL_CHECKED_IN, COL_AVAILABLE, \
-    COL_SALE, COL_HIDDEN = range(10)
+COL_NAME, COL_PRICE, COL_QUANTITY, COL_LIMIT, COL_SOLD, COL_RESERVED, COL_CHECKED_IN, COL_LEASED, \
+    COL_AVAILABLE, COL_SALE, COL_HIDDEN = range(11)
 SALE_TEXT = {"SALE_SCHEDULED": "not yet", "SALE_STARTED": "on sale", "SALE_ENDED": "ended"}
 
 
 class DefinitionsTableModel(RowTableModel):
     """Rows are app.queries.DefinitionRow; `event_currency` (ISO code, set by the tab) is the event's."""
 
-    HEADERS = ("Name", "Price", "Quantity", "Per order", "Sold", "Reserved", "Checked in", "Left", "Sale",
-               "Hidden")
+    HEADERS = ("Name", "Price", "Quantity", "Per order", "Sold", "Reserved", "Checked in", "Leased", "Left",
+               "Sale", "Hidden")
     NUMERIC_COLUMNS = frozenset({COL_PRICE, COL_QUANTITY, COL_LIMIT, COL_SOLD, COL_RESERVED, COL_CHECKED_IN,
-                                 COL_AVAILABLE})
+                                 COL_LEASED, COL_AVAILABLE})
 
     def __init__(self, parent=None, event_currency: str | None = None):
         super().__init__(parent)
@@ -59,6 +60,8 @@ class DefinitionsTableModel(RowTableModel):
             return str(row.reserved)
         if column == COL_CHECKED_IN:
             return str(row.checked_in)
+        if column == COL_LEASED:
+            return str(row.leased) if row.leased else ""
         if column == COL_AVAILABLE:
             return "∞" if row.available is None else str(row.available)
         if column == COL_SALE:
@@ -74,6 +77,8 @@ class DefinitionsTableModel(RowTableModel):
             return row.limit_per_checkout
         if column in (COL_SOLD, COL_RESERVED, COL_CHECKED_IN):
             return (row.sold, row.reserved, row.checked_in)[column - COL_SOLD]
+        if column == COL_LEASED:
+            return row.leased
         if column == COL_AVAILABLE:
             return row.available if row.available is not None else 1 << 30
         if column == COL_NAME:
@@ -81,6 +86,9 @@ class DefinitionsTableModel(RowTableModel):
         return self.display(row, column)
 
     def tooltip(self, row: DefinitionRow, column: int):
+        if column == COL_LEASED and row.leased:
+            return (f"{row.leased} seat(s) leased to box offices for offline sale and not sold yet; they are not "
+                    "in Left until sold or handed back")
         if self.mismatched(row) and column in (COL_NAME, COL_PRICE):
             return (f"Priced in {row.price.currency}, but the event sells in {self.event_currency}: the box office "
                     "cannot sell it. Edit its price to fix it.")

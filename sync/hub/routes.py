@@ -18,6 +18,7 @@ from sync.hub import routes_entrances as entrances
 from sync.hub import identity
 from sync.hub import routes_events as events
 from sync.hub import routes_ext as ext
+from sync.hub import routes_leases as leases
 from sync.hub import routes_orders as orders
 from sync.hub import routes_tickets as tickets
 from sync.hub.runner import Call, run
@@ -115,6 +116,16 @@ ROUTES: tuple[Route, ...] = (
       summary="GetEntrance → {entrance}; 404 ENTRANCE_NOT_FOUND"),
     R("DELETE", "/tessera/v1/entrances/{entranceId}", entrances.delete_call, "entrances.write", True, True,
       summary="DeleteEntrance → {}; 404 ENTRANCE_NOT_FOUND"),
+    # capacity leases (issue 10 item 6)
+    R("POST", "/tessera/v1/leases", leases.acquire_call, "orders.upload", True, True, body="{eventId}",
+      summary="acquire/top up this station's leases → {leases: [{leaseId, definitionId, seats, block, expires, "
+              "sold, leased, left}]}"),
+    R("POST", "/tessera/v1/leases/release", leases.release_call, "orders.upload", True, True,
+      body="{eventId, definitionIds?}", summary="hand unused leased seats back → {released}"),
+    R("PUT", "/tessera/v1/leases/block", leases.block_call, "definitions.write", True, True,
+      body="{eventId, definitionId?, block}", summary="the organiser's lease block size → {scopeId, block}"),
+    R("GET", "/tessera/v1/leases", leases.dashboard_call, "orders.read", extension=True,
+      summary="?eventId → {definitions: [{definitionId, sold, leased, left, block}]}"),
 )
 
 

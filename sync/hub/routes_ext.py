@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from core import contract, roles
+from core import contract, leases, roles
 from core.changes import note
 from core.checkin_merge import CHECK_IN, DUPLICATE, append, values_from_api, walk, winner_to_api
 from core.checkin_store import SessionSink
@@ -123,6 +123,8 @@ def upload_call(c: Call) -> dict:
     event_id = require_str(c.body.get("eventId"), "eventId")
     c.lock("event:" + event_id)
     order, created = store_order(c.session, event_id, c.body.get("order"), station=c.station.name, now=c.now)
+    if created:
+        leases.consume_order(c.session, c.station.name, order, c.now)
     if created and order.status == PAID:
         c.wake_mailer |= queue_confirmation(c.session, order, c.now)
     c.session.flush()

@@ -1,8 +1,10 @@
 """DefinitionsTableModel over DTOs (no window), plus pytest-qt's qtmodeltester."""
+from dataclasses import replace
+
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.models.base import RowRole, SortRole, make_proxy
-from app.models.definitions_model import COL_AVAILABLE, COL_LIMIT, COL_PRICE, COL_QUANTITY, COL_SALE, \
+from app.models.definitions_model import COL_AVAILABLE, COL_LEASED, COL_LIMIT, COL_PRICE, COL_QUANTITY, COL_SALE, \
     DefinitionsTableModel
 from tests.app.rows import definitions
 
@@ -33,3 +35,13 @@ def test_qtmodeltester(qtmodeltester):
     model = DefinitionsTableModel()
     model.set_rows(definitions())
     qtmodeltester.check(model)
+
+
+def test_leased_seats_have_their_own_column(qapp):
+    """Issue 10 item 6: seats leased to box offices are shown apart from sold ones."""
+    model = DefinitionsTableModel()
+    rows = definitions()
+    model.set_rows([replace(rows[0], leased=4)] + rows[1:])
+    index = model.index(0, COL_LEASED)
+    assert model.HEADERS[COL_LEASED] == "Leased" and index.data() == "4" and model.index(1, COL_LEASED).data() == ""
+    assert "offline sale" in index.data(Qt.ItemDataRole.ToolTipRole) and index.data(SortRole) == 4

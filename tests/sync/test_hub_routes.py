@@ -35,11 +35,13 @@ def test_every_route_of_the_app_comes_from_the_table(tmp_path, plain):
 
 def test_the_table_is_complete_and_unique():
     keys = [(r.method, r.path) for r in ROUTES]
-    assert len(keys) == len(set(keys)) == 32
+    assert len(keys) == len(set(keys)) == 36
     assert {r.path for r in ROUTES if r.extension} == {"/tessera/v1/discovery", "/tessera/v1/changes",
                                                        "/tessera/v1/checkins", "/tessera/v1/orders",
                                                        "/tessera/v1/events/{eventId}/orders/{orderNumber}/cancel",
-                                                       "/tessera/v1/entrances", "/tessera/v1/entrances/{entranceId}"}
+                                                       "/tessera/v1/entrances", "/tessera/v1/entrances/{entranceId}",
+                                                       "/tessera/v1/leases", "/tessera/v1/leases/release",
+                                                       "/tessera/v1/leases/block"}
     for r in ROUTES:
         assert isinstance(r, Route) and r.method in {"GET", "POST", "PUT", "PATCH", "DELETE"}
         assert callable(r.call) and r.permission and r.summary
