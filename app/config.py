@@ -36,6 +36,7 @@ class Setting:
     type: type
     default: object
     help: str
+    check: object = None  # optional callable(value) raising ValueError for a value of the right type but wrong
 
     @property
     def env(self) -> str:
@@ -48,7 +49,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("scan_debounce_s", float, 2.0, "seconds in which the same code seen again by a camera counts once"),
     Setting("clock_warn_s", float, 120.0, "clock offset to the server above which the operator is warned"),
     Setting("sync_interval_s", float, 10.0, "seconds between sync runs when online"),
-    Setting("locale", str, "en_US", "locale for money and dates (babel)"),
+    Setting("locale", str, "en_US", "locale for money and dates (babel)", check=lambda v: _locale_check(v)),
     # -- the door (issue 9) --
     Setting("door_provisional", bool, True, "supervisor: offer provisional entry for ticket-shaped codes missing "
             "from the local list on a station that has synced (off: never)"),
@@ -59,13 +60,13 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("undo_confirm_after_s", float, 120.0, "a check-in older than this many seconds is undone only after "
             "an explicit warning"),
     Setting("receipt_printer", str, "", "box office: ESC/POS receipt printer — network:HOST[:PORT], usb:VID:PID "
-            "(hex), file:PATH; empty = receipts are saved as PDF"),
+            "(hex), file:PATH; empty = receipts are saved as PDF", check=lambda v: _printer_check(v)),
     Setting("receipt_auto", bool, False, "box office: print a receipt after every sale and payment"),
     Setting("ticket_layout", str, "a6", "ticket print layout: a6 (A6 page per ticket) or roll80 (80 mm roll)"),
     Setting("camera", str, "", "door scanner: a webcam index (0, 1, …) or a video device path; empty = no camera "
             "(typed codes / USB scanner)"),
     Setting("station_role", str, "", "role of a local (never connected) station: door, box-office or organiser; "
-            "empty = every role. A connected station's role comes from its hub key"),
+            "empty = every role. A connected station's role comes from its hub key", check=lambda v: _role_check(v)),
     Setting("walk_in_names_required", bool, True,
             "box office: a sale needs the buyer's first and last name (false: anonymous walk-ins)"),
 )}
@@ -118,9 +119,43 @@ def _convert(setting: Setting, raw):
     if setting.type is float and isinstance(raw, bool):
         raise ValueError(f"{setting.key}: {raw!r} is not a number")
     try:
-        return setting.type(raw)
+        value = setting.type(raw)
     except (TypeError, ValueError):
         raise ValueError(f"{setting.key}: {raw!r} is not a {setting.type.__name__}") from None
+    if setting.type is float and value < 0:
+        raise ValueError(f"{setting.key}: {raw!r} is negative (seconds and amounts are 0 or more)")
+    if setting.check is not None and value not in ("", None):
+        try:
+            setting.check(value)
+        except ValueError as exc:
+            raise ValueError(f"{setting.key}: {exc}") from None
+    return value
+
+
+def _locale_check(value: str) -> None:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValueError(f"{value!r} is not a locale babel knows (e.g. en_US, de_CH, fr_FR)") from None
+
+
+def _printer_check(value: str) -> None:
+    from app.receipt_printer import parse_spec
+    from core.errors import InvalidArgument
+
+    try:
+        parse_spec(value)
+    except InvalidArgument as exc:
+        raise ValueError(exc.message) from None
+
+
+def _role_check(value: str) -> None:
+    from core.roles import ROLES
+
+    if value not in ROLES:
+        raise ValueError(f"{value!r} is not a role: {', '.join(ROLES)} (or empty for every role)")
 
 
 def stored() -> dict:

@@ -262,6 +262,7 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     from app.fonts import install_fonts
     from app.sound import SoundPlayer
     from core.db import Ledger
+    from sync import state as sync_state
 
     # Worker threads run Python (SQLAlchemy rows) too: hand the GIL back to the GUI thread sooner than the
     # default 5 ms so the event loop stays smooth under load (BC-23).
@@ -276,7 +277,10 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     formatting.set_locale(config.get("locale"))
     install_fonts(app)  # bundled fonts: every script the ticket PDFs cover (issue 9 item 6)
     ledger = Ledger.open(ledger_path)
-    ctx = StationContext(ledger=ledger, ledger_path=str(ledger_path), station=station or config.default_station(),
+    with ledger.sessions() as session:  # a connected station works under the name the hub knows it by
+        connected = (sync_state.station(session) or {}).get("station")
+    ctx = StationContext(ledger=ledger, ledger_path=str(ledger_path),
+                         station=station or connected or config.default_station(),
                          operator=operator or config.get("operator"), camera_source=camera_source,
                          scan_debounce_s=float(config.get("scan_debounce_s")), sound=SoundPlayer(muted=muted))
     window = MainWindow(ctx, event_id)

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.checkin_merge import ACCEPTED, CHECK_IN, UNDO, sort_key, ticket_rows
+from core.checkin_merge import ACCEPTED, CHECK_IN, ENTRY, UNDO, sort_key, ticket_rows
 from core.models import CheckIn, Order, Ticket, TicketDefinition
 from core.review import ReviewKind, raise_item
 from core.status import VOID, sold_clause
@@ -41,8 +41,9 @@ def admitted_void(session: Session, station: str, event_ids: list[str], now: dat
     q = (select(CheckIn, Order.order_number, Order.status, Order.server_updated)
          .join(Ticket, Ticket.ticket_number == CheckIn.ticket_number)
          .join(Order, Order.order_number == Ticket.order_number)
-         .where(CheckIn.kind == CHECK_IN, CheckIn.station == station, CheckIn.method != SYNC_METHOD,
-                or_(Order.status.in_(sorted(VOID)), Ticket.canceled.is_(True))))
+         .where(CheckIn.kind == CHECK_IN, CheckIn.direction == ENTRY, CheckIn.status == ACCEPTED,
+                CheckIn.station == station, CheckIn.method != SYNC_METHOD,
+                or_(Order.status.in_(sorted(VOID)), Ticket.canceled.is_(True))))  # an exit admits nobody
     if event_ids:
         q = q.where(CheckIn.event_id.in_(event_ids))
     added = 0
@@ -62,8 +63,8 @@ def admitted_void(session: Session, station: str, event_ids: list[str], now: dat
 def removed_checkins(session: Session, station: str, event_ids: list[str], now: datetime) -> int:
     """CHECKIN_REMOVED items (see the module doc); returns how many are new."""
     mine = aliased(CheckIn)
-    admitted_here = select(mine.ticket_number).where(mine.kind == CHECK_IN, mine.station == station,
-                                                     mine.method != SYNC_METHOD)
+    admitted_here = select(mine.ticket_number).where(mine.kind == CHECK_IN, mine.direction == ENTRY,
+                                                     mine.station == station, mine.method != SYNC_METHOD)
     q = select(CheckIn.ticket_number).where(CheckIn.kind == UNDO, CheckIn.status == ACCEPTED,
                                             CheckIn.station != station,
                                             CheckIn.ticket_number.in_(admitted_here)).distinct()
@@ -76,7 +77,7 @@ def removed_checkins(session: Session, station: str, event_ids: list[str], now: 
             if row.status != ACCEPTED:
                 continue
             if row.kind == CHECK_IN:
-                current = row
+                current = row if row.direction == ENTRY else None  # a guest leaving is not a removed check-in
                 continue
             mine = current is not None and current.station == station and current.method != SYNC_METHOD
             if mine and row.station != station:

@@ -198,3 +198,15 @@ def close_till(session: Session, event_id: str, *, station: str, counted=(),
     session.flush()
     note(session, tills=[till.id])
     return till
+
+
+def cash_outside_till(session: Session, event_id: str, station: str) -> str | None:
+    """A warning when `station` takes cash for the event while it uses tills (it had a session before) but none
+    is open now — that cash is counted in no till (found by a new-user trial); None otherwise."""
+    if current_till(session, event_id, station) is not None:
+        return None
+    used = session.scalars(select(TillSession.id).where(TillSession.event_id == event_id,
+                                                        TillSession.station == station).limit(1)).first()
+    if used is None:
+        return None
+    return f"no till is open at {station}: this cash is in no till session (open one: tessera till open)"

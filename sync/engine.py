@@ -96,7 +96,8 @@ class SyncReport:
             parts.append(f"{self.review_open} to review")
         if self.clock_offset_s is not None:
             parts.append(f"clock {self.clock_offset_s:+.1f} s")
-        return f"{head} ({self.mode}): " + ", ".join(parts)
+        mode = f" ({self.mode})" if self.mode else ""  # no mode yet when the run failed before discovery
+        return f"{head}{mode}: " + ", ".join(parts)
 
 
 class SyncEngine:

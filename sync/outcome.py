@@ -14,7 +14,7 @@ Classes (most serious first when a run has several) and the exit codes of `tesse
 | server-error   | the server answered 5xx/429 or an intermediary's page; retried later      | 6    |
 | clock-skew     | the run worked but this station's clock is off by more than the warning   | 7    |
 | not-connected  | the station has no saved connection                                       | 8    |
-| skipped        | a cool-down after a failure (not a failure by itself)                     | 0    |
+| skipped        | nothing was tried: a cool-down after a failure (`tessera sync --force` runs now) | 9 |
 (2 is argparse's usage error.)"""
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sync.errors import ApiError, NetworkError, SyncError, Unauthorized, refusal
 
 OK, FAILED, REJECTED, OFFLINE, REFUSED = "ok", "failed", "rejected", "offline", "refused"
 SERVER_ERROR, CLOCK_SKEW, NOT_CONNECTED, SKIPPED = "server-error", "clock-skew", "not-connected", "skipped"
-EXIT_CODES = {OK: 0, SKIPPED: 0, FAILED: 1, REJECTED: 3, OFFLINE: 4, REFUSED: 5, SERVER_ERROR: 6, CLOCK_SKEW: 7,
+EXIT_CODES = {OK: 0, SKIPPED: 9, FAILED: 1, REJECTED: 3, OFFLINE: 4, REFUSED: 5, SERVER_ERROR: 6, CLOCK_SKEW: 7,
               NOT_CONNECTED: 8}
 _TITLES = {OK: "online", FAILED: "sync failed", REJECTED: "changes refused", OFFLINE: "offline",
            REFUSED: "refused by the server", SERVER_ERROR: "server error", CLOCK_SKEW: "check the clock",

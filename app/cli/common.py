@@ -71,8 +71,17 @@ def add_station_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--operator", default=None, help="operator name written on check-ins")
 
 
-def station_of(args) -> str:
-    return args.station or config.default_station()
+def station_of(args, session: Session | None = None) -> str:
+    """The station name for this command: --station, else (given the ledger's `session`) the name the hub knows
+    this connected station by — what its sales, tills and check-ins upload under —, else this computer's name
+    (config.default_station). One rule for every command (sell, orders, till, tickets, scan)."""
+    if args.station:
+        return args.station
+    if session is not None:
+        connected = (sync_state.station(session) or {}).get("station")
+        if connected:
+            return connected
+    return config.default_station()
 
 
 def operator_of(args) -> str:

@@ -159,17 +159,15 @@ def _door(args, ledger):
     from core.door import Door
     from core.entrances import find_entrance
     from sync.door import clock_offset, last_ticket_sync
-    from sync.station import load_config
 
     with ledger.sessions() as session:
         events = [get_event(session, e) for e in args.event] if args.event else [pick_event(session, None)]
         measured = clock_offset(session, float(config.get("clock_warn_s")))
         snapshot = last_ticket_sync(session)  # a refusal resting on it is flagged stale (issue 9)
-        connected = load_config(session)  # a connected station scans under the name the hub knows it by
+        station = station_of(args, session)  # a connected station scans under the name the hub knows it by
         entrance = find_entrance(session, [e.id for e in events], args.entrance) if args.entrance else None
     if measured.warning:
         warn(f"warning: {measured.warning}")
-    station = args.station or (connected.station if connected is not None else "") or station_of(args)
     door = Door(tuple(e.id for e in events), station, operator_of(args), entrance, measured.offset_s, snapshot,
                 exit_mode=bool(args.exit))
     return door, events[0].time_zone

@@ -4,11 +4,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.cli.common import add_event_option, add_station_options, key_values, pick_event, station_of, transaction
-from app.cli.output import CliError, emit, money_text, pairs, table
+from app.cli.output import CliError, emit, money_text, pairs, table, warn
 from core import contract, roles
 from core.models import TicketDefinition
 from core.money import Money
 from core.sales import sell
+from core.till import cash_outside_till
 
 
 def register(subparsers, parent) -> None:
@@ -63,8 +64,10 @@ def cmd_sell(args) -> int:
         ev = pick_event(session, args.event)
         lines = resolve_lines(session, ev.id, key_values(args.ticket, "--ticket"))
         tendered = Money.of(args.tendered, ev.currency) if args.tendered else None
+        station = station_of(args, session)
         sale = sell(session, ev.id, lines, buyer, payment=args.payment, tendered=tendered,
-                    station=station_of(args), override=args.override)
+                    station=station, override=args.override)
+        till_note = cash_outside_till(session, ev.id, station) if args.payment == "cash" else None
         order = contract.order_to_api(sale.order, checked_in={})
         body = {"order": order, "total": sale.total.to_api(),
                 "change": sale.change.to_api() if sale.change else None}
@@ -76,4 +79,6 @@ def cmd_sell(args) -> int:
             return "Sold\n" + head + "\n\n" + table(["TICKET", "TYPE", "PRICE"], rows)
 
     emit(args, body, human)
+    if till_note:
+        warn(f"warning: {till_note}")
     return 0

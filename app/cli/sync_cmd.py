@@ -16,7 +16,7 @@ from core.timeutil import to_rfc3339
 
 
 EXIT_HELP = """exit status (one per class of outcome, sync.outcome; `--json` prints it as outcome.kind):
-  0  ok: everything went up and came down (also: skipped during a cool-down)
+  0  ok: everything went up and came down
   1  failed: the run stopped for another reason (a time/size bound, an unreadable answer)
   3  rejected: the server refused some changes; they are kept (`tessera sync rejected`, `retry`)
   4  offline: the server could not be reached; changes stay queued
@@ -25,6 +25,7 @@ EXIT_HELP = """exit status (one per class of outcome, sync.outcome; `--json` pri
   6  server error: 5xx/429 or an intermediary's page; retried at the next run
   7  clock skew: the run worked but this computer's clock is off by more than clock_warn_s
   8  not connected: `tessera station connect URL --key KEY` first
+  9  skipped: nothing was tried, a cool-down after a failed run is still on (`tessera sync --force` runs now)
   (2: bad usage)"""
 
 

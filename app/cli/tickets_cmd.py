@@ -102,7 +102,7 @@ def _change(args, action) -> int:
     numbers = [n.strip().upper() for n in args.ticket_numbers]
     with transaction(args, roles.CHECK_IN) as session:
         event_id = args.event or get_ticket(session, numbers[0]).event_id
-        tickets = action(session, event_id, numbers, station=station_of(args), operator=operator_of(args))
+        tickets = action(session, event_id, numbers, station=station_of(args, session), operator=operator_of(args))
         body = _api(session, tickets)
         zones = _zones(session, tickets)
     emit(args, {"tickets": body}, lambda: table(HEADERS, _rows(body, zones)))

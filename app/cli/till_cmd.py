@@ -87,7 +87,8 @@ def cmd_open(args) -> int:
     with transaction(args) as session:
         ev = pick_event(session, args.event)
         floats = [parse_amount(f, ev.currency) for f in args.floats]
-        till = open_till(session, ev.id, station=station_of(args), operator=operator_of(args), floats=floats)
+        till = open_till(session, ev.id, station=station_of(args, session), operator=operator_of(args),
+                         floats=floats)
         body = {"tillId": till.id, "station": till.station, "operator": till.operator,
                 "floats": _json_totals(till_totals(session, till))}
         text = f"Till {till.id} open at {till.station}" + (f" ({till.operator})" if till.operator else "")
@@ -98,9 +99,9 @@ def cmd_open(args) -> int:
 def cmd_status(args) -> int:
     with transaction(args) as session:
         ev = pick_event(session, args.event)
-        till = current_till(session, ev.id, station_of(args))
+        till = current_till(session, ev.id, station_of(args, session))
         if till is None:
-            emit(args, {"open": False}, f"No till is open at {station_of(args)}.")
+            emit(args, {"open": False}, f"No till is open at {station_of(args, session)}.")
             return 0
         totals = till_totals(session, till)
         body = {"open": True, "tillId": till.id, "operator": till.operator, "totals": _json_totals(totals)}
@@ -112,7 +113,7 @@ def cmd_status(args) -> int:
 def cmd_void(args) -> int:
     with transaction(args) as session:
         ev = pick_event(session, args.event)
-        voids = void_sale(session, ev.id, args.order_number.strip().upper(), station=station_of(args))
+        voids = void_sale(session, ev.id, args.order_number.strip().upper(), station=station_of(args, session))
         back = [Money.from_minor(v.amount_minor, v.currency) for v in voids]
         body = {"orderNumber": args.order_number.strip().upper(), "status": "CANCELED",
                 "handedBack": [{"method": v.method, "amount": m.to_api()} for v, m in zip(voids, back)]}
@@ -126,7 +127,7 @@ def cmd_close(args) -> int:
     with transaction(args) as session:
         ev = pick_event(session, args.event)
         counted = [parse_amount(c, ev.currency) for c in args.counted]
-        till = close_till(session, ev.id, station=station_of(args), counted=counted)
+        till = close_till(session, ev.id, station=station_of(args, session), counted=counted)
         till_id, event_id = till.id, ev.id
     release_leases(args, event_id)  # issue 10 item 6: unused leased seats go back to the pool at close-out
     args.till_id = till_id
@@ -136,10 +137,10 @@ def cmd_close(args) -> int:
 def cmd_report(args) -> int:
     with transaction(args) as session:
         ev = pick_event(session, args.event)
-        till_id = args.till_id or next((t.id for t in list_tills(session, ev.id) if t.station == station_of(args)),
-                                       None)
+        station = station_of(args, session)
+        till_id = args.till_id or next((t.id for t in list_tills(session, ev.id) if t.station == station), None)
         if till_id is None:
-            raise CliError(f"no till session at {station_of(args)} for this event")
+            raise CliError(f"no till session at {station} for this event")
         report = closeout(session, till_id)
     return _write_report(args, report)
 

@@ -76,3 +76,20 @@ def test_gui_camera_comes_from_the_setting_unless_given():
     assert camera_source(Namespace(camera=0, camera_file=None)) == 0
     config.set_value("camera", "/dev/video2")
     assert camera_source(Namespace(camera=None, camera_file=None)) == "/dev/video2"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("locale", "xx_YY", "not a locale"), ("receipt_printer", "bogus", "network:HOST"),
+    ("scan_debounce_s", "-5", "negative"), ("station_role", "bouncer", "not a role")])
+def test_values_of_the_right_type_but_wrong_are_refused_when_set(key, value, message):
+    """Found by a new-user trial: these were stored and failed later, far from the setting."""
+    with pytest.raises(ValueError, match=message):
+        config.set_value(key, value)
+    assert key not in config.stored()
+
+
+def test_right_values_pass_the_checks():
+    assert config.set_value("locale", "de_CH") == "de_CH"
+    assert config.set_value("receipt_printer", "network:10.0.0.9:9100") == "network:10.0.0.9:9100"
+    assert config.set_value("station_role", "door") == "door"
+    assert config.set_value("receipt_printer", "") == ""

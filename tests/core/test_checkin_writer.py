@@ -22,15 +22,20 @@ WRITER_MODULES = {"core/checkin_merge.py", "core/checkin_store.py"}
 
 def _row_builders(path: Path) -> list[int]:
     """Lines of `path` that construct a CheckIn or insert into its table (CheckIn(...), insert(CheckIn),
-    CheckIn.__table__). Stamping server_time on stored rows (sync.hub.changes) is not a log write."""
+    CheckIn.__table__). Stamping server_time on stored rows (sync.hub.changes) is not a log write, nor is
+    reading the table (`select(CheckIn.__table__)`, the hub's plain-select feed)."""
     hits = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    read = {id(a) for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "select"
+            for a in node.args}
+    for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "CheckIn":
             hits.append(node.lineno)
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "insert" \
                 and any(getattr(a, "id", "") == "CheckIn" for a in node.args):
             hits.append(node.lineno)
-        if isinstance(node, ast.Attribute) and node.attr == "__table__" and getattr(node.value, "id", "") == "CheckIn":
+        if isinstance(node, ast.Attribute) and node.attr == "__table__" and getattr(node.value, "id", "") == "CheckIn" \
+                and id(node) not in read:
             hits.append(node.lineno)
     return hits
 

@@ -148,3 +148,21 @@ def test_a_replayed_stale_answer_ignored_is_one_item(hub, stations):
     assert box.sync().review_new == 1
     [item] = _stays_once(box)
     assert item.kind == "stale_ignored" and item.entity == number and "ignored" in item.message
+
+
+def test_an_exit_scan_of_a_canceled_ticket_is_no_admission(hub, stations):
+    """Found by a new-user trial: an exit scan of a voided ticket (the guest never got in) raised "admitted,
+    but the order was canceled" after sync. An EXIT row admits nobody: no item."""
+    ev = hub.seed_event()
+    d = hub.seed_definition(ev, quantity=10)
+    sale = hub.seed_sale(ev, {d: 1})
+    door = stations("Door", "door", [ev], on=hub)
+    assert hub.client("organiser").post(f"/tessera/v1/events/{ev}/orders/{sale['orderNumber']}/cancel",
+                                        json={}).status_code == 200
+    assert door.sync().ok
+    tn = sale["tickets"][0]
+    assert scan_and_commit(door.ledger, tn, event_ids=[ev], station="Door").verdict == Verdict.CANCELED
+    exit_scan = scan_and_commit(door.ledger, tn, event_ids=[ev], station="Door", direction="EXIT")
+    assert exit_scan.verdict == Verdict.OK
+    report = door.sync()
+    assert report.ok and report.review_new == 0 and _kinds(door) == []
