@@ -2,8 +2,9 @@
 scripts/screenshots.sh; works with QT_QPA_PLATFORM=offscreen too).
 
 Usage: python scripts/screenshots.py OUT_DIR [--keep-ledger]
-Screens: door-ok, door-duplicate, door-unpaid, door-fullscreen, door-search, box-office, definitions, definition-dialog,
-orders, order-detail. The door's camera is a generated video file showing a demo ticket's QR code."""
+Screens: door-ok, door-duplicate, door-unpaid, door-fullscreen, door-search, door-entrance, setup-entrance, box-office,
+definitions, definition-dialog, orders, order-detail. The door's camera is a generated video file showing a demo
+ticket's QR code; the demo event gets three entrances (add_entrances) for the entrance picker's screens."""
 from __future__ import annotations
 
 import argparse
@@ -56,6 +57,24 @@ def build_ledger(path: Path):
     return demo
 
 
+def add_entrances(path: Path, demo) -> dict[str, str]:
+    """Give the demo event entrances (core.entrances): "Main doors" (every ticket), "Balcony stairs" (Balcony
+    only) and "Side exit" (an exit). Returns {name: entrance id}."""
+    from core.db import Ledger
+    from core.entrances import EXIT, create_entrance
+
+    ledger = Ledger.open(path)
+    try:
+        with ledger.uow() as uow:
+            made = [create_entrance(uow.session, demo.event_id, "Main doors"),
+                    create_entrance(uow.session, demo.event_id, "Balcony stairs", [demo.definitions["Balcony"]]),
+                    create_entrance(uow.session, demo.event_id, "Side exit", direction=EXIT)]
+            uow.commit()
+    finally:
+        ledger.close()
+    return {e.name: e.id for e in made}
+
+
 def wait_until(app, condition, timeout_s: float = 20.0) -> bool:
     """Run the event loop until `condition()` is true (bounded by `timeout_s`)."""
     end = time.monotonic() + timeout_s
@@ -72,21 +91,27 @@ def settle(app, seconds: float = 0.4) -> None:
     wait_until(app, lambda: False, seconds)
 
 
-def shoot(app, widget, out: Path, name: str) -> Path:
-    """Save `widget` (a window or dialog) as OUT/name.png."""
+def shoot(app, widget, out: Path, name: str, *, screen: bool = False) -> Path:
+    """Save `widget` (a window or dialog) as OUT/name.png. `screen`: grab the screen where the widget is, so
+    open popups (a combo box's list) show too — on a real display (Xvfb); offscreen it grabs the widget."""
     settle(app)
     path = out / f"{name}.png"
-    if not widget.grab().save(str(path)):
+    image = widget.grab()
+    if screen and app.platformName() == "xcb":
+        top_left = widget.mapToGlobal(widget.rect().topLeft())
+        image = app.primaryScreen().grabWindow(0, top_left.x(), top_left.y(), widget.width(), widget.height())
+    if not image.save(str(path)):
         raise OSError(f"could not write {path}")
     print(path)
     return path
 
 
-def drive(app, window, demo, out: Path) -> None:
+def drive(app, window, demo, entrances: dict[str, str], out: Path) -> None:
     """Walk through the screens and save each one."""
     from app import tasks
 
     drive_door(app, window, demo, out)
+    drive_entrances(app, window, demo, entrances, out)
     drive_office(app, window, demo, out)
     tasks.wait_for_done(10000)
 
@@ -118,6 +143,35 @@ def drive_door(app, window, demo, out: Path) -> None:
     wait_until(app, lambda: door.search.model.rowCount() > 0)
     door.search.table.selectRow(0)
     shoot(app, window, out, "door-search")
+
+
+def drive_entrances(app, window, demo, entrances: dict[str, str], out: Path) -> None:
+    """The door's entrance picker (its list open, a Standing ticket refused at the Balcony stairs) and the
+    set-up wizard's entrance step; the door goes back to "no entrance" afterwards."""
+    from app.dialogs.setup_wizard import SetupWizard
+    from app.dialogs.wizard_entrance import event_entrances
+
+    door, results = window.door, []
+    door.scanned.connect(results.append)
+    picker = door.entrance_picker
+    door.search.search_edit.clear()
+    wait_until(app, lambda: picker.combo.count() == len(entrances) + 1, 10)
+    picker.select(entrances["Balcony stairs"])
+    settle(app, 0.5)
+    door.submit(demo.samples["paid"])
+    wait_until(app, lambda: results, 5)
+    picker.combo.showPopup()
+    shoot(app, window, out, "door-entrance", screen=True)
+    picker.combo.hidePopup()
+    picker.select(None)
+    wizard = SetupWizard(window.ctx.ledger, parent=window)
+    wizard.entrance.load(demo.event_id, event_entrances(window.ctx.ledger, demo.event_id))
+    wizard.entrance.select(entrances["Main doors"])
+    wizard.setStartId(SetupWizard.PAGE_ENTRANCE)
+    wizard.resize(640, 440)
+    wizard.show()
+    shoot(app, wizard, out, "setup-entrance")
+    wizard.close()
 
 
 def drive_office(app, window, demo, out: Path) -> None:
@@ -164,6 +218,7 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="tessera-shots-"))
     ledger_path = work / "demo.db"
     demo = build_ledger(ledger_path)
+    entrances = add_entrances(ledger_path, demo)
     from core.codes import check_in_url
 
     video = make_video(work / "camera.avi", check_in_url(demo.samples["paid"], demo.event_id))
@@ -177,7 +232,7 @@ def main(argv: list[str]) -> int:
                                         station="Door A", muted=True)
     window.resize(1360, 860)
     try:
-        drive(app, window, demo, args.out)
+        drive(app, window, demo, entrances, args.out)
     finally:
         window.close()
         ledger.close()

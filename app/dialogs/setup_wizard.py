@@ -5,11 +5,12 @@ Shown by `tessera gui` when the ledger has no event and no hub connection (`need
 2a. local event: title, time zone (IANA), currency (ISO 4217), start, and the station's role;
 2b. hub: URL, key, station name — checked at once with sync.station.connect (the hub's key decides the role),
     then one sync run so the hub's events are in the ledger when the window opens;
-3. camera: none (typed codes / USB keyboard-wedge scanner) or a webcam index.
+3. entrance (a door station of an event with entrances; app.dialogs.wizard_entrance): the entrance it works at;
+4. camera: none (typed codes / USB keyboard-wedge scanner) or a webcam index.
 The work is done by the existing use cases: core.events.create_event (one unit of work) and
 sync.station.connect (saves the connection in the ledger, the key in the keyring or a 0600 file).
 The hub page also reads the organiser's connect code (URL + key + name, `tessera hub add-station --qr`) from
-the webcam or an image. Not here yet: the entrance step.
+the webcam or an image.
 The camera and a local station's role are saved as the station's settings (`camera`, `station_role` in
 app.config's settings file), so later starts use them too; the role also picks the tab the window opens on
 (`open_role_tab`). A hub station's role comes from its key, never from a setting.
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDateTimeEdit, QFileDial
 
 from app import config
 from app.dialogs.connect_scan import SCAN_SECONDS, code_from_camera, code_from_image
+from app.dialogs.wizard_entrance import EntrancePage, entrance_step_needed, event_entrances, save_entrance
 from app.sync_controller import EngineSlot
 from app.tasks import run_in_background
 from core.db import Ledger
@@ -262,7 +264,7 @@ class HubPage(QWizardPage):
         return True
 
     def nextId(self) -> int:
-        return SetupWizard.PAGE_CAMERA
+        return SetupWizard.PAGE_ENTRANCE if self._wizard.entrance.count() else SetupWizard.PAGE_CAMERA  # door only
 
 
 class CameraPage(QWizardPage):
@@ -290,7 +292,7 @@ class SetupWizard(QWizard):
     """The first-start wizard over `ledger`. After exec() == Accepted, `result_value` is a SetupResult.
     `key_dir` is where sync.station keeps the key when no OS keyring works (None: its default)."""
 
-    PAGE_CHOICE, PAGE_LOCAL, PAGE_HUB, PAGE_CAMERA = range(4)
+    PAGE_CHOICE, PAGE_LOCAL, PAGE_HUB, PAGE_CAMERA, PAGE_ENTRANCE = range(5)
 
     def __init__(self, ledger: Ledger, *, station: str = "", key_dir: Path | None = None, parent=None):
         super().__init__(parent)
@@ -301,8 +303,9 @@ class SetupWizard(QWizard):
         self.result_value: SetupResult | None = None
         self._hub: tuple[str, str, list[str]] | None = None  # (url, role, event ids) once connected
         self.choice, self.local, self.hub, self.camera = ChoicePage(), LocalEventPage(), HubPage(self), CameraPage()
-        for page_id, page in ((self.PAGE_CHOICE, self.choice), (self.PAGE_LOCAL, self.local),
-                              (self.PAGE_HUB, self.hub), (self.PAGE_CAMERA, self.camera)):
+        self.entrance = EntrancePage(self.PAGE_CAMERA)
+        for page_id, page in ((self.PAGE_CHOICE, self.choice), (self.PAGE_LOCAL, self.local), (self.PAGE_HUB, self.hub),
+                              (self.PAGE_CAMERA, self.camera), (self.PAGE_ENTRANCE, self.entrance)):
             self.setPage(page_id, page)
         self.setStartId(self.PAGE_CHOICE)
 
@@ -317,6 +320,9 @@ class SetupWizard(QWizard):
             uow.commit()
         pulled = self.first_pull()
         self._hub = (cfg.url, cfg.role or DOOR, list(cfg.event_ids) if pulled else [])
+        first = self._hub[2][0] if self._hub[2] else None
+        entrances = event_entrances(self.ledger, first)
+        self.entrance.load(first, entrances if entrance_step_needed(self._hub[1], entrances) else [])
 
     def first_pull(self) -> bool:
         """One sync run (push, then pull; app.sync_controller.EngineSlot) so the hub's events are in the ledger
@@ -346,6 +352,8 @@ class SetupWizard(QWizard):
         if self.choice.hub.isChecked() and self._hub is not None:
             url, role, event_ids = self._hub
             self.result_value = SetupResult(event_ids[0] if event_ids else None, role, camera, url)
+            if self.hasVisitedPage(self.PAGE_ENTRANCE) and self.entrance.event_id:
+                save_entrance(self.ledger, self.entrance.event_id, self.entrance.chosen_id())
         else:
             try:
                 event_id = self.create_local_event()
