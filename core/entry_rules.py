@@ -75,3 +75,23 @@ def describe(kind: str | None, max_entries: int | None) -> str:
     if name == MULTI and max_entries:
         return f"{max_entries} entr{'y' if max_entries == 1 else 'ies'}"
     return "once"
+
+
+def to_api(kind: str | None, max_entries: int | None) -> dict:
+    """The hub extension field of a definition (docs/HUB_EXTENSIONS.md "Entry rules"): {} for ONCE (the
+    contract's own rule, so plain definitions look as before), {"entryRule": {"kind": "DAILY"}} or
+    {"entryRule": {"kind": "MULTI", "maxEntries": 3}}."""
+    name = str(kind or ONCE).upper()
+    if name == ONCE or name not in KINDS:
+        return {}
+    return {"entryRule": {"kind": name, **({"maxEntries": max_entries} if name == MULTI else {})}}
+
+
+def from_api(value) -> tuple[str, int | None]:
+    """(kind, max_entries) of an `entryRule` value: None/absent = ONCE; an object {kind, maxEntries?}
+    checked as `checked`. InvalidArgument for anything else."""
+    if value is None:
+        return ONCE, None
+    if not isinstance(value, dict):
+        raise InvalidArgument("entryRule must be an object {kind, maxEntries}", field="entryRule")
+    return checked(value.get("kind"), value.get("maxEntries"))
