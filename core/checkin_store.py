@@ -30,14 +30,14 @@ LOOKUP_COLUMNS = (
     Ticket.ticket_number, Ticket.event_id, Ticket.definition_id, Ticket.name, Ticket.archived, Ticket.canceled,
     Ticket.guest_first_name, Ticket.guest_last_name, Order.order_number, Order.status, Order.archived,
     Order.first_name, Order.last_name, Order.total_minor, Order.currency, Event.time_zone,
-    TicketDefinition.entry_rule, TicketDefinition.max_entries, CheckIn.id, CheckIn.kind, CheckIn.status, CheckIn.corrected_time, CheckIn.station, CheckIn.nonce,
-    CheckIn.direction,
+    TicketDefinition.entry_rule, TicketDefinition.max_entries,
+    CheckIn.id, CheckIn.kind, CheckIn.status, CheckIn.corrected_time, CheckIn.station, CheckIn.nonce, CheckIn.direction,
 )
 LOOKUP_NAMES = (
     "ticket_number", "event_id", "definition_id", "name", "archived", "canceled", "guest_first_name",
     "guest_last_name", "order_number", "order_status", "order_archived", "first_name", "last_name",
-    "total_minor", "currency", "time_zone", "entry_rule", "max_entries", "c_id", "c_kind", "c_status", "c_corrected_time", "c_station", "c_nonce",
-    "c_direction",
+    "total_minor", "currency", "time_zone", "entry_rule", "max_entries",
+    "c_id", "c_kind", "c_status", "c_corrected_time", "c_station", "c_nonce", "c_direction",
 )
 CHECKIN_COLUMNS = ("ticket_number", "event_id", "kind", "status", "device_time", "corrected_time", "server_time",
                    "station", "operator", "method", "nonce", "entrance_id", "direction")
