@@ -13,7 +13,9 @@ Order of checks (validity before duplicates, BC-17, WR-07 c):
                     office can look at the order, nothing is silently let in.
  5. WRONG_ENTRANCE  `entrance_definition_ids` given and the ticket's definition is not in it (core.entrances.admits,
                     the same rule the hub's CheckIn applies to a call naming its entrance).
- 6. ALREADY_CHECKED_IN  with when (corrected time) and where (station) — core.checkin_merge's one rule.
+ 6. ALREADY_CHECKED_IN  with when (corrected time) and where (station) — core.checkin_merge's one rule
+                    (entry_check) under the definition's entry rule (core.entry_rules: ONCE, DAILY by
+                    event-local day, MULTI "N of N entries used").
  7. OK              the CHECK_IN row + outbox row are written by core.checkin_merge.append (the one writer).
 An EXIT scan (direction EXIT: an exit entrance or the door's exit mode, issue 9 item 8) runs steps 1–2 and 5,
 then always stores an EXIT row and answers OK "Exit recorded": anyone may leave (canceled, unpaid, or not
@@ -37,7 +39,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core import checkin_store as store
-from core.checkin_merge import CHECK_IN, ENTRY, EXIT, append, current_check_in, local_row
+from core.checkin_merge import CHECK_IN, ENTRY, EXIT, EntryCheck, append, current_check_in, entry_check, local_row
+from core.entry_rules import DAILY, MULTI
 from core.entrances import admits
 from core.codes import ParsedCode, lookup_variants, not_a_ticket_message, parse_payload
 from core.money import Money
@@ -141,12 +144,6 @@ def _validity(t: store.TicketView) -> tuple[Verdict, str, Money | None] | None:
     return None
 
 
-def _already(row, time_zone: str) -> str:
-    shown = local(row.corrected_time, time_zone or "UTC")
-    where = f" at {row.station}" if row.station else ""
-    return f"Already admitted {shown:%H:%M} (event time){where}"
-
-
 def scan(session: Session, payload: str, *, event_ids: list[str], station: str, operator: str = "",
          method: str = "SCAN", entrance_definition_ids: set[str] | None = None, now: datetime | None = None,
          clock_offset_s: float = 0.0, entrance_id: str | None = None, direction: str = ENTRY) -> ScanResult:
@@ -204,24 +201,30 @@ def _scan_parsed(db: store.RawRunner, text: str, parsed: ParsedCode, *, event_id
     if not admits(entrance_definition_ids, t.definition_id):
         return ScanResult(Verdict.WRONG_ENTRANCE, message=f"{t.name or 'This ticket'}: not this entrance",
                           direction=direction, **base)
+    values = local_row(t.ticket_number, t.event_id, CHECK_IN, station=station, operator=operator, method=method,
+                       now=now, clock_offset_s=clock_offset_s, entrance_id=entrance_id, direction=direction)
     current = current_check_in(t.rows)
-    if current is not None and direction != EXIT:
-        return ScanResult(Verdict.ALREADY_CHECKED_IN, checked_in_at=current.corrected_time,
-                          checked_in_station=current.station, message=_already(current, t.time_zone), **base)
-    values = _write(db, t, station=station, operator=operator, method=method, now=now,
-                    clock_offset_s=clock_offset_s, entrance_id=entrance_id, direction=direction)
+    if direction != EXIT:
+        check = entry_check(t.rows, t.rule, values["corrected_time"])
+        if not check.allowed:
+            return ScanResult(Verdict.ALREADY_CHECKED_IN, checked_in_at=check.winner.corrected_time,
+                              checked_in_station=check.winner.station, message=_refusal(check, t.time_zone), **base)
+    append(db, t.rows, values, rule=t.rule)
     message = "Admitted" if direction != EXIT else \
         ("Exit recorded" if current is not None else "Exit recorded (not inside as far as this station knows)")
     return ScanResult(Verdict.OK, checked_in_at=values["corrected_time"], checked_in_station=station,
                       message=message, direction=direction, **base)
 
 
-def _write(db: store.RawRunner, t: store.TicketView, **kw) -> dict:
-    """The CHECK_IN row + its outbox row through the one writer (core.checkin_merge.append) on the raw
-    cursor. Returns the row's values."""
-    values = local_row(t.ticket_number, t.event_id, CHECK_IN, **kw)
-    append(db, t.rows, values)
-    return values
+def _refusal(check: EntryCheck, time_zone: str) -> str:
+    """The ALREADY_CHECKED_IN message: "3 of 3 entries used (last 21:04 event time at A)" for MULTI,
+    "Already admitted today 10:00 (event time) at A" for DAILY, else "Already admitted 10:00 (event time)…"."""
+    row = check.winner
+    when = f"{local(row.corrected_time, time_zone or 'UTC'):%H:%M}"
+    where = f" at {row.station}" if row.station else ""
+    if check.rule.kind == MULTI:
+        return f"{check.used} of {check.rule.max_entries or 1} entries used (last {when} event time{where})"
+    return f"Already admitted{' today' if check.rule.kind == DAILY else ''} {when} (event time){where}"
 
 
 # ---- verdict details (issue 9 item 1): read after the scan, never on the OK path -----------------------------

@@ -11,8 +11,12 @@ The check-in log is a union of rows deduplicated by nonce (BC-15). Per ticket th
     EXIT     while not checked in → DUPLICATE (kept: nothing to leave from, as far as these rows say)
 
 (EXIT = a CHECK_IN row whose `direction` is EXIT; every other row is an ENTRY, so a log without exits
-behaves exactly as before.) "Checked in" therefore means "inside now": the latest ACCEPTED row is an
-ENTRY CHECK_IN.
+behaves exactly as before.) "Checked in" therefore means "an entry in force": the latest ACCEPTED row is an
+ENTRY CHECK_IN. The ticket definition's entry rule (core.entry_rules, issue 9 item 9) widens the first line:
+DAILY also accepts an entry while checked in since an earlier event-local day; MULTI accepts an entry while
+fewer than N entries are counted (every accepted entry counts, re-entry after an exit included; an UNDO gives
+one back), in force or not. The walk stores the statuses, so the "checked in" forms below need no rule;
+`entry_check` asks the walk whether a new entry would be accepted (the door verdict, the hub's CheckIn).
 
 So the earliest corrected check-in wins and later ones are kept as duplicates (BC-14). ACCEPTED rows alternate
 CHECK_IN, UNDO, CHECK_IN… in that order, so "checked in" = the latest ACCEPTED row (by corrected_time, id)
@@ -36,7 +40,8 @@ from typing import Any, Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from core.checkin_store import LogSink, SessionSink
+from core.checkin_store import LogSink, SessionSink, rule_for
+from core.entry_rules import DAILY, MULTI, ONCE_RULE, EntryRule
 from core.errors import InvalidArgument
 from core.models import CheckIn, Ticket
 from core.outbox import PENDING
@@ -82,27 +87,99 @@ def sort_key(row: CheckIn) -> tuple[datetime, int]:
     return (row.corrected_time, row.id if row.id is not None else 1 << 62)
 
 
-def walk(ticket_number: str, rows: list[CheckIn]) -> MergeResult:
-    """Apply the merge rule to `rows` (one ticket's rows, any order) in memory: sets each row's `status`
-    and returns the MergeResult. Pure apart from the status attributes; flushes nothing."""
+class _Fold:
+    """The walk's state over one ticket's rows in sort_key order under `rule` (see the module docstring):
+    the entry in force (`current`), the accepted entries counted so far (`used`, MULTI) and the latest
+    accepted entry (`last_entry`: a MULTI duplicate's winner when no entry is in force)."""
+
+    def __init__(self, rule: EntryRule):
+        self.rule, self.current, self.used, self.last_entry = rule, None, 0, None
+
+    def step(self, row) -> tuple[str, Any]:
+        """The status of `row` (ACCEPTED / DUPLICATE) and, for a DUPLICATE entry, the row it lost to."""
+        if row.kind == CHECK_IN and not is_exit(row):
+            if not self._admits(row):
+                return DUPLICATE, self.current or self.last_entry
+            self.current = self.last_entry = row
+            self.used += 1
+            return ACCEPTED, None
+        if self.current is None:  # an UNDO or an EXIT with no entry in force: nothing to end
+            return DUPLICATE, None
+        if row.kind == UNDO:  # an undone entry gives its MULTI entry back
+            self.used -= 1
+        self.current = None
+        return ACCEPTED, None
+
+    def _admits(self, row) -> bool:
+        rule = self.rule
+        if rule.kind == MULTI:
+            return self.used < (rule.max_entries or 1)
+        if self.current is None:
+            return True
+        return rule.kind == DAILY and rule.day(row.corrected_time) != rule.day(self.current.corrected_time)
+
+
+def walk(ticket_number: str, rows: list[CheckIn], rule: EntryRule = ONCE_RULE) -> MergeResult:
+    """Apply the merge rule under the ticket's entry `rule` (core.entry_rules; ONCE by default) to `rows`
+    (one ticket's rows, any order) in memory: sets each row's `status` and returns the MergeResult. Pure
+    apart from the status attributes; flushes nothing."""
     ordered = sorted(rows, key=sort_key)
-    current: CheckIn | None = None
+    fold = _Fold(rule)
     result = MergeResult(ticket_number, ordered, None)
     for row in ordered:
-        if row.kind == CHECK_IN and not is_exit(row):
-            status = DUPLICATE if current is not None else ACCEPTED
-            if current is not None:
-                result.winners[row.nonce] = current
-            else:
-                current = row
-        else:  # an UNDO or an EXIT ends the stay in force; with none in force it is a duplicate
-            status = ACCEPTED if current is not None else DUPLICATE
-            current = None
+        status, winner = fold.step(row)
+        if winner is not None:
+            result.winners[row.nonce] = winner
         if row.status != status:
             row.status = status
             result.changed.append(row)
-    result.current = current
+    result.current = fold.current
     return result
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """Would an entry at `at` be admitted (the walk's answer for it)? `current` the entry in force before it,
+    `winner` the accepted entry it would duplicate, `used` MULTI's entries counted before it, `rule` the rule."""
+
+    allowed: bool
+    current: Any
+    winner: Any
+    used: int
+    rule: EntryRule
+
+
+@dataclass
+class _Probe:
+    """A would-be ENTRY CHECK_IN row (sorts after stored rows of the same corrected time)."""
+
+    corrected_time: datetime
+    kind: str = CHECK_IN
+    direction: str = ENTRY
+    id: int | None = None
+    station: str = ""
+
+
+def entry_check(rows: Iterable, rule: EntryRule, at: datetime) -> EntryCheck:
+    """THE admission decision (the door verdict, core.tickets.check_in — the hub's CheckIn): walk one
+    ticket's `rows` (CheckIn or LogRow; stored statuses ignored) under `rule`, then ask whether an ENTRY
+    CHECK_IN at corrected time `at` (aware) would be accepted after the latest of them — the ticket's state
+    now decides, as before (a scan stamped before a later UNDO is still admitted, BC-13). Pure."""
+    fold = _Fold(rule)
+    for row in sorted(rows, key=sort_key):
+        fold.step(row)
+    current, used = fold.current, fold.used
+    status, winner = fold.step(_Probe(require_aware(at, "at")))
+    return EntryCheck(status == ACCEPTED, current, winner, used, rule)
+
+
+def entry_check_for(session: Session, ticket_number: str, rows: Iterable, *, now: datetime | None = None,
+                    device_time: datetime | None = None, clock_offset_s: float = 0.0) -> EntryCheck:
+    """entry_check under the ticket's stored rule (checkin_store.rule_for) at the corrected time local_row
+    would stamp with the same arguments (manual check-in, the hub's CheckIn)."""
+    device = require_aware(device_time or now or utcnow(), "deviceTime")
+    at = device + timedelta(seconds=float(clock_offset_s or 0.0))
+    return entry_check(rows, rule_for(session, ticket_number), at)
 
 
 # ---- "checked in": the one rule, Python form and SQL form ------------------------------------------------
@@ -150,15 +227,18 @@ def is_checked_in_sql(ticket_number_column):
 
 
 # ---- the one writer --------------------------------------------------------------------------------------
-def append(sink: LogSink, rows: list, values: dict, *, queue: bool = True) -> tuple[Any, MergeResult]:
+def append(sink: LogSink, rows: list, values: dict, *, queue: bool = True,
+           rule: EntryRule | None = None) -> tuple[Any, MergeResult]:
     """THE check-in writer: add the row of `values` (core.models.CheckIn column names, e.g. from local_row or
     values_from_api) to its ticket's log whose stored rows are `rows` (that ticket's rows, loaded by the
     caller; the new row is appended to the list). Walks the merge rule (statuses of the new row and of
     existing rows it sorts before, BC-13), stores the changed statuses and the row through `sink`, and —
     with `queue` (a row made at this station) — its outbox row "checkin.create"/"checkin.delete" with the
-    nonce as idempotency key, in the sink's transaction. Returns (the new row, the MergeResult)."""
+    nonce as idempotency key, in the sink's transaction. The walk applies the ticket's entry `rule`
+    (default: the sink's entry_rule for the ticket). Returns (the new row, the MergeResult)."""
     new = sink.new_row(values)
-    merged = walk(values["ticket_number"], [*rows, new])
+    rule = rule or sink.entry_rule(values["ticket_number"])
+    merged = walk(values["ticket_number"], [*rows, new], rule)
     for row in merged.changed:
         if row is not new:
             sink.store_status(row)
@@ -183,7 +263,7 @@ def recompute(session: Session, ticket_number: str) -> MergeResult:
     """Re-walk every row of `ticket_number` and store any changed statuses in the caller's session
     (no commit). Use after a row with an earlier corrected time arrived late (BC-13, BC-14)."""
     session.flush()
-    return walk(ticket_number, ticket_rows(session, ticket_number))
+    return walk(ticket_number, ticket_rows(session, ticket_number), rule_for(session, ticket_number))
 
 
 def find_by_nonce(session: Session, nonce: str) -> CheckIn | None:

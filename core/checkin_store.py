@@ -23,20 +23,21 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from core.changes import note, note_outbox_kind, writes_outbox
-from core.models import CheckIn, Event, OutboxEntry, Order, Ticket
+from core.entry_rules import ONCE_RULE, EntryRule, rule_of
+from core.models import CheckIn, Event, OutboxEntry, Order, Ticket, TicketDefinition
 
 LOOKUP_COLUMNS = (
     Ticket.ticket_number, Ticket.event_id, Ticket.definition_id, Ticket.name, Ticket.archived, Ticket.canceled,
     Ticket.guest_first_name, Ticket.guest_last_name, Order.order_number, Order.status, Order.archived,
     Order.first_name, Order.last_name, Order.total_minor, Order.currency, Event.time_zone,
-    CheckIn.id, CheckIn.kind, CheckIn.status, CheckIn.corrected_time, CheckIn.station, CheckIn.nonce,
-    CheckIn.direction,
+    TicketDefinition.entry_rule, TicketDefinition.max_entries,
+    CheckIn.id, CheckIn.kind, CheckIn.status, CheckIn.corrected_time, CheckIn.station, CheckIn.nonce, CheckIn.direction,
 )
 LOOKUP_NAMES = (
     "ticket_number", "event_id", "definition_id", "name", "archived", "canceled", "guest_first_name",
     "guest_last_name", "order_number", "order_status", "order_archived", "first_name", "last_name",
-    "total_minor", "currency", "time_zone", "c_id", "c_kind", "c_status", "c_corrected_time", "c_station", "c_nonce",
-    "c_direction",
+    "total_minor", "currency", "time_zone", "entry_rule", "max_entries",
+    "c_id", "c_kind", "c_status", "c_corrected_time", "c_station", "c_nonce", "c_direction",
 )
 CHECKIN_COLUMNS = ("ticket_number", "event_id", "kind", "status", "device_time", "corrected_time", "server_time",
                    "station", "operator", "method", "nonce", "entrance_id", "direction")
@@ -78,7 +79,14 @@ class TicketView:
     total_minor: int
     currency: str
     time_zone: str
+    entry_rule: str | None  # the definition's multi-entry rule (core.entry_rules; None = no definition row)
+    max_entries: int | None
     rows: list[LogRow]
+
+    @property
+    def rule(self) -> EntryRule:
+        """The ticket's EntryRule read in the event's zone (core.entry_rules.rule_of)."""
+        return rule_of(self.entry_rule, self.max_entries, self.time_zone)
 
 
 class _Prepared:
@@ -105,6 +113,7 @@ class Statements:
     def __init__(self, dialect: Dialect):
         lookup = (select(*LOOKUP_COLUMNS).join(Order, Order.order_number == Ticket.order_number)
                   .join(Event, Event.id == Ticket.event_id)
+                  .outerjoin(TicketDefinition, TicketDefinition.id == Ticket.definition_id)
                   .outerjoin(CheckIn, CheckIn.ticket_number == Ticket.ticket_number)
                   .where(Ticket.ticket_number == bindparam("tn", type_=Ticket.ticket_number.type))
                   .with_for_update(of=Ticket))
@@ -138,8 +147,24 @@ def _view(rows: list) -> TicketView | None:
     if not rows:
         return None
     first = dict(zip(LOOKUP_NAMES, rows[0]))
-    log = [LogRow(r[16], r[17], r[18], r[19], r[20], r[21], r[22] or "ENTRY") for r in rows if r[16] is not None]
-    return TicketView(**{k: first[k] for k in LOOKUP_NAMES[:16]}, rows=log)
+    c = _ROW_AT
+    log = [LogRow(*r[c:c + 6], r[c + 6] or "ENTRY") for r in rows if r[c] is not None]
+    return TicketView(**{k: first[k] for k in LOOKUP_NAMES[:c]}, rows=log)
+
+
+_ROW_AT = LOOKUP_NAMES.index("c_id")  # where a lookup row's check-in columns start
+
+
+def rule_for(session: Session, ticket_number: str) -> EntryRule:
+    """The EntryRule of `ticket_number` (its definition's rule in its event's zone); ONCE_RULE for a ticket
+    this ledger does not know (e.g. admitted provisionally) or without a definition row."""
+    q = (select(TicketDefinition.entry_rule, TicketDefinition.max_entries, Event.time_zone)
+         .select_from(Ticket).join(Event, Event.id == Ticket.event_id)
+         .outerjoin(TicketDefinition, TicketDefinition.id == Ticket.definition_id)
+         .where(Ticket.ticket_number == ticket_number))
+    with session.no_autoflush:
+        found = session.execute(q).first()
+    return rule_of(*found) if found is not None else ONCE_RULE
 
 
 class LogSink(Protocol):
@@ -157,12 +182,22 @@ class LogSink(Protocol):
     def insert_outbox(self, values: dict[str, Any]) -> None:
         """Insert one outbox row (`values` keyed by OUTBOX_COLUMNS)."""
 
+    def entry_rule(self, ticket_number: str) -> EntryRule:
+        """The ticket's multi-entry rule (core.entry_rules), which the merge walk applies."""
+
 
 class SessionSink:
     """LogSink over an ORM Session (rows are CheckIn objects; the session tracks status changes)."""
 
     def __init__(self, session: Session):
         self.session = session
+        self.rules: dict[str, EntryRule] = {}
+
+    def entry_rule(self, ticket_number: str) -> EntryRule:
+        """rule_for, read once per ticket and sink."""
+        if ticket_number not in self.rules:
+            self.rules[ticket_number] = rule_for(self.session, ticket_number)
+        return self.rules[ticket_number]
 
     def new_row(self, values: dict[str, Any]) -> CheckIn:
         return CheckIn(**values)
@@ -186,12 +221,23 @@ class RawRunner:
 
     def __init__(self, cursor, st: Statements):
         self.cursor, self.st = cursor, st
+        self.rules: dict[str, EntryRule] = {}
 
     def lookup(self, ticket_number: str) -> TicketView | None:
-        """The ticket with its order, event and check-in rows in one indexed query; None when unknown."""
+        """The ticket with its order, event, definition rule and check-in rows in one indexed query; None
+        when unknown. Remembers the ticket's rule for entry_rule (the walk of the row written next)."""
         self.cursor.execute(self.st.lookup.sql, self.st.lookup.params({"tn": ticket_number}))
         procs = self.st.result_procs
-        return _view([[p(v) if p else v for p, v in zip(procs, r)] for r in self.cursor.fetchall()])
+        return self._keep(_view([[p(v) if p else v for p, v in zip(procs, r)] for r in self.cursor.fetchall()]))
+
+    def _keep(self, view: TicketView | None) -> TicketView | None:
+        if view is not None:
+            self.rules[view.ticket_number] = view.rule
+        return view
+
+    def entry_rule(self, ticket_number: str) -> EntryRule:
+        """The rule of a ticket looked up by this runner (ONCE_RULE for any other)."""
+        return self.rules.get(ticket_number, ONCE_RULE)
 
     def _run(self, prepared: _Prepared, values: dict[str, Any]) -> None:
         self.cursor.execute(prepared.sql, prepared.params(values))
@@ -227,9 +273,10 @@ class CoreRunner(RawRunner):
 
     def __init__(self, connection, st: Statements):
         self.conn, self.st = connection, st
+        self.rules = {}
 
     def lookup(self, ticket_number: str) -> TicketView | None:
-        return _view([tuple(r) for r in self.conn.execute(self.st.lookup.stmt, {"tn": ticket_number})])
+        return self._keep(_view([tuple(r) for r in self.conn.execute(self.st.lookup.stmt, {"tn": ticket_number})]))
 
     def _run(self, prepared: _Prepared, values: dict[str, Any]) -> None:
         self.conn.execute(prepared.stmt, values)

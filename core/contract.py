@@ -7,6 +7,7 @@ from typing import Iterable
 
 from sqlalchemy.orm import object_session
 
+from core import entry_rules
 from core.codes import check_in_url
 from core.definitions import DefinitionCounts, sale_status
 from core.models import CheckIn, Event, Order, Ticket, TicketDefinition
@@ -61,6 +62,7 @@ def definition_to_api(defn: TicketDefinition, counts: DefinitionCounts | None = 
                        "hideNotOnSale": bool(defn.hide_not_on_sale)} if has_period else None,
         "saleStatus": sale_status(defn, now), "created": to_rfc3339(defn.created),
         "updated": to_rfc3339(defn.updated),
+        **entry_rules.to_api(defn.entry_rule, defn.max_entries),  # hub extension, only when not ONCE
     }
     if counts is not None:
         out["dashboard"] = {"hidden": bool(defn.hidden), "sold": counts.sold + counts.reserved,

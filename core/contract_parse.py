@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from core.checkin_merge import values_from_api
+from core import entry_rules
 from core.codes import is_ticket_number
 from core.errors import ContractError, DomainError, InvalidArgument
 from core.money import Money
@@ -111,7 +112,8 @@ def parse_event(data: dict) -> dict:
 
 
 def parse_definition(data: dict, event_id: str | None = None) -> dict:
-    """TicketDefinition JSON (API.md §4.1) → a TicketDefinition column dict (only fields present)."""
+    """TicketDefinition JSON (API.md §4.1) → a TicketDefinition column dict (only fields present, except the
+    hub's entryRule: entry_rule/max_entries always, ONCE when absent — plain servers keep no rule)."""
     if not isinstance(data, dict):
         raise ContractError("ticket definition: not an object")
     what = f"ticket definition {data.get('id')!r}"
@@ -144,6 +146,10 @@ def parse_definition(data: dict, event_id: str | None = None) -> dict:
         row["hide_not_on_sale"] = bool(period.get("hideNotOnSale", False))
     elif period is None and "salePeriod" in data:
         row["sale_start"] = row["sale_end"] = None
+    try:  # hub extension (core.entry_rules); absent = ONCE: the central definition is the truth
+        row["entry_rule"], row["max_entries"] = entry_rules.from_api(data.get("entryRule"))
+    except DomainError as exc:
+        raise ContractError(f"{what}: {exc.message}") from None
     _set(row, "created", _time(data, "created", what))
     _set(row, "updated", _time(data, "updated", what) or _time(data, "modified", what))
     return row

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.changes import note
+from core import entry_rules
 from core.errors import AlreadyExists, InvalidArgument, NotFound
 # change_currency lives with the event (core.events); imported here so callers of the old name keep working.
 from core.events import as_instant, change_currency, get_event  # noqa: F401
@@ -34,6 +35,7 @@ LEAVES = {
     "quantity": "quantity", "limitPerCheckout": "limit_per_checkout", "orderIndex": "order_index",
     "policy": "policy", "hidden": "hidden", "salePeriod.startDate": "sale_start",
     "salePeriod.endDate": "sale_end", "salePeriod.hideNotOnSale": "hide_not_on_sale",
+    "entryRule": "entry_rule",  # hub extension (core.entry_rules): sets entry_rule and max_entries together
 }
 GROUPS = {"salePeriod": ("salePeriod.startDate", "salePeriod.endDate", "salePeriod.hideNotOnSale")}
 SORTS = {"created": TicketDefinition.created, "modified": TicketDefinition.updated,
@@ -111,6 +113,8 @@ def _leaf(path: str, data: dict, currency: str) -> Any:
             return _bool(period.get(key), path)
         return as_instant(period.get(key), path)
     value = data.get(path)
+    if path == "entryRule":  # (kind, max_entries); absent = ONCE
+        return entry_rules.from_api(value)
     if path in TEXT_LIMITS:
         return _text(value, path, TEXT_LIMITS[path], required=path == "name")
     if path == "price":
@@ -151,6 +155,8 @@ def _apply(target: dict, data: dict, paths: list[str], currency: str) -> None:
     leaves = [leaf for p in paths for leaf in GROUPS.get(p, (p,))]
     for leaf in leaves:
         target[LEAVES[leaf]] = _leaf(leaf, data, currency)
+    if "entryRule" in leaves:
+        target["entry_rule"], target["max_entries"] = target["entry_rule"]
     if "limited" in leaves and target["limited"] is not None:
         if not target["limited"]:
             target["quantity"] = None
@@ -173,6 +179,7 @@ def definition_data(defn: TicketDefinition) -> dict:
         "policy": defn.policy or "", "hidden": bool(defn.hidden),
         "salePeriod": {"startDate": to_rfc3339(defn.sale_start), "endDate": to_rfc3339(defn.sale_end),
                        "hideNotOnSale": bool(defn.hide_not_on_sale)},
+        **entry_rules.to_api(defn.entry_rule, defn.max_entries),
     }
 
 

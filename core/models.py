@@ -83,6 +83,9 @@ class TicketDefinition(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
     server_updated: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the server's, 0004
+    # how often a ticket admits (0108, core.entry_rules): ONCE / DAILY (event-local day) / MULTI (max_entries)
+    entry_rule: Mapped[str] = mapped_column(String(8), default="ONCE", server_default="ONCE")
+    max_entries: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Order(Base):

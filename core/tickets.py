@@ -10,7 +10,7 @@ from typing import Iterable
 from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in,
+from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in, entry_check_for,
                                 is_checked_in_sql, local_row)
 from core.checkin_store import SessionSink
 from core.errors import InvalidArgument, NotFound
@@ -164,15 +164,17 @@ def _known_nonces(session: Session, nonces: list[str]) -> set[str]:
 def check_in(session: Session, event_id: str, ticket_numbers, *, station="", operator="", method="MANUAL",
              now=None, nonce=None, device_time=None, clock_offset_s=0.0) -> list[Ticket]:
     """CheckIn (API.md §3.4) in the caller's transaction: appends a CHECK_IN row + outbox "checkin.create"
-    for each ticket not yet checked in; already checked-in tickets and replayed nonces write nothing
+    for each ticket its entry rule admits now (checkin_merge.entry_check_for: not yet checked in, for DAILY
+    not today, for MULTI fewer than N entries); already checked-in tickets and replayed nonces write nothing
     (idempotent, API.md gap 4, BC-15). Order status is not checked here (the door verdict does that:
     core.checkin.scan). Returns the tickets in request order. NotFound / InvalidArgument (1..100 numbers)."""
     tickets, rows = _load(session, event_id, list(ticket_numbers))
     nonces = _nonces(nonce, [t.ticket_number for t in tickets])
     known = _known_nonces(session, nonces)
     for ticket, n in zip(tickets, nonces):
-        if n in known or current_check_in(rows[ticket.ticket_number]) is not None:
-            continue
+        if n in known or not entry_check_for(session, ticket.ticket_number, rows[ticket.ticket_number], now=now,
+                                             device_time=device_time, clock_offset_s=clock_offset_s).allowed:
+            continue  # the definition's entry rule (core.entry_rules) refuses another entry
         append_row(session, ticket, rows[ticket.ticket_number], CHECK_IN, station=station, operator=operator,
                    method=method, now=now, nonce=n, device_time=device_time, clock_offset_s=clock_offset_s)
     return tickets

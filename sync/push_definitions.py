@@ -79,6 +79,8 @@ def _update(ctx: PushContext, item: Item) -> Outcome:
     theirs, carried = server_data(current)
     paths = p.get("fields") or list((p.get("base") or {}).keys())
     patch, clashes = merge_fields(list(paths), p.get("base") or {}, p.get("definition") or {}, theirs, carried)
+    if ctx.discovery.plain:  # entryRule is a hub extension (core.entry_rules): a plain server keeps no rule
+        patch = [path for path in patch if path != "entryRule"]
     answer = current
     if patch:
         answer = ctx.api.update_definition(def_id, item.event_id, dict(p.get("definition") or {}), patch,

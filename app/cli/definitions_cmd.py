@@ -14,6 +14,7 @@ from core import contract, leases, roles
 from core.definitions import (SALE_ENDED, SALE_SCHEDULED, SALE_STARTED, STATE_CONDS, create_definition,
                               definition_counts, delete_definitions, get_definition, list_definitions,
                               update_definition)
+from core.entry_rules import describe
 from core.events import change_currency, get_event
 from core.status import DESCRIPTION_MAX, LIMIT_PER_CHECKOUT_MAX, NAME_MAX, POLICY_MAX
 from core.timeutil import to_rfc3339, utcnow
@@ -38,6 +39,10 @@ def _data_options(p: argparse.ArgumentParser, create: bool) -> None:
     vis.add_argument("--visible", dest="hidden", action="store_false", help="show in online sale")
     p.add_argument("--sale-start", help="local date-time the sale opens, e.g. '2025-10-01 10:00'")
     p.add_argument("--sale-end", help="local date-time the sale closes")
+    p.add_argument("--entry-rule", choices=["once", "daily", "multi"], type=str.lower,
+                   help="how often a ticket admits: once (default), daily (once per event-local day), "
+                        "multi (--max-entries entries in all)")
+    p.add_argument("--max-entries", type=int, metavar="N", help="entries of a multi rule (implies --entry-rule multi)")
 
 
 def register(subparsers, parent) -> None:
@@ -101,6 +106,8 @@ def _data(args, currency: str, tz_name: str) -> dict:
               for k, v in (("startDate", args.sale_start), ("endDate", args.sale_end)) if v}
     if period:
         data["salePeriod"] = period
+    if args.entry_rule is not None or args.max_entries is not None:  # checked by core.entry_rules
+        data["entryRule"] = {"kind": (args.entry_rule or "multi").upper(), "maxEntries": args.max_entries}
     return data
 
 
@@ -123,6 +130,8 @@ def _detail(d: dict) -> str:
                   ("reserved", dash.get("ticketsReserved")), ("unsold", dash.get("unsold")),
                   ("limit per checkout", d.get("limitPerCheckout")), ("sale status", d.get("saleStatus")),
                   ("hidden", "yes" if dash.get("hidden", d.get("hidden")) else "no"),
+                  ("entry rule", describe((d.get("entryRule") or {}).get("kind"),
+                                          (d.get("entryRule") or {}).get("maxEntries"))),
                   ("description", d.get("description")), ("policy", d.get("policy"))])
 
 

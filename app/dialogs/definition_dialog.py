@@ -1,20 +1,22 @@
 """Create or edit a ticket definition: name, price, quantity or unlimited, limit per checkout, description,
-policy, hidden, sale period (API.md §4.1). Times are entered in the event's zone; the result is the
+policy, hidden, sale period (API.md §4.1), entry rule (hub extension, core.entry_rules). Times are entered in the event's zone; the result is the
 contract's TicketDefinitionData plus the field mask of what changed (for a field-by-field update)."""
 from __future__ import annotations
 
 
 from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import (QCheckBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout)
 
 from app import formatting
 from app.widgets.wall_time import from_wall, to_wall
 from core.status import DESCRIPTION_MAX as MAX_DESCRIPTION, LIMIT_PER_CHECKOUT_MAX, NAME_MAX as MAX_NAME
+from core.entry_rules import DAILY, MAX_ENTRIES, MULTI, ONCE, to_api as entry_rule_api
 from core.status import POLICY_MAX as MAX_POLICY
 
 MASK_FIELDS = ("name", "price", "description", "limited", "quantity", "limitPerCheckout", "policy", "hidden",
-               "salePeriod")
+               "salePeriod", "entryRule")
+RULES = ((ONCE, "Once per event"), (DAILY, "Once per day (event time)"), (MULTI, "A number of entries"))
 
 
 class DefinitionDialog(QDialog):
@@ -39,6 +41,12 @@ class DefinitionDialog(QDialog):
         for box in (self.description, self.policy):
             box.setFixedHeight(60)
         self.hidden = QCheckBox("Hidden from online sale")
+        self.rule = QComboBox()
+        for kind, label in RULES:
+            self.rule.addItem(label, kind)
+        self.max_entries = QSpinBox()
+        self.max_entries.setRange(1, MAX_ENTRIES)
+        self.max_entries.setSuffix(" entries")
         self.start_on, self.end_on = QCheckBox("Sale starts"), QCheckBox("Sale ends")
         self.start, self.end = QDateTimeEdit(), QDateTimeEdit()
         for edit in (self.start, self.end):
@@ -55,6 +63,7 @@ class DefinitionDialog(QDialog):
         self.unlimited.toggled.connect(lambda on: self.quantity.setEnabled(not on))
         self.start_on.toggled.connect(lambda on: self.start.setEnabled(on))
         self.end_on.toggled.connect(lambda on: self.end.setEnabled(on))
+        self.rule.currentIndexChanged.connect(lambda _: self.max_entries.setEnabled(self.rule.currentData() == MULTI))
 
     def _lay_out(self) -> None:
         form = QFormLayout()
@@ -72,6 +81,10 @@ class DefinitionDialog(QDialog):
         form.addRow("Description", self.description)
         form.addRow("Policy (printed)", self.policy)
         form.addRow("", self.hidden)
+        entry = QHBoxLayout()
+        entry.addWidget(self.rule)
+        entry.addWidget(self.max_entries)
+        form.addRow("Admits", entry)
         form.addRow(self.start_on, self.start)
         form.addRow(self.end_on, self.end)
         form.addRow("", QLabel(f"Times in the event's zone ({self.time_zone})"))
@@ -92,6 +105,10 @@ class DefinitionDialog(QDialog):
         self.description.setPlainText(data.get("description", ""))
         self.policy.setPlainText(data.get("policy", ""))
         self.hidden.setChecked(bool(data.get("hidden")))
+        rule = data.get("entryRule") or {}
+        self.rule.setCurrentIndex(max(0, self.rule.findData(str(rule.get("kind") or ONCE).upper())))
+        self.max_entries.setValue(int(rule.get("maxEntries") or 2))
+        self.max_entries.setEnabled(self.rule.currentData() == MULTI)
         period = data.get("salePeriod") or {}
         for check, edit, key in ((self.start_on, self.start, "startDate"), (self.end_on, self.end, "endDate")):
             value = to_wall(period.get(key), self.time_zone)
@@ -113,7 +130,8 @@ class DefinitionDialog(QDialog):
                 "description": self.description.toPlainText()[:MAX_DESCRIPTION],
                 "limited": not unlimited, "quantity": None if unlimited else self.quantity.value(),
                 "limitPerCheckout": self.limit.value(), "policy": self.policy.toPlainText()[:MAX_POLICY],
-                "hidden": self.hidden.isChecked(), "salePeriod": period}
+                "hidden": self.hidden.isChecked(), "salePeriod": period,
+                "entryRule": entry_rule_api(self.rule.currentData(), self.max_entries.value()).get("entryRule")}
 
     def changed_fields(self) -> list[str]:
         """The mask paths whose values differ from the initial ones (all of them for a new definition)."""

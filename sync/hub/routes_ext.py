@@ -100,7 +100,7 @@ def checkins_call(c: Call) -> dict:
                                   queue=False)
         unflushed.add(tn)
     s.flush()
-    merged = {tn: walk(tn, log) for tn, log in logs.items()}  # the statuses append stored: no change
+    merged = {tn: walk(tn, log, sink.entry_rule(tn)) for tn, log in logs.items()}  # as append stored: no change
     note(s, checkins=list(merged))  # the merge wrote or re-marked rows of these tickets
     return {"results": [_result(row, stored, rejected, merged, c.now) for row in rows]}
 

@@ -67,7 +67,8 @@ def populate(conn: Connection, events: int = 2) -> None:
 
 
 # columns added by later revisions (0004, 0102, 0104): NULL or a default for old rows; "table.column" or any table's column
-ADDED_LATER = {"server_updated", "payments.payment_id", "payments.operator", "max_inside", "entrance_id", "direction"}
+ADDED_LATER = {"server_updated", "payments.payment_id", "payments.operator", "max_inside", "entrance_id", "direction",
+               "entry_rule", "max_entries"}
 
 
 def snapshot(conn: Connection) -> dict[str, list[tuple]]:
