@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 # leaves the tab alone. The definitions tab shows sold / checked-in counts, hence orders, tickets, checkins.
 TAB_KINDS = {
     "door": frozenset({"checkins", "tickets", "orders", "entrances", "events"}),
-    "box_office": frozenset({"definitions", "orders", "payments", "events"}),
+    "box_office": frozenset({"definitions", "orders", "payments", "events", "tills"}),
     "definitions": frozenset({"definitions", "orders", "tickets", "checkins", "events"}),
     "orders": frozenset({"orders", "tickets", "checkins"}),
     "events": frozenset({"events", "orders"}),  # orders: the currency lock
@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.events_menu = file_menu.addMenu("Switch &event")
         self.events_menu.aboutToShow.connect(self._fill_events_menu)
+        settings_action = QAction("&Settings…", self)
+        settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(settings_action)
         quit_action = QAction("&Quit", self, shortcut="Ctrl+Q")
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -148,6 +151,12 @@ class MainWindow(QMainWindow):
         self.event_label.setText(f"Event: {tasks.error_message(exc)}")
         QMessageBox.warning(self, "Tessera", f"The event could not be opened: {tasks.error_message(exc)}")
         self.set_event(None)
+
+    def open_settings(self) -> None:
+        """The station's settings dialog (app.dialogs.settings_dialog)."""
+        from app.dialogs.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).exec()
 
     def _fill_events_menu(self) -> None:
         self.events_menu.clear()
@@ -250,6 +259,7 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     (QApplication, MainWindow, Ledger); the caller runs `app.exec()` and closes the ledger afterwards.
     Raises what Ledger.open raises."""
     from app import config, formatting
+    from app.fonts import install_fonts
     from app.sound import SoundPlayer
     from core.db import Ledger
 
@@ -264,6 +274,7 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     app.setApplicationName("Tessera")
     app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "tessera.svg")))
     formatting.set_locale(config.get("locale"))
+    install_fonts(app)  # bundled fonts: every script the ticket PDFs cover (issue 9 item 6)
     ledger = Ledger.open(ledger_path)
     ctx = StationContext(ledger=ledger, ledger_path=str(ledger_path), station=station or config.default_station(),
                          operator=operator or config.get("operator"), camera_source=camera_source,

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
+from app import config
 from app.tasks import present_error, run_in_background
 
 logger = logging.getLogger(__name__)
@@ -16,12 +17,15 @@ logger = logging.getLogger(__name__)
 PRINT_DPI = 300
 
 
-def render_pdf(ledger, order_number: str) -> bytes:
-    """Worker-thread body: the order's tickets PDF (one A6 page per ticket), in its own session."""
+def render_pdf(ledger, order_number: str, layout: str | None = None) -> bytes:
+    """Worker-thread body: the order's tickets PDF in its own session — one A6 page per ticket, or one 80 mm
+    roll page per ticket when `layout` (default: the `ticket_layout` setting) is "roll80"."""
     from core.pdf import render_order_pdf
+    from core.pdf_roll import render_order_roll_pdf
 
+    render = render_order_roll_pdf if (layout or config.get("ticket_layout")) == "roll80" else render_order_pdf
     with ledger.uow() as uow:
-        return render_order_pdf(uow.session, order_number)
+        return render(uow.session, order_number)
 
 
 def pdf_to_images(pdf_bytes: bytes, dpi: int = PRINT_DPI) -> list[QImage]:

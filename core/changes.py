@@ -30,7 +30,8 @@ class Changes:
 
     events: event ids; definitions: ticket definition ids; orders: order numbers; tickets: ticket numbers
     (sold, edited, canceled); checkins: ticket numbers whose check-in log changed (a row added or re-flagged);
-    payments: order numbers that got a payment; entrances: entrance ids (core.entrances); outbox: True when outbox rows were written (the sync status
+    payments: order numbers that got a payment; entrances: entrance ids (core.entrances); tills: till session ids
+    (opened, voided in, closed); outbox: True when outbox rows were written (the sync status
     has more to send); sync: True when a sync run applied pulled data (keys may then be partial)."""
 
     events: frozenset[str] = frozenset()
@@ -40,6 +41,7 @@ class Changes:
     checkins: frozenset[str] = frozenset()
     payments: frozenset[str] = frozenset()
     entrances: frozenset[str] = frozenset()
+    tills: frozenset[str] = frozenset()
     outbox: bool = False
     sync: bool = False
 
@@ -59,7 +61,7 @@ class Changes:
         """A change set that touches every view (used after a restore, a ledger switch or a full pull)."""
         return cls(sync=True, outbox=True, events=frozenset({"*"}), definitions=frozenset({"*"}),
                    orders=frozenset({"*"}), tickets=frozenset({"*"}), checkins=frozenset({"*"}),
-                   payments=frozenset({"*"}), entrances=frozenset({"*"}))
+                   payments=frozenset({"*"}), entrances=frozenset({"*"}), tills=frozenset({"*"}))
 
     def kinds(self) -> set[str]:
         """The names of the non-empty fields, e.g. {"orders", "tickets", "outbox"}."""

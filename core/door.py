@@ -22,7 +22,7 @@ from core.checkin_store import SessionSink
 from core.codes import has_ticket_shape, normalise_typed, parse_payload
 from core.entrances import EntranceView, admitted_ids
 from core.errors import NotFound
-from core.models import Ticket
+from core.models import Order, Ticket
 from core.money import Money
 from core.timeutil import utcnow
 
@@ -212,6 +212,71 @@ def undo(ledger, door: Door, ticket_number: str, *, now: datetime | None = None)
         append(SessionSink(session), rows, values)
         uow.commit()
     return UndoResult(tn, True, values["corrected_time"], f"Ticket {tn} is no longer checked in")
+
+
+# ---- whole-order check-in (issue 9 item 10) ---------------------------------------------------------------
+@dataclass(frozen=True)
+class GroupTicket:
+    """One ticket of an order as the door's group panel lists it: guest name ("" when unknown), definition
+    name, `checked_in` by core.checkin_merge's one rule, `void` when the ticket is canceled or archived."""
+
+    ticket_number: str
+    guest_name: str
+    definition_name: str
+    checked_in: bool
+    void: bool = False
+
+
+@dataclass(frozen=True)
+class GroupAdmission:
+    """The outcome of admit_group: one ScanResult per ticket asked for, in the order asked; `changes` what
+    was committed (core.changes.Changes; empty when nothing was admitted)."""
+
+    results: tuple[ScanResult, ...]
+    changes: Changes = field(default_factory=Changes)
+
+    @property
+    def admitted(self) -> tuple[ScanResult, ...]:
+        return tuple(r for r in self.results if r.admitted)
+
+
+def order_group(ledger, door: Door, order_number: str) -> list[GroupTicket]:
+    """The tickets of `order_number` in ticket-number order, for the group panel; [] when the order is unknown
+    or not of one of door.event_ids. Reads only."""
+    with ledger.uow() as uow:
+        session = uow.session
+        order = session.get(Order, order_number)
+        if order is None or order.event_id.lower() not in {e.lower() for e in door.event_ids}:
+            return []
+        buyer = f"{order.first_name or ''} {order.last_name or ''}".strip()
+        return [GroupTicket(t.ticket_number,
+                            f"{t.guest_first_name or ''} {t.guest_last_name or ''}".strip() or buyer, t.name or "",
+                            current_check_in(ticket_rows(session, t.ticket_number)) is not None,
+                            bool(t.canceled or t.archived))
+                for t in sorted(order.tickets, key=lambda t: t.ticket_number)]
+
+
+def admit_group(ledger, door: Door, order_number: str, ticket_numbers: list[str], *, method: str = "MANUAL",
+                now: datetime | None = None) -> GroupAdmission:
+    """Check in the chosen tickets of one order at `door` in ONE committed transaction, each as its own
+    check-in (core.checkin.scan: its own verdict by the door's one rule — UNPAID, CANCELED, WRONG_ENTRANCE,
+    ALREADY_CHECKED_IN are refused and store nothing; each OK appends a CHECK_IN row + outbox row through
+    core.checkin_merge.append). A ticket number not of `order_number` is UNKNOWN ("not in order …"). `now`
+    device time (default device_now()); stored time = now + door.clock_offset_s."""
+    kw = _scan_kw(door, method, now)
+    results = []
+    with ledger.uow() as uow:
+        session = uow.session
+        for raw in ticket_numbers:
+            tn = raw.strip().upper()
+            ticket = session.get(Ticket, tn)
+            if ticket is None or ticket.order_number != order_number:
+                results.append(ScanResult(Verdict.UNKNOWN, raw, tn, message=f"Not in order {order_number}"))
+                continue
+            results.append(checkin.scan(session, tn, **kw))
+        uow.commit()
+    admitted = frozenset(r.ticket_number for r in results if r.admitted)
+    return GroupAdmission(tuple(results), Changes(checkins=admitted, outbox=True) if admitted else Changes())
 
 
 # ---- what the door may offer (issue 9 items 1–2) --------------------------------------------------------------

@@ -213,3 +213,35 @@ class SyncState(Base):
     __tablename__ = "sync_state"
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class TillSession(Base):
+    """A box-office till session (issue 10 item 3): one operator at one station for one event, from opening
+    with a float to closing with the cash counted. Payments belong to it by station and time (taken at
+    `station` for the event between `opened` and `closed`), so no payment row carries a session id.
+    `floats`/`counted`/`expected` are {ISO-4217 code: minor units}; `counted`/`expected` are set at close."""
+
+    __tablename__ = "till_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    station: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(String(64), default="")
+    opened: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    floats: Mapped[dict] = mapped_column(JSON, default=dict)
+    counted: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    expected: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class TillVoid(Base):
+    """Money handed back when a sale of an open till session is voided (its order canceled): `amount_minor`
+    (positive, minor units) in `currency` by `method` (cash/card). One row per voided payment."""
+
+    __tablename__ = "till_voids"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    till_id: Mapped[str] = mapped_column(ForeignKey("till_sessions.id"), index=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number"))
+    method: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)

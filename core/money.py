@@ -6,14 +6,19 @@ Never a float. The number of decimals of a currency comes from babel's ISO-4217 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel import Locale
+from babel.core import get_global
+from babel.numbers import (format_currency, get_currency_precision, get_currency_symbol,
+                           get_territory_currencies, list_currencies)
 
 from core.errors import InvalidArgument
 
 _KNOWN = frozenset(list_currencies())
+_TERRITORIES = tuple(get_global("territory_currencies"))
 # Parsed amounts stay below 10**15 minor units, so even 979 tickets' total fits a 64-bit INTEGER column.
 MAX_MINOR_DIGITS = 15
 
@@ -129,11 +134,32 @@ class Money:
         return {"value": text, "amount": text, "currency": self.currency}
 
     def format(self, locale: str = "en_US") -> str:
-        """Locale-aware text via babel (19.99 EUR -> '€19.99'; 1500 JPY -> '¥1,500')."""
-        return format_currency(self.amount, self.currency, locale=locale)
+        """Locale-aware text via babel (19.99 EUR -> '€19.99'; 1500 JPY -> '¥1,500'). Where `locale` knows
+        the currency only by its ISO code ('TRY250.00'), the currency's home locale writes it instead
+        (250 TRY -> '₺250,00', 300 UAH -> '300,00 ₴'; issue 9 item 6): the ONE money formatter of the GUI
+        (app.formatting.money) and the PDFs (core.pdf)."""
+        return format_currency(self.amount, self.currency, locale=display_locale(self.currency, locale))
 
     def __str__(self) -> str:
         return f"{self.amount:f} {self.currency}"
+
+
+@lru_cache(maxsize=512)
+def display_locale(currency: str, locale: str = "en_US") -> str:
+    """The babel locale that writes `currency` with a symbol: `locale` itself when it has one for it (en_US
+    writes EUR as '€'), else the likely locale of the one territory whose tender it is (TRY -> tr_TR, UAH ->
+    uk_UA, KWD -> ar_KW), else `locale` (CHF stays 'CHF', so does a currency of many territories)."""
+    cur = check_currency(currency)
+    if get_currency_symbol(cur, locale) != cur:
+        return locale
+    homes = [t for t in _TERRITORIES if cur in get_territory_currencies(t)]
+    if len(homes) != 1:
+        return locale
+    try:
+        home = str(Locale.parse(f"und_{homes[0]}"))
+    except Exception:  # babel has no likely locale for the territory
+        return locale
+    return home if get_currency_symbol(cur, home) != cur else locale
 
 
 def split_tax_inclusive(gross: Money, rate_percent: Decimal) -> tuple[Money, Money]:

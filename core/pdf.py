@@ -1,21 +1,19 @@
 """Ticket PDFs: one A6-landscape page per ticket with a scannable QR (checkInUrl), embedded TrueType fonts.
 
 Rules: the QR sits on a white box that always gives a quiet zone of ≥ 4 modules on every side, whatever
-the template background, with a module of ≥ 0.4 mm (case BC-05); error correction M. Text is drawn in
-embedded TrueType fonts from resources/fonts (DejaVu Sans for Latin/Greek/Cyrillic, Droid Sans Fallback for
-CJK); each run of characters uses the first font that has its glyphs, so mixed names render. Dates are
-shown in the event's time zone (case BC-11); prices are Money formatted by babel, never floats.
+the template background, with a module of ≥ 0.4 mm (case BC-05); error correction M. Text is drawn by
+core.pdf_text in embedded TrueType fonts from resources/fonts (DejaVu, Droid Sans Fallback for CJK, Noto for
+Arabic/Hebrew/Thai/Devanagari, shaped by HarfBuzz and ordered right-to-left where needed); a character no
+font has raises MissingGlyph (InvalidArgument, code MISSING_GLYPH) instead of printing a box. Dates are
+shown in the event's time zone (case BC-11); prices are Money formatted by babel for the
+event's currency (Money.format: the currency's home locale when the given one only knows its ISO code).
 Rendering is Qt-free and runs in a background task (STYLE.md §4).
 """
 from __future__ import annotations
 
 import io
-import re
-import threading
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import qrcode
@@ -26,8 +24,6 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A6, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,11 +32,10 @@ from core.codes import check_in_url
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
 from core.models import Event, Order, TicketDefinition
 from core.money import Money
+from core.pdf_text import (FONT_FILES, FONTS_DIR, MissingGlyph, draw, fit, font_for, glyph_ids,  # noqa: F401
+                           register_fonts, wrap)
 from core.timeutil import local
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "resources" / "fonts"
-FONT_FILES = {"Tessera-Sans": "DejaVuSans.ttf", "Tessera-Sans-Bold": "DejaVuSans-Bold.ttf",
-              "Tessera-CJK": "DroidSansFallback.ttf"}
 PAGE = landscape(A6)  # 148 × 105 mm
 QUIET_MODULES = 4  # BC-05: ≥ 4 modules of white around the symbol
 MIN_MODULE = 0.4 * mm  # BC-05: module floor on paper
@@ -48,10 +43,6 @@ QR_SIDE = 46 * mm  # preferred side of the white QR box
 MARGIN = 7 * mm
 HEADER_H = 17 * mm
 POLICY_MAX_LINES = 12
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
-
-_lock = threading.Lock()
-_cmaps: dict[str, dict] = {}
 
 
 @dataclass(frozen=True)
@@ -86,123 +77,6 @@ class TicketTheme:
     muted: str = "#555555"
 
 
-def register_fonts(fonts_dir: Path | None = None) -> list[str]:
-    """Register the bundled TrueType fonts with reportlab (once per process; thread-safe).
-
-    Returns the registered font names. Raises FileNotFoundError when a font file is missing."""
-    with _lock:
-        if not _cmaps:
-            base = Path(fonts_dir or FONTS_DIR)
-            for name, file in FONT_FILES.items():
-                font = TTFont(name, str(base / file))
-                pdfmetrics.registerFont(font)
-                _cmaps[name] = font.face.charToGlyph
-    return list(FONT_FILES)
-
-
-def _runs(text: str, bold: bool) -> list[tuple[str, str]]:
-    """Split `text` into (font name, substring) runs: each char goes to the first font having its glyph
-    (DejaVu, then the CJK font); whitespace and unknown chars stay in the current run."""
-    register_fonts()
-    primary = "Tessera-Sans-Bold" if bold else "Tessera-Sans"
-    runs: list[tuple[str, str]] = []
-    for ch in text:
-        if ch.isspace() or ord(ch) in _cmaps[primary]:
-            font = primary if not runs or not ch.isspace() else runs[-1][0]
-        elif ord(ch) in _cmaps["Tessera-CJK"]:
-            font = "Tessera-CJK"
-        else:
-            font = primary
-        if runs and runs[-1][0] == font:
-            runs[-1] = (font, runs[-1][1] + ch)
-        else:
-            runs.append((font, ch))
-    return runs
-
-
-def font_for(text: str, bold: bool = False) -> str:
-    """The single font that has every glyph of `text` (DejaVu first, then CJK); the primary if none does."""
-    register_fonts()
-    primary = "Tessera-Sans-Bold" if bold else "Tessera-Sans"
-    for name in (primary, "Tessera-CJK"):
-        if all(ch.isspace() or ord(ch) in _cmaps[name] for ch in text):
-            return name
-    return primary
-
-
-@lru_cache(maxsize=8192)
-def _width(text: str, bold: bool, size: float) -> float:
-    """Width in points of `text` drawn with per-run font fallback."""
-    return sum(pdfmetrics.stringWidth(s, f, size) for f, s in _runs(text, bold))
-
-
-def _clean(text: str) -> str:
-    """Drop control/format characters (a stray CR or zero-width char must not print as a box)."""
-    return "".join(ch for ch in (text or "") if unicodedata.category(ch)[0] != "C").strip()
-
-
-def _ellipsize(text: str, bold: bool, size: float, width: float) -> str:
-    """`text`, shortened with '…' until it fits `width` points."""
-    if _width(text, bold, size) <= width:
-        return text
-    while text and _width(text + "…", bold, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _fit(text: str, bold: bool, width: float, size: float, min_size: float) -> tuple[str, float]:
-    """Shrink from `size` down to `min_size` (0.5 pt steps) to fit one line; then ellipsize."""
-    text = _clean(text)
-    while size > min_size and _width(text, bold, size) > width:
-        size -= 0.5
-    return _ellipsize(text, bold, size, width), size
-
-
-def _units(paragraph: str) -> list[str]:
-    """Breakable units: words, single whitespace runs, and single CJK characters (no spaces in CJK)."""
-    return re.findall(r"\s+|" + _CJK.pattern + r"|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+",
-                      paragraph)
-
-
-def wrap(text: str, bold: bool, size: float, width: float, max_lines: int) -> list[str]:
-    """Greedy line wrap of `text` to `width` points, honouring newlines, breaking over-long words by
-    character; at most `max_lines` lines, the last one ends with '…' when text was cut."""
-    lines: list[str] = []
-    for paragraph in (text or "").replace("\r\n", "\n").split("\n"):
-        line, line_w = "", 0.0
-        for unit in _units(_clean(paragraph)):
-            if len(lines) > max_lines:
-                break  # enough to know the text is cut
-            unit_w = _width(unit, bold, size)  # TTF widths are additive (no kerning in reportlab)
-            pieces = [(unit, unit_w)] if unit_w <= width else [(ch, _width(ch, bold, size)) for ch in unit]
-            for piece, piece_w in pieces:
-                if line_w + piece_w <= width:
-                    line, line_w = line + piece, line_w + piece_w
-                elif not piece.isspace():
-                    lines.append(line.rstrip())
-                    line, line_w = piece, piece_w
-        if line.strip():
-            lines.append(line.rstrip())
-    lines = [ln for ln in lines if ln]
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = _ellipsize(lines[-1] + "…", bold, size, width)
-    return lines
-
-
-def _draw(c: Canvas, x: float, y: float, text: str, bold: bool, size: float, color: str,
-          align: str = "left") -> None:
-    """Draw `text` at baseline y with per-run font fallback; align left, centre or right of x."""
-    if align != "left":
-        w = _width(text, bold, size)
-        x -= w if align == "right" else w / 2
-    c.setFillColor(HexColor(color))
-    for font, s in _runs(text, bold):
-        c.setFont(font, size)
-        c.drawString(x, y, s)
-        x += pdfmetrics.stringWidth(s, font, size)
-
-
 @lru_cache(maxsize=1024)  # a reprint or preview of the same order skips the mask search (~5 ms per code)
 def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     """The QR modules (True = dark) of `payload`: UTF-8 bytes, error correction M, no border.
@@ -216,7 +90,7 @@ def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(row) for row in qr.get_matrix())
 
 
-def _draw_qr(c: Canvas, payload: str, right: float, top: float, max_side: float) -> tuple[float, float]:
+def draw_qr(c: Canvas, payload: str, right: float, top: float, max_side: float) -> tuple[float, float]:
     """Draw the white quiet-zone box and the QR with its top-right corner at (right, top).
     Returns (box side, module size) in points. InvalidArgument when the module would be < 0.4 mm."""
     matrix = qr_matrix(payload)
@@ -244,13 +118,13 @@ def _page(c: Canvas, v: TicketView, theme: TicketTheme) -> None:
     c.rect(0, 0, w, h, stroke=0, fill=1)
     c.setFillColor(HexColor(theme.header))
     c.rect(0, h - HEADER_H, w, HEADER_H, stroke=0, fill=1)
-    title, size = _fit(v.event_title, True, w - 2 * MARGIN, 16, 9)
-    _draw(c, MARGIN, h - HEADER_H / 2 - size * 0.35, title, True, size, theme.header_text)
+    title, size = fit(v.event_title, True, w - 2 * MARGIN, 16, 9)
+    draw(c, MARGIN, h - HEADER_H / 2 - size * 0.35, title, True, size, theme.header_text)
 
     top = h - HEADER_H - 5 * mm
-    side, _ = _draw_qr(c, v.qr_payload, w - MARGIN, top, h - HEADER_H - 2 * MARGIN - 4 * mm)
-    num, nsize = _fit(v.ticket_number, False, side, 8, 5)
-    _draw(c, w - MARGIN - side / 2, top - side - 4 * mm, num, False, nsize, theme.muted, "center")
+    side, _ = draw_qr(c, v.qr_payload, w - MARGIN, top, h - HEADER_H - 2 * MARGIN - 4 * mm)
+    num, nsize = fit(v.ticket_number, False, side, 8, 5)
+    draw(c, w - MARGIN - side / 2, top - side - 4 * mm, num, False, nsize, theme.muted, "center")
 
     col = w - 2 * MARGIN - side - 5 * mm
     y = top - 4 * mm
@@ -263,14 +137,14 @@ def _page(c: Canvas, v: TicketView, theme: TicketTheme) -> None:
         (f"Order {v.order_number}", False, 8, 6, theme.muted, 4 * mm),
         (f"Ticket {v.ticket_number}", False, 8, 5, theme.muted, 5 * mm),
     ):
-        line, size = _fit(text, bold, col, big, small)
+        line, size = fit(text, bold, col, big, small)
         if line:
-            _draw(c, MARGIN, y, line, bold, size, color)
+            draw(c, MARGIN, y, line, bold, size, color)
         y -= gap
     leading = 6.5 * 1.25
     lines_room = max(0, int((y - MARGIN) // leading) + 1)
     for line in wrap(v.policy, False, 6.5, col, min(POLICY_MAX_LINES, lines_room)):
-        _draw(c, MARGIN, y, line, False, 6.5, theme.muted)
+        draw(c, MARGIN, y, line, False, 6.5, theme.muted)
         y -= leading
 
 

@@ -83,6 +83,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(name)
 
 
+@pytest.fixture(autouse=True)
+def _own_settings_file(tmp_path, monkeypatch):
+    """Every test gets its own empty station settings file (app.config), never the user's."""
+    monkeypatch.setenv("TESSERA_SETTINGS", str(tmp_path / "settings.json"))
+
+
 @pytest.fixture
 def ledger(tmp_path):
     """A freshly migrated ledger in a real SQLite file under tmp_path (copied from a template: tests.ledgers)."""

@@ -51,7 +51,7 @@ def register(subparsers, parent) -> None:
 
     ls = sub.add_parser("list", parents=[parent], help="list ticket definitions with their counts")
     ls.add_argument("--event", metavar="ID", help="event id (default: every event)")
-    ls.add_argument("--state", action="append", choices=STATES, help="filter (repeatable)")
+    ls.add_argument("--state", action="append", choices=STATES, type=str.upper, help="filter (repeatable)")
     ls.add_argument("--sale-status", action="append", choices=SALE_STATUSES, help="filter (repeatable)")
     add_paging(ls)
     ls.set_defaults(func=cmd_list)

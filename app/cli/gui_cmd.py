@@ -26,10 +26,16 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
 
 
 def camera_source(args) -> int | str | None:
-    """The scanner source from --camera / --camera-file (None: no camera)."""
+    """The scanner source from --camera / --camera-file, else the station's `camera` setting (an index or a
+    device path, saved by the set-up wizard or `tessera settings set camera N`); None: no camera."""
     if getattr(args, "camera_file", None):
         return str(args.camera_file)
-    return getattr(args, "camera", None)
+    if getattr(args, "camera", None) is not None:
+        return args.camera
+    from app import config
+
+    saved = str(config.get("camera") or "").strip()
+    return int(saved) if saved.isdigit() else (saved or None)
 
 
 def init_logging() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from app import config
-from app.cli.output import emit
+from app.cli.output import CliError, emit
+from core.connect_code import connect_code_png, make_connect_code
 from core.db import Ledger
 from core.db import make_url as ledger_url
 from sync.hub.auth import ROLES, add_station, hash_key, key_id, revoke
@@ -51,6 +53,10 @@ def register(subparsers, parent) -> None:
     add.add_argument("name", help="station name (shown on its check-ins and sales)")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--replace", action="store_true", help="issue a new key (and role) for an existing name")
+    add.add_argument("--qr", metavar="FILE.png", help="also write a connect-code QR (URL + key + name) for the "
+                     "station's set-up wizard to scan; needs --url. It holds the key: hand it over in person")
+    add.add_argument("--url", metavar="URL", help="the hub's address as stations reach it, for --qr "
+                     "(e.g. http://192.168.1.10:8787)")
     add.set_defaults(func=cmd_add_station)
     rev = sub.add_parser("revoke", parents=[parent], help="revoke a station's key (refused at once by every hub "
                          "process; add the station again for a new key)")
@@ -99,13 +105,29 @@ def _in_hub(db: str, work):
 
 
 def cmd_add_station(args) -> int:
+    if args.qr and not args.url:
+        raise CliError("--qr needs --url: the hub's address as the stations reach it")
+    code = make_connect_code(args.url, "placeholder", args.name) if args.qr else None  # check the URL first
     db = hub_db(args)
     key = _in_hub(db, lambda s: add_station(s, args.name, args.role, replace=args.replace))
+    if code is not None:
+        _write_private(Path(args.qr).expanduser(), connect_code_png(make_connect_code(args.url, key, args.name)))
     kid = key_id(hash_key(key))
     emit(args, {"station": args.name, "role": args.role, "key": key, "keyId": kid},
          f"Station {args.name!r} ({args.role}) on {_shown(db)}, key id {kid}\n"
-         f"API key (shown once, only its hash is stored):\n{key}")
+         f"API key (shown once, only its hash is stored):\n{key}"
+         + (f"\nConnect code (URL + key + name) written to {args.qr}: scan it in the station's set-up wizard; "
+            "it holds the key, hand it over in person" if args.qr else ""))
     return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write `data` to a new 0600 file (it holds a key)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o600)
 
 
 def cmd_revoke(args) -> int:

@@ -1,7 +1,8 @@
 """`tessera scan`: decode QR codes from images, a video file, a camera or typed text, and check each ticket in
 through the door use case (core.door — the same as the GUI door), with the clock offset measured by sync
 (sync.door.clock_offset) and the unknown-ticket path of sync.door (ask the server, then offer provisional
-admission); one verdict line per code (JSON lines with --json). `--undo` undoes check-ins (core.door.undo)."""
+admission); one verdict line per code (JSON lines with --json). `--undo` undoes check-ins (core.door.undo);
+`--group` admits the rest of each admitted ticket's order too (core.door.admit_group, issue 9 item 10)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,6 +47,9 @@ def register(subparsers, parent) -> None:
                    help="the entrance this door works at, by name or id (`tessera entrances list`): it admits "
                         "only its ticket definitions; at an exit scans record people leaving (default: none)")
     p.add_argument("--exit", action="store_true", help="exit mode: scans record people leaving (issue 9)")
+    p.add_argument("--group", action="store_true",
+                   help="whole-order check-in: after a ticket is admitted (or already in), admit the other "
+                        "admissible tickets of its order too, each as its own check-in")
     add_station_options(p)
     p.set_defaults(func=cmd_scan)
 
@@ -185,6 +189,21 @@ def _undo(args, ledger, door) -> int:
     return 0
 
 
+def _admit_rest(args, ledger, door, result) -> None:
+    """--group: after `result` (OK or ALREADY_CHECKED_IN), admit the other tickets of its order that are not
+    in yet and not void (core.door.order_group / admit_group); one verdict line each, source "group"."""
+    from core.checkin import Verdict
+    from core.door import admit_group, order_group
+
+    if not result.order_number or result.verdict not in (Verdict.OK, Verdict.ALREADY_CHECKED_IN):
+        return
+    rest = [t.ticket_number for t in order_group(ledger, door, result.order_number)
+            if t.ticket_number != result.ticket_number and not t.checked_in and not t.void]
+    if rest:
+        for other in admit_group(ledger, door, result.order_number, rest, method="SCAN").results:
+            print_result(args, other, "group")
+
+
 def cmd_scan(args) -> int:
     from core import door as core_door
     from sync.door import resolve_unknown
@@ -207,6 +226,8 @@ def cmd_scan(args) -> int:
                         result = resolve_unknown(ledger, door, result, engine, provisional=args.provisional,
                                                  time_zone=time_zone)
                     print_result(args, result, source)
+                    if args.group:
+                        _admit_rest(args, ledger, door, result)
                     found += 1
         except KeyboardInterrupt:
             if args.camera is None:

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from app.cli.common import (add_event_option, add_paging, add_station_options, operator_of, station_of,
                             transaction)
+from sqlalchemy import select
+
 from app.cli.output import emit, emit_page, money_text, pairs, table
 from core import contract
 from core.events import get_event
+from core.models import Event
 from core.status import ORDER_STATUSES
 from core.tickets import STATE_GROUPS, check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
+from core.timeutil import local, parse_rfc3339
 
 STATES = [s for s in STATE_GROUPS if s != "MEMBER"]  # stations have no members
 
@@ -19,7 +23,7 @@ def register(subparsers, parent) -> None:
 
     ls = sub.add_parser("list", parents=[parent], help="list tickets")
     ls.add_argument("--event", metavar="ID", help="event id (default: every event)")
-    ls.add_argument("--state", action="append", choices=STATES, help="filter (repeatable)")
+    ls.add_argument("--state", action="append", choices=STATES, type=str.upper, help="filter (repeatable)")
     ls.add_argument("--order-status", action="append", choices=ORDER_STATUSES, metavar="STATUS",
                     help="order status filter (repeatable): " + ", ".join(ORDER_STATUSES))
     ls.add_argument("--order", action="append", metavar="ORDER_NUMBER", help="only these orders (repeatable)")
@@ -47,10 +51,24 @@ def _api(session, tickets) -> list[dict]:
     return [contract.ticket_to_api(t, checked.get(t.ticket_number)) for t in tickets]
 
 
-def _rows(tickets: list[dict]) -> list[list]:
+def _zones(session, tickets) -> dict[str, str]:
+    """{ticket number: its event's IANA zone} for ORM tickets (check-in times are shown there, case BC-11)."""
+    ids = {t.event_id for t in tickets}
+    by_event = {ev.id: ev.time_zone for ev in session.scalars(select(Event).where(Event.id.in_(ids)))} if ids else {}
+    return {t.ticket_number: by_event.get(t.event_id, "UTC") for t in tickets}
+
+
+def _checked_in_text(t: dict, zones: dict[str, str], none: str = "") -> str:
+    """The check-in time in the event's zone ('2026-03-07 20:41 CET'), `none` when not checked in."""
+    created = parse_rfc3339((t.get("checkIn") or {}).get("created"))
+    if created is None:
+        return none
+    return local(created, zones.get(t["ticketNumber"], "UTC")).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _rows(tickets: list[dict], zones: dict[str, str]) -> list[list]:
     return [[t["ticketNumber"], t.get("name"), money_text(t.get("price")), t.get("orderStatus"),
-             t.get("guestFullName") or t.get("orderFullName"), (t.get("checkIn") or {}).get("created", "")]
-            for t in tickets]
+             t.get("guestFullName") or t.get("orderFullName"), _checked_in_text(t, zones)] for t in tickets]
 
 
 HEADERS = ["TICKET", "TYPE", "PRICE", "ORDER STATUS", "GUEST", "CHECKED IN"]
@@ -63,18 +81,20 @@ def cmd_list(args) -> int:
                             states=args.state, order_statuses=args.order_status, search=args.search,
                             offset=args.offset, limit=args.limit)
         tickets = _api(session, page.items)
-    emit_page(args, page, "tickets", tickets, HEADERS, _rows(tickets), empty="No tickets.")
+        zones = _zones(session, page.items)
+    emit_page(args, page, "tickets", tickets, HEADERS, _rows(tickets, zones), empty="No tickets.")
     return 0
 
 
 def cmd_get(args) -> int:
     with transaction(args) as session:
-        t = _api(session, [get_ticket(session, args.ticket_number.strip().upper(), args.event)])[0]
+        ticket = get_ticket(session, args.ticket_number.strip().upper(), args.event)
+        t, zones = _api(session, [ticket])[0], _zones(session, [ticket])
     emit(args, {"ticket": t}, lambda: pairs([
         ("ticket", t["ticketNumber"]), ("order", t.get("orderNumber")), ("type", t.get("name")),
         ("price", money_text(t.get("price"))), ("order status", t.get("orderStatus")),
         ("guest", t.get("guestFullName") or t.get("orderFullName")),
-        ("checked in", (t.get("checkIn") or {}).get("created", "no")), ("QR", t.get("checkInUrl"))]))
+        ("checked in", _checked_in_text(t, zones, "no")), ("QR", t.get("checkInUrl"))]))
     return 0
 
 
@@ -84,7 +104,8 @@ def _change(args, action) -> int:
         event_id = args.event or get_ticket(session, numbers[0]).event_id
         tickets = action(session, event_id, numbers, station=station_of(args), operator=operator_of(args))
         body = _api(session, tickets)
-    emit(args, {"tickets": body}, lambda: table(HEADERS, _rows(body)))
+        zones = _zones(session, tickets)
+    emit(args, {"tickets": body}, lambda: table(HEADERS, _rows(body, zones)))
     return 0
 
 

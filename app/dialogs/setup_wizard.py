@@ -8,9 +8,11 @@ Shown by `tessera gui` when the ledger has no event and no hub connection (`need
 3. camera: none (typed codes / USB keyboard-wedge scanner) or a webcam index.
 The work is done by the existing use cases: core.events.create_event (one unit of work) and
 sync.station.connect (saves the connection in the ledger, the key in the keyring or a 0600 file).
-Not here yet: the entrance (the code has no entrances yet) and scanning a hub QR code with the webcam.
-The role of a local station and the camera are not stored (app.config has no settings file yet): they apply to
-this first session — the role picks the tab the window opens on (`open_role_tab`); later starts take --camera N.
+The hub page also reads the organiser's connect code (URL + key + name, `tessera hub add-station --qr`) from
+the webcam or an image. Not here yet: the entrance step.
+The camera and a local station's role are saved as the station's settings (`camera`, `station_role` in
+app.config's settings file), so later starts use them too; the role also picks the tab the window opens on
+(`open_role_tab`). A hub station's role comes from its key, never from a setting.
 """
 from __future__ import annotations
 
@@ -21,12 +23,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from PySide6.QtCore import Qt, QTimeZone
+from PySide6.QtCore import Qt, QTimeZone, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QApplication, QComboBox, QDateTimeEdit, QFormLayout, QLabel, QLineEdit,
-                               QRadioButton, QVBoxLayout, QWizard, QWizardPage)
+from PySide6.QtWidgets import (QApplication, QComboBox, QDateTimeEdit, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWizard, QWizardPage)
 
+from app import config
+from app.dialogs.connect_scan import SCAN_SECONDS, code_from_camera, code_from_image
 from app.sync_controller import EngineSlot
+from app.tasks import run_in_background
 from core.db import Ledger
 from core.errors import DomainError
 from core.events import create_event, list_events
@@ -148,7 +153,11 @@ class LocalEventPage(QWizardPage):
 
 
 class HubPage(QWizardPage):
-    """Page 2b: hub URL, station key and name; Next connects (sync.station.connect) and stays on errors."""
+    """Page 2b: hub URL, station key and name — typed, or read from the organiser's connect code (camera or
+    image, app.dialogs.connect_scan); Next connects (sync.station.connect) and stays on errors. Signals
+    `code_read` when a connect-code read finished (filled or failed)."""
+
+    code_read = Signal()
 
     def __init__(self, wizard: "SetupWizard"):
         super().__init__()
@@ -163,7 +172,15 @@ class HubPage(QWizardPage):
         self.error = QLabel("")
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
+        self.scan_button = QPushButton("Scan connect code with the camera")
+        self.load_button = QPushButton("Load connect-code image…")
+        self.scan_button.clicked.connect(lambda: self.scan_camera())
+        self.load_button.clicked.connect(lambda: self.load_image())
+        codes = QHBoxLayout()
+        codes.addWidget(self.scan_button)
+        codes.addWidget(self.load_button)
         form = QFormLayout(self)
+        form.addRow(codes)
         form.addRow("Hub URL:", self.url)
         form.addRow("Station key:", self.key)
         form.addRow("Station name:", self.station)
@@ -173,6 +190,36 @@ class HubPage(QWizardPage):
 
     def isComplete(self) -> bool:
         return bool(self.url.text().strip() and self.key.text().strip())
+
+    def fill(self, code) -> None:
+        """Put a core.connect_code.ConnectCode into the fields (the station name only when it has one)."""
+        self.url.setText(code.url)
+        self.key.setText(code.key)
+        if code.station:
+            self.station.setText(code.station)
+        self.error.setText("Connect code read: press Next to connect.")
+        self.code_read.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error.setText(f"Could not read a connect code: {getattr(exc, 'message', None) or exc}")
+        self.code_read.emit()
+
+    def load_image(self, path: str | None = None) -> None:
+        """Read the connect code from an image file (asks for it when `path` is None)."""
+        if not path:
+            path, _f = QFileDialog.getOpenFileName(self, "Connect-code image", str(Path.home()),
+                                                   "Images and PDF (*.png *.jpg *.jpeg *.bmp *.pdf);;All files (*)")
+        if path:
+            self.error.setText("Reading the image…")
+            run_in_background(lambda: code_from_image(path), self.fill, self._failed, parent=self)
+
+    def scan_camera(self, source: int | str | None = None) -> None:
+        """Scan the connect code with `source` (default: the `camera` setting, else webcam 0)."""
+        if source is None:
+            saved = str(config.get("camera") or "").strip()
+            source = int(saved) if saved.isdigit() else (saved or 0)
+        self.error.setText(f"Hold the connect code in front of the camera (up to {SCAN_SECONDS:.0f} s)…")
+        run_in_background(lambda: code_from_camera(source), self.fill, self._failed, parent=self)
 
     def validatePage(self) -> bool:
         self.error.setText("Connecting…")
@@ -277,7 +324,19 @@ class SetupWizard(QWizard):
                 self.camera.note.setText(f"Could not create the event: {getattr(exc, 'message', None) or exc}")
                 return
             self.result_value = SetupResult(event_id, self.local.role.currentData(), camera)
+        self._save_settings()
         super().accept()
+
+    def _save_settings(self) -> None:
+        """The camera and a local station's role, as the station's settings (a failure to write is reported
+        on the page but does not undo the set-up: the event or the connection already exists)."""
+        result = self.result_value
+        try:
+            config.set_value("camera", "" if result.camera is None else str(result.camera))
+            if not result.hub_url:
+                config.set_value("station_role", result.role)
+        except OSError as exc:
+            self.camera.note.setText(f"Settings not saved: {exc}")
 
 
 def first_start(db_path: str, *, station: str = "") -> SetupResult | None:

@@ -24,10 +24,12 @@ from app.models.base import RowRole
 from app.models.orders_model import COL_CREATED, OrdersTableModel
 from app.models.sales_model import SalesTableModel
 from app.printing import TicketOutput
+from app.receipt_output import ReceiptOutput
 from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background, run_op
 from app.widgets.table_view import make_table
 from app.widgets.ticket_picker import TicketPicker
+from app.widgets.till_panel import TillPanel
 from core.money import Money
 from core.status import UNPAID
 from core.quote import INPUT, load_snapshot
@@ -64,6 +66,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.last_sale: SaleDone | None = None
         self.names_required = bool(config.get("walk_in_names_required"))
         self.output = TicketOutput(ctx, self)
+        self.receipts = ReceiptOutput(ctx, self)
         self._build()
 
     CARD_OFFLINE = "offline: record what the card terminal took"
@@ -121,6 +124,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.sales_model = SalesTableModel(self)
         self.sales_view, _ = make_table(self.sales_model, self)
         self.till_label = QLabel("")
+        self.till_panel = TillPanel(self.ctx, self.selected_sale_order, self)
         self._lay_out()
         self._update_totals()
 
@@ -129,8 +133,11 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.result_label.setWordWrap(True)
         self.print_button = QPushButton("Print tickets")
         self.save_button = QPushButton("Save tickets PDF…")
-        for b in (self.print_button, self.save_button):
+        self.receipt_button = QPushButton("Receipt")
+        self.receipt_button.setToolTip("print the receipt (receipt_printer setting) or save it as PDF")
+        for b in (self.print_button, self.save_button, self.receipt_button):
             b.setEnabled(False)
+        self.receipt_button.clicked.connect(lambda: self.receipts.issue(self.last_sale.order_number))
         self.print_button.clicked.connect(lambda: self.output.print(self.last_sale.order_number))
         self.save_button.clicked.connect(lambda: self.output.save(self.last_sale.order_number))
 
@@ -159,6 +166,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         out = QHBoxLayout()
         out.addWidget(self.print_button)
         out.addWidget(self.save_button)
+        out.addWidget(self.receipt_button)
         form.addRow(out)
         unpaid_box = QGroupBox("Unpaid orders")
         ul = QVBoxLayout(unpaid_box)
@@ -169,6 +177,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         sl = QVBoxLayout(sales_box)
         sl.addWidget(self.sales_view)
         sl.addWidget(self.till_label)
+        sl.addWidget(self.till_panel)
         top = QHBoxLayout()
         top.addWidget(tickets, 3)
         top.addWidget(form_box, 2)
@@ -200,6 +209,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
                     queries.sale_rows(session, event_id), queries.till(session, event_id))
 
         run_in_background(query_op(ledger, load), self._on_loaded, parent=self)
+        self.till_panel.refresh()
 
     def _on_loaded(self, loaded) -> None:
         snapshot, unpaid, sales, till = loaded
@@ -303,8 +313,10 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         change = f" — change due {money(done.change)}" if done.change is not None else ""
         self.result_label.setText(f"<b>Order {done.order_number}</b>: {done.tickets} ticket(s), "
                                   f"{money(done.total)}, {done.status}{change}")
-        self.print_button.setEnabled(True)
-        self.save_button.setEnabled(True)
+        for b in (self.print_button, self.save_button, self.receipt_button):
+            b.setEnabled(True)
+        if config.get("receipt_auto") and self.receipts.printer:
+            self.receipts.print(done.order_number)
         self.picker.clear_quantities()
         for edit in (self.first_name, self.last_name, self.email, self.phone, self.tendered):
             edit.clear()
@@ -331,6 +343,11 @@ class BoxOfficeTab(LazyRefresh, QWidget):
                 self.unpaid_view.selectRow(r)
                 return True
         return False
+
+    def selected_sale_order(self) -> str | None:
+        """The order number of the selected row of today's sales (the till's void), or None."""
+        rows = self.sales_view.selectionModel().selectedRows()
+        return rows[0].data(RowRole).order_number if rows else None
 
     def _update_complete(self) -> None:
         self.complete_button.setEnabled(self.selected_unpaid() is not None)

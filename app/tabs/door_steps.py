@@ -1,20 +1,26 @@
-"""The door's next steps (a mixin of app.tabs.door_tab.DoorTab, issue 9 items 1, 2, 4): "Take payment &
+"""The door's next steps (a mixin of app.tabs.door_tab.DoorTab, issue 9 items 1, 2, 4, 10): "Take payment &
 admit" for an UNPAID ticket (core.door.pay_and_admit, the box office's PaymentDialog), provisional entry only
-where core.door.provisional_refusal allows it, and a safe undo that names the guest and asks once. Every
+where core.door.provisional_refusal allows it, a safe undo that names the guest and asks once, and after an
+OK the rest of the guest's order (app.widgets.group_panel, core.door.admit_group). Every
 decision is core.door's; this module only shows them."""
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtWidgets import QMessageBox
 
 from app import formatting
 from app.dialogs.payment_dialog import PaymentDialog
 from app.tasks import announce, error_message, mutation_op, query_op, run_in_background
+from app.widgets.group_panel import GroupPanel
 from core import door as core_door
 from core.door import Door
 from core.entrances import EntranceView, list_entrances
 from core.headcount import Headcount, headcount
 from core.timeutil import utcnow
 from sync import door as sync_door, state as sync_state, station as sync_station
+
+logger = logging.getLogger(__name__)
 
 
 def door_of(ctx, entrance: EntranceView | None = None, exit_mode: bool = False) -> Door:
@@ -90,6 +96,7 @@ class DoorStepsMixin:
         self._unpaid = result if allowed else None
         self.pay_button.setVisible(allowed)
         self.pay_button.setEnabled(allowed)
+        self._offer_group(result)
 
     def take_payment(self) -> None:
         """Open the payment dialog for the whole order (cash with change, or card); on OK pay and admit."""
@@ -123,7 +130,64 @@ class DoorStepsMixin:
             self._undo_stack.append((done.result.ticket_number, done.result.payload))
             self.undo_button.setEnabled(True)
             self.refresh()
+            self._offer_group(done.result)  # the order is paid now: its other tickets may come in too
         self.scanned.emit(done.result)
+
+    # ---- whole-order check-in (issue 9 item 10) ----------------------------------------------------------
+    def group_panel(self) -> GroupPanel:
+        """The "N more in this order" panel, made on first use under the verdict's action row."""
+        panel = getattr(self, "_group_panel", None)
+        if panel is None:
+            panel = self._group_panel = GroupPanel(self)
+            panel.admit_requested.connect(self.admit_group)
+            panel.dismissed.connect(self._group_done)
+            self._right.insertWidget(2, panel)
+        return panel
+
+    def _offer_group(self, result) -> None:
+        """After an OK scan, list the order's other tickets (core.door.order_group) in the group panel; any
+        other result hides it. None (the verdict went back to Ready) keeps it: the group may still be at the
+        door while the operator chooses; the next verdict, Esc or the admission closes it."""
+        if result is None:
+            return
+        panel = self.group_panel()
+        panel.clear()
+        self._group_for = result  # a later verdict makes a late answer for this one moot
+        if getattr(result.verdict, "value", "") != "OK" or not result.order_number:
+            return
+        ledger, door, scanned = self.ctx.ledger, door_of(self.ctx), result.ticket_number
+        run_in_background(lambda: core_door.order_group(ledger, door, result.order_number),
+                          lambda tickets: self._on_group(result, tickets, scanned),
+                          lambda exc: logger.warning("order group failed: %s", exc), parent=self)
+
+    def _on_group(self, result, tickets, scanned) -> None:
+        if getattr(self, "_group_for", None) is result:
+            self.group_panel().show_group(result.order_number, tickets, scanned)
+
+    def admit_group(self, order_number: str, ticket_numbers: list) -> None:
+        """Admit the chosen tickets of the order in one step (core.door.admit_group), each its own check-in."""
+        self.group_panel().clear()
+        ledger, door = self.ctx.ledger, door_of(self.ctx)
+        run_in_background(lambda: core_door.admit_group(ledger, door, order_number, list(ticket_numbers)),
+                          self._on_group_admitted, self._on_scan_failed, parent=self)
+
+    def _on_group_admitted(self, done) -> None:
+        admitted = done.admitted
+        refused = [r for r in done.results if not r.admitted]
+        self._show(admitted[-1] if admitted else refused[0])
+        names = ", ".join(r.guest_name or r.ticket_number for r in admitted)
+        text = f"Admitted {len(admitted)} of this order: {names}" if admitted else "No one admitted"
+        if refused:
+            text += "; not admitted: " + ", ".join(f"{r.ticket_number} ({r.verdict.value})" for r in refused)
+        self.verdict_panel.extra.setText(text)
+        for r in done.results:
+            self._admitted(r)
+            self.scanned.emit(r)
+        self._group_done()
+
+    def _group_done(self) -> None:
+        self.verdict_panel.restart_ready_timer()
+        self.code_edit.setFocus()
 
     # ---- provisional admission (WR-13 b, issue 9 item 2) -----------------------------------------------
     def offer_provisional(self, payload: str | None) -> None:

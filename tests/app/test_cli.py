@@ -157,6 +157,19 @@ def test_scan_codes_prints_one_json_line_per_code(cli, shop):
     assert lines[0]["checkedInAt"] and set(lines[0]) >= {"payload", "ticketNumber", "verdict", "checkedInAt", "station"}
 
 
+def test_scan_group_admits_the_rest_of_the_order(cli, shop):
+    """Issue 9 item 10: `scan --group` admits the scanned ticket's whole order, each ticket its own check-in."""
+    first, second, third = shop["paid"]["order"]["tickets"]
+    code, lines, _ = cli("scan", "--code", second["ticketNumber"], "--station", "Door 2")
+    assert code == 0 and lines[0]["verdict"] == "OK"
+    code, lines, _ = cli("scan", "--code", first["checkInUrl"], "--group", "--station", "Door 2")
+    assert code == 0
+    assert [(x["ticketNumber"], x["verdict"], x["source"]) for x in lines] == [
+        (first["ticketNumber"], "OK", "code"), (third["ticketNumber"], "OK", "group")]
+    code, lines, _ = cli("scan", "--code", shop["unpaid"]["order"]["tickets"][0]["ticketNumber"], "--group")
+    assert code == 0 and [x["verdict"] for x in lines] == ["UNPAID"]  # nothing else tried for a refused ticket
+
+
 def test_scan_image_and_pdf(cli, shop, tmp_path):
     from core.pdf import rasterize_pdf
 

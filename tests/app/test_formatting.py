@@ -8,6 +8,9 @@ from core.money import Money
 def test_money_and_parse():
     assert formatting.money(Money.of("19.99", "EUR")) == "€19.99"
     assert formatting.money(Money.of("1500", "JPY")) == "¥1,500"
+    # issue 9 item 6: a currency the station's locale only knows by its code is written as at home
+    assert formatting.money(Money.of("250", "TRY")) == "₺250,00"
+    assert formatting.money(Money.of("300", "UAH")) == "300,00\xa0₴"
     assert formatting.money(None) == ""
     assert formatting.parse_money("30,5", "EUR") == Money.of("30.50", "EUR")
     assert formatting.parse_money("1500", "JPY") == Money.of("1500", "JPY")

@@ -36,6 +36,8 @@ def test_create_a_local_event(qtbot, ledger):
     wizard.button(QWizard.WizardButton.FinishButton).click()
     result = wizard.result_value
     assert result is not None and (result.role, result.camera, result.hub_url) == ("box-office", None, "")
+    from app import config  # the choices outlive this session: the station's settings file
+    assert (config.get("station_role"), config.get("camera")) == ("box-office", "")
     with ledger.uow() as uow:
         [event] = list_events(uow.session)
         assert (event.id, event.title, event.time_zone, event.currency) == (result.event_id, "Friday Night",

@@ -83,3 +83,11 @@ def test_currency_checks_and_mixing():
     with pytest.raises(InvalidArgument):
         Money.of("NaN", "EUR")
     assert Money.of("1.00", "EUR") < Money.of("1.01", "EUR")
+
+
+def test_format_uses_the_currency_home_locale_only_without_a_symbol():
+    """Issue 9 item 6: 'TRY250.00' was printed; babel's home locale of a currency writes '₺250,00'."""
+    assert Money.of("250", "TRY").format("en_US") == "₺250,00"
+    assert Money.of("1500", "INR").format("en_US") == "₹1,500.00"  # en_US has the symbol: its own format
+    assert Money.of("19.99", "EUR").format("de_DE") == "19,99\xa0€"
+    assert Money.of("10", "CHF").format("en_US") == "CHF10.00"  # no symbol at home either: unchanged
