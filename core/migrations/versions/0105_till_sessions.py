@@ -2,7 +2,7 @@
 `till_voids` (money handed back for a voided sale). New tables only: existing rows are untouched.
 
 Revision ID: 0105
-Revises: 0004
+Revises: 0104
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from core.models import UTCDateTime
 
 revision = "0105"
-down_revision = "0004"
+down_revision = "0104"
 branch_labels = None
 depends_on = None
 
