@@ -298,7 +298,10 @@ def _upload_ticket(raw: Any, order: dict, currency: str) -> dict:
             "canceled": bool(raw.get("canceled")), "created": order["created"]}
 
 
-def _upload_payment(raw: Any, order_number: str, currency: str, station: str, now: datetime) -> dict:
+def parse_payment(raw: Any, order_number: str, currency: str, station: str, now: datetime) -> dict:
+    """A payment of an upload or a paid ConfirmOrder (docs/HUB_EXTENSIONS.md "Payments") → Payment column values:
+    {method, amount, tendered?, change?, station?, operator?, paymentId?, created?}, amounts in `currency`.
+    Raises ContractError."""
     if not isinstance(raw, dict):
         raise ContractError("every payment must be an object", field="payments")
     amount = _strict_money(raw.get("amount"), "payments.amount", currency)
@@ -308,7 +311,9 @@ def _upload_payment(raw: Any, order_number: str, currency: str, station: str, no
             "amount_minor": amount.minor, "currency": currency,
             "tendered_minor": tendered.minor if tendered else None, "change_minor": change.minor if change else None,
             "station": _text(raw.get("station"), "payments.station", 64) or station,
-            "created": _time_field(raw.get("created"), "payments.created") or now}
+            "created": _time_field(raw.get("created"), "payments.created") or now,
+            "operator": _text(raw.get("operator"), "payments.operator", 64),
+            **({"payment_id": _text(raw["paymentId"], "payments.paymentId", 36)} if raw.get("paymentId") else {})}
 
 
 def _time_field(value: Any, field: str) -> datetime | None:
@@ -346,5 +351,5 @@ def parse_upload(data: dict, event_id: str, currency: str, *, station: str, now:
     payments = data.get("payments") or []
     if not isinstance(payments, list):
         raise ContractError("payments must be a list", field="payments")
-    rows = [_upload_payment(p, order["order_number"], currency, station, now) for p in payments]
+    rows = [parse_payment(p, order["order_number"], currency, station, now) for p in payments]
     return UploadedOrder(order, tickets, rows)

@@ -7,6 +7,7 @@ Check-in state is never stored on the ticket: it is derived from the append-only
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
@@ -170,7 +171,9 @@ class Entrance(Base):
 
 class Payment(Base):
     """Money taken at the box office for an order (cash or card): the till's record (case WR-03, WR-15).
-    Amounts in minor units; `tendered_minor`/`change_minor` only for cash."""
+    Amounts in minor units; `tendered_minor`/`change_minor` only for cash. `payment_id` (uuid, made once when
+    the row is added; NULL on rows older than revision 0102) names the payment on the hub, which keeps one
+    payment per settled order (issue 8 item 12); `operator` who took it ("" unknown)."""
 
     __tablename__ = "payments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -182,6 +185,10 @@ class Payment(Base):
     change_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     station: Mapped[str] = mapped_column(String(64), default="")
     created: Mapped[datetime] = mapped_column(UTCDateTime)
+    payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True,
+                                                   default=lambda: str(uuid.uuid4()))  # 0102
+    operator: Mapped[str | None] = mapped_column(String(64), nullable=True, default="")  # 0102
+    __table_args__ = (Index("ux_payments_payment_id", "payment_id", unique=True),)
 
 
 class OutboxEntry(Base):
@@ -245,3 +252,26 @@ class TillVoid(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReviewItem(Base):
+    """Something a person must look at after a sync (issue 8 item 7; core.review writes and reads them).
+    `key` is the fact's stable dedup key: one row per fact, however many syncs see it. `kind` one of
+    core.review's kinds; `entity` the order/ticket/definition it is about; `happened` when the fact happened
+    (aware UTC, None unknown), `raised` when the station noticed it. Rows are never deleted: acknowledging sets
+    `acked_at`/`acked_by` (the audit)."""
+
+    __tablename__ = "review_queue"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(36), default="")
+    entity: Mapped[str] = mapped_column(String(64), default="")
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    happened: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    raised: Mapped[datetime] = mapped_column(UTCDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acked_by: Mapped[str] = mapped_column(String(64), default="")
+    __table_args__ = (Index("ux_review_queue_key", "key", unique=True),
+                      Index("ix_review_queue_open", "acked_at", "id"))

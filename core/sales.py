@@ -102,16 +102,20 @@ def _buyer_inputs(buyer: dict, names_required: bool = True) -> list[dict]:
 
 
 def _payment_row(order_number: str, payment: str, total: Money, tendered: Money | None, change: Money | None,
-                 station: str, now: datetime) -> Payment:
+                 station: str, now: datetime, operator: str = "") -> Payment:
     return Payment(order_number=order_number, method=payment, amount_minor=total.minor, currency=total.currency,
                    tendered_minor=tendered.minor if change is not None else None,
-                   change_minor=change.minor if change is not None else None, station=station, created=now)
+                   change_minor=change.minor if change is not None else None, station=station, created=now,
+                   operator=operator)
 
 
 def payment_to_api(p: Payment) -> dict:
-    """A Payment row as the upload's JSON {method, amount, tendered?, change?, station, created}."""
+    """A Payment row as the upload's JSON {method, amount, tendered?, change?, station, operator, paymentId?,
+    created} (docs/HUB_EXTENSIONS.md "Payments")."""
     out = {"method": p.method, "amount": Money.from_minor(p.amount_minor, p.currency).to_api(),
-           "station": p.station, "created": to_rfc3339(p.created)}
+           "station": p.station, "operator": p.operator or "", "created": to_rfc3339(p.created)}
+    if p.payment_id:
+        out["paymentId"] = p.payment_id
     if p.tendered_minor is not None:
         out["tendered"] = Money.from_minor(p.tendered_minor, p.currency).to_api()
         out["change"] = Money.from_minor(p.change_minor or 0, p.currency).to_api()
@@ -194,14 +198,16 @@ def _build_order(session: Session, event: Event, quoted: SaleQuote, buyer: dict,
 
 
 def pay_and_complete(session: Session, event_id: str, order_number: str, *, payment: str,
-                     tendered: Money | None = None, station: str = "", now: datetime | None = None) -> Sale:
+                     tendered: Money | None = None, station: str = "", operator: str = "",
+                     now: datetime | None = None) -> Sale:
     """Take the money for an unpaid order at the box office, then ConfirmOrder it (case WR-03, WR-02).
 
-    payment "cash" (needs `tendered` ≥ the order's total) | "card". Records one Payment of the order's total
-    (none for a zero total), sets the order's method, then core.orders.complete_order → PAID (outbox
-    "order.confirm"). An order already PAID/FREE records nothing and is returned unchanged with change None
-    (a double click takes the money once: WR-03 c). Raises NotFound, InvalidArgument (payment, tendered),
-    OrderActionNotAvailable (CANCELED, DECLINED or an unknown status; nothing recorded)."""
+    payment "cash" (needs `tendered` ≥ the order's total) | "card"; `operator` who took it. Records one Payment
+    of the order's total (none for a zero total), sets the order's method, then core.orders.complete_order →
+    PAID (outbox "order.confirm"; sync.push_orders sends the payment with it). An order already PAID/FREE
+    records nothing and is returned unchanged with change None (a double click takes the money once: WR-03 c).
+    Raises NotFound, InvalidArgument (payment, tendered), OrderActionNotAvailable (CANCELED, DECLINED or an
+    unknown status; nothing recorded)."""
     when = _now(now)
     payment = _payment(payment, ("cash", "card"))
     order = get_order(session, order_number, event_id)
@@ -214,7 +220,7 @@ def pay_and_complete(session: Session, event_id: str, order_number: str, *, paym
     raise_first(paid.problems, PAYMENT)
     change = paid.change
     if not total.is_zero:
-        session.add(_payment_row(order.order_number, payment, total, tendered, change, station, when))
+        session.add(_payment_row(order.order_number, payment, total, tendered, change, station, when, operator))
         note(session, payments=[order.order_number])
     order.method = ORDER_METHOD[payment]
     complete_order(session, event_id, [order.order_number], now=when)

@@ -15,7 +15,8 @@ from core.changes import note
 from core.contract_parse import parse_definition, parse_event, parse_order, parse_ticket  # noqa: F401 (re-exported)
 from core.models import Event, Order, Ticket, TicketDefinition
 from core.outbox import pending_keys  # the pull never overwrites pending local changes
-from core.timeutil import utcnow
+from core.review import ReviewKind, raise_item
+from core.timeutil import to_rfc3339, utcnow
 
 BATCH = 500
 logger = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ def stale_keys(session: Session, model, pk: str, rows: list[dict]) -> set[str]:
     """Keys of `rows` older than what the ledger holds: the row's `updated` (the server's time) is before the
     held `server_updated` (issue 8 item 4). Rows without `updated` are never stale. Every row that carries
     `updated` gets `server_updated` set to it, so the next comparison is server time against server time (a
-    station's own edits stamp `updated` with its device clock, which may be skewed)."""
+    station's own edits stamp `updated` with its device clock, which may be skewed). Each stale row ignored is
+    a review item (STALE_IGNORED, once per key and time)."""
     dated = {}
     for row in rows:
         if row.get("updated") is not None:
@@ -146,6 +148,12 @@ def stale_keys(session: Session, model, pk: str, rows: list[dict]) -> set[str]:
         held.update(session.execute(select(key_col, held_col).where(key_col.in_(keys[i:i + BATCH]),
                                                                      held_col.is_not(None))).all())
     stale = {k for k, at in held.items() if dated[k] < at}
+    for k in sorted(stale):
+        what = model.__tablename__.replace("_", " ").rstrip("s")
+        raise_item(session, ReviewKind.STALE_IGNORED, f"{model.__tablename__}:{k}:{to_rfc3339(dated[k])}",
+                   f"a replayed answer for {what} {k} (of {to_rfc3339(dated[k])}) is older than the one held "
+                   f"(of {to_rfc3339(held[k])}): ignored, nothing changed", entity=k, happened=dated[k],
+                   event_id=next((r.get("event_id") or "" for r in rows if r[pk] == k), ""))
     if stale:
         logger.info("ignored %d stale %s row(s) older than the ledger's: %s", len(stale), model.__tablename__,
                     ", ".join(sorted(stale)[:10]))

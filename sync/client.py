@@ -325,12 +325,13 @@ class TicketingApi:
                             body=payload, idempotency_key=idempotency_key)
         return self._expect(body, "order", dict, "UpdateOrder")
 
-    def confirm_orders(self, event_id: str, order_numbers: list[str], *,
+    def confirm_orders(self, event_id: str, order_numbers: list[str], *, payment: dict | None = None,
                        idempotency_key: str | None = None) -> list[dict]:
-        """ConfirmOrder (API.md §2.4) → the `orders`; 428 ORDER_ACTION_NOT_AVAILABLE for e.g. CANCELED."""
+        """ConfirmOrder (API.md §2.4) → the `orders`; 428 ORDER_ACTION_NOT_AVAILABLE for e.g. CANCELED. `payment`
+        (extension `payments`): the till's payment goes with it; 409 ORDER_ALREADY_PAID for a settled order."""
         body = self.request("POST", f"/events/v1/events/{_seg(event_id)}/orders/confirm",
-                            body={"eventId": event_id, "orderNumber": list(order_numbers)},
-                            idempotency_key=idempotency_key)
+                            body={"eventId": event_id, "orderNumber": list(order_numbers),
+                                  **({"payment": payment} if payment else {})}, idempotency_key=idempotency_key)
         return self._expect(body, "orders", list, "ConfirmOrder")
 
     def cancel_order(self, event_id: str, order_number: str, *, idempotency_key: str | None = None) -> dict:

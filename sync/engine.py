@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from core.db import Ledger
-from core import outbox
+from core import outbox, review, review_checks
 from core.outbox import pending_count
 from core.status import CHECKIN_KINDS, OutboxKind
 from core.timeutil import to_rfc3339, utcnow
@@ -41,7 +41,8 @@ class SyncReport:
     `rejected` rows refused for good (kept, shown); `waiting` rows held behind a refused one ([{id, kind,
     entity, reason}]); `set_aside` pulled entities set aside as malformed; `conflicts` definition ids with a stored conflict;
     `oversold` [{definitionId, name, sold, quantity, orderNumber}] (BC-26); `duplicates` check-ins flagged
-    (BC-14); `local_only` box-office orders a plain server cannot take (WR-15); `clock_offset_s` server −
+    (BC-14); `review_new` review items this run raised, `review_open` items waiting for a person (core.review,
+    issue 8 item 7); `local_only` box-office orders a plain server cannot take (WR-15); `clock_offset_s` server −
     device (BC-13); `last_success` {resource: aware UTC}; `error` why the run stopped (None = ok)."""
 
     ok: bool = False
@@ -57,6 +58,8 @@ class SyncReport:
     oversold: list[dict] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
     local_only: list[str] = field(default_factory=list)
+    review_new: int = 0
+    review_open: int = 0
     clock_offset_s: float | None = None
     warnings: list[str] = field(default_factory=list)
     last_success: dict[str, datetime] = field(default_factory=dict)
@@ -80,6 +83,8 @@ class SyncReport:
             parts.append(f"{len(self.oversold)} oversold")
         if self.local_only:
             parts.append(f"{len(self.local_only)} door sale(s) local-only")
+        if self.review_open:
+            parts.append(f"{self.review_open} to review")
         if self.clock_offset_s is not None:
             parts.append(f"clock {self.clock_offset_s:+.1f} s")
         return f"{head} ({self.mode}): " + ", ".join(parts)
@@ -100,6 +105,7 @@ class SyncEngine:
         self.cooldown_s, self.max_cooldown_s, self.now = cooldown_s, max_cooldown_s, now
         self.run_limit_s = float(run_limit_s)
         self.discovery: Discovery | None = None
+        self._open_before = 0
 
     # -- state -------------------------------------------------------------------------------------------
     def cooling_down_until(self) -> datetime | None:
@@ -124,6 +130,8 @@ class SyncEngine:
         during a cool-down unless `force`. Blocking: call it from a worker thread, never the GUI thread."""
         say = progress or (lambda _m: None)
         report = SyncReport()
+        with self.ledger.uow() as uow:
+            self._open_before = review.open_count(uow.session)
         until = None if force else self.cooling_down_until()
         if until is not None:
             report.skipped, report.error = True, f"cooling down after a failure until {to_rfc3339(until)}"
@@ -142,6 +150,7 @@ class SyncEngine:
             report.pulled, report.pulled_by = pulled.total, dict(pulled.counts)
             report.warnings += pulled.warnings
             report.set_aside = list(pulled.set_aside)
+            self._review()
             self._mark_success(pulled.completed)
             report.ok = True
         except (SyncError, MalformedData) as exc:
@@ -178,6 +187,12 @@ class SyncEngine:
         self._push(report, say, cancel)
         return Puller(self.ledger, self.api, self.event_ids, progress=say, cancel=cancel).pull_changes()
 
+    def _review(self) -> None:
+        """After the pull: the review-queue checks over the ledger (core.review_checks; each fact raised once)."""
+        with self.ledger.uow() as uow:
+            review_checks.after_sync(uow.session, station=self.station, event_ids=self.event_ids, now=self.now())
+            uow.commit()
+
     def _check_hub(self, report: SyncReport) -> None:
         """Compare the hub's identity (discovery hubId/epoch) with the one stored; another one means another
         or a re-created hub database: reset (see _hub_went_back). The first sight is only stored."""
@@ -205,6 +220,8 @@ class SyncEngine:
     def _finish(self, report: SyncReport) -> SyncReport:
         with self.ledger.uow() as uow:
             report.pending = pending_count(uow.session)
+            report.review_open = review.open_count(uow.session)
+            report.review_new = max(0, report.review_open - self._open_before)
             if report.clock_offset_s is None:
                 stored = clock.load(uow.session, self.clock_warn_s)
                 report.clock_offset_s = stored.offset_s if stored.measured_at else None

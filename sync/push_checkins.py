@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
 from core.models import Event, Ticket
 from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS
+from core.provisional import PROVISIONAL
+from core.review import ReviewKind, raise_item
 from core.timeutil import local, parse_rfc3339, to_rfc3339
 from sync.appliers import sync_nonce
 from sync.apply import apply_tickets
@@ -111,6 +113,7 @@ def _upload_rows(ctx: PushContext, items: list[Item]) -> Outcome:
     def apply(session: Session) -> None:
         for item, row in zip(items, rows):
             res = by_nonce[row["nonce"]]
+            _review_provisional(session, item, outcome.rejected.get(item.id))
             if res.get("status") not in ("ACCEPTED", DUPLICATE):
                 continue
             mine = find_by_nonce(session, row["nonce"])
@@ -145,6 +148,30 @@ def _report_duplicate(ctx: PushContext, session: Session, event_id: str, row: di
                                      "station": station, "correctedTime": to_rfc3339(when) if when else None,
                                      "message": message})
     ctx.result.warnings.append(message)
+    raise_item(session, ReviewKind.DOUBLE_ADMISSION, row["nonce"],
+               f"ticket {row['ticketNumber']} was admitted twice: here ({ctx.station or 'this station'}, "
+               f"{row.get('correctedTime')}) and at {station or 'another station'} "
+               f"({to_rfc3339(when) if when else '?'})",
+               event_id=event_id, entity=row["ticketNumber"], happened=when,
+               details={"station": station, "correctedTime": to_rfc3339(when) if when else None,
+                        "ours": {"station": ctx.station, "correctedTime": row.get("correctedTime"),
+                                 "operator": row.get("operator") or ""}})
+
+
+def _review_provisional(session: Session, item: Item, refused: str | None) -> None:
+    """A provisional admission (WR-13 b) the server has answered goes to the review queue: accepted (the
+    ticket is real) or refused with the server's reason (the guest is inside on an unknown ticket)."""
+    if item.kind != CHECKIN_CREATE or item.payload.get("method") != PROVISIONAL:
+        return
+    tn = item.entity_key
+    if refused is None:
+        raise_item(session, ReviewKind.PROVISIONAL_ACCEPTED, item.idempotency_key,
+                   f"provisional admission of ticket {tn} accepted: the server knows the ticket",
+                   event_id=item.event_id, entity=tn)
+    else:
+        raise_item(session, ReviewKind.PROVISIONAL_REFUSED, item.idempotency_key,
+                   f"provisional admission of ticket {tn} refused by the server ({refused}): check the guest",
+                   event_id=item.event_id, entity=tn, details={"reason": refused})
 
 
 def _server_state(ctx: PushContext, event_id: str, numbers: list[str]) -> dict[str, dict]:
@@ -173,6 +200,8 @@ def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C9
     outcome.done.extend(it.id for it in send)
 
     def apply(session: Session) -> None:
+        for item in items:
+            _review_provisional(session, item, outcome.rejected.get(item.id))
         apply_tickets(session, answer, event_id)
         for t in answer:
             created = (t.get("checkIn") or {}).get("created")

@@ -1,15 +1,25 @@
 """Push of order rows: order.create (box-office sale upload, extension `orders-upload`), order.update
-(UpdateOrder, API.md §2.5), order.confirm (ConfirmOrder after a state check, WR-03 b) and order.cancel
+(UpdateOrder, API.md §2.5), order.confirm (ConfirmOrder after a state check, WR-03 b; with the hub's `payments`
+extension the till's payment goes with it and the hub decides, issue 8 item 12) and order.cancel
 (CancelOrder, extension `order-cancel`, issue 8 item 8). A box-office sale a plain server cannot take stays
 local-only: its rows are skipped and stay pending (WR-15); so does a cancel the server has no call for."""
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import outbox
+from core.models import Payment
+from core.review import ReviewKind, raise_item
+from core.sales import payment_to_api
 from core.status import SETTLED  # PAID/FREE: confirming them again is pointless
 from sync.apply import order_from_api
+from sync.errors import ApiError
 from sync.handler import Item, Outcome, PushContext, SingleRowHandler
+
+ALREADY_PAID = "ORDER_ALREADY_PAID"  # the hub's 409 for a second payment (docs/HUB_EXTENSIONS.md "Payments")
 
 
 class OrderHandler(SingleRowHandler):
@@ -59,22 +69,76 @@ def _update(ctx: PushContext, item: Item) -> Outcome:
 
 
 def _confirm(ctx: PushContext, item: Item) -> Outcome:
-    """ConfirmOrder, checking state first: GET the order and confirm only if not PAID/FREE (WR-03 b)."""
+    """ConfirmOrder. An order this station took money for goes up with its payment when the hub has the
+    `payments` extension (_paid_confirm). Otherwise the state is checked first: GET the order and confirm only
+    if not PAID/FREE (WR-03 b); a payment stays local and is reported, and one taken for an order the server
+    already has settled is a review item (refund)."""
     numbers = item.payload.get("orderNumber") or [item.entity_key]
     numbers = [numbers] if isinstance(numbers, str) else list(numbers)
+    taken = _taken(ctx, numbers)
+    if len(numbers) == 1 and numbers[0] in taken and ctx.discovery.has("payments"):
+        return _paid_confirm(ctx, item, numbers[0], taken[numbers[0]])
     answers, todo = [], []
     for number in numbers:
         current = ctx.api.get_order(item.event_id, number)
         (answers if current.get("status") in SETTLED else todo).append(current)
+    settled = [o.get("orderNumber") for o in answers if o.get("orderNumber") in taken]
     if todo:
         answers += ctx.api.confirm_orders(item.event_id, [o["orderNumber"] for o in todo],
                                           idempotency_key=item.idempotency_key)
     note = "" if todo else "already settled on the server; not confirmed again"
+    for number in sorted(set(taken) - set(settled)):
+        ctx.result.warnings.append(f"the payment of order {number} stays on this station: this server takes no "
+                                   f"payments")
 
     def apply(s: Session) -> None:
         for order in answers:
             order_from_api(s, order, item.event_id)
+        for number in settled:
+            _second_payment(s, item, number, taken[number], f"order {number} was already settled on the server")
     return Outcome(done=[item.id], apply=apply, notes={item.id: note})
+
+
+def _paid_confirm(ctx: PushContext, item: Item, number: str, payment: dict) -> Outcome:
+    """ConfirmOrder with the payment (extension `payments`). 409 ORDER_ALREADY_PAID (paid at another station,
+    or centrally): the row is rejected with the hub's reason and a review item tells this box office to refund."""
+    try:
+        answers = ctx.api.confirm_orders(item.event_id, [number], payment=payment,
+                                         idempotency_key=item.idempotency_key)
+    except ApiError as exc:
+        if exc.code != ALREADY_PAID:
+            raise
+        why = exc.body.get("message") or exc.message
+        return Outcome(rejected={item.id: exc.message},
+                       apply=lambda s: _second_payment(s, item, number, payment, why))
+
+    def apply(s: Session) -> None:
+        for order in answers:
+            order_from_api(s, order, item.event_id)
+    return Outcome(done=[item.id], apply=apply)
+
+
+def _taken(ctx: PushContext, numbers: list[str]) -> dict[str, dict]:
+    """{order number: payment JSON (core.sales.payment_to_api)} of the latest payment this ledger holds for
+    each of `numbers`; a payment older than revision 0102 gets a payment id derived from its row id."""
+    with ctx.ledger.uow() as uow:
+        rows = uow.session.scalars(select(Payment).where(Payment.order_number.in_(numbers)).order_by(Payment.id))
+        out = {}
+        for p in rows:
+            body = payment_to_api(p)
+            body.setdefault("paymentId", str(uuid.uuid5(uuid.NAMESPACE_URL, f"tessera-payment:{p.order_number}:"
+                                                                             f"{p.id}:{p.created.isoformat()}")))
+            out[p.order_number] = body
+        return out
+
+
+def _second_payment(session: Session, item: Item, number: str, payment: dict, why: str) -> None:
+    """The review item of money taken here for order `number`, already paid elsewhere (issue 8 item 12)."""
+    amount = payment.get("amount") or {}
+    raise_item(session, ReviewKind.SECOND_PAYMENT, f"{number}:{payment.get('paymentId')}",
+               f"refund the customer: {why} (this station took {amount.get('value')} {amount.get('currency')} "
+               f"{payment.get('method')})", event_id=item.event_id, entity=number,
+               details={"orderNumber": number, "payment": payment})
 
 
 def _cancel(ctx: PushContext, item: Item) -> Outcome:

@@ -2,7 +2,7 @@
 cancel = the hub extension CancelOrder, docs/HUB_EXTENSIONS.md)."""
 from __future__ import annotations
 
-from app.cli.common import (add_event_option, add_paging, add_station_options, form_inputs, key_values,
+from app.cli.common import (add_event_option, add_paging, add_station_options, form_inputs, key_values, operator_of,
                             station_of, transaction)
 from app.cli.output import CliError, emit, emit_page, money_text, pairs, table
 from core import contract
@@ -138,7 +138,7 @@ def cmd_complete(args) -> int:
             order = get_order(session, args.order_numbers[0], event_id)
             tendered = Money.of(args.tendered, order.currency) if args.tendered else None
             sale = pay_and_complete(session, event_id, order.order_number, payment=args.payment,
-                                    tendered=tendered, station=station_of(args))
+                                    tendered=tendered, station=station_of(args), operator=operator_of(args))
             orders, change = [sale.order], sale.change
         else:
             orders = complete_order(session, event_id, args.order_numbers)

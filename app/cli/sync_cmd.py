@@ -8,6 +8,7 @@ import sys
 import time
 
 from app import config
+from app.cli import review_cmd
 from app.cli.common import ledger_of
 from app.cli.output import CliError, emit, table, to_json, warn
 from core.outbox import held_count, pending_count, rejected_count
@@ -55,6 +56,7 @@ def register(subparsers, parent: argparse.ArgumentParser) -> None:
     dis.set_defaults(func=_dismiss)
     rej = acts.add_parser("rejected", parents=[parent], help="the changes the server refused, with the reason")
     rej.set_defaults(func=_rejected)
+    review_cmd.add_parser(acts, parent)
 
 
 def _connect(args) -> int:

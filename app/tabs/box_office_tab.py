@@ -363,5 +363,5 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         payment, tendered = choice
         self.complete_button.setEnabled(False)
         run_op(self.ctx.ledger, pay_and_complete, self.ctx.event_id, row.order_number, payment=payment,
-               tendered=tendered, station=self.ctx.station, present=_done, on_success=self._on_sold,
-               on_error=self._on_sell_failed, parent=self)
+               tendered=tendered, station=self.ctx.station, operator=self.ctx.operator, present=_done,
+               on_success=self._on_sold, on_error=self._on_sell_failed, parent=self)

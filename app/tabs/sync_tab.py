@@ -1,7 +1,8 @@
 """The Sync panel: connection and status (age of each resource, WR-13; clock warning, BC-13), a "Sync now"
 button, the changes the server rejected (kept and shown with the reason, DESIGN.md §Sync; "Retry", "Retry all
 rejected" — oldest first, so one entity's changes go up in the order they were made — and "Dismiss", issue 8 item 2)
-and the ticket-definition conflicts, resolved by "Keep mine" / "Take theirs" (sync.conflicts.resolve)."""
+and the ticket-definition conflicts, resolved by "Keep mine" / "Take theirs" (sync.conflicts.resolve), and the review
+queue (app.widgets.review_list, issue 8 item 7)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import formatting
 from app.models.base import RED, RowRole, RowTableModel, ts
 from app.tasks import error_message, mutation_op, query_op, run_in_background
+from app.widgets.review_list import ReviewList
 from app.widgets.sync_status import ages_text
 from app.widgets.table_view import make_table
 from core.outbox import dismiss, rejected_entries, retry, retry_all
@@ -159,6 +161,8 @@ class SyncTab(QWidget):
         self.take_button.clicked.connect(lambda: self.resolve_selected(TAKE_THEIRS))
         for view in (self.rejected_view, self.conflicts_view):
             view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.review_list = ReviewList(self.ctx.ledger, lambda: self.ctx.time_zone,
+                                      lambda: self.ctx.operator or self.ctx.station, self)
         self._lay_out()
         self._update_buttons()
 
@@ -187,6 +191,7 @@ class SyncTab(QWidget):
             inner.addLayout(row)
             view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             layout.addWidget(box, 1)
+        layout.addWidget(self.review_list, 1)
         layout.addWidget(self.message)
 
     # ---- status ---------------------------------------------------------------------------------------
@@ -215,7 +220,8 @@ class SyncTab(QWidget):
 
     # ---- tables ---------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Reload the rejected changes and conflicts in the background (at most one query in flight)."""
+        """Reload the rejected changes, conflicts and review items in the background (at most one query in flight)."""
+        self.review_list.refresh()
         if self._busy:
             self._dirty = True
             return

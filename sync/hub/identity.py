@@ -20,7 +20,7 @@ from sync.hub.models import HubChange, hub_identity
 from sync.hub.render import read_feed
 from sync.hub.runner import Call
 
-HUB_EXTENSIONS = ("order-cancel", "hub-identity")  # added to routes_ext.EXTENSIONS in discovery
+HUB_EXTENSIONS = ("order-cancel", "hub-identity", "payments")  # added to routes_ext.EXTENSIONS in discovery
 CURSOR_UNKNOWN = "CURSOR_UNKNOWN"
 
 

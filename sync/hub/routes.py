@@ -79,8 +79,8 @@ ROUTES: tuple[Route, ...] = (
     R("PATCH", "/events/v1/events/{eventId}/orders", orders.bulk_update_call, "orders.write", True,
       body="{orderNumber: [..≤100], fields, archived}", summary="BulkUpdateOrders → {orders}"),
     R("POST", "/events/v1/events/{eventId}/orders/confirm", orders.confirm_call, "orders.write", True,
-      body="{orderNumber: [..≤100]}",
-      summary="ConfirmOrder → {orders}; 428 ORDER_ACTION_NOT_AVAILABLE for CANCELED/DECLINED"),
+      body="{orderNumber: [..≤100], payment? (extension payments: one order)}",
+      summary="ConfirmOrder → {orders} (+ payment); 428 for CANCELED/DECLINED; 409 ORDER_ALREADY_PAID"),
     # tickets (API.md §3)
     R("GET", "/events/v1/tickets", tickets.list_call, "tickets.read",
       summary="ListTickets → {total, offset, limit ≤100, tickets, facets}"),

@@ -1,17 +1,23 @@
 """OrderManagement calls (API.md §2; routes in sync.hub.routes): ListOrders, GetOrder, UpdateOrder,
-BulkUpdateOrders, ConfirmOrder, GetSummary — over core.orders — and the extension CancelOrder
-(docs/HUB_EXTENSIONS.md "Order cancel"). ConfirmOrder queues the buyer's confirmation e-mail (WR-03)."""
+BulkUpdateOrders, ConfirmOrder, GetSummary — over core.orders — and the extensions CancelOrder
+(docs/HUB_EXTENSIONS.md "Order cancel") and the paid ConfirmOrder ("Payments": a `payment` in the body is stored as
+a core Payment; a second payment for a settled order is 409 ORDER_ALREADY_PAID, issue 8 item 12). ConfirmOrder
+queues the buyer's confirmation e-mail (WR-03)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from core import contract
-from core.errors import InvalidArgument
-from core.models import Order, Ticket
+from core.changes import note
+from core.contract_parse import parse_payment
+from core.errors import AlreadyExists, InvalidArgument
+from core.models import Order, Payment, Ticket
 from core.money import Money
 from core.orders import cancel_order, complete_order, get_order, list_orders, update_order
+from core.sales import payment_to_api
 from core.status import PAID, SETTLED
 from core.paging import clamp
+from core.timeutil import to_rfc3339
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import field_mask, same_param, str_list
 from sync.hub.render import ORDER_SETS, facet_counts, fieldsets, orders_json
@@ -87,6 +93,9 @@ def confirm_call(c: Call) -> dict:
     event_id = same_param("eventId", c.path["eventId"], c.body.get("eventId"), c.query.all("eventId"))
     numbers = str_list(c.body.get("orderNumber"), "orderNumber", min_len=1, max_len=100)
     c.lock(*("order:" + n for n in numbers))
+    paid = None if c.state.plain else c.body.get("payment")
+    if paid is not None:
+        return _paid_confirm(c, event_id, numbers, paid)
     before = {o.order_number: o.status for o in (get_order(c.session, n, event_id) for n in numbers)}
     orders = complete_order(c.session, event_id, numbers, now=c.now)
     for order in orders:
@@ -94,6 +103,49 @@ def confirm_call(c: Call) -> dict:
             c.wake_mailer |= queue_confirmation(c.session, order, c.now)
     c.session.flush()
     return {"orders": orders_json(c.session, orders, FULL)}
+
+
+def _paid_confirm(c: Call, event_id: str, numbers: list[str], raw) -> dict:
+    """ConfirmOrder with the box office's `payment` (extension `payments`) for one order → {orders, payment}.
+    The payment (core.contract_parse.parse_payment; `station` is the key's station) must be of the order's
+    total and currency. Its `paymentId` already stored for this order answers again unchanged (replay); an
+    order already PAID/FREE is 409 ORDER_ALREADY_PAID naming where it was paid (the station must refund);
+    CANCELED/DECLINED is 428 ORDER_ACTION_NOT_AVAILABLE."""
+    if len(numbers) != 1:
+        raise InvalidArgument("a paid ConfirmOrder takes exactly one orderNumber", field="orderNumber")
+    order = get_order(c.session, numbers[0], event_id)
+    row = parse_payment(raw, order.order_number, order.currency, c.station.name, c.now)
+    row["station"] = c.station.name  # bound to the key, like check-in rows
+    if not row.get("payment_id"):
+        raise InvalidArgument("payment.paymentId is required", field="payment.paymentId")
+    stored = c.session.scalar(select(Payment).where(Payment.payment_id == row["payment_id"]))
+    if stored is not None:
+        if stored.order_number != order.order_number:
+            raise AlreadyExists(f"payment {row['payment_id']} belongs to another order", code="PAYMENT_ID_TAKEN")
+        return _paid_answer(c, order, stored)
+    if order.status in SETTLED:
+        first = c.session.scalars(select(Payment).where(Payment.order_number == order.order_number)
+                                  .order_by(Payment.id)).first()
+        where = (f" at station {first.station} ({to_rfc3339(first.created)})" if first is not None
+                 else f" ({order.status} on the hub)")
+        raise AlreadyExists(f"order {order.order_number} was already paid{where}: refund the customer",
+                            code="ORDER_ALREADY_PAID")
+    if row["amount_minor"] != order.total_minor:
+        raise InvalidArgument("payment.amount differs from the order's total", field="payment.amount")
+    was = order.status
+    complete_order(c.session, event_id, [order.order_number], now=c.now)  # 428 for CANCELED/DECLINED
+    payment = Payment(**row)
+    c.session.add(payment)
+    c.session.flush()
+    note(c.session, payments=[order.order_number])
+    if was != order.status and order.status == PAID:
+        c.wake_mailer |= queue_confirmation(c.session, order, c.now)
+    return _paid_answer(c, order, payment)
+
+
+def _paid_answer(c: Call, order: Order, payment: Payment) -> dict:
+    c.session.flush()
+    return {"orders": orders_json(c.session, [order], FULL), "payment": payment_to_api(payment)}
 
 
 def cancel_call(c: Call) -> dict:

@@ -66,7 +66,8 @@ def populate(conn: Connection, events: int = 2) -> None:
                              row)
 
 
-ADDED_LATER = {"server_updated", "max_inside", "entrance_id", "direction"}  # added by later revisions (0004, 0104): NULL or a default for old rows
+# columns added by later revisions (0004, 0102, 0104): NULL or a default for old rows; "table.column" or any table's column
+ADDED_LATER = {"server_updated", "payments.payment_id", "payments.operator", "max_inside", "entrance_id", "direction"}
 
 
 def snapshot(conn: Connection) -> dict[str, list[tuple]]:
@@ -75,7 +76,8 @@ def snapshot(conn: Connection) -> dict[str, list[tuple]]:
     for table in sorted(FIRST_TABLES):
         result = conn.execute(text(f'SELECT * FROM "{table}"'))
         cols = list(result.keys())
-        out[table] = sorted(tuple(f"{c}={_norm(v)}" for c, v in zip(cols, row) if c not in ADDED_LATER)
+        out[table] = sorted(tuple(f"{c}={_norm(v)}" for c, v in zip(cols, row)
+                              if c not in ADDED_LATER and f"{table}.{c}" not in ADDED_LATER)
                             for row in result)
     return out
 

@@ -4,6 +4,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
 from core.db import Ledger
+from core.schema import head_revision
 from core.models import Base, SyncState
 from core.schema import head_revision
 

@@ -99,7 +99,10 @@ def test_order_create_outbox_payload(session, ev):
     assert (body["orderNumber"], body["status"], body["channel"]) == (sale.order.order_number, "PAID", "OFFLINE_POS")
     assert body["totalPrice"]["value"] == "25.00" and len(body["tickets"]) == 2
     assert body["checkoutForm"]["inputValues"][0]["inputName"] == "firstName"
+    [paid] = session.scalars(select(Payment)).all()
+    assert len(paid.payment_id) == 36                  # the payment's id on the hub (issue 8 item 12)
     assert body["payments"] == [{"method": "cash", "amount": eur("25.00").to_api(), "station": "till-1",
+                                 "operator": "", "paymentId": paid.payment_id,
                                  "created": "2026-03-07T19:00:00.000Z", "tendered": eur("30.00").to_api(),
                                  "change": eur("5.00").to_api()}]
     assert "override" not in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core import review
 from core.definitions import definition_counts
 from core.money import Money
 from core.models import Order, Payment, Ticket
@@ -76,7 +77,9 @@ def test_wr15_plain_server_keeps_door_sales_local_only_and_reports_them(hub_fact
 
 def test_wr03b_confirm_checks_the_order_state_first(server, stations):
     """WR-03 b: the station took the cash and queued ConfirmOrder; meanwhile the order was confirmed
-    centrally. The push reads the order first and does not confirm it again."""
+    centrally. A plain server: the push reads the order first and does not confirm it again. The hub (payments
+    extension, issue 8 item 12): the payment goes up and is refused 409 ORDER_ALREADY_PAID (row rejected).
+    Either way the money taken twice is a review item to refund, raised once."""
     ev = server.seed_event()
     d = server.seed_definition(ev, quantity=10)
     unpaid = server.seed_sale(ev, {d: 3}, payment="unpaid")
@@ -89,13 +92,21 @@ def test_wr03b_confirm_checks_the_order_state_first(server, stations):
     with server.uow() as s:
         complete_order(s, ev, [unpaid["orderNumber"]])
     report = a.sync()
-    assert report.ok and report.pushed == 1
-    assert ("POST", f"/events/v1/events/{ev}/orders/confirm") not in a.faults.seen
     [entry] = a.outbox()
-    assert entry.state == "sent" and "already settled" in entry.last_error
+    if server.plain:
+        assert report.ok and report.pushed == 1
+        assert ("POST", f"/events/v1/events/{ev}/orders/confirm") not in a.faults.seen
+        assert entry.state == "sent" and "already settled" in entry.last_error
+    else:
+        assert report.ok and report.pushed == 0 and [r["entity"] for r in report.rejected] == [unpaid["orderNumber"]]
+        assert entry.state == "rejected" and "ORDER_ALREADY_PAID" in entry.last_error
+    assert a.sync().ok
     with a.ledger.uow() as uow:
         assert uow.session.get(Order, unpaid["orderNumber"]).status == "PAID"
         assert uow.session.scalar(select(func.count()).select_from(Payment)) == 1  # the till keeps the cash once
+        [item] = review.list_open(uow.session)
+    assert item.kind == "second_payment" and item.entity == unpaid["orderNumber"]
+    assert item.message.startswith("refund the customer")
 
 
 def test_wr03b_confirm_after_a_500_is_retried_once(server, stations):

@@ -57,7 +57,7 @@ def test_discovery_advertises_extensions_and_server_time(hub):
     body = ok(resp)
     assert body["tessera"] == 1 and body["station"] == "till-1" and body["role"] == "box-office"
     assert set(body["extensions"]) == {"idempotency", "changes", "checkin-rows", "orders-upload", "server-time",
-                                      "order-cancel", "hub-identity", "entrances"}
+                                      "order-cancel", "hub-identity", "entrances", "payments"}
     assert parse_rfc3339(body["serverTime"]) is not None
     stamp = resp.headers["X-Server-Time"]
     assert stamp.endswith("Z") and len(stamp) == 24  # RFC 3339 UTC with milliseconds

@@ -4,7 +4,7 @@ made at (`entrance_id`, nullable: NULL = no entrance chosen) and its `direction`
 existing row, or EXIT); an event may set the most people inside at once (`max_inside`, nullable = no alarm).
 
 Revision ID: 0104
-Revises: 0004
+Revises: 0102
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +12,7 @@ from alembic import op
 from core.models import UTCDateTime
 
 revision = "0104"
-down_revision = "0004"
+down_revision = "0102"
 branch_labels = None
 depends_on = None
 
