@@ -26,7 +26,7 @@ from app.cli.output import CliError
 logger = logging.getLogger(__name__)
 
 COMMANDS = ["events", "definitions", "entrances", "orders", "sell", "tickets", "scan", "pdf", "receipt", "till",
-            "demo", "hub", "station", "sync", "settings", "gui"]
+            "report", "demo", "hub", "station", "sync", "settings", "gui"]
 # Several commands may share a module (station + sync live in sync_cmd).
 _MODULE_OF = {"station": "sync"}
 
