@@ -8,6 +8,7 @@ Cells keep their types where the format has them:
 - CSV: a money column becomes two, the decimal amount in major units and "<name> currency"; datetimes are
   ISO 8601 with the event zone's offset; several tables are written one after another, each after a line
   holding its title and separated by a blank line.
+- PDF: core.report_pdf's printable tables; for the arrivals report the chart (core.report_chart), as PNG too.
 - JSON: {"tables": [{key, title, timeZone, columns: [{name, kind}], rows}]}; money {amount, currency} with a
   decimal string, datetimes ISO 8601 with offset (event zone), dates ISO.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime
 from typing import Any, Iterable
@@ -22,7 +24,10 @@ from typing import Any, Iterable
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from core.errors import InvalidArgument
 from core.money import exponent
+from core.report_chart import chart_pdf, chart_png
+from core.report_pdf import tables_pdf
 from core.report_table import DATE, DATETIME, INT, MONEY, ReportTable
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -150,3 +155,27 @@ def to_xlsx(tables: Iterable[ReportTable]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+EXPORT_FORMATS = ("csv", "json", "xlsx", "pdf", "png")
+SUFFIX = {"csv": ".csv", "json": ".json", "xlsx": ".xlsx", "pdf": ".pdf", "png": ".png"}
+
+
+def render(tables: list[ReportTable], report: str, fmt: str) -> bytes:
+    """The file of report `report` (a core.report_data.REPORTS key) made of `tables`, in `fmt` (one of
+    EXPORT_FORMATS), as bytes (text formats UTF-8). pdf/png of "arrivals" are the chart. Raises
+    InvalidArgument for an unknown format or png of another report."""
+    if fmt == "csv":
+        return to_csv(tables).encode("utf-8")
+    if fmt == "json":
+        body = dict(to_json(tables), report=report)
+        return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "xlsx":
+        return to_xlsx(tables)
+    if fmt in ("pdf", "png") and report == "arrivals" and tables:
+        return chart_png(tables[0]) if fmt == "png" else chart_pdf(tables[0])
+    if fmt == "pdf":
+        return tables_pdf(tables)
+    if fmt == "png":
+        raise InvalidArgument("png is the arrivals chart only", field="format")
+    raise InvalidArgument(f"unknown format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}", field="format")

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from app.cli.common import add_event_option
-from app.cli.output import CliError, table, to_json
+from app.cli.output import CliError, table
 
 REPORT_NAMES = ("summary", "arrivals", "days", "sales", "door-list", "incidents")
 FORMATS = ("text", "csv", "json", "xlsx", "pdf", "png")
@@ -52,31 +52,15 @@ def _tables(args):
 
 
 def render(tables, report: str, fmt: str) -> bytes | str:
-    """`tables` of `report` in `fmt`: str for text/csv/json, bytes for xlsx/pdf/png. CliError for png of a
-    report that is not arrivals."""
+    """`tables` of `report` in `fmt`: str for text, else bytes (core.report_export.render). CliError for png
+    of a report that is not arrivals."""
     if fmt == "text":
         return text(tables)
-    if fmt == "csv":
-        from core.report_export import to_csv
-
-        return to_csv(tables)
-    if fmt == "json":
-        from core.report_export import to_json as tables_json
-
-        return to_json(dict(tables_json(tables), report=report)) + "\n"
-    if fmt == "xlsx":
-        from core.report_export import to_xlsx
-
-        return to_xlsx(tables)
-    if report == "arrivals":
-        from core.report_chart import chart_pdf, chart_png
-
-        return chart_png(tables[0]) if fmt == "png" else chart_pdf(tables[0])
-    if fmt == "png":
+    if fmt == "png" and report != "arrivals":
         raise CliError("png is the arrivals chart: use `tessera report arrivals --format png`")
-    from core.report_pdf import tables_pdf
+    from core.report_export import render as render_file
 
-    return tables_pdf(tables)
+    return render_file(tables, report, fmt)
 
 
 def text(tables) -> str:
