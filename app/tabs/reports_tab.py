@@ -6,7 +6,8 @@ PNG) writing exactly what `tessera report … --format …` writes (core.report_
 Loading runs off the GUI thread (app.tasks.query_op) and only when the tab is seen (app.tabs.lazy); the main
 window reloads it when check-ins, orders, payments, tickets, definitions, entrances or events change
 (MainWindow TAB_KINDS). The chart is matplotlib's QtAgg canvas (PySide6) drawing core.report_chart's figure;
-matplotlib is imported when the first chart is shown, not at start-up.
+matplotlib and openpyxl (core.report_chart / core.report_export, ~40% of the window's import time) are imported
+when the first chart is shown or the first export made, not at start-up.
 """
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from app.tabs.lazy import LazyRefresh
 from app.tasks import error_message, query_op, run_in_background
 from app.widgets.table_view import button_row, make_table
 from core.report_data import TITLES, build_report
-from core.report_export import SUFFIX, render
 
 EXPORTS = ("csv", "xlsx", "pdf", "png")
 
@@ -135,7 +135,7 @@ class ReportsTab(LazyRefresh, QWidget):
         if self.canvas is not None:
             self.canvas.setVisible(on)
             if on:
-                from core.report_chart import draw_arrivals
+                from core.report_chart import draw_arrivals  # matplotlib: not at start-up
 
                 draw_arrivals(self.canvas.figure, self.tables[0])
                 self.canvas.draw_idle()
@@ -148,9 +148,9 @@ class ReportsTab(LazyRefresh, QWidget):
     # ---- export ---------------------------------------------------------------------------------------
     def on_export_clicked(self, fmt: str) -> None:
         """Ask where to save, then export."""
-        name = f"{self.shown_report or 'report'}{SUFFIX[fmt]}"
+        name = f"{self.shown_report or 'report'}.{fmt}"
         path, _filter = QFileDialog.getSaveFileName(self, f"Export {fmt.upper()}", str(Path.home() / name),
-                                                    f"{fmt.upper()} (*{SUFFIX[fmt]})")
+                                                    f"{fmt.upper()} (*.{fmt})")
         if path:
             self.export(fmt, path)
 
@@ -160,6 +160,8 @@ class ReportsTab(LazyRefresh, QWidget):
         tables, report = list(self.tables), self.shown_report
 
         def job() -> str:
+            from core.report_export import render  # openpyxl/matplotlib: not at start-up (module docstring)
+
             Path(path).write_bytes(render(tables, report, fmt))
             return path
 
