@@ -67,6 +67,7 @@ def draw_arrivals(fig: Figure, table: ReportTable) -> None:
             ax.bar(xs, counts, bottom=bottom, width=0.85, label=name, color=COLORS[i % len(COLORS)])
             bottom = [b + c for b, c in zip(bottom, counts)]
         ax.set_xlim(-0.6, max(len(xs), 8) - 0.4)  # a few buckets stay bars, not walls
+        ax.set_ylim(0, max(bottom) * 1.15 + 1)  # room above the highest bar (and the legend)
         step = max(1, len(xs) // 12)
         ticks = xs[::step]
         ax.set_xticks(ticks)
