@@ -26,6 +26,17 @@ from core.report_data import TITLES, build_report
 EXPORTS = ("csv", "xlsx", "pdf", "png")
 
 
+def load_report(session, report: str, event_id: str) -> list:
+    """The worker's job: core.report_data.build_report; for "arrivals" also import matplotlib and register the
+    chart's fonts here (seconds on a slow machine), so the GUI thread only draws."""
+    tables = build_report(session, report, event_id)
+    if report == "arrivals":
+        from core.report_chart import font_families  # matplotlib: off the GUI thread, not at start-up
+
+        font_families()
+    return tables
+
+
 class ReportsTab(LazyRefresh, QWidget):
     """Signals `loaded()` after each (re)load shown, `exported(str)` with the path of a file written and
     `failed(str)` with the reason a load or an export failed."""
@@ -86,7 +97,7 @@ class ReportsTab(LazyRefresh, QWidget):
             return
         gen, report = self._generation, self.report()
         self.status.setText("Loading…")
-        run_in_background(query_op(self.ctx.ledger, build_report, report, event_id),
+        run_in_background(query_op(self.ctx.ledger, load_report, report, event_id),
                           lambda tables: self._on_loaded(gen, report, tables),
                           lambda exc: self._on_failed(gen, exc), parent=self)
 
@@ -108,7 +119,7 @@ class ReportsTab(LazyRefresh, QWidget):
             page.deleteLater()
         for table in self.tables:
             model = ReportTableModel(self)
-            view, _proxy = make_table(model, self)
+            view, _proxy = make_table(model, self, stretch_last=False)
             model.set_table(table)
             view.model_ref = model  # tests and exports read the model behind the view
             self.table_tabs.addTab(view, table.title.split(" — ")[0])
@@ -132,6 +143,7 @@ class ReportsTab(LazyRefresh, QWidget):
             self.canvas = FigureCanvasQTAgg(Figure(figsize=(8, 3.2)))
             self.canvas.setMinimumHeight(220)
             self.splitter.insertWidget(0, self.canvas)
+            self.splitter.setSizes([3 * self.height() // 5, 2 * self.height() // 5])
         if self.canvas is not None:
             self.canvas.setVisible(on)
             if on:
