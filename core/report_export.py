@@ -9,6 +9,8 @@ Cells keep their types where the format has them:
   ISO 8601 with the event zone's offset; several tables are written one after another, each after a line
   holding its title and separated by a blank line.
 - PDF: core.report_pdf's printable tables; for the arrivals report the chart (core.report_chart), as PNG too.
+- Text that a spreadsheet would run as a formula (a guest named "=HYPERLINK(…)") stays text: a string cell in
+  XLSX; in CSV a leading "'" is added to text cells starting with = + - @ or a tab/CR (OWASP "CSV injection").
 - JSON: {"tables": [{key, title, timeZone, columns: [{name, kind}], rows}]}; money {amount, currency} with a
   decimal string, datetimes ISO 8601 with offset (event zone), dates ISO.
 """
@@ -33,6 +35,12 @@ from core.report_table import DATE, DATETIME, INT, MONEY, ReportTable
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """`text` for a CSV cell: prefixed with "'" when a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _iso(table: ReportTable, value: datetime) -> str:
@@ -58,8 +66,10 @@ def _csv_cells(table: ReportTable, row: tuple) -> list[str]:
             out.append(_iso(table, value))
         elif col.kind == DATE:
             out.append(value.isoformat())
-        else:
+        elif col.kind == INT:
             out.append(str(value))
+        else:
+            out.append(safe_text(str(value)))
     return out
 
 
@@ -132,6 +142,7 @@ def _put(cell, table: ReportTable, value: Any, kind: str) -> None:
         cell.value = int(value)
     else:
         cell.value = str(value)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
 
 
 def to_xlsx(tables: Iterable[ReportTable]) -> bytes:

@@ -112,3 +112,15 @@ def test_a_long_door_list_runs_over_pages_with_the_header_repeated(reports):
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) >= 3
     assert all("Name" in page.extract_text() for page in reader.pages)
+
+
+def test_text_that_looks_like_a_formula_stays_text():
+    from core.report_table import Column, ReportTable
+
+    table = ReportTable("Door list", (Column("Name"), Column("n", "int")),
+                        (("=HYPERLINK(\"http://x\")", 1), ("-Ana", -2), ("Zoë", 3)))
+    ws = load_workbook(io.BytesIO(to_xlsx([table]))).active
+    assert ws["A2"].data_type == "s" and ws["A2"].value == "=HYPERLINK(\"http://x\")"
+    assert ws["B3"].value == -2
+    rows = list(csv.reader(io.StringIO(to_csv([table]))))
+    assert rows[1:] == [["'=HYPERLINK(\"http://x\")", "1"], ["'-Ana", "-2"], ["Zoë", "3"]]
