@@ -25,6 +25,7 @@ from app.tabs.definitions_tab import DefinitionsTab
 from app.tabs.door_tab import DoorTab
 from app.tabs.events_tab import EventsTab
 from app.tabs.orders_tab import OrdersTab
+from app.tabs.reports_tab import ReportsTab
 from app.wedge import WedgeFilter
 from core.changes import Changes
 
@@ -38,6 +39,8 @@ TAB_KINDS = {
     "definitions": frozenset({"definitions", "orders", "tickets", "checkins", "events"}),
     "orders": frozenset({"orders", "tickets", "checkins"}),
     "events": frozenset({"events", "orders"}),  # orders: the currency lock
+    "reports": frozenset({"checkins", "orders", "payments", "tickets", "definitions", "entrances", "events",
+                          "tills"}),
 }
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
@@ -76,10 +79,11 @@ class MainWindow(QMainWindow):
         self.definitions = DefinitionsTab(ctx)
         self.orders = OrdersTab(ctx)
         self.events = EventsTab(ctx)
+        self.reports = ReportsTab(ctx)
         self.tabs = QTabWidget()
         for tab, title in ((self.door, "Door"), (self.box_office, "Box office"),
                            (self.definitions, "Ticket definitions"), (self.orders, "Orders && tickets"),
-                           (self.events, "Events")):
+                           (self.events, "Events"), (self.reports, "Reports")):
             self.tabs.addTab(tab, title)
         self.definitions.event_changed.connect(self.set_event)
         self.events.switch_requested.connect(self.switch_event)
@@ -138,7 +142,7 @@ class MainWindow(QMainWindow):
         else:
             self.event_label.setText(f"Event: {event.title} ({event.time_zone}, {event.currency})")
             self.setWindowTitle(f"Tessera — {event.title}")
-        for tab in (self.door, self.box_office, self.definitions, self.orders, self.events):
+        for tab in (self.door, self.box_office, self.definitions, self.orders, self.events, self.reports):
             tab.set_event(event)
         self.refresh_pending()
 

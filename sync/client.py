@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
-from sync.errors import (AnswerTooLarge, ApiError, BadAnswer, ForeignAnswer, NetworkError, RunTimeLimit,
-                         error_for)
+from sync.answers import REFUSAL_STATUSES, is_hub_error, parse_answer  # noqa: F401 (re-exported)
+from sync.errors import AnswerTooLarge, ApiError, BadAnswer, NetworkError, RunTimeLimit
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,6 @@ TICKET_FIELDSETS = ("TICKET_DETAILS", "GUEST_DETAILS")
 DEFINITION_FIELDSETS = ("POLICY", "DASHBOARD")
 PAGE_LIMIT = 100
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer; a 1000-change feed page is a few MB (issue 8 item 14)
-REFUSAL_STATUSES = frozenset({400, 401, 403, 404, 409, 428})  # API.md §1.3, below 500 and not 429
 
 
 def device_now() -> datetime:
@@ -87,49 +86,6 @@ def _server_time(resp: httpx.Response) -> tuple[datetime, str] | None:
     return None
 
 
-def _error_code(status: int, body: dict) -> str:
-    details = body.get("details") if isinstance(body.get("details"), dict) else {}
-    app = details.get("applicationError") if isinstance(details.get("applicationError"), dict) else {}
-    if app.get("code"):
-        return str(app["code"])
-    val = details.get("validationError") if isinstance(details.get("validationError"), dict) else {}
-    violations = val.get("fieldViolations") or []
-    if violations and isinstance(violations[0], dict):
-        return str(violations[0].get("ruleName") or violations[0].get("violatedRule") or "VALIDATION_ERROR")
-    return f"HTTP_{status}"
-
-
-def is_hub_error(status: int, body: dict) -> bool:
-    """True when a non-success answer is the server's own refusal: a status the contract names for refusals and
-    a `{message, details: {applicationError | validationError}}` body (API.md §1.3). Anything else (an HTML
-    page, a proxy's 404, an unknown code, unreadable JSON) is not a refusal (issue 8 item 10)."""
-    details = body.get("details")
-    return (status in REFUSAL_STATUSES and isinstance(body.get("message"), str) and isinstance(details, dict)
-            and (isinstance(details.get("applicationError"), dict)
-                 or isinstance(details.get("validationError"), dict)))
-
-
-def _parse(method: str, path: str, status: int, raw: bytes) -> dict:
-    """The JSON object of a 200, else the error the answer means (see TicketingApi)."""
-    try:
-        body = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if status == 200:
-        if isinstance(body, dict):
-            return body
-        raise BadAnswer(200, "NOT_JSON", {}, f"{method} {path}: 200 without a JSON object body")
-    if 200 <= status < 300:
-        raise BadAnswer(status, f"HTTP_{status}", body if isinstance(body, dict) else {},
-                        f"{method} {path}: {status} is not success for this contract")
-    body = body if isinstance(body, dict) else {}
-    if status < 500 and status != 429 and not is_hub_error(status, body):
-        raise ForeignAnswer(status, f"HTTP_{status}", body, f"{method} {path} answered {status} without the "
-                            "server's error shape (a proxy or intermediary?): not a refusal, retried later")
-    raise error_for(status, _error_code(status, body), body,
-                    body.get("message") or f"{method} {path} answered {status}").at(f"{method} {path}")
-
-
 def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
@@ -187,7 +143,7 @@ class TicketingApi:
         stamp = _server_time(resp)
         if stamp:
             self.last_clock = ClockSample(stamp[0], sent + (received - sent) / 2, stamp[1])
-        return _parse(method, path, resp.status_code, raw)
+        return parse_answer(method, path, resp.status_code, raw)
 
     # -- bounds (issue 8 item 14) ------------------------------------------------------------------------
     def set_deadline(self, seconds: float | None) -> None:

@@ -40,6 +40,7 @@ COMMAND_HELP = {
     "pdf": "write an order's ticket PDF",
     "receipt": "print or save an order's receipt",
     "till": "open, void in, close and report a till session",
+    "report": "reports: counts, arrivals, sales, door list, incidents (text, CSV, JSON, XLSX, PDF, PNG)",
     "demo": "create a demo event with ~200 tickets, PDFs, PNGs and real scans",
     "hub": "run the hub server and manage its stations",
     "station": "connect this station to a hub or the central API",

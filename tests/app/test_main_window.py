@@ -37,7 +37,7 @@ def test_status_bar_shows_station_event_ledger_and_pending_changes(qtbot, window
     assert window.event_label.text() == "Event: Door Test (Europe/Berlin, EUR)"
     assert window.ledger_label.text() == f"Ledger: {ctx.ledger_path}"
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == \
-        ["Door", "Box office", "Ticket definitions", "Orders && tickets", "Events"]
+        ["Door", "Box office", "Ticket definitions", "Orders && tickets", "Events", "Reports"]
 
 
 def test_wedge_scan_from_another_tab_checks_in_at_the_door(qtbot, window, event_data):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from sync import outcome
-from sync.client import _parse
+from sync.answers import parse_answer as _parse
 from sync.errors import ForeignAnswer, NetworkError, RunTimeLimit, error_for
 
 
