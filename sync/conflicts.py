@@ -103,6 +103,17 @@ class Conflict:
 DefinitionConflict = Conflict  # the earlier name
 
 
+def report_clashes(result, what: str, key: str, clashes) -> str:
+    """Say that `what` `key` (e.g. "order", "ticket definition") was edited here and centrally on the `clashes`
+    fields: the key goes into `result.conflicts`, a warning into `result.warnings` (a push handler's result);
+    returns the outbox row's note ("" when nothing clashed)."""
+    if not clashes:
+        return ""
+    result.conflicts.append(key)
+    result.warnings.append(f"{what} {key}: edited here and centrally ({', '.join(clashes)}) — choose which to keep")
+    return "conflict stored for " + ", ".join(clashes)
+
+
 def store(session: Session, event_id: str, key: str, fields: dict[str, dict[str, Any]],
           kind: str = DEFINITION) -> None:
     """Record (or extend) the conflict of entity `key` in the caller's transaction; newer values of a path

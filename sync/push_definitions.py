@@ -85,12 +85,8 @@ def _update(ctx: PushContext, item: Item) -> Outcome:
     if patch:
         answer = ctx.api.update_definition(def_id, item.event_id, dict(p.get("definition") or {}), patch,
                                            idempotency_key=item.idempotency_key)
-    note = ""
+    note = conflicts.report_clashes(ctx.result, "ticket definition", def_id, clashes)
     if clashes:
-        note = "conflict stored for " + ", ".join(clashes)
-        ctx.result.conflicts.append(def_id)
-        ctx.result.warnings.append(f"ticket definition {def_id}: edited here and centrally ({', '.join(clashes)})"
-                                   " — choose which to keep")
         logger.warning("definition %s conflict on %s (outbox %s)", def_id, list(clashes), item.id)
 
     def apply(s: Session) -> None:

@@ -87,12 +87,7 @@ def _update(ctx: PushContext, item: Item) -> Outcome:
                                       checkout_form={"inputValues": inputs} if inputs else None,
                                       archived=p.get("archived") if "archived" in patch else None,
                                       idempotency_key=item.idempotency_key)
-    note = ""
-    if clashes:
-        note = "conflict stored for " + ", ".join(clashes)
-        ctx.result.conflicts.append(number)
-        ctx.result.warnings.append(f"order {number}: edited here and centrally ({', '.join(clashes)})"
-                                   " — choose which to keep")
+    note = conflicts.report_clashes(ctx.result, "order", number, clashes)
 
     def apply(s: Session) -> None:
         if clashes:
