@@ -46,14 +46,21 @@ _ORDER_STEPS = (
 )
 
 
-def catch_up(dbapi_conn) -> int:
-    """Index the queued tickets and orders on a sqlite3 connection, inside its current transaction.
-    Returns how many rows were queued (0: nothing done, e.g. a ledger without the index, or no change)."""
+def has_queues(dbapi_conn) -> bool:
+    """True when the sqlite3 connection's database holds both search queues (migration 0101)."""
+    return dbapi_conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                              "('order_search_queue', 'ticket_search_queue')").fetchone()[0] == 2
+
+
+def catch_up(dbapi_conn, *, known: bool = False) -> int:
+    """Index the queued tickets and orders on a sqlite3 connection, inside its current transaction (`known`:
+    the caller already knows the queues exist). Returns how many rows were queued (0: nothing done, e.g. a
+    ledger without the index, or no change)."""
     queued = 0
+    if not known and not has_queues(dbapi_conn):
+        return 0
     for queue, steps in (("order_search_queue", _ORDER_STEPS), ("ticket_search_queue", _TICKET_STEPS)):
-        exists = dbapi_conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                    (queue,)).fetchone()
-        if exists is None or dbapi_conn.execute(f"SELECT 1 FROM {queue} LIMIT 1").fetchone() is None:
+        if dbapi_conn.execute(f"SELECT 1 FROM {queue} LIMIT 1").fetchone() is None:
             continue
         queued += dbapi_conn.execute(f"SELECT count(*) FROM {queue}").fetchone()[0]
         for sql in steps:
@@ -62,7 +69,15 @@ def catch_up(dbapi_conn) -> int:
 
 
 def _before_commit(conn) -> None:
-    catch_up(conn.connection.driver_connection)
+    # The pool's per-connection `info` remembers a positive schema look-up, so a commit with nothing queued —
+    # every door scan — costs two tiny probes (a ledger migrated later is simply asked again).
+    fairy = conn.connection
+    raw = fairy.driver_connection
+    if not fairy.info.get("search_queues"):
+        if not has_queues(raw):
+            return
+        fairy.info["search_queues"] = True
+    catch_up(raw, known=True)
 
 
 def keep_index(engine: Engine) -> None:
