@@ -174,12 +174,14 @@ def entry_check(rows: Iterable, rule: EntryRule, at: datetime) -> EntryCheck:
 
 
 def entry_check_for(session: Session, ticket_number: str, rows: Iterable, *, now: datetime | None = None,
-                    device_time: datetime | None = None, clock_offset_s: float = 0.0) -> EntryCheck:
-    """entry_check under the ticket's stored rule (checkin_store.rule_for) at the corrected time local_row
-    would stamp with the same arguments (manual check-in, the hub's CheckIn)."""
+                    device_time: datetime | None = None, clock_offset_s: float = 0.0,
+                    rule: EntryRule | None = None) -> EntryCheck:
+    """entry_check under the ticket's stored rule (checkin_store.rule_for, or `rule` when the caller read it
+    already) at the corrected time local_row would stamp with the same arguments (manual check-in, the hub's
+    CheckIn)."""
     device = require_aware(device_time or now or utcnow(), "deviceTime")
     at = device + timedelta(seconds=float(clock_offset_s or 0.0))
-    return entry_check(rows, rule_for(session, ticket_number), at)
+    return entry_check(rows, rule if rule is not None else rule_for(session, ticket_number), at)
 
 
 # ---- "checked in": the one rule, Python form and SQL form ------------------------------------------------

@@ -167,6 +167,22 @@ def rule_for(session: Session, ticket_number: str) -> EntryRule:
     return rule_of(*found) if found is not None else ONCE_RULE
 
 
+def rules_for(session: Session, ticket_numbers) -> dict[str, EntryRule]:
+    """{ticket number: its EntryRule} for many tickets in one query (rule_for's rule; ONCE_RULE for unknown
+    ones) — the hub's CheckIn and check-in upload read them per call, not per ticket (issue 11 item 4)."""
+    numbers = list(dict.fromkeys(ticket_numbers))
+    found: dict[str, EntryRule] = {}
+    for i in range(0, len(numbers), 500):
+        q = (select(Ticket.ticket_number, TicketDefinition.entry_rule, TicketDefinition.max_entries, Event.time_zone)
+             .select_from(Ticket).join(Event, Event.id == Ticket.event_id)
+             .outerjoin(TicketDefinition, TicketDefinition.id == Ticket.definition_id)
+             .where(Ticket.ticket_number.in_(numbers[i:i + 500])))
+        with session.no_autoflush:
+            for tn, kind, n, tz in session.execute(q):
+                found[tn] = rule_of(kind, n, tz)
+    return {tn: found.get(tn, ONCE_RULE) for tn in numbers}
+
+
 class LogSink(Protocol):
     """Where core.checkin_merge.append stores a check-in row, re-flagged statuses and the outbox row."""
 
@@ -192,6 +208,10 @@ class SessionSink:
     def __init__(self, session: Session):
         self.session = session
         self.rules: dict[str, EntryRule] = {}
+
+    def prime(self, ticket_numbers) -> None:
+        """Read the entry rules of many tickets at once (rules_for) before a batch is merged."""
+        self.rules.update(rules_for(self.session, [t for t in ticket_numbers if t not in self.rules]))
 
     def entry_rule(self, ticket_number: str) -> EntryRule:
         """rule_for, read once per ticket and sink."""

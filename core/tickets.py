@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in, entry_check_for,
                                 is_checked_in_sql, local_row)
-from core.checkin_store import SessionSink
+from core.checkin_store import SessionSink, rules_for
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
@@ -132,13 +132,14 @@ def _nonces(nonce: str | None, numbers: list[str]) -> list[str]:
 
 def append_row(session: Session, ticket, rows: list[CheckIn], kind: str, *, station: str, operator: str,
                method: str, now: datetime | None, nonce: str | None, device_time: datetime | None,
-               clock_offset_s: float) -> CheckIn:
+               clock_offset_s: float, rule=None) -> CheckIn:
     """Append one local CHECK_IN/UNDO row for `ticket` (anything with ticket_number and event_id; its loaded
     `rows`) plus its outbox row through the one writer (core.checkin_merge.append) in the session. Times:
-    checkin_merge.local_row (corrected = device + clock_offset_s, BC-13)."""
+    checkin_merge.local_row (corrected = device + clock_offset_s, BC-13). `rule`: the ticket's entry rule when
+    the caller read it already (else the sink reads it)."""
     values = local_row(ticket.ticket_number, ticket.event_id, kind, station=station, operator=operator,
                        method=method, now=now, nonce=nonce, device_time=device_time, clock_offset_s=clock_offset_s)
-    row, _ = append(SessionSink(session), rows, values)
+    row, _ = append(SessionSink(session), rows, values, rule=rule)
     return row
 
 
@@ -171,12 +172,15 @@ def check_in(session: Session, event_id: str, ticket_numbers, *, station="", ope
     tickets, rows = _load(session, event_id, list(ticket_numbers))
     nonces = _nonces(nonce, [t.ticket_number for t in tickets])
     known = _known_nonces(session, nonces)
+    rules = rules_for(session, [t.ticket_number for t in tickets])  # one read for the call, not one per ticket
     for ticket, n in zip(tickets, nonces):
         if n in known or not entry_check_for(session, ticket.ticket_number, rows[ticket.ticket_number], now=now,
-                                             device_time=device_time, clock_offset_s=clock_offset_s).allowed:
+                                             device_time=device_time, clock_offset_s=clock_offset_s,
+                                             rule=rules[ticket.ticket_number]).allowed:
             continue  # the definition's entry rule (core.entry_rules) refuses another entry
         append_row(session, ticket, rows[ticket.ticket_number], CHECK_IN, station=station, operator=operator,
-                   method=method, now=now, nonce=n, device_time=device_time, clock_offset_s=clock_offset_s)
+                   method=method, now=now, nonce=n, device_time=device_time, clock_offset_s=clock_offset_s,
+                   rule=rules[ticket.ticket_number])
     return tickets
 
 

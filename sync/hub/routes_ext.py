@@ -86,6 +86,7 @@ def checkins_call(c: Call) -> dict:
     stored = {r.nonce: r for r in s.scalars(select(CheckIn).where(CheckIn.nonce.in_([r["nonce"] for r in rows])))}
     rejected: dict[str, str] = {}
     sink, unflushed = SessionSink(s), set()
+    sink.prime(logs)  # every ticket's entry rule in one read
     for row in rows:
         tn, nonce = row["ticketNumber"], row["nonce"]
         if nonce in stored:
