@@ -284,13 +284,19 @@ def draw(c: Canvas, x: float, y: float, text: str, bold: bool, size: float, colo
          align: str = "left") -> None:
     """Draw `text` at baseline y, runs in visual order, complex scripts shaped; align left, centre or right
     of x. Raises MissingGlyph (nothing of `text` drawn then)."""
-    placed = [(f, _shaped(s, f, size) if f in SHAPED else s, _run_width(f, s, size))
+    placed = [(f, _shaped(s, f, size) if f in SHAPED else s, _run_width(f, s, size), s)
               for f, s in visual_runs(text, bold)]
     if align != "left":
         w = sum(p[2] for p in placed)
         x -= w if align == "right" else w / 2
     c.setFillColor(HexColor(color))
-    for font, s, run_w in placed:
+    for font, s, run_w, logical in placed:
         c.setFont(font, size)
+        marked = font in SHAPED and font not in RTL  # Thai, Devanagari: glyph order is not the logical order
+        if marked:  # extractors read the run's logical text (/ActualText, PDF 32000 §14.9.4); RTL runs are
+            # left to the extractor's own bidi pass, which would reverse a logical ActualText again
+            c._code.append(f"/Span <</ActualText <FEFF{logical.encode('utf-16-be').hex().upper()}>>> BDC")
         c.drawString(x, y, s)
+        if marked:
+            c._code.append("EMC")
         x += run_w

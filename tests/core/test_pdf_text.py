@@ -97,3 +97,28 @@ def test_an_emoji_renders_or_fails_loudly():
         render_tickets_pdf([_view("Anna 🦄")])
     assert isinstance(err.value, InvalidArgument) and err.value.code == "MISSING_GLYPH"
     assert "U+1F984" in err.value.message
+
+
+def _pdfium_text(pdf: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[0]
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range()
+        finally:
+            textpage.close()
+    finally:
+        doc.close()
+
+
+@pytest.mark.parametrize("script", list(NAMES))
+def test_every_name_extracts_in_logical_order_with_pdfium(script):
+    """Shaped runs carry their logical text as /ActualText (PDF 32000 §14.9.4), so an extractor that honours it
+    (PDFium, Chrome's) gives back exactly the input — Devanagari included, whose glyph order differs (the
+    i-matra is drawn before its consonant)."""
+    name = NAMES[script]
+    lines = [line.strip() for line in _pdfium_text(render_tickets_pdf([_view(name)])).splitlines()]
+    assert name in lines, lines
