@@ -85,8 +85,8 @@ class BodyGuardMiddleware:
         await self.app(scope, self._counting(receive), send)
 
     def _check_key(self, header: str | None) -> Station:
-        with Session(self.ledger.engine) as session:
-            return authenticate(session, header)
+        with self.ledger.engine.connect() as conn:  # a Core connection: no ORM session for one SELECT
+            return authenticate(conn, header)
 
     def _too_large(self) -> tuple[int, dict]:
         return error_body(f"request body over {self.max_body} bytes", "PAYLOAD_TOO_LARGE", 413)

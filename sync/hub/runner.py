@@ -78,6 +78,7 @@ class Call:
     now: datetime
     wake_mailer: bool = False
     extra_headers: dict = field(default_factory=dict)
+    feed: tuple | None = None  # (feed entries, check-in tickets they cover) a handler built (changes.record)
 
     def lock(self, *keys: str) -> None:
         """Serialise concurrent writers of the same keys (PostgreSQL advisory transaction locks, taken in
@@ -161,7 +162,7 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
             result = fn(call)
             if callable(result) and idem:  # the stored answer belongs to the write's transaction
                 result = result()
-            changes.record(session, now, postgres=state.postgres)
+            changes.record(session, now, postgres=state.postgres, given=call.feed)
             if idem:
                 session.add(HubIdempotency(station=station.name, key=idem, method=info["method"],
                                            path=info["path"][:512], status=200, body=result, created=now))
