@@ -35,9 +35,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def _postgres_settings(dbapi_conn, _record) -> None:
     # The durability SQLite's WAL + synchronous=NORMAL gives (above): a commit survives a killed process, an
-    # OS crash may lose the last few; the data stays consistent and stations re-send what a hub that went
-    # back lost (issue 8 item 11). Without it every commit waits for a WAL flush (a third of a hub CheckIn,
-    # issue 11). No pre-ping either (a round trip per checkout): a connection broken by a PostgreSQL restart
+    # OS crash or power cut may lose the last few and the data stays consistent (a station whose feed cursor
+    # names a lost row pulls again and re-sends, issue 8 item 11). Without it every commit waits for a WAL
+    # flush (a third of a hub CheckIn, issue 11). No pre-ping either (a round trip per checkout): a connection broken by a PostgreSQL restart
     # fails one call with 503 UNAVAILABLE (sync.hub.runner) and is replaced.
     cur = dbapi_conn.cursor()
     cur.execute("SET synchronous_commit TO off")
