@@ -14,9 +14,10 @@ SessionSink (an ORM Session: manual check-in, undo, provisional admission, rows 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
@@ -111,13 +112,15 @@ class Statements:
     """The prepared lookup / insert / update statements and result converters for one dialect."""
 
     def __init__(self, dialect: Dialect):
-        lookup = (select(*LOOKUP_COLUMNS).join(Order, Order.order_number == Ticket.order_number)
+        joined = (select(*LOOKUP_COLUMNS).join(Order, Order.order_number == Ticket.order_number)
                   .join(Event, Event.id == Ticket.event_id)
                   .outerjoin(TicketDefinition, TicketDefinition.id == Ticket.definition_id)
-                  .outerjoin(CheckIn, CheckIn.ticket_number == Ticket.ticket_number)
-                  .where(Ticket.ticket_number == bindparam("tn", type_=Ticket.ticket_number.type))
+                  .outerjoin(CheckIn, CheckIn.ticket_number == Ticket.ticket_number))
+        lookup = (joined.where(Ticket.ticket_number == bindparam("tn", type_=Ticket.ticket_number.type))
                   .with_for_update(of=Ticket))
         self.lookup = _Prepared(lookup, dialect)
+        self.lookup_many = (joined.where(Ticket.ticket_number.in_(bindparam("tns", expanding=True)))
+                            .with_for_update(of=Ticket))  # SQLAlchemy statement (expanding IN): CoreRunner
         self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in LOOKUP_COLUMNS]
         self.insert_checkin = _Prepared(_insert(CheckIn.__table__, CHECKIN_COLUMNS), dialect)
         self.insert_outbox = _Prepared(_insert(OutboxEntry.__table__, OUTBOX_COLUMNS), dialect)
@@ -250,6 +253,12 @@ class RawRunner:
         procs = self.st.result_procs
         return self._keep(_view([[p(v) if p else v for p, v in zip(procs, r)] for r in self.cursor.fetchall()]))
 
+    def lookup_many(self, ticket_numbers: list[str]) -> dict[str, TicketView]:
+        """{ticket number: lookup(number)} for the known ones among `ticket_numbers` (SQLite: one prepared
+        indexed query each, ~50 µs)."""
+        found = {tn: self.lookup(tn) for tn in dict.fromkeys(ticket_numbers)}
+        return {tn: v for tn, v in found.items() if v is not None}
+
     def _keep(self, view: TicketView | None) -> TicketView | None:
         if view is not None:
             self.rules[view.ticket_number] = view.rule
@@ -262,9 +271,10 @@ class RawRunner:
     def _run(self, prepared: _Prepared, values: dict[str, Any]) -> None:
         self.cursor.execute(prepared.sql, prepared.params(values))
 
-    def insert_checkin(self, values: dict[str, Any]) -> None:
-        """INSERT one checkins row (`values` keyed by CHECKIN_COLUMNS, python values)."""
+    def insert_checkin(self, values: dict[str, Any]) -> int:
+        """INSERT one checkins row (`values` keyed by CHECKIN_COLUMNS, python values); returns its id."""
         self._run(self.st.insert_checkin, values)
+        return self.cursor.lastrowid
 
     def insert_outbox(self, values: dict[str, Any]) -> None:
         """INSERT one outbox row (`values` keyed by OUTBOX_COLUMNS: the columns core.outbox.enqueue fills)."""
@@ -284,7 +294,7 @@ class RawRunner:
 
     def add_row(self, row: LogRow, values: dict[str, Any]) -> None:
         values["status"] = row.status
-        self.insert_checkin(values)
+        row.id = self.insert_checkin(values)
 
 
 class CoreRunner(RawRunner):
@@ -298,5 +308,50 @@ class CoreRunner(RawRunner):
     def lookup(self, ticket_number: str) -> TicketView | None:
         return self._keep(_view([tuple(r) for r in self.conn.execute(self.st.lookup.stmt, {"tn": ticket_number})]))
 
-    def _run(self, prepared: _Prepared, values: dict[str, Any]) -> None:
-        self.conn.execute(prepared.stmt, values)
+    def lookup_many(self, ticket_numbers: list[str]) -> dict[str, TicketView]:
+        """As RawRunner.lookup_many, in one query (a network round trip per ticket would dominate)."""
+        grouped: dict[str, list] = {}
+        for r in self.conn.execute(self.st.lookup_many, {"tns": list(dict.fromkeys(ticket_numbers))}):
+            grouped.setdefault(r[0], []).append(tuple(r))
+        return {tn: self._keep(_view(rows)) for tn, rows in grouped.items()}
+
+    def _run(self, prepared: _Prepared, values: dict[str, Any]):
+        return self.conn.execute(prepared.stmt, values)
+
+    def insert_checkin(self, values: dict[str, Any]) -> int:
+        return self._run(self.st.insert_checkin, values).inserted_primary_key[0]
+
+
+class _SessionOutbox:
+    """A runner whose outbox rows follow the session's unit of work (core.changes): the change is noted, and
+    the outbox row written only where the unit of work writes them (a station; never the hub)."""
+
+    def __init__(self, runner: RawRunner, session: Session):
+        self.runner, self.session = runner, session
+
+    def __getattr__(self, name: str):
+        return getattr(self.runner, name)
+
+    def insert_outbox(self, values: dict[str, Any]) -> None:
+        note_outbox_kind(self.session, values["kind"], values["entity_key"])
+        if writes_outbox(self.session):
+            note(self.session, outbox=True)
+            self.runner.insert_outbox(values)
+
+
+@contextmanager
+def session_runner(session: Session) -> Iterator[RawRunner]:
+    """The prepared statements inside `session`'s transaction (pending ORM changes flushed first): RawRunner
+    on SQLite's DB-API cursor, CoreRunner on other dialects. Outbox rows and change notes follow the session
+    (as SessionSink). Rows written this way bypass the session's identity map: re-read what you render."""
+    session.flush()
+    conn = session.connection()
+    st = statements(conn.dialect)
+    if conn.dialect.name not in FAST_DIALECTS:
+        yield _SessionOutbox(CoreRunner(conn, st), session)
+        return
+    cursor = conn.connection.cursor()
+    try:
+        yield _SessionOutbox(RawRunner(cursor, st), session)
+    finally:
+        cursor.close()

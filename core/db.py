@@ -33,6 +33,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.create_function("tessera_casefold", 1, _casefold, deterministic=True)
 
 
+def _postgres_settings(dbapi_conn, _record) -> None:
+    # The durability SQLite's WAL + synchronous=NORMAL gives (above): a commit survives a killed process, an
+    # OS crash or power cut may lose the last few and the data stays consistent (a station whose feed cursor
+    # names a lost row pulls again and re-sends, issue 8 item 11). Without it every commit waits for a WAL
+    # flush (a third of a hub CheckIn, issue 11). No pre-ping either (a round trip per checkout): a connection broken by a PostgreSQL restart
+    # fails one call with 503 UNAVAILABLE (sync.hub.runner) and is replaced.
+    cur = dbapi_conn.cursor()
+    cur.execute("SET synchronous_commit TO off")
+    cur.close()
+    dbapi_conn.commit()
+
+
 def _casefold(value):
     return value.casefold() if isinstance(value, str) else value
 
@@ -77,7 +89,8 @@ def create_ledger_engine(path_or_url: str | Path, migrate: bool = True) -> Engin
         event.listen(engine, "connect", _sqlite_pragmas)
         keep_index(engine)  # guest search index: queued rows indexed before each commit (core.textsearch_index)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+        event.listen(engine, "connect", _postgres_settings)
     if migrate and path is None:
         with engine.connect() as conn:
             current = schema.stored_revision(conn) == schema.head_revision()

@@ -23,6 +23,7 @@ serialises writers anyway.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Iterable
 
@@ -121,18 +122,42 @@ def touched(session: Session, changes: Changes, now: datetime) -> dict[tuple[str
     return out
 
 
+def checkin_entries(tickets: Iterable[tuple[str, str, str | None, Iterable[int]]]) -> dict[tuple[str, str], str]:
+    """The feed entries of tickets whose check-in log changed, from what the writer already holds (the hub's
+    CheckIn, issue 11: no re-reading): `tickets` as (ticket number, event id, definition id, ids of every
+    check-in row of the ticket). The same entries `touched` gives for `changes.checkins`: the ticket, every
+    row of it in id order (a late row may re-mark older ones, BC-13/BC-14), its definition (dashboard
+    counts). The rows must already carry their server time."""
+    out: dict[tuple[str, str], str] = {}
+    tickets = sorted(tickets, key=lambda t: t[0])
+    for number, ev, _def, _ids in tickets:
+        out[(TICKET, number)] = ev
+    for _number, ev, _def, ids in tickets:
+        for cid in sorted(ids):
+            out[(CHECKIN, str(cid))] = ev
+    for _number, ev, def_id, _ids in tickets:
+        if def_id:
+            out.setdefault((DEFINITION, def_id), ev)
+    return out
+
+
 def _append(session: Session, rows: list[dict], *, postgres: bool) -> None:
     if postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK})
-    session.execute(insert(HubChange), rows)
+    session.connection().execute(insert(HubChange.__table__), rows)  # Core: no ORM bulk-insert machinery
 
 
-def record(session: Session, now: datetime, *, postgres: bool) -> int:
+def record(session: Session, now: datetime, *, postgres: bool,
+           given: tuple[dict[tuple[str, str], str], Iterable[str]] | None = None) -> int:
     """Append feed rows for what this transaction changed so far (core.changes.changes_of) in the caller's
     transaction, parents first (event → definition → order → ticket → checkin → definition.deleted).
-    Returns the rows added. Call once, just before the unit of work commits."""
+    `given`: (entries a handler built itself, e.g. checkin_entries; the ticket numbers whose noted check-in
+    changes they cover, not re-read). Returns the rows added. Call once, just before the unit of work commits."""
     session.flush()
-    entries = touched(session, changes_of(session), now)
+    found = changes_of(session)
+    if given is not None:
+        found = replace(found, checkins=found.checkins - frozenset(given[1]))
+    entries = {**(given[0] if given else {}), **touched(session, found, now)}
     if not entries:
         return 0
     ordered = sorted(entries.items(), key=lambda item: _RANK[item[0][0]])  # stable: keeps order within a type

@@ -143,7 +143,6 @@ def endpoint(route: Route):
 def register(app: FastAPI, *, plain: bool, routes: tuple[Route, ...] = ROUTES) -> list[Route]:
     """Add every route of `routes` to `app` (extensions only unless `plain`); returns the routes added."""
     added = [r for r in routes if not (plain and r.extension)]
-    for r in added:
-        app.add_api_route(r.path, endpoint(r), methods=[r.method], name=f"{r.method} {r.path}",
-                          summary=r.summary, description=r.body or "")
+    for r in added:  # plain Starlette routes: no FastAPI dependency solving per call (issue 11 item 4)
+        app.add_route(r.path, endpoint(r), methods=[r.method], name=f"{r.method} {r.path}")
     return added

@@ -54,7 +54,7 @@ def test_only_the_writer_modules_build_check_in_rows():
 
 
 def test_every_write_path_goes_through_the_sinks(ledger, monkeypatch):
-    """Count the rows each sink stores: the door scan (raw cursor), manual check-in, undo, provisional and a
+    """Count the rows each sink stores: the door scan and manual check-in (prepared statements), undo, provisional and a
     merged sync row (ORM session) all arrive there."""
     seen = []
     for cls in (checkin_store.RawRunner, checkin_store.SessionSink):
@@ -79,7 +79,7 @@ def test_every_write_path_goes_through_the_sinks(ledger, monkeypatch):
         uow.commit()
         rows = uow.session.scalar(select(CheckIn.id).order_by(CheckIn.id.desc()).limit(1))
         queued = [e.kind for e in uow.session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))]
-    assert seen == [("RawRunner", "M-1000-021", "CHECK_IN"), ("SessionSink", "M-1000-022", "CHECK_IN"),
+    assert seen == [("RawRunner", "M-1000-021", "CHECK_IN"), ("RawRunner", "M-1000-022", "CHECK_IN"),
                     ("SessionSink", "M-1000-022", "UNDO"), ("SessionSink", "WEB1-8QQT-ZZ021", "CHECK_IN"),
                     ("SessionSink", "M-1000-021", "UNDO")]
     assert rows == 5

@@ -2,8 +2,14 @@
 paging; per-event filter; contract JSON of each entity; backfill of rows written by other tools."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from core.changes import Changes
 from core.definitions import create_definition
 from core.events import create_event
+from core.timeutil import utcnow
+from sync.hub.changes import touched
+from sync.hub.models import HubChange
 from tests.sync.hub_fixtures import expect_error, ok
 
 
@@ -101,3 +107,23 @@ def test_door_may_read_the_feed_box_office_too(hub):
     ev = hub.seed_event()
     for role in ("door", "box-office"):
         assert feed(hub.client(role), ev)["changes"][0]["type"] == "event"
+
+
+def test_checkin_entries_are_the_entries_touched_gives_for_a_checkin(hub):
+    """The hub's CheckIn builds its feed entries from what it holds (sync.hub.changes.checkin_entries, issue
+    11); they must be the entries `touched` derives for the same check-in change: the ticket, every row of
+    it, its definition — and no feed row for a refused repeat."""
+    door = hub.client("door")
+    ev = hub.seed_event()
+    d = hub.seed_definition(ev, name="Adult")
+    tn = hub.seed_sale(ev, {d: 1})["tickets"][0]
+    with hub.ledger.uow(outbox=False) as uow:
+        before = uow.session.scalar(select(HubChange.seq).order_by(HubChange.seq.desc()).limit(1))
+    ok(door.post("/events/v1/tickets/check-in", json={"eventId": ev, "ticketNumber": [tn]}))
+    ok(door.post("/events/v1/tickets/check-in", json={"eventId": ev, "ticketNumber": [tn]}))  # refused: no rows
+    with hub.ledger.uow(outbox=False) as uow:
+        written = [(r.type, r.key, r.event_id) for r in uow.session.scalars(
+            select(HubChange).where(HubChange.seq > before).order_by(HubChange.seq))]
+        derived = touched(uow.session, Changes(checkins=frozenset({tn})), utcnow())
+    assert sorted(written) == sorted((t, k, e) for (t, k), e in derived.items())
+    assert [t for t, _k, _e in written] == ["definition", "ticket", "checkin"]  # parents first
