@@ -10,12 +10,19 @@ Fast path (issue 11 item 4): on a SQLite ledger with the FTS5 trigram indexes of
 row matching the word by the exact rule is sure to contain in the index (see `probe`). The index's matches,
 the rows queued for indexing (core.textsearch_index) and the rows with a relevant ODD letter are the
 candidates, and the exact LIKE rule still decides among them, so results equal the LIKE search's while
-neither the page nor the COUNT scans the table. Words without a probe (shorter than 3 characters, or no
-3 index-safe characters in a row, e.g. Cyrillic), the PostgreSQL hub and a database without the index use
-the LIKE rule alone."""
+neither the page nor the COUNT scans the table. Words of 3+ characters without a probe (no 3 index-safe
+characters in a row), the PostgreSQL hub and a database without the index use the LIKE rule alone.
+
+Short words (1–2 characters, shorter than a trigram, issue 11): `starts` — the column *starts with* the word,
+in upper or lower case per character — a rule plain B-tree indexes answer (ranges per case variant, migration
+0109's name indexes and the primary keys); a substring rule would scan every row.
+
+Capped pages (issue 11): `index_join` drives a query from the index in its own order, so a caller can stop
+after the first N matches (core.textsearch_page) instead of counting and sorting every match."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, column, false, func, literal_column, or_, select, table, text, union_all
+from sqlalchemy import (ColumnElement, Select, and_, column, false, func, literal_column, or_, select, table, text,
+                        union_all)
 from sqlalchemy.orm import Session
 
 ESCAPE = "\\"
@@ -42,6 +49,44 @@ def folder(session: Session):
     if session.get_bind().dialect.name == "sqlite":
         return func.tessera_casefold, str.casefold
     return func.lower, str.lower
+
+
+def is_short(word: str) -> bool:
+    """True for a word shorter than a trigram (1–2 characters): it matches by `starts`, not `contains`."""
+    return len(word) < MIN_PROBE
+
+
+def case_variants(word: str) -> list[str]:
+    """Every spelling of `word` with each character as typed, lower- or upper-cased ('an' -> an, aN, An, AN;
+    'ß' -> ß, SS), sorted; the spellings `starts` looks for."""
+    spellings = [""]
+    for ch in word:
+        spellings = [s + c for s in spellings for c in dict.fromkeys((ch, ch.lower(), ch.upper()))]
+    return sorted(set(spellings))
+
+
+def _after(prefix: str) -> str | None:
+    """The smallest string above every string starting with `prefix` in code-point (SQLite BINARY) order,
+    None when the last character is U+10FFFF."""
+    last = ord(prefix[-1])
+    return None if last >= 0x10FFFF else prefix[:-1] + chr(last + 1)
+
+
+def starts(session: Session, column_, word: str) -> ColumnElement[bool]:
+    """`column` starts with `word` in one of its case_variants (the rule for short words). SQLite: a range per
+    spelling (`col >= v AND col < next(v)`, so the column's B-tree index answers it); elsewhere `col LIKE
+    'v%'` (escaped; PostgreSQL's collation need not be code-point ordered). NUL or '' matches nothing."""
+    if not word or "\x00" in word:
+        return false()
+    spellings = case_variants(word)
+    if session.get_bind().dialect.name != "sqlite":
+        return or_(*(column_.like(like_pattern(v)[1:], escape=ESCAPE) for v in spellings))
+    ranges = []
+    for v in spellings:
+        upper = _after(v)
+        ranges.append(and_(column_ >= v, column_ < upper) if upper is not None
+                      else func.substr(column_, 1, len(v)) == v)
+    return or_(*ranges)
 
 
 def like_pattern(text_: str) -> str:
@@ -131,6 +176,32 @@ def indexed_keys(index: tuple[str, str, str], probes: list[str], odd: str = ""):
     hits = select(literal_column("rowid")).select_from(table(fts)).where(
         literal_column(fts).op("MATCH")(match_expression(probes)))
     parts = [select(keys.c[key]).where(keys.c.id.in_(hits)), select(queue.c[key])]
+    if odd:
+        parts.append(select(keys.c[key]).where(keys.c.odd != "",
+                                               or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd))))
+    return union_all(*parts)
+
+
+def index_join(query: Select, key_column, index: tuple[str, str, str], words: list[str]) -> Select:
+    """`query` joined to the index so that SQLite walks the index's matches of `words` (their probes, AND-ed)
+    in the index's own order: add LIMIT to stop after the first matches (no sort, no count of all). Only the
+    index's rows: add `extra_keys` for the queued and ODD rows, and keep the exact rule in the WHERE."""
+    fts, keys_name, key = index
+    found = [(w, probe(w)) for w in words]
+    keys = table(keys_name, column("id"), column(key))
+    return (query.join(keys, keys.c[key] == key_column)
+            .join(table(fts), literal_column(f"{fts}.rowid") == keys.c.id)
+            .where(literal_column(fts).op("MATCH")(match_expression([p for _, p in found if p]))))
+
+
+def extra_keys(index: tuple[str, str, str], words: list[str]):
+    """SELECT of the keys `index_join` does not walk but that may match `words`: rows queued for indexing
+    and rows with ODD characters for the words' odd_letters (see indexed_keys)."""
+    found = [(w, p) for w, p in ((w, probe(w)) for w in words) if p]
+    odd = "".join(sorted({ch for w, p in found for ch in odd_letters(w, p)}))
+    fts, keys_name, key = index
+    keys = table(keys_name, column(key), column("odd"))
+    parts = [select(table(fts + "_queue", column(key)).c[key])]
     if odd:
         parts.append(select(keys.c[key]).where(keys.c.odd != "",
                                                or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd))))
