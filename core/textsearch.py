@@ -158,12 +158,19 @@ def match_expression(probes: list[str]) -> str:
 
 
 def has_index(session: Session, index: tuple[str, str, str]) -> bool:
-    """True when this session's database is SQLite and holds the FTS table of `index` (migration 0101)."""
+    """True when this session's database is SQLite and holds the FTS table of `index` (migration 0101).
+    A positive answer is remembered in the pooled connection's `info` (one look-up per connection, not one
+    per search; a ledger migrated later is simply asked again)."""
     if session.get_bind().dialect.name != "sqlite":
         return False
+    info = session.connection().info
+    if info.get(("search_index", index[0])):
+        return True
     found = session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
-                            {"n": index[0]}).first()
-    return found is not None
+                            {"n": index[0]}).first() is not None
+    if found:
+        info[("search_index", index[0])] = True
+    return found
 
 
 def indexed_keys(index: tuple[str, str, str], probes: list[str], odd: str = ""):
