@@ -122,9 +122,10 @@ def _drivers(session: Session, words: list[str], sort_col) -> list | None:
     longest short word."""
     base = select(Ticket.ticket_number, sort_col).select_from(Ticket).join(
         Order, Order.order_number == Ticket.order_number)
-    if any(probe(w) for w in words) and has_index(session, TICKET_INDEX):
-        return [index_join(base, Ticket.ticket_number, TICKET_INDEX, words),
-                base.where(Ticket.ticket_number.in_(extra_keys(TICKET_INDEX, words)))]
+    long = [w for w in words if not is_short(w)]  # a probe stands for `contains`, not for `starts`
+    if any(probe(w) for w in long) and has_index(session, TICKET_INDEX):
+        return [index_join(base, Ticket.ticket_number, TICKET_INDEX, long),
+                base.where(Ticket.ticket_number.in_(extra_keys(TICKET_INDEX, long)))]
     short = sorted((w for w in words if is_short(w)), key=len)
     if not short or session.get_bind().dialect.name != "sqlite":
         return None
@@ -167,7 +168,8 @@ def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order
                              offset, limit, count_cap)
         if page is not None:
             return page
-    narrow = narrowed(session, Ticket.ticket_number, TICKET_INDEX, words) if words else None
+    long = [w for w in words if not is_short(w)]  # short words are matched by `starts`, which has no probe
+    narrow = narrowed(session, Ticket.ticket_number, TICKET_INDEX, long) if long else None
     q = select(Ticket).join(Order, Order.order_number == Ticket.order_number)
     if narrow is not None:
         q = q.where(narrow)
