@@ -3,11 +3,15 @@ the start of a name or number through B-tree indexes, an index-driven page equal
 capped search stops counting (Page.total_capped) without sorting every match."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 
 from core import tickets as tickets_mod
-from core.textsearch import case_variants
+from core.models import Ticket
+from core.textsearch import case_variants, starts
 from core.tickets import list_tickets
 from tests.core.checkin_data import add_definition, add_event, add_order
 
@@ -104,3 +108,11 @@ def test_other_filters_apply_on_the_index_driven_page(session, people):
                         count_cap=100)
     assert [t.ticket_number for t in page.items] == ["S-0001-021", "S-0002-022"]
     assert list_tickets(session, ["other-event"], search="moreira", count_cap=100).total == 0
+
+
+def test_short_words_on_postgresql_use_escaped_like_prefixes():
+    pg = SimpleNamespace(get_bind=lambda: SimpleNamespace(dialect=SimpleNamespace(name="postgresql")))
+    sql = starts(pg, Ticket.guest_last_name, "w_").compile(dialect=postgresql.dialect(),
+                                                            compile_kwargs={"literal_binds": True})
+    text = str(sql)
+    assert "'w\\_%" in text and "'W\\_%" in text and text.count("LIKE") == 2, text  # % doubled by pyformat
