@@ -143,7 +143,8 @@ def _indexed_page(session: Session, drivers: list, terms: list, sort_by, offset:
         return None
     keys = ordered(found.rows, sort_by[1])[:cap]
     wanted = keys[offset:offset + limit]
-    loaded = {t.ticket_number: t for t in session.scalars(select(Ticket).where(Ticket.ticket_number.in_(wanted)))}
+    loaded = {t.ticket_number: t for t in session.scalars(select(Ticket).where(Ticket.ticket_number.in_(wanted)))
+              } if wanted else {}
     return Page(items=[loaded[k] for k in wanted], total=len(keys), offset=offset, limit=limit,
                 total_capped=found.capped)
 
