@@ -115,10 +115,12 @@ class SaleRow:
 
 @dataclass(frozen=True)
 class Loaded:
-    """A list loaded for a table: `rows` (at most MAX_ROWS) and the `total` matching rows."""
+    """A list loaded for a table: `rows` (at most MAX_ROWS) and the `total` matching rows (`capped`: more
+    than `total` match, not counted — a capped search, core.paging.Page.total_capped)."""
 
     rows: tuple
     total: int
+    capped: bool = False
 
 
 def event_info(ev: Event, session: Session) -> EventInfo:
@@ -181,22 +183,23 @@ def _preload_orders(session: Session, numbers: set[str]) -> None:
 
 def ticket_rows(session: Session, event_id: str, *, search: str | None = None, states: list[str] | None = None,
                 order_statuses: list[str] | None = None, order_numbers: list[str] | None = None,
-                max_rows: int = MAX_ROWS) -> Loaded:
-    """Tickets of the event matching the filters (core.tickets.list_tickets), at most `max_rows`."""
+                max_rows: int = MAX_ROWS, count_cap: int | None = None) -> Loaded:
+    """Tickets of the event matching the filters (core.tickets.list_tickets), at most `max_rows`; a search
+    counts at most `count_cap` matches when given (Loaded.capped)."""
     rows: list[TicketRow] = []
-    offset, total = 0, 0
+    offset, total, capped = 0, 0, False
     while len(rows) < max_rows:
         page = tickets.list_tickets(session, [event_id], search=search or None, states=states or None,
                                     order_statuses=order_statuses or None, order_numbers=order_numbers or None,
-                                    offset=offset, limit=min(100, max_rows - len(rows)))
-        total = page.total
+                                    offset=offset, limit=min(100, max_rows - len(rows)), count_cap=count_cap)
+        total, capped = page.total, page.total_capped
         _preload_orders(session, {t.order_number for t in page.items})
         checkins = tickets.checked_in_map(session, [t.ticket_number for t in page.items])
         rows.extend(_ticket_row(t, checkins) for t in page.items)
         offset += len(page.items)
         if not page.items or offset >= total:
             break
-    return Loaded(tuple(rows), total)
+    return Loaded(tuple(rows), total, capped)
 
 
 def _order_row(o: Order, checkins: dict) -> OrderRow:

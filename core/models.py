@@ -96,8 +96,8 @@ class Order(Base):
     order_number: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
-    first_name: Mapped[str] = mapped_column(String(200), default="")
-    last_name: Mapped[str] = mapped_column(String(200), default="")
+    first_name: Mapped[str] = mapped_column(String(200), default="", index=True)  # short-word search, 0109
+    last_name: Mapped[str] = mapped_column(String(200), default="", index=True)
     email: Mapped[str] = mapped_column(String(320), default="")
     checkout_form: Mapped[list] = mapped_column(JSON, default=list)
     method: Mapped[str] = mapped_column(String(32), default="")
@@ -124,8 +124,8 @@ class Ticket(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     price_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
-    guest_first_name: Mapped[str] = mapped_column(String(200), default="")
-    guest_last_name: Mapped[str] = mapped_column(String(200), default="")
+    guest_first_name: Mapped[str] = mapped_column(String(200), default="", index=True)  # short words, 0109
+    guest_last_name: Mapped[str] = mapped_column(String(200), default="", index=True)
     guest_email: Mapped[str] = mapped_column(String(320), default="")
     guest_form: Mapped[list] = mapped_column(JSON, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -16,13 +16,16 @@ MAX_OFFSET = 2**63 - 1  # a database's 64-bit integer: a larger offset is refuse
 
 @dataclass
 class Page(Generic[T]):
-    """One page of a list: `items`, the `total` matching rows, and the `offset`/`limit` actually used."""
+    """One page of a list: `items`, the `total` matching rows, and the `offset`/`limit` actually used.
+    `total_capped`: more than `total` rows match and they were not counted (a capped search,
+    core.textsearch_page): show the total as "more than N"."""
 
     items: list[T]
     total: int
     offset: int
     limit: int
     facets: dict = field(default_factory=dict)
+    total_capped: bool = False
 
 
 def clamp(offset: int | None, limit: int | None) -> tuple[int, int]:

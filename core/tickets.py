@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Select, and_, func, not_, or_, select
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in, entry_check_for,
@@ -17,7 +17,9 @@ from core.checkin_store import LogRow, SessionSink, TicketView, session_runner
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
-from core.textsearch import TICKET_INDEX, contains, narrowed, unindexed
+from core.textsearch import (TICKET_INDEX, contains, extra_keys, has_index, index_join, is_short, narrowed, probe,
+                             starts, unindexed)
+from core.textsearch_page import DEFAULT_CAP, first_matches, ordered
 
 _CHUNK = 500  # SQLite bound-parameter headroom per IN (...) list
 STATE_GROUPS = {
@@ -65,51 +67,118 @@ def _state_filter(states: list[str]):
     return and_(*(or_(*exprs) for exprs in groups.values()))
 
 
-def _search_filter(session: Session, search: str):
-    """(filter, narrowed): every word must match one of: buyer or guest first/last name, e-mail (buyer or
-    guest), order number, ticket number — a substring match, so the last 4 characters of a ticket number find
-    it (WR-11). ASCII words use LIKE (case-insensitive for ASCII on SQLite, ILIKE elsewhere); a word with other
-    letters ('łucja') goes through core.textsearch's Unicode case folding, which SQLite's LIKE lacks. On a
-    SQLite ledger the trigram index of migration 0101 narrows the rows first (`narrowed` True then)."""
-    words = search.strip().split()[:10]
-    cols = (Order.first_name, Order.last_name, Ticket.guest_first_name, Ticket.guest_last_name, Order.email,
+SEARCHED = (Order.first_name, Order.last_name, Ticket.guest_first_name, Ticket.guest_last_name, Order.email,
             Ticket.guest_email, Order.order_number, Ticket.ticket_number)
-    exact = and_(*(or_(*(contains(session, col, w) for col in cols)) for w in words))
-    fast = narrowed(session, Ticket.ticket_number, TICKET_INDEX, words)
-    return (exact, False) if fast is None else (and_(fast, exact), True)
+# a short word (1–2 characters) is looked up where B-tree indexes answer "starts with" (migration 0109)
+SHORT_SEARCHED = (Ticket.ticket_number, Ticket.order_number, Ticket.guest_first_name, Ticket.guest_last_name,
+                  Order.first_name, Order.last_name)
 
 
-def _sort(q: Select, sort: str) -> Select:
+def _word_rule(session: Session, word: str):
+    """The exact rule for one word: a word of 3+ characters is contained in one of SEARCHED (substring, so the
+    last 4 characters of a ticket number find it, WR-11); a shorter one starts one of SHORT_SEARCHED (a name,
+    the ticket or order number), upper or lower case per character (core.textsearch.starts). ASCII words use
+    LIKE (case-insensitive for ASCII on SQLite, ILIKE elsewhere); a word with other letters ('łucja') goes
+    through core.textsearch's Unicode case folding, which SQLite's LIKE lacks."""
+    if is_short(word):
+        return or_(*(starts(session, col, word) for col in SHORT_SEARCHED))
+    return or_(*(contains(session, col, word) for col in SEARCHED))
+
+
+def _search_words(search: str) -> list[str]:
+    """The phrase's words (at most 10); InvalidArgument over 200 characters."""
+    if len(search) > 200:
+        raise InvalidArgument("searchPhrase is limited to 200 characters", field="searchPhrase")
+    return search.strip().split()[:10]
+
+
+def _sort_by(sort: str):
+    """(sort column, descending) of 'ticketNumber|orderStatus|price|orderFullName|guestFullName[:asc|desc]';
+    InvalidArgument otherwise."""
     name, _, direction = (sort or "ticketNumber:asc").partition(":")
     col = SORTS.get(name)
     if col is None or direction.lower() not in ("", "asc", "desc"):
         raise InvalidArgument(f"unsupported sort {sort!r}", field="sort")
-    primary = col.desc() if direction.lower() == "desc" else col.asc()
-    return q.order_by(primary, Ticket.ticket_number.asc())
+    return col, direction.lower() == "desc"
+
+
+def _filters(session: Session, words: list[str], filters: dict, states, fast: bool) -> list:
+    """WHERE terms of list_tickets (every word's _word_rule first); `fast`: an index drives the query, so the
+    other filters must not (core.textsearch.unindexed)."""
+    terms = [_word_rule(session, w) for w in words]
+    for col, values in ((Ticket.event_id, filters["event_ids"]), (Ticket.ticket_number, filters["ticket_numbers"]),
+                        (Ticket.order_number, filters["order_numbers"]),
+                        (Ticket.definition_id, filters["definition_ids"]), (Order.status, filters["order_statuses"])):
+        if values:
+            terms.append(unindexed(col, fast).in_(list(values)))
+    if states:
+        terms.append(_state_filter(list(states)))
+    return terms
+
+
+def _drivers(session: Session, words: list[str], sort_col) -> list | None:
+    """Selects of (ticket number, sort value) walking an index for the words (core.textsearch_page), or
+    None when no index serves them (PostgreSQL; no probe and no short word): the trigram index for the
+    words with a probe (plus the queued and ODD rows), else the B-tree indexes of SHORT_SEARCHED for the
+    longest short word."""
+    base = select(Ticket.ticket_number, sort_col).select_from(Ticket).join(
+        Order, Order.order_number == Ticket.order_number)
+    long = [w for w in words if not is_short(w)]  # a probe stands for `contains`, not for `starts`
+    if any(probe(w) for w in long) and has_index(session, TICKET_INDEX):
+        return [index_join(base, Ticket.ticket_number, TICKET_INDEX, long),
+                base.where(Ticket.ticket_number.in_(extra_keys(TICKET_INDEX, long)))]
+    short = sorted((w for w in words if is_short(w)), key=len)
+    if not short or session.get_bind().dialect.name != "sqlite":
+        return None
+    return [base.where(starts(session, col, short[-1])) for col in SHORT_SEARCHED]
+
+
+def _indexed_page(session: Session, drivers: list, terms: list, sort_by, offset: int, limit: int,
+                  count_cap: int | None) -> Page[Ticket] | None:
+    """The page from the drivers' first matches (core.textsearch_page): exact when at most the cap match;
+    over the cap, a capped page (total = cap, total_capped) when `count_cap` is given, else None (the
+    caller counts every match)."""
+    cap = count_cap or DEFAULT_CAP
+    found = first_matches(session, [d.where(*terms) for d in drivers], cap)
+    if found.capped and count_cap is None:
+        return None
+    keys = ordered(found.rows, sort_by[1])[:cap]
+    wanted = keys[offset:offset + limit]
+    loaded = {t.ticket_number: t for t in session.scalars(select(Ticket).where(Ticket.ticket_number.in_(wanted)))
+              } if wanted else {}
+    return Page(items=[loaded[k] for k in wanted], total=len(keys), offset=offset, limit=limit,
+                total_capped=found.capped)
 
 
 def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order_numbers=None,
                  definition_ids=None, states=None, order_statuses=None, search=None, offset=0, limit=100,
-                 sort="ticketNumber:asc") -> Page[Ticket]:
+                 sort="ticketNumber:asc", count_cap: int | None = None) -> Page[Ticket]:
     """ListTickets (API.md §3.2): filters combine with AND; `states` see _state_filter; `search` (≤200
-    chars) see _search_filter; sort ticketNumber|orderStatus|price|orderFullName|guestFullName[:asc|desc].
-    Limit clamps to 100. InvalidArgument for an unknown state/sort or a search over 200 characters."""
-    q, fast = select(Ticket).join(Order, Order.order_number == Ticket.order_number), False
-    if search and search.strip():
-        if len(search) > 200:
-            raise InvalidArgument("searchPhrase is limited to 200 characters", field="searchPhrase")
-        found, fast = _search_filter(session, search)
-        q = q.where(found)
-    for values, col in ((event_ids, Ticket.event_id), (ticket_numbers, Ticket.ticket_number),
-                        (order_numbers, Ticket.order_number), (definition_ids, Ticket.definition_id),
-                        (order_statuses, Order.status)):
-        if values:
-            q = q.where(unindexed(col, fast).in_(list(values)))
-    if states:
-        q = q.where(_state_filter(list(states)))
+    chars) see _word_rule; sort ticketNumber|orderStatus|price|orderFullName|guestFullName[:asc|desc].
+    Limit clamps to 100. InvalidArgument for an unknown state/sort or a search over 200 characters.
+    A search on a SQLite ledger walks an index (_drivers) and sorts only what it found: with `count_cap`
+    (the door, the CLI) more than `count_cap` matches give a capped page (Page.total_capped, total =
+    count_cap, the page taken from the first matches); without it the total is always exact."""
+    words = _search_words(search) if search and search.strip() else []
+    sort_by = _sort_by(sort)
     offset, limit = clamp(offset, limit)
+    filters = {"event_ids": event_ids, "ticket_numbers": ticket_numbers, "order_numbers": order_numbers,
+               "definition_ids": definition_ids, "order_statuses": order_statuses}
+    drivers = _drivers(session, words, sort_by[0]) if words else None
+    if drivers is not None:
+        page = _indexed_page(session, drivers, _filters(session, words, filters, states, True), sort_by,
+                             offset, limit, count_cap)
+        if page is not None:
+            return page
+    long = [w for w in words if not is_short(w)]  # short words are matched by `starts`, which has no probe
+    narrow = narrowed(session, Ticket.ticket_number, TICKET_INDEX, long) if long else None
+    q = select(Ticket).join(Order, Order.order_number == Ticket.order_number)
+    if narrow is not None:
+        q = q.where(narrow)
+    q = q.where(*_filters(session, words, filters, states, narrow is not None))
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    items = list(session.scalars(_sort(q, sort).offset(offset).limit(limit)))
+    primary = sort_by[0].desc() if sort_by[1] else sort_by[0].asc()
+    items = list(session.scalars(q.order_by(primary, Ticket.ticket_number.asc()).offset(offset).limit(limit)))
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 

@@ -87,7 +87,12 @@ def pairs(items: Iterable[tuple[str, Any]]) -> str:
 
 def emit_page(args, page, key: str, items: list[dict], headers: list[str], rows: list, empty: str) -> None:
     """Print one page of a list: JSON in the contract's envelope `{total, offset, limit, <key>, facets}`
-    (API.md §1.4), or a table with an "(N of TOTAL)" footer when more rows exist."""
+    (API.md §1.4), or a table with an "(N of TOTAL)" footer when more rows exist ("of more than TOTAL" for a
+    capped search, Page.total_capped)."""
     body = {"total": page.total, "offset": page.offset, "limit": page.limit, key: items, "facets": page.facets}
-    more = f"\n({page.offset + len(items)} of {page.total})" if page.total > len(items) else ""
+    capped = getattr(page, "total_capped", False)
+    if capped:
+        body["totalCapped"] = True
+    total = f"more than {page.total:,}" if capped else page.total
+    more = f"\n({page.offset + len(items)} of {total})" if capped or page.total > len(items) else ""
     emit(args, body, lambda: table(headers, rows, empty=empty) + more)

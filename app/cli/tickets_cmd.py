@@ -10,6 +10,7 @@ from core import contract, roles
 from core.events import get_event
 from core.models import Event
 from core.status import ORDER_STATUSES
+from core.textsearch_page import DEFAULT_CAP
 from core.tickets import STATE_GROUPS, check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
 from core.timeutil import local, parse_rfc3339
 
@@ -28,7 +29,9 @@ def register(subparsers, parent) -> None:
                     help="order status filter (repeatable): " + ", ".join(ORDER_STATUSES))
     ls.add_argument("--order", action="append", metavar="ORDER_NUMBER", help="only these orders (repeatable)")
     ls.add_argument("--definition", action="append", metavar="ID", help="only these definitions (repeatable)")
-    ls.add_argument("--search", help="guest/buyer name, e-mail, order or ticket number (or its last 4)")
+    ls.add_argument("--search", help="guest/buyer name, e-mail, order or ticket number (or its last 4); a word "
+                    "of 1-2 characters matches the start of a name or number. The table counts at most "
+                    f"{DEFAULT_CAP:,} matches ('more than {DEFAULT_CAP:,}'); --json counts every match")
     add_paging(ls)
     ls.set_defaults(func=cmd_list)
 
@@ -79,7 +82,7 @@ def cmd_list(args) -> int:
         event_ids = [get_event(session, args.event).id] if args.event else None
         page = list_tickets(session, event_ids, order_numbers=args.order, definition_ids=args.definition,
                             states=args.state, order_statuses=args.order_status, search=args.search,
-                            offset=args.offset, limit=args.limit)
+                            offset=args.offset, limit=args.limit, count_cap=None if args.json else DEFAULT_CAP)
         tickets = _api(session, page.items)
         zones = _zones(session, page.items)
     emit_page(args, page, "tickets", tickets, HEADERS, _rows(tickets, zones), empty="No tickets.")

@@ -12,8 +12,20 @@ from app.models.base import RowRole
 from app.models.tickets_model import TicketsTableModel
 from app.tasks import query_op, run_in_background
 from app.widgets.table_view import make_table
+from core.textsearch_page import DEFAULT_CAP
 
 MAX_RESULTS = 100  # one page: a door search names a guest, it does not list the event
+COUNT_CAP = DEFAULT_CAP  # a broad search says "more than 1,000" instead of counting every match
+
+
+def found_text(loaded: queries.Loaded) -> str:
+    """The status line of a search: '3 ticket(s) found', '1,234 ticket(s) found (first 100 …)', or for a
+    capped search 'More than 1,000 tickets found (first 100 shown: refine the search)'."""
+    if loaded.capped:
+        return f"More than {loaded.total:,} tickets found (first {len(loaded.rows)} shown: refine the search)"
+    more = f" (first {len(loaded.rows)} of {loaded.total:,}: refine the search)" if loaded.total > len(loaded.rows) \
+        else ""
+    return f"{loaded.total:,} ticket(s) found{more}"
 
 
 class GuestSearch(QWidget):
@@ -78,7 +90,8 @@ class GuestSearch(QWidget):
             return
         self._running, self._again = True, False
         generation = self._generation
-        fn = query_op(self.ctx.ledger, queries.ticket_rows, self.ctx.event_id, search=text, max_rows=MAX_RESULTS)
+        fn = query_op(self.ctx.ledger, queries.ticket_rows, self.ctx.event_id, search=text, max_rows=MAX_RESULTS,
+                      count_cap=COUNT_CAP)
         run_in_background(fn, lambda loaded: self._on_results(generation, loaded),
                           lambda exc: self._on_failed(generation, exc), parent=self)
 
@@ -99,9 +112,7 @@ class GuestSearch(QWidget):
         if not self._finished() or generation != self._generation:
             return  # an older search finishing late
         self.model.set_rows(loaded.rows)
-        more = f" (first {len(loaded.rows)} of {loaded.total}: refine the search)" if loaded.total > len(loaded.rows) \
-            else ""
-        self.status.setText(f"{loaded.total} ticket(s) found{more}")
+        self.status.setText(found_text(loaded))
         if len(loaded.rows) == 1:
             self.table.selectRow(0)
         self.search_finished.emit(loaded.total)
