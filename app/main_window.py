@@ -5,27 +5,29 @@ Tabs refresh by change: every mutation runs through app.tasks.run_op, which anno
 (core.changes.Changes); `on_changes_applied` reloads just the tabs that show those kinds (a hidden tab
 reloads when shown) and recounts the outbox when rows were queued. Nothing polls.
 
+Start-up (issue 11: first window ≤ 1.5 s on a 100,000-ticket ledger): only the Door tab is built (and its
+modules imported) before the window shows; the other tabs are placeholders until first shown or first used
+(`window.orders` etc. build them), and the sync wiring is installed once the window was first exposed
+(`starting` is True until then). Every query runs in the background (app.tasks) after show.
+
 `create_window(...)` builds the QApplication (if needed), opens the ledger and returns the shown window;
 it is what `tessera gui`, scripts/screenshots.py and bench/gui_stall_bench.py start."""
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from app import queries, tasks
 from app.context import StationContext
-from app.tabs.box_office_tab import BoxOfficeTab
-from app.tabs.definitions_tab import DefinitionsTab
+from app.startup import when_exposed
 from app.tabs.door_tab import DoorTab
-from app.tabs.events_tab import EventsTab
-from app.tabs.orders_tab import OrdersTab
-from app.tabs.reports_tab import ReportsTab
 from app.wedge import WedgeFilter
 from core.changes import Changes
 
@@ -42,6 +44,13 @@ TAB_KINDS = {
     "reports": frozenset({"checkins", "orders", "payments", "tickets", "definitions", "entrances", "events",
                           "tills"}),
 }
+# The tabs after the Door, in order: attribute name, module, class, title. Each is built (its module imported)
+# when first shown or first used (MainWindow.tab), so the window shows without their imports and widgets.
+LAZY_TABS = (("box_office", "app.tabs.box_office_tab", "BoxOfficeTab", "Box office"),
+             ("definitions", "app.tabs.definitions_tab", "DefinitionsTab", "Ticket definitions"),
+             ("orders", "app.tabs.orders_tab", "OrdersTab", "Orders && tickets"),
+             ("events", "app.tabs.events_tab", "EventsTab", "Events"),
+             ("reports", "app.tabs.reports_tab", "ReportsTab", "Reports"))
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
@@ -72,22 +81,18 @@ class MainWindow(QMainWindow):
         self.sync = None  # app.sync_wiring.SyncWiring once installed
         self.pending = 0
         self._pending_busy = False
+        self.starting = False  # True from create_window until the deferred start-up (sync wiring) has run
+        self._event_set = False  # set_event has run once: a tab built later starts on ctx.event
+        self._card_available: bool | None = None  # the last set_card_available, for a box office built later
         self.setWindowTitle("Tessera")
         self.resize(1280, 800)
         self.door = DoorTab(ctx)
-        self.box_office = BoxOfficeTab(ctx)
-        self.definitions = DefinitionsTab(ctx)
-        self.orders = OrdersTab(ctx)
-        self.events = EventsTab(ctx)
-        self.reports = ReportsTab(ctx)
+        self._built: dict[str, QWidget] = {"door": self.door}  # tab name -> built tab (TAB_KINDS names)
         self.tabs = QTabWidget()
-        for tab, title in ((self.door, "Door"), (self.box_office, "Box office"),
-                           (self.definitions, "Ticket definitions"), (self.orders, "Orders && tickets"),
-                           (self.events, "Events"), (self.reports, "Reports")):
-            self.tabs.addTab(tab, title)
-        self.definitions.event_changed.connect(self.set_event)
-        self.events.switch_requested.connect(self.switch_event)
-        self.events.event_saved.connect(self._on_event_saved)
+        self.tabs.addTab(self.door, "Door")
+        for _name, _module, _cls, title in LAZY_TABS:
+            self.tabs.addTab(QWidget(), title)  # placeholder until first shown (tab())
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
         self._build_status_bar()
         self._build_menus()
@@ -127,6 +132,58 @@ class MainWindow(QMainWindow):
         door_menu.addAction(self.mute_action)
         door_menu.addAction(self.door.undo_action)  # one QAction: the menu shows its shortcut, Ctrl+Z
 
+    # ---- lazy tabs ------------------------------------------------------------------------------------
+    box_office = property(lambda self: self.tab("box_office"), doc="The Box office tab (built on first use).")
+    definitions = property(lambda self: self.tab("definitions"), doc="The Ticket definitions tab (built on use).")
+    orders = property(lambda self: self.tab("orders"), doc="The Orders & tickets tab (built on first use).")
+    events = property(lambda self: self.tab("events"), doc="The Events tab (built on first use).")
+    reports = property(lambda self: self.tab("reports"), doc="The Reports tab (built on first use).")
+
+    def tab(self, name: str) -> QWidget:
+        """The tab `name` ("door" or a LAZY_TABS name), built now if it was not yet: its module imported, the
+        widget put in place of its placeholder (the current tab stays current), told the current event."""
+        built = self._built.get(name)
+        if built is not None:
+            return built
+        index, (_name, module, cls, title) = next((i + 1, spec) for i, spec in enumerate(LAZY_TABS)
+                                                  if spec[0] == name)
+        tab = getattr(importlib.import_module(module), cls)(self.ctx)
+        self._built[name] = tab
+        current, blocked = self.tabs.currentIndex(), self.tabs.blockSignals(True)
+        placeholder = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, tab, title)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        self._wire_tab(name, tab)
+        return tab
+
+    def _wire_tab(self, name: str, tab: QWidget) -> None:
+        if name == "definitions":
+            tab.event_changed.connect(self.set_event)
+        elif name == "events":
+            tab.switch_requested.connect(self.switch_event)
+            tab.event_saved.connect(self._on_event_saved)
+        elif name == "box_office" and self._card_available is not None:
+            tab.set_card_available(self._card_available)
+        if self._event_set:
+            tab.set_event(self.ctx.event)
+
+    def _on_tab_changed(self, index: int) -> None:
+        if 1 <= index <= len(LAZY_TABS):
+            self.tab(LAZY_TABS[index - 1][0])
+
+    def built_tabs(self) -> dict[str, QWidget]:
+        """{name: tab} of the tabs built so far (the Door always)."""
+        return dict(self._built)
+
+    def set_card_available(self, available: bool) -> None:
+        """For the sync wiring: whether the box office takes cards (kept for a box office built later)."""
+        self._card_available = available
+        if "box_office" in self._built:
+            self._built["box_office"].set_card_available(available)
+
     # ---- event ----------------------------------------------------------------------------------------
     def load_event(self, event_id: str | None) -> None:
         """Load `event_id` (None = the ledger's first event) in the background, then show it everywhere."""
@@ -142,7 +199,8 @@ class MainWindow(QMainWindow):
         else:
             self.event_label.setText(f"Event: {event.title} ({event.time_zone}, {event.currency})")
             self.setWindowTitle(f"Tessera — {event.title}")
-        for tab in (self.door, self.box_office, self.definitions, self.orders, self.events, self.reports):
+        self._event_set = True
+        for tab in list(self._built.values()):
             tab.set_event(event)
         self.refresh_pending()
 
@@ -197,8 +255,8 @@ class MainWindow(QMainWindow):
         (`origin`, or its dialog: it has refreshed itself); recount the outbox when rows were queued."""
         kinds = changes.kinds()
         for name, shows in TAB_KINDS.items():
-            tab = getattr(self, name)
-            if kinds & shows and not (origin is not None and (origin is tab or tab.isAncestorOf(origin))):
+            tab = self._built.get(name)  # a tab not built yet loads when it is
+            if tab is not None and kinds & shows and not (origin is not None and (origin is tab or tab.isAncestorOf(origin))):
                 tab.refresh()
         if changes.outbox:
             self.refresh_pending()
@@ -288,17 +346,26 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
                          operator=operator or config.get("operator"), camera_source=camera_source,
                          scan_debounce_s=float(config.get("scan_debounce_s")), sound=SoundPlayer(muted=muted))
     window = MainWindow(ctx, event_id)
-    if sync:
-        try:
-            from app.sync_wiring import install_sync
+    window.starting = True
 
-            window.sync = install_sync(window, ledger)
-        except Exception:  # sync is an addition: the door and the box office work without it
-            logger.exception("sync could not be set up: this station works offline")
-    # Everything built so far lives as long as the app: take it out of the cyclic collector's reach, so its
-    # full passes (which stop every thread, the GUI's too) stay short on a large ledger (BC-23).
-    gc.collect()
-    gc.freeze()
+    def start() -> None:  # after the first frame: nothing here delays the window
+        if sync:
+            try:
+                from app.sync_wiring import install_sync
+
+                window.sync = install_sync(window, ledger)
+            except Exception:  # sync is an addition: the door and the box office work without it
+                logger.exception("sync could not be set up: this station works offline")
+        # Everything built so far lives as long as the app: take it out of the cyclic collector's reach, so
+        # its full passes (which stop every thread, the GUI's too) stay short on a large ledger (BC-23).
+        gc.collect()
+        gc.freeze()
+        window.starting = False
+
     if show:
         window.show()
+        when_exposed(window, start)
+    else:
+        start()
     return app, window, ledger
+
