@@ -1,11 +1,13 @@
 """Start-up helpers of the main window (issue 11: first window ≤ 1.5 s): run work once the window has been
-painted, so nothing but the window's own building delays its first frame."""
+painted, so nothing but the window's own building delays its first frame; run the slow part of opening
+(imports, the ledger) on a worker thread while the event loop keeps the window painted."""
 from __future__ import annotations
 
-from typing import Callable
+import threading
+from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 EXPOSE_WAIT_MS = 1000  # a window never exposed (minimised, a platform without expose events) starts anyway
@@ -41,3 +43,28 @@ def when_exposed(window: QWidget, fn: Callable[[], None]) -> None:
         QTimer.singleShot(0, fn)
         return
     handle.installEventFilter(_ExposeWatch(handle, fn))
+
+
+def run_while_painting(fn: Callable[[], Any], slice_ms: int = 10) -> Any:
+    """Run `fn()` on a worker thread and return its result (or raise its exception), processing the GUI
+    thread's events meanwhile (paint, expose, resize: the shown window stays drawn). Must be called on the
+    GUI thread before app.exec(); `fn` must not touch widgets (it may import modules and open the ledger).
+    Events that would start other work (user input) are left queued until it returns."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="tessera-open", daemon=True)
+    worker.start()
+    app = QApplication.instance()
+    while worker.is_alive():
+        if app is not None:
+            app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, slice_ms)
+        worker.join(slice_ms / 1000)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")

@@ -30,22 +30,22 @@ GUI_CHILD = r"""
 import sys, time
 t0 = float(sys.argv[3])
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QWindow
+from PySide6.QtWidgets import QApplication
 from app import tasks
 from app.main_window import create_window
-app, window, ledger = create_window(sys.argv[1], event_id=sys.argv[2], muted=True, sync=True)
 marks = {}
 def mark_shown():
     marks.setdefault("shown", time.time() - t0)
 class Exposed(QObject):
     def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Expose and obj.isExposed():
+        if event.type() == QEvent.Type.Expose and isinstance(obj, QWindow) and obj.isExposed():
             QTimer.singleShot(0, mark_shown)  # after this expose was handled (painted)
         return False
-handle = window.windowHandle()
+qapp = QApplication(["tessera"])  # the one create_window would make: made here to watch its window's expose
 probe = Exposed()
-if handle.isExposed():
-    mark_shown()
-handle.installEventFilter(probe)
+qapp.installEventFilter(probe)
+app, window, ledger = create_window(sys.argv[1], event_id=sys.argv[2], muted=True, sync=True)
 def poll():
     if "shown" in marks and not getattr(window, "starting", False) and tasks.in_flight() == 0 \
             and tasks.pool().activeThreadCount() == 0:
