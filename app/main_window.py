@@ -376,11 +376,14 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     window.starting = True
     if show:
         window.show()
-    try:
-        ledger, connected = run_while_painting(lambda: _open_ledger(ledger_path))
+    app.tessera_gc.timer.stop()  # the opening thread's imports make no garbage worth a pass meanwhile;
+    try:  # start() below collects once and freezes what they made
+        ledger, connected = run_while_painting(lambda: _open_ledger(ledger_path, sync))
     except BaseException:
         window.close()
         raise
+    finally:
+        app.tessera_gc.timer.start()
     from app import formatting
     from app.fonts import install_fonts
 
@@ -411,10 +414,13 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     return app, window, ledger
 
 
-def _open_ledger(ledger_path: str):
+def _open_ledger(ledger_path: str, sync: bool):
     """(Ledger, the station name the hub knows this station by or None) — run on a worker thread by
-    create_window; imports core, SQLAlchemy and the Door tab's modules on the way (start-up, issue 11)."""
+    create_window; imports core, SQLAlchemy, the Door tab's modules and (with `sync`) the sync wiring's on the
+    way, so the GUI thread does not (start-up, issue 11)."""
     import app.tabs.door_tab  # noqa: F401 - imported here, off the GUI thread, for attach
+    if sync:
+        import app.sync_wiring  # noqa: F401 - for create_window's start()
     from core.db import Ledger
     from sync import state as sync_state
 

@@ -60,10 +60,10 @@ def run_while_painting(fn: Callable[[], Any], slice_ms: int = 10) -> Any:
 
     worker = threading.Thread(target=work, name="tessera-open", daemon=True)
     worker.start()
-    app = QApplication.instance()
+    app, flags = QApplication.instance(), QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
     while worker.is_alive():
         if app is not None:
-            app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, slice_ms)
+            app.processEvents(flags, slice_ms)
         worker.join(slice_ms / 1000)
     if "error" in box:
         raise box["error"]
