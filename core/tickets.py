@@ -87,12 +87,11 @@ def _sort(q: Select, sort: str) -> Select:
     return q.order_by(primary, Ticket.ticket_number.asc())
 
 
-def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order_numbers=None,
-                 definition_ids=None, states=None, order_statuses=None, search=None, offset=0, limit=100,
-                 sort="ticketNumber:asc") -> Page[Ticket]:
-    """ListTickets (API.md §3.2): filters combine with AND; `states` see _state_filter; `search` (≤200
-    chars) see _search_filter; sort ticketNumber|orderStatus|price|orderFullName|guestFullName[:asc|desc].
-    Limit clamps to 100. InvalidArgument for an unknown state/sort or a search over 200 characters."""
+def tickets_query(session: Session, event_ids=None, *, ticket_numbers=None, order_numbers=None,
+                  definition_ids=None, states=None, order_statuses=None, search=None) -> Select:
+    """The SELECT of Ticket (joined with its Order) that ListTickets' filters match, unsorted and unpaged:
+    list_tickets pages it; a reader of more than one page (app.queries) counts it once and reads its rows
+    with one LIMIT (sort_tickets). Filters and errors as list_tickets."""
     q, fast = select(Ticket).join(Order, Order.order_number == Ticket.order_number), False
     if search and search.strip():
         if len(search) > 200:
@@ -106,6 +105,23 @@ def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order
             q = q.where(unindexed(col, fast).in_(list(values)))
     if states:
         q = q.where(_state_filter(list(states)))
+    return q
+
+
+def sort_tickets(q: Select, sort: str = "ticketNumber:asc") -> Select:
+    """`q` (a tickets_query) ordered by ListTickets' `sort`, ticket number last. InvalidArgument for an
+    unknown sort."""
+    return _sort(q, sort)
+
+
+def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order_numbers=None,
+                 definition_ids=None, states=None, order_statuses=None, search=None, offset=0, limit=100,
+                 sort="ticketNumber:asc") -> Page[Ticket]:
+    """ListTickets (API.md §3.2): filters combine with AND; `states` see _state_filter; `search` (≤200
+    chars) see _search_filter; sort ticketNumber|orderStatus|price|orderFullName|guestFullName[:asc|desc].
+    Limit clamps to 100. InvalidArgument for an unknown state/sort or a search over 200 characters."""
+    q = tickets_query(session, event_ids, ticket_numbers=ticket_numbers, order_numbers=order_numbers,
+                      definition_ids=definition_ids, states=states, order_statuses=order_statuses, search=search)
     offset, limit = clamp(offset, limit)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     items = list(session.scalars(_sort(q, sort).offset(offset).limit(limit)))
