@@ -16,7 +16,6 @@ it is what `tessera gui`, scripts/screenshots.py and bench/gui_stall_bench.py st
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import sys
 from pathlib import Path
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QT
 from app import tasks
 from app.context import StationContext
 from app.startup import run_while_painting, when_exposed
+from app.tabs.lazy import LazyTabs
 from app.wedge import WedgeFilter
 
 logger = logging.getLogger(__name__)
@@ -43,13 +43,6 @@ TAB_KINDS = {
     "reports": frozenset({"checkins", "orders", "payments", "tickets", "definitions", "entrances", "events",
                           "tills"}),
 }
-# The tabs after the Door, in order: attribute name, module, class, title. Each is built (its module imported)
-# when first shown or first used (MainWindow.tab), so the window shows without their imports and widgets.
-LAZY_TABS = (("box_office", "app.tabs.box_office_tab", "BoxOfficeTab", "Box office"),
-             ("definitions", "app.tabs.definitions_tab", "DefinitionsTab", "Ticket definitions"),
-             ("orders", "app.tabs.orders_tab", "OrdersTab", "Orders && tickets"),
-             ("events", "app.tabs.events_tab", "EventsTab", "Events"),
-             ("reports", "app.tabs.reports_tab", "ReportsTab", "Reports"))
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
@@ -67,7 +60,7 @@ def _pending(session) -> int:
     return pending_count(session)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(LazyTabs, QMainWindow):
     """Tabs + status bar for one station. Signal `changes_applied(Changes)` after the tabs were told of a
     committed change (the sync wiring pushes soon when it queued outbox rows)."""
 
@@ -93,9 +86,7 @@ class MainWindow(QMainWindow):
         opening = QLabel("Opening the ledger…")
         opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.tabs.addTab(opening, "Door")  # the Door tab replaces it (attach)
-        for _name, _module, _cls, title in LAZY_TABS:
-            self.tabs.addTab(QWidget(), title)  # placeholder until first shown (tab())
-        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.add_tab_placeholders()
         self.setCentralWidget(self.tabs)
         self._build_status_bar()
         self._build_menus()
@@ -157,33 +148,7 @@ class MainWindow(QMainWindow):
         door_menu.addAction(self.mute_action)
         door_menu.addAction(self.door.undo_action)  # one QAction: the menu shows its shortcut, Ctrl+Z
 
-    # ---- lazy tabs ------------------------------------------------------------------------------------
-    box_office = property(lambda self: self.tab("box_office"), doc="The Box office tab (built on first use).")
-    definitions = property(lambda self: self.tab("definitions"), doc="The Ticket definitions tab (built on use).")
-    orders = property(lambda self: self.tab("orders"), doc="The Orders & tickets tab (built on first use).")
-    events = property(lambda self: self.tab("events"), doc="The Events tab (built on first use).")
-    reports = property(lambda self: self.tab("reports"), doc="The Reports tab (built on first use).")
-
-    def tab(self, name: str) -> QWidget:
-        """The tab `name` ("door" or a LAZY_TABS name), built now if it was not yet: its module imported, the
-        widget put in place of its placeholder (the current tab stays current), told the current event."""
-        built = self._built.get(name)
-        if built is not None:
-            return built
-        index, (_name, module, cls, title) = next((i + 1, spec) for i, spec in enumerate(LAZY_TABS)
-                                                  if spec[0] == name)
-        tab = getattr(importlib.import_module(module), cls)(self.ctx)
-        self._built[name] = tab
-        current, blocked = self.tabs.currentIndex(), self.tabs.blockSignals(True)
-        placeholder = self.tabs.widget(index)
-        self.tabs.removeTab(index)
-        self.tabs.insertTab(index, tab, title)
-        self.tabs.setCurrentIndex(current)
-        self.tabs.blockSignals(blocked)
-        placeholder.deleteLater()
-        self._wire_tab(name, tab)
-        return tab
-
+    # ---- lazy tabs (app.tabs.lazy.LazyTabs builds them) ------------------------------------------------
     def _wire_tab(self, name: str, tab: QWidget) -> None:
         if name == "definitions":
             tab.event_changed.connect(self.set_event)
@@ -194,14 +159,6 @@ class MainWindow(QMainWindow):
             tab.set_card_available(self._card_available)
         if self._event_set:
             tab.set_event(self.ctx.event)
-
-    def _on_tab_changed(self, index: int) -> None:
-        if 1 <= index <= len(LAZY_TABS):
-            self.tab(LAZY_TABS[index - 1][0])
-
-    def built_tabs(self) -> dict[str, QWidget]:
-        """{name: tab} of the tabs built so far (the Door always)."""
-        return dict(self._built)
 
     def set_card_available(self, available: bool) -> None:
         """For the sync wiring: whether the box office takes cards (kept for a box office built later)."""
@@ -285,7 +242,9 @@ class MainWindow(QMainWindow):
         kinds = changes.kinds()
         for name, shows in TAB_KINDS.items():
             tab = self._built.get(name)  # a tab not built yet loads when it is
-            if tab is not None and kinds & shows and not (origin is not None and (origin is tab or tab.isAncestorOf(origin))):
+            if tab is None:
+                continue
+            if kinds & shows and not (origin is not None and (origin is tab or tab.isAncestorOf(origin))):
                 tab.refresh()
         if changes.outbox:
             self.refresh_pending()
@@ -334,6 +293,7 @@ class MainWindow(QMainWindow):
             self._listening = False
             tasks.notifier().changes_applied.disconnect(self._on_announced)
         if "door" not in self._built:  # closed before attach (the ledger could not be opened)
+            self.ctx.sound.close()
             super().closeEvent(event)
             return
         self.door.stop_camera()
