@@ -3,7 +3,9 @@ painted, so nothing but the window's own building delays its first frame; run th
 (imports, the ledger) on a worker thread while the event loop keeps the window painted."""
 from __future__ import annotations
 
+import sqlite3
 import threading
+from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
@@ -68,3 +70,22 @@ def run_while_painting(fn: Callable[[], Any], slice_ms: int = 10) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("result")
+
+
+def surely_has_event(db_path: str) -> bool:
+    """True only when the SQLite ledger at `db_path` surely holds an event, read with the stdlib driver in
+    read-only mode (no SQLAlchemy, nothing created or changed): then the set-up wizard's check
+    (app.dialogs.setup_wizard.needs_setup: no event and no hub) cannot ask for it and `tessera gui` skips
+    opening the ledger before its window. False when unsure (no file, another database, an error): the caller
+    runs the full check."""
+    path = Path(db_path)
+    if not path.is_file():
+        return False
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+        finally:
+            con.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return False

@@ -89,3 +89,26 @@ def test_create_window_refuses_a_foreign_file_and_closes_its_window(qtbot, tmp_p
         create_window(str(path), muted=True, sync=False)
     assert not [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
     assert path.read_bytes() == original
+
+
+def test_surely_has_event_reads_without_changing_anything(tmp_path, ledger, event_data):
+    path = tmp_path / "ledger.db"
+    assert startup.surely_has_event(str(path))
+    assert not startup.surely_has_event(str(tmp_path / "missing.db"))
+    assert not (tmp_path / "missing.db").exists()
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as con:
+        con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    original = other.read_bytes()
+    assert not startup.surely_has_event(str(other))  # not a ledger: unsure, the full check decides
+    assert other.read_bytes() == original
+
+
+def test_surely_has_event_is_false_for_a_ledger_without_events(tmp_path):
+    from tests.ledgers import new_ledger
+
+    empty = new_ledger(tmp_path / "empty.db")
+    try:
+        assert not startup.surely_has_event(str(tmp_path / "empty.db"))
+    finally:
+        empty.close()
