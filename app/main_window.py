@@ -391,4 +391,8 @@ def _open_ledger(ledger_path: str, sync: bool):
     except BaseException:
         ledger.close()
         raise
+    # What the imports made lives as long as the app: out of the collector's reach now (a freeze is no
+    # collection: safe off the GUI thread), so start()'s gc.collect() on the GUI thread scans only what came
+    # after (~10 ms instead of ~120 ms). The few hundred objects of import-time garbage stay frozen.
+    gc.freeze()
     return ledger, connected
