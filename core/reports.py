@@ -49,7 +49,7 @@ def event_stats(session: Session, event_id: str) -> dict:
     for def_id, status, canceled, name, count in session.execute(_groups(event.id)):
         line = per.setdefault(def_id, dict(_empty(), name=name, quantity=None))  # a deleted definition
         bucket = _bucket(status, bool(canceled))
-        inside = checked.get((def_id, status, bool(canceled)), 0)
+        inside = checked.pop((def_id, status, bool(canceled)), 0)  # once, should two groups share a key
         for counts in (totals, line):
             counts[bucket] += count
             counts["sold"] += count if bucket != "canceled" else 0
@@ -83,5 +83,8 @@ def _groups(event_id: str, only=None):
 def _checked_in_groups(session: Session, event_id: str) -> dict[tuple[str, str, bool], int]:
     """{(definition id, order status, canceled): tickets checked in} of the event (one GROUP BY over the rows
     that make their ticket checked in, core.checkin_merge.checked_in_rows_query)."""
-    rows = session.execute(_groups(event_id, checked_in_rows_query(None)))
-    return {(def_id, status, bool(canceled)): count for def_id, status, canceled, _name, count in rows}
+    out: dict[tuple[str, str, bool], int] = {}
+    for def_id, status, canceled, _name, count in session.execute(_groups(event_id, checked_in_rows_query(None))):
+        key = (def_id, status, bool(canceled))
+        out[key] = out.get(key, 0) + count
+    return out
