@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from app.queries import EventInfo
 from app.sound import SoundPlayer
+
+if TYPE_CHECKING:  # app.queries imports SQLAlchemy and core: not before the window shows (issue 11)
+    from app.queries import EventInfo
 
 
 @dataclass

@@ -5,6 +5,12 @@ Tabs refresh by change: every mutation runs through app.tasks.run_op, which anno
 (core.changes.Changes); `on_changes_applied` reloads just the tabs that show those kinds (a hidden tab
 reloads when shown) and recounts the outbox when rows were queued. Nothing polls.
 
+Start-up (issue 11: first window ≤ 1.5 s on a 100,000-ticket ledger): create_window shows the window's
+chrome (tabs, menus, status bar) before SQLAlchemy, core or any tab module is imported; a worker thread then
+imports them and opens the ledger while the window paints, and the Door tab is built (`attach`). The other
+tabs are placeholders until first shown or first used (`window.orders` etc. build them); the sync wiring is
+installed after that (`starting` is True until then). Every query runs in the background (app.tasks).
+
 `create_window(...)` builds the QApplication (if needed), opens the ledger and returns the shown window;
 it is what `tessera gui`, scripts/screenshots.py and bench/gui_stall_bench.py start."""
 from __future__ import annotations
@@ -14,20 +20,15 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
-from app import queries, tasks
+from app import tasks
 from app.context import StationContext
-from app.tabs.box_office_tab import BoxOfficeTab
-from app.tabs.definitions_tab import DefinitionsTab
-from app.tabs.door_tab import DoorTab
-from app.tabs.events_tab import EventsTab
-from app.tabs.orders_tab import OrdersTab
-from app.tabs.reports_tab import ReportsTab
+from app.startup import run_while_painting, when_exposed
+from app.tabs.lazy import LazyTabs
 from app.wedge import WedgeFilter
-from core.changes import Changes
 
 logger = logging.getLogger(__name__)
 
@@ -59,38 +60,55 @@ def _pending(session) -> int:
     return pending_count(session)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(LazyTabs, QMainWindow):
     """Tabs + status bar for one station. Signal `changes_applied(Changes)` after the tabs were told of a
     committed change (the sync wiring pushes soon when it queued outbox rows)."""
 
     changes_applied = Signal(object)
 
-    def __init__(self, ctx: StationContext, event_id: str | None = None):
+    def __init__(self, ctx: StationContext, event_id: str | None = None, *, attach: bool = True):
+        """The window on `ctx`; with `attach` False only its chrome (create_window attaches once the ledger
+        is open: ctx.ledger may be None until then)."""
         super().__init__()
         self.ctx = ctx
         self.online = False
         self.sync = None  # app.sync_wiring.SyncWiring once installed
         self.pending = 0
         self._pending_busy = False
+        self.starting = False  # True from create_window until the deferred start-up (sync wiring) has run
+        self._event_set = False  # set_event has run once: a tab built later starts on ctx.event
+        self._card_available: bool | None = None  # the last set_card_available, for a box office built later
+        self._listening = False
+        self._built: dict[str, QWidget] = {}  # tab name -> built tab (TAB_KINDS names); "door" once attached
         self.setWindowTitle("Tessera")
         self.resize(1280, 800)
-        self.door = DoorTab(ctx)
-        self.box_office = BoxOfficeTab(ctx)
-        self.definitions = DefinitionsTab(ctx)
-        self.orders = OrdersTab(ctx)
-        self.events = EventsTab(ctx)
-        self.reports = ReportsTab(ctx)
         self.tabs = QTabWidget()
-        for tab, title in ((self.door, "Door"), (self.box_office, "Box office"),
-                           (self.definitions, "Ticket definitions"), (self.orders, "Orders && tickets"),
-                           (self.events, "Events"), (self.reports, "Reports")):
-            self.tabs.addTab(tab, title)
-        self.definitions.event_changed.connect(self.set_event)
-        self.events.switch_requested.connect(self.switch_event)
-        self.events.event_saved.connect(self._on_event_saved)
+        opening = QLabel("Opening the ledger…")
+        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tabs.addTab(opening, "Door")  # the Door tab replaces it (attach)
+        self.add_tab_placeholders()
         self.setCentralWidget(self.tabs)
         self._build_status_bar()
         self._build_menus()
+        if attach:
+            self.attach(event_id)
+
+    def attach(self, event_id: str | None = None) -> None:
+        """Build the Door tab on the open ctx.ledger, start listening (wedge, announced changes) and load
+        `event_id` (None = the ledger's first event) in the background."""
+        from app.tabs.door_tab import DoorTab  # lazy (start-up): imports core and SQLAlchemy
+
+        self.station_label.setText(f"Station: {self.ctx.station}")
+        self.door = DoorTab(self.ctx)
+        self._built = {"door": self.door, **self._built}
+        placeholder = self.tabs.widget(0)
+        blocked = self.tabs.blockSignals(True)
+        self.tabs.removeTab(0)
+        self.tabs.insertTab(0, self.door, "Door")
+        self.tabs.setCurrentIndex(0)
+        self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        self._build_door_menu()
         self.wedge = WedgeFilter(self)
         self.wedge.scanned.connect(self.on_wedge_scanned)
         QApplication.instance().installEventFilter(self.wedge)
@@ -119,7 +137,10 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut="Ctrl+Q")
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
-        door_menu = self.menuBar().addMenu("&Door")
+        self.door_menu = self.menuBar().addMenu("&Door")
+
+    def _build_door_menu(self) -> None:
+        door_menu = self.door_menu
         self.mute_action = QAction("&Mute sounds", self, checkable=True)
         self.mute_action.setChecked(self.ctx.sound.muted)
         self.mute_action.toggled.connect(lambda on: self.door.mute_box.setChecked(on))
@@ -127,9 +148,29 @@ class MainWindow(QMainWindow):
         door_menu.addAction(self.mute_action)
         door_menu.addAction(self.door.undo_action)  # one QAction: the menu shows its shortcut, Ctrl+Z
 
+    # ---- lazy tabs (app.tabs.lazy.LazyTabs builds them) ------------------------------------------------
+    def _wire_tab(self, name: str, tab: QWidget) -> None:
+        if name == "definitions":
+            tab.event_changed.connect(self.set_event)
+        elif name == "events":
+            tab.switch_requested.connect(self.switch_event)
+            tab.event_saved.connect(self._on_event_saved)
+        elif name == "box_office" and self._card_available is not None:
+            tab.set_card_available(self._card_available)
+        if self._event_set:
+            tab.set_event(self.ctx.event)
+
+    def set_card_available(self, available: bool) -> None:
+        """For the sync wiring: whether the box office takes cards (kept for a box office built later)."""
+        self._card_available = available
+        if "box_office" in self._built:
+            self._built["box_office"].set_card_available(available)
+
     # ---- event ----------------------------------------------------------------------------------------
     def load_event(self, event_id: str | None) -> None:
         """Load `event_id` (None = the ledger's first event) in the background, then show it everywhere."""
+        from app import queries  # lazy (start-up): imports core and SQLAlchemy
+
         fn = tasks.query_op(self.ctx.ledger, queries.load_event, event_id)
         tasks.run_in_background(fn, self.set_event, self._on_event_failed, parent=self)
 
@@ -142,7 +183,8 @@ class MainWindow(QMainWindow):
         else:
             self.event_label.setText(f"Event: {event.title} ({event.time_zone}, {event.currency})")
             self.setWindowTitle(f"Tessera — {event.title}")
-        for tab in (self.door, self.box_office, self.definitions, self.orders, self.events, self.reports):
+        self._event_set = True
+        for tab in list(self._built.values()):
             tab.set_event(event)
         self.refresh_pending()
 
@@ -165,6 +207,8 @@ class MainWindow(QMainWindow):
     def _fill_events_menu(self) -> None:
         self.events_menu.clear()
         self.events_menu.addAction("Loading…").setEnabled(False)
+        from app import queries  # lazy (start-up): imports core and SQLAlchemy
+
         tasks.run_in_background(tasks.query_op(self.ctx.ledger, queries.load_events), self._show_events,
                                 parent=self)
 
@@ -188,16 +232,18 @@ class MainWindow(QMainWindow):
         self.load_event(event_id)
 
     # ---- refresh --------------------------------------------------------------------------------------
-    def _on_announced(self, changes: Changes, ledger, origin) -> None:
+    def _on_announced(self, changes, ledger, origin) -> None:
         if ledger is self.ctx.ledger:
             self.on_changes_applied(changes, origin)
 
-    def on_changes_applied(self, changes: Changes, origin=None) -> None:
+    def on_changes_applied(self, changes, origin=None) -> None:
         """Refresh the tabs that show what `changes` touched (TAB_KINDS), except the one that made them
         (`origin`, or its dialog: it has refreshed itself); recount the outbox when rows were queued."""
         kinds = changes.kinds()
         for name, shows in TAB_KINDS.items():
-            tab = getattr(self, name)
+            tab = self._built.get(name)  # a tab not built yet loads when it is
+            if tab is None:
+                continue
             if kinds & shows and not (origin is not None and (origin is tab or tab.isAncestorOf(origin))):
                 tab.refresh()
         if changes.outbox:
@@ -207,6 +253,8 @@ class MainWindow(QMainWindow):
     def on_data_changed(self, kind: str) -> None:
         """A widget outside run_op stored a change of one kind (a Changes field name, e.g. the Sync tab's
         "definitions" after a conflict was resolved): treated as every entity of that kind, outbox too."""
+        from core.changes import Changes  # lazy (start-up): imports SQLAlchemy
+
         fields = Changes.__dataclass_fields__
         named = {} if kind not in fields else {kind: True} if kind in ("outbox", "sync") else {kind: frozenset("*")}
         self.on_changes_applied(Changes(outbox=True, **named))
@@ -244,6 +292,10 @@ class MainWindow(QMainWindow):
         if self._listening:  # closeEvent may come twice (close(), then the app's teardown)
             self._listening = False
             tasks.notifier().changes_applied.disconnect(self._on_announced)
+        if "door" not in self._built:  # closed before attach (the ledger could not be opened)
+            self.ctx.sound.close()
+            super().closeEvent(event)
+            return
         self.door.stop_camera()
         app = QApplication.instance()
         if app is not None:
@@ -261,44 +313,86 @@ def create_window(ledger_path: str, *, event_id: str | None = None, camera_sourc
     """Open the ledger and build the main window (with the sync tab and status from app.sync_wiring when
     `sync`; without it if that cannot be set up — the station then works offline). Returns
     (QApplication, MainWindow, Ledger); the caller runs `app.exec()` and closes the ledger afterwards.
-    Raises what Ledger.open raises."""
-    from app import config, formatting
-    from app.fonts import install_fonts
+    Raises what Ledger.open raises (the window is closed then).
+
+    With `show`, the window's chrome shows first; the ledger is opened (and core imported) on a worker
+    thread while it paints, then the Door tab is attached; the sync wiring is installed after that."""
+    from app import config
+    from app.gc_guard import GarbageCollector
     from app.sound import SoundPlayer
-    from core.db import Ledger
-    from sync import state as sync_state
 
     # Worker threads run Python (SQLAlchemy rows) too: hand the GIL back to the GUI thread sooner than the
     # default 5 ms so the event loop stays smooth under load (BC-23).
     sys.setswitchinterval(0.001)
     app = QApplication.instance() or QApplication(["tessera"])
     if not hasattr(app, "tessera_gc"):  # cyclic gc only on the GUI thread (app.gc_guard)
-        from app.gc_guard import GarbageCollector
-
         app.tessera_gc = GarbageCollector(app)
     app.setApplicationName("Tessera")
     app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "tessera.svg")))
-    formatting.set_locale(config.get("locale"))
-    install_fonts(app)  # bundled fonts: every script the ticket PDFs cover (issue 9 item 6)
-    ledger = Ledger.open(ledger_path)
-    with ledger.sessions() as session:  # a connected station works under the name the hub knows it by
-        connected = (sync_state.station(session) or {}).get("station")
-    ctx = StationContext(ledger=ledger, ledger_path=str(ledger_path),
-                         station=station or connected or config.default_station(),
+    ctx = StationContext(ledger=None, ledger_path=str(ledger_path), station=station or config.default_station(),
                          operator=operator or config.get("operator"), camera_source=camera_source,
                          scan_debounce_s=float(config.get("scan_debounce_s")), sound=SoundPlayer(muted=muted))
-    window = MainWindow(ctx, event_id)
-    if sync:
-        try:
-            from app.sync_wiring import install_sync
-
-            window.sync = install_sync(window, ledger)
-        except Exception:  # sync is an addition: the door and the box office work without it
-            logger.exception("sync could not be set up: this station works offline")
-    # Everything built so far lives as long as the app: take it out of the cyclic collector's reach, so its
-    # full passes (which stop every thread, the GUI's too) stay short on a large ledger (BC-23).
-    gc.collect()
-    gc.freeze()
+    window = MainWindow(ctx, event_id, attach=False)
+    window.starting = True
     if show:
         window.show()
+    app.tessera_gc.timer.stop()  # the opening thread's imports make no garbage worth a pass meanwhile;
+    try:  # start() below collects once and freezes what they made
+        ledger, connected = run_while_painting(lambda: _open_ledger(ledger_path, sync))
+    except BaseException:
+        window.close()
+        raise
+    finally:
+        app.tessera_gc.timer.start()
+    from app import formatting
+    from app.fonts import install_fonts
+
+    formatting.set_locale(config.get("locale"))
+    install_fonts(app)  # bundled fonts: every script the ticket PDFs cover (issue 9 item 6)
+    ctx.ledger = ledger
+    ctx.station = station or connected or ctx.station  # a connected station works under the hub's name for it
+    window.attach(event_id)
+
+    def start() -> None:  # after the first frame: nothing here delays the window
+        if sync:
+            try:
+                from app.sync_wiring import install_sync
+
+                window.sync = install_sync(window, ledger)
+            except Exception:  # sync is an addition: the door and the box office work without it
+                logger.exception("sync could not be set up: this station works offline")
+        # Everything built so far lives as long as the app: take it out of the cyclic collector's reach, so
+        # its full passes (which stop every thread, the GUI's too) stay short on a large ledger (BC-23).
+        gc.collect()
+        gc.freeze()
+        window.starting = False
+
+    if show:
+        when_exposed(window, start)
+    else:
+        start()
     return app, window, ledger
+
+
+def _open_ledger(ledger_path: str, sync: bool):
+    """(Ledger, the station name the hub knows this station by or None) — run on a worker thread by
+    create_window; imports core, SQLAlchemy, the Door tab's modules and (with `sync`) the sync wiring's on the
+    way, so the GUI thread does not (start-up, issue 11)."""
+    import app.tabs.door_tab  # noqa: F401 - imported here, off the GUI thread, for attach
+    if sync:
+        import app.sync_wiring  # noqa: F401 - for create_window's start()
+    from core.db import Ledger
+    from sync import state as sync_state
+
+    ledger = Ledger.open(ledger_path)
+    try:
+        with ledger.sessions() as session:
+            connected = (sync_state.station(session) or {}).get("station")
+    except BaseException:
+        ledger.close()
+        raise
+    # What the imports made lives as long as the app: out of the collector's reach now (a freeze is no
+    # collection: safe off the GUI thread), so start()'s gc.collect() on the GUI thread scans only what came
+    # after (~10 ms instead of ~120 ms). The few hundred objects of import-time garbage stay frozen.
+    gc.freeze()
+    return ledger, connected

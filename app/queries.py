@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import definitions, leases, orders, reports, sales, tickets
@@ -175,25 +175,44 @@ def _ticket_row(t: Ticket, checkins: dict) -> TicketRow:
         archived=bool(t.archived), canceled=bool(t.canceled), order_archived=bool(t.order.archived))
 
 
-def _preload_orders(session: Session, numbers: set[str]) -> None:
-    # One query fills the identity map, so each ticket's many-to-one `order` is found without SQL.
-    if numbers:
-        list(session.scalars(select(Order).where(Order.order_number.in_(list(numbers)))))
+def _preload_orders(session: Session, numbers: set[str]) -> list[Order]:
+    # One query fills the identity map, so each ticket's many-to-one `order` is found without SQL. The
+    # caller keeps the list while it reads the tickets: the identity map holds objects only weakly.
+    return list(session.scalars(select(Order).where(Order.order_number.in_(list(numbers))))) if numbers else []
 
 
 def ticket_rows(session: Session, event_id: str, *, search: str | None = None, states: list[str] | None = None,
                 order_statuses: list[str] | None = None, order_numbers: list[str] | None = None,
                 max_rows: int = MAX_ROWS, count_cap: int | None = None) -> Loaded:
-    """Tickets of the event matching the filters (core.tickets.list_tickets), at most `max_rows`; a search
-    counts at most `count_cap` matches when given (Loaded.capped)."""
+    """Tickets of the event matching the filters (ListTickets' filters, core.tickets), by ticket number, at
+    most `max_rows`, and how many match. A search goes through core.tickets.list_tickets (an index drives its
+    pages; with `count_cap` at most that many matches are counted: Loaded.capped); without one, one COUNT and
+    one LIMIT query (core.tickets.tickets_query), whatever `max_rows`; then the rows' orders and check-ins."""
+    if search and search.strip():
+        return _searched_rows(session, event_id, search, states, order_statuses, order_numbers, max_rows,
+                              count_cap)
+    q = tickets.tickets_query(session, [event_id], states=states or None, order_statuses=order_statuses or None,
+                              order_numbers=order_numbers or None)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    items = list(session.scalars(tickets.sort_tickets(q).limit(max_rows))) if total else []
+    held = [_preload_orders(session, {t.order_number for t in items[i:i + 500]}) for i in range(0, len(items), 500)]
+    checkins = tickets.checked_in_map(session, [t.ticket_number for t in items])
+    rows = tuple(_ticket_row(t, checkins) for t in items)
+    del held
+    return Loaded(rows, total)
+
+
+def _searched_rows(session: Session, event_id: str, search: str, states, order_statuses, order_numbers,
+                   max_rows: int, count_cap: int | None) -> Loaded:
+    """ticket_rows for a search: list_tickets' pages (index-driven, capped count with `count_cap`)."""
     rows: list[TicketRow] = []
     offset, total, capped = 0, 0, False
     while len(rows) < max_rows:
-        page = tickets.list_tickets(session, [event_id], search=search or None, states=states or None,
+        page = tickets.list_tickets(session, [event_id], search=search, states=states or None,
                                     order_statuses=order_statuses or None, order_numbers=order_numbers or None,
                                     offset=offset, limit=min(100, max_rows - len(rows)), count_cap=count_cap)
         total, capped = page.total, page.total_capped
-        _preload_orders(session, {t.order_number for t in page.items})
+        _preload_orders(session, {t.order_number for t in page.items})  # the page's items hold them
         checkins = tickets.checked_in_map(session, [t.ticket_number for t in page.items])
         rows.extend(_ticket_row(t, checkins) for t in page.items)
         offset += len(page.items)
@@ -213,20 +232,15 @@ def _order_row(o: Order, checkins: dict) -> OrderRow:
 
 def order_rows(session: Session, event_id: str, *, statuses: list[str] | None = None, tags: list[str] | None = None,
                search: str | None = None, max_rows: int = MAX_ROWS, sort: str = "created:desc") -> Loaded:
-    """Orders of the event matching the filters (core.orders.list_orders), newest first, at most `max_rows`."""
-    rows: list[OrderRow] = []
-    offset, total = 0, 0
-    while len(rows) < max_rows:
-        page = orders.list_orders(session, [event_id], statuses=statuses or None, tags=tags or None,
-                                  search=search or None, offset=offset, limit=min(100, max_rows - len(rows)),
-                                  sort=sort)
-        total = page.total
-        checkins = tickets.checked_in_map(session, [t.ticket_number for o in page.items for t in o.tickets])
-        rows.extend(_order_row(o, checkins) for o in page.items)
-        offset += len(page.items)
-        if not page.items or offset >= total:
-            break
-    return Loaded(tuple(rows), total)
+    """Orders of the event matching the filters (core.orders.orders_query: ListOrders' filters), newest first,
+    at most `max_rows`, and how many match. Cost: one COUNT and one LIMIT query (their tickets in batches),
+    whatever `max_rows`, then the tickets' check-ins."""
+    q = orders.orders_query(session, [event_id], statuses=statuses or None, tags=tags or None,
+                            search=search or None)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    items = list(session.scalars(orders.sort_orders(q, sort).limit(max_rows))) if total else []
+    checkins = tickets.checked_in_map(session, [t.ticket_number for o in items for t in o.tickets])
+    return Loaded(tuple(_order_row(o, checkins) for o in items), total)
 
 
 def order_detail(session: Session, event_id: str, order_number: str) -> tuple[OrderRow, tuple[TicketRow, ...]]:

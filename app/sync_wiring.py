@@ -1,7 +1,7 @@
 """Sync in the main window: `install_sync(window)` adds the Sync tab and the status-bar indicator, starts the
 SyncController, looks up tickets the door does not know (case WR-13) and asks before quitting with changes not
 yet uploaded (case WR-14). Uses only MainWindow's public attributes (tabs, door, ctx, statusBar, sync_label,
-on_data_changed, on_changes_applied, changes_applied, refresh_pending, set_online)."""
+on_data_changed, on_changes_applied, changes_applied, refresh_pending, set_online, set_card_available)."""
 from __future__ import annotations
 
 import logging
@@ -174,7 +174,7 @@ def install_sync(window, ledger=None, *, interval_s: float | None = None, engine
     # WR-15 a: a station connected to a server takes cards only while it reaches it; a standalone station
     # (no server configured) records card payments taken on its own terminal.
     controller.state_changed.connect(
-        lambda status: window.box_office.set_card_available(status.online or not status.connected))
+        lambda status: window.set_card_available(status.online or not status.connected))
     controller.state_changed.connect(lambda status: window.set_online(status.online))
     window.changes_applied.connect(lambda changes: _on_local_changes(controller, changes))
     controller.sync_finished.connect(lambda report: _after_sync(window, report))

@@ -20,12 +20,13 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from core.changes import Changes
+if TYPE_CHECKING:  # core.changes imports SQLAlchemy: not before the window shows (issue 11)
+    from core.changes import Changes
 
 logger = logging.getLogger(__name__)
 

@@ -23,19 +23,32 @@ PY = sys.executable
 TESSERA = str(Path(PY).parent / "tessera")
 HELP_TARGET_S, GUI_TARGET_S = 0.3, 1.5
 # Runs in a fresh process: the real window (app.main_window.create_window, as `tessera gui`), then prints the
-# seconds since argv[3] (the parent's clock just before the spawn) at "shown" and at "first load finished".
+# seconds since argv[3] (the parent's clock just before the spawn) at "shown" (the main window's first Expose
+# has been handled: its first frame is painted) and at "first load finished" (the window's deferred start-up
+# has run — window.starting False — and every background task it started has delivered its result).
 GUI_CHILD = r"""
 import sys, time
 t0 = float(sys.argv[3])
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QWindow
+from PySide6.QtWidgets import QApplication
 from app import tasks
 from app.main_window import create_window
-app, window, ledger = create_window(sys.argv[1], event_id=sys.argv[2], muted=True, sync=True)
 marks = {}
+def mark_shown():
+    marks.setdefault("shown", time.time() - t0)
+class Exposed(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Expose and isinstance(obj, QWindow) and obj.isExposed():
+            QTimer.singleShot(0, mark_shown)  # after this expose was handled (painted)
+        return False
+qapp = QApplication(["tessera"])  # the one create_window would make: made here to watch its window's expose
+probe = Exposed()
+qapp.installEventFilter(probe)
+app, window, ledger = create_window(sys.argv[1], event_id=sys.argv[2], muted=True, sync=True)
 def poll():
-    if "shown" not in marks and window.isVisible():
-        marks["shown"] = time.time() - t0
-    if "shown" in marks and tasks.in_flight() == 0 and tasks.pool().activeThreadCount() == 0:
+    if "shown" in marks and not getattr(window, "starting", False) and tasks.in_flight() == 0 \
+            and tasks.pool().activeThreadCount() == 0:
         marks["loaded"] = time.time() - t0
         print(f"{marks['shown']:.3f} {marks['loaded']:.3f}", flush=True)
         window.close(); app.quit(); return

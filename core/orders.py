@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import and_, exists, false, func, not_, or_, select
+from sqlalchemy import Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.textsearch import ORDER_INDEX, contains, narrowed, unindexed
@@ -89,19 +89,12 @@ def _order_by(sort: str | None):
     return col, Order.order_number.asc()
 
 
-def list_orders(session: Session, event_ids: Iterable[str] | None = None, *, statuses: Iterable[str] | None = None,
-                tags: Iterable[str] | None = None, search: str | None = None,
-                order_numbers: Iterable[str] | None = None, offset: int = 0, limit: int = 100,
-                sort: str = "created:asc") -> Page[Order]:
-    """ListOrders (API.md §2.2): one page of orders with their tickets loaded.
-
-    event_ids None = all events. statuses: exact status strings (unknown ones allowed, kept verbatim).
-    tags: CONFIRMED (PAID/FREE) / UNCONFIRMED, ARCHIVED / NON_ARCHIVED, FULLY_CHECKED_IN / NOT_FULLY_CHECKED_IN
-    (every ticket's latest accepted check-in row is CHECK_IN; an order without tickets is not fully checked
-    in), MEMBER (matches nothing); tags of one pair are OR-ed, different pairs AND-ed. search: case-insensitive
-    substring (≤200 chars) of "first last", e-mail or order number. order_numbers ≤500. limit clamps to
-    1..100. sort "created:asc" | "created:desc". Raises InvalidArgument for an unknown tag/sort or a limit
-    broken."""
+def orders_query(session: Session, event_ids: Iterable[str] | None = None, *, statuses: Iterable[str] | None = None,
+                 tags: Iterable[str] | None = None, search: str | None = None,
+                 order_numbers: Iterable[str] | None = None) -> Select:
+    """The SELECT of Order (tickets loaded with it) that ListOrders' filters match, unsorted and unpaged:
+    list_orders pages it; a reader of more than one page (app.queries) counts it once and reads its rows
+    with one LIMIT (sort_orders). Filters and errors as list_orders."""
     event_list = list(event_ids) if event_ids is not None else None
     query, fast = select(Order).options(selectinload(Order.tickets)), False
     if search and search.strip():
@@ -120,6 +113,29 @@ def list_orders(session: Session, event_ids: Iterable[str] | None = None, *, sta
         cond = _tags_filter(tags)
         if cond is not None:
             query = query.where(cond)
+    return query
+
+
+def sort_orders(query: Select, sort: str = "created:asc") -> Select:
+    """`query` (an orders_query) ordered by ListOrders' `sort`. InvalidArgument for an unknown sort."""
+    return query.order_by(*_order_by(sort))
+
+
+def list_orders(session: Session, event_ids: Iterable[str] | None = None, *, statuses: Iterable[str] | None = None,
+                tags: Iterable[str] | None = None, search: str | None = None,
+                order_numbers: Iterable[str] | None = None, offset: int = 0, limit: int = 100,
+                sort: str = "created:asc") -> Page[Order]:
+    """ListOrders (API.md §2.2): one page of orders with their tickets loaded.
+
+    event_ids None = all events. statuses: exact status strings (unknown ones allowed, kept verbatim).
+    tags: CONFIRMED (PAID/FREE) / UNCONFIRMED, ARCHIVED / NON_ARCHIVED, FULLY_CHECKED_IN / NOT_FULLY_CHECKED_IN
+    (every ticket's latest accepted check-in row is CHECK_IN; an order without tickets is not fully checked
+    in), MEMBER (matches nothing); tags of one pair are OR-ed, different pairs AND-ed. search: case-insensitive
+    substring (≤200 chars) of "first last", e-mail or order number. order_numbers ≤500. limit clamps to
+    1..100. sort "created:asc" | "created:desc". Raises InvalidArgument for an unknown tag/sort or a limit
+    broken."""
+    query = orders_query(session, event_ids, statuses=statuses, tags=tags, search=search,
+                         order_numbers=order_numbers)
     return paginate(session, query.order_by(*_order_by(sort)), offset, limit)
 
 

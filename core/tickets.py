@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in, entry_check_for,
@@ -150,6 +150,30 @@ def _indexed_page(session: Session, drivers: list, terms: list, sort_by, offset:
                 total_capped=found.capped)
 
 
+def tickets_query(session: Session, event_ids=None, *, ticket_numbers=None, order_numbers=None,
+                  definition_ids=None, states=None, order_statuses=None, search=None) -> Select:
+    """The SELECT of Ticket (joined with its Order) that ListTickets' filters match, unsorted and unpaged (a
+    search narrowed by the trigram index where it can, core.textsearch.narrowed): list_tickets pages it when
+    no index drives the search; a reader of more than one page (app.queries) counts it once and reads its rows
+    with one LIMIT (sort_tickets). Filters and errors as list_tickets."""
+    words = _search_words(search) if search and search.strip() else []
+    filters = {"event_ids": event_ids, "ticket_numbers": ticket_numbers, "order_numbers": order_numbers,
+               "definition_ids": definition_ids, "order_statuses": order_statuses}
+    long = [w for w in words if not is_short(w)]  # short words are matched by `starts`, which has no probe
+    narrow = narrowed(session, Ticket.ticket_number, TICKET_INDEX, long) if long else None
+    q = select(Ticket).join(Order, Order.order_number == Ticket.order_number)
+    if narrow is not None:
+        q = q.where(narrow)
+    return q.where(*_filters(session, words, filters, states, narrow is not None))
+
+
+def sort_tickets(q: Select, sort: str = "ticketNumber:asc") -> Select:
+    """`q` (a tickets_query) ordered by ListTickets' `sort`, ticket number last. InvalidArgument for an
+    unknown sort."""
+    col, desc = _sort_by(sort)
+    return q.order_by(col.desc() if desc else col.asc(), Ticket.ticket_number.asc())
+
+
 def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order_numbers=None,
                  definition_ids=None, states=None, order_statuses=None, search=None, offset=0, limit=100,
                  sort="ticketNumber:asc", count_cap: int | None = None) -> Page[Ticket]:
@@ -170,15 +194,10 @@ def list_tickets(session: Session, event_ids=None, *, ticket_numbers=None, order
                              offset, limit, count_cap)
         if page is not None:
             return page
-    long = [w for w in words if not is_short(w)]  # short words are matched by `starts`, which has no probe
-    narrow = narrowed(session, Ticket.ticket_number, TICKET_INDEX, long) if long else None
-    q = select(Ticket).join(Order, Order.order_number == Ticket.order_number)
-    if narrow is not None:
-        q = q.where(narrow)
-    q = q.where(*_filters(session, words, filters, states, narrow is not None))
+    q = tickets_query(session, event_ids, ticket_numbers=ticket_numbers, order_numbers=order_numbers,
+                      definition_ids=definition_ids, states=states, order_statuses=order_statuses, search=search)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    primary = sort_by[0].desc() if sort_by[1] else sort_by[0].asc()
-    items = list(session.scalars(q.order_by(primary, Ticket.ticket_number.asc()).offset(offset).limit(limit)))
+    items = list(session.scalars(sort_tickets(q, sort).offset(offset).limit(limit)))
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 

@@ -73,17 +73,24 @@ def run(args) -> int:
 
         raise CliError("no display: run it on a desktop, under xvfb-run, or with QT_QPA_PLATFORM=offscreen")
     init_logging()
-    from app.dialogs.setup_wizard import first_start, open_role_tab
     from app.main_window import create_window
+    from app.startup import surely_has_event
 
-    # First start of an installed station (no event, no hub): the "set up this station" wizard.
-    setup = None if args.event else first_start(args.db, station=args.station or "")
+    # First start of an installed station (no event, no hub): the "set up this station" wizard. A ledger that
+    # surely holds an event skips the check (and its imports) so the window shows sooner (issue 11).
+    setup = None
+    if not args.event and not surely_has_event(args.db):
+        from app.dialogs.setup_wizard import first_start
+
+        setup = first_start(args.db, station=args.station or "")
     source = camera_source(args) if setup is None or camera_source(args) is not None else setup.camera
     app, window, ledger = create_window(args.db, event_id=args.event or (setup and setup.event_id),
                                         camera_source=source,
                                         station=args.station or "", operator=args.operator or "",
                                         muted=args.mute)
     if setup is not None:
+        from app.dialogs.setup_wizard import open_role_tab
+
         open_role_tab(window, setup.role)
     try:
         return int(app.exec())

@@ -19,7 +19,7 @@ from core.door import Door
 from core.entrances import EntranceView, list_entrances
 from core.headcount import Headcount, headcount
 from core.timeutil import utcnow
-from sync import door as sync_door, state as sync_state, station as sync_station
+from sync import state as sync_state
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,8 @@ def door_of(ctx, entrance: EntranceView | None = None, exit_mode: bool = False) 
 def entrance_facts(session, event_id: str) -> tuple[list[EntranceView], str | None, Headcount]:
     """(the event's entrances, the one this station works at, the headcount) — read in a worker. The count
     is an estimate while a connected station's last sync run failed (offline: what it has seen)."""
+    from sync import station as sync_station  # lazy (start-up): it imports the HTTP client
+
     offline = sync_station.load_config(session) is not None and sync_state.engine_health(session).failures > 0
     return (list_entrances(session, event_id), sync_state.door_entrance(session, event_id),
             headcount(session, event_id, online=not offline))
@@ -47,6 +49,8 @@ def remember_entrance(session, event_id: str, entrance_id: str | None) -> None:
 def station_facts(session) -> tuple[str | None, object]:
     """(the station's hub role or None — cached from the hub, app.role_guard — and the last ticket pull as
     aware UTC or None) — read in a worker."""
+    from sync import door as sync_door  # lazy (start-up): it imports the HTTP client and the sync engine
+
     return station_role(session), sync_door.last_ticket_sync(session)
 
 

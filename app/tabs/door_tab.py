@@ -30,7 +30,6 @@ from app.widgets.guest_search import GuestSearch
 from app.widgets.verdict_panel import VerdictPanel, result_class
 from core import door as core_door
 from core.changes import Changes
-from sync import door as sync_door
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +261,8 @@ class DoorTab(DoorCameraMixin, DoorStepsMixin, QWidget):
         ledger, door = self.ctx.ledger, self.door()
 
         def job():
+            from sync import door as sync_door  # lazy (start-up): imported by the first scan's worker
+
             with ledger.uow() as uow:  # the snapshot the verdict rests on (stale UNPAID / archive: amber)
                 snapshot = sync_door.last_ticket_sync(uow.session)
             return core_door.scan(ledger, replace(door, snapshot_at=snapshot), payload, method=method)

@@ -89,3 +89,26 @@ def test_mute_action_and_door_checkbox_agree(window, ctx):
     assert window.door.mute_box.isChecked() and ctx.sound.muted
     window.door.mute_box.setChecked(False)
     assert not window.mute_action.isChecked() and not ctx.sound.muted
+
+
+def test_tabs_after_the_door_are_built_when_first_shown_or_used(qtbot, window):
+    """Start-up (issue 11): only the Door is built with the window; a tab is built when clicked or used
+    from code, in place (same index and title), starts on the current event, and the current tab stays."""
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert set(window.built_tabs()) == {"door"}
+    window.show()
+    qtbot.waitExposed(window)
+    window.tabs.setCurrentIndex(3)  # the operator clicks "Orders & tickets"
+    assert set(window.built_tabs()) == {"door", "orders"}
+    assert window.tabs.currentWidget() is window.orders
+    qtbot.waitUntil(lambda: window.orders.orders_model.rowCount() == 2, timeout=5000)  # the event's 2 orders
+    events = window.events  # used from code: built at its place, the Orders tab stays current
+    assert window.tabs.widget(4) is events and window.tabs.currentIndex() == 3
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == titles
+
+
+def test_a_change_leaves_tabs_not_built_yet_alone(qtbot, window):
+    from core.changes import Changes
+
+    window.on_changes_applied(Changes(orders=frozenset({"X"}), outbox=True))
+    assert set(window.built_tabs()) == {"door"}
