@@ -154,6 +154,7 @@ class SyncEngine:
             report.mode = "plain contract" if self.discovery.plain else "hub"
             self._check_identity(report)
             self._remember_role()
+            self._follow_events(say)
             self._check_hub(report)
             self._clock(report)
             self._push(report, say, cancel)
@@ -263,6 +264,26 @@ class SyncEngine:
             return
         with self.ledger.uow() as uow:
             state.set_role_scope(uow.session, state.RoleScope(d.role, d.events, d.permissions, self.now()))
+            uow.commit()
+
+    def _follow_events(self, say: Callable[[str], None]) -> None:
+        """A station connected to a hub for every event (sync.station.StationConfig.follow_all) takes the events
+        the hub got since (the key's events, else the hub's list): they are saved with the connection and
+        pulled from scratch in this run (their feed cursor is unset). Fresh-user trial: an event created after
+        the doors connected never reached them."""
+        d = self.discovery
+        with self.ledger.uow() as uow:
+            saved = dict(state.station(uow.session) or {})
+        if d is None or d.plain or not saved.get("follow_all"):
+            return
+        ids = list(d.events) or [e["id"] for e in self.api.list_events() if e.get("id")]
+        new = [i for i in ids if i not in self.event_ids]
+        if not new:
+            return
+        say(f"new event(s) on the hub: {', '.join(new)}")
+        self.event_ids += new
+        with self.ledger.uow() as uow:
+            state.set_station(uow.session, {**saved, "event_ids": list(self.event_ids)})
             uow.commit()
 
     def _clock(self, report: SyncReport) -> None:

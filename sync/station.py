@@ -32,7 +32,9 @@ class StationConfig:
     """The saved connection (no secret in it): `url` base URL, `site_id` wix-site-id, `station` name, `role`
     (hub: door | box-office | organiser; None on a plain server), `event_ids`, `extensions` seen at connect,
     `key_storage` where the key lives ("keyring: <backend>" or "file: <path>"), `ledger_id` the ledger this
-    connection belongs to (sync.state.ledger_id; "" for a connection saved before keys were per ledger)."""
+    connection belongs to (sync.state.ledger_id; "" for a connection saved before keys were per ledger),
+    `follow_all` the station takes every event its key may use, also those created after it connected
+    (sync.engine.SyncEngine adds them at the next sync)."""
 
     url: str
     site_id: str = ""
@@ -42,6 +44,7 @@ class StationConfig:
     extensions: list[str] = field(default_factory=list)
     key_storage: str = ""
     ledger_id: str = ""
+    follow_all: bool = False  # connected to a hub without --event: events the hub gets later join at a sync
 
     @property
     def key_id(self) -> str:
@@ -144,7 +147,7 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
     """Check the key against the server (discovery; a plain server is detected by its 404), save the
     connection in the caller's session and the key in the keyring/file, and fix the server's mode (hub or
     plain; a later run never changes it, issue 8 item 13). With a hub and no `event_ids`, every
-    event the hub lists is taken. The key is stored under this ledger's id (per-ledger credentials).
+    event the hub lists (or the key's events) is taken, and events the hub gets later join at each sync. The key is stored under this ledger's id (per-ledger credentials).
     A plain server's events are read from its events call or completed by `event_info` {title, timeZone,
     currency} (sync.plain_events, issue 8 item 9) and stored. Raises Unauthorized (bad key), NetworkError,
     SyncError ("no event"), EventDetailsNeeded (plain: ask the organiser), InvalidArgument (bad event_info)."""
@@ -155,6 +158,7 @@ def connect(session: Session, url: str, key: str, *, site_id: str = "", event_id
         disc = api.discover()
         if not disc.plain and not cfg.event_ids:  # a key limited to events takes those (issue 8 item 5)
             cfg.event_ids = list(disc.events) or [e["id"] for e in api.list_events() if e.get("id")]
+            cfg.follow_all = True
         elif disc.plain:
             for event_id in cfg.event_ids:  # a plain server has no discovery: prove the key with one read
                 api.list_definitions([event_id], limit=1)

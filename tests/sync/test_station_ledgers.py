@@ -116,3 +116,24 @@ def test_a_ledger_syncing_with_another_stations_key_is_warned(hub, ledger):
         assert not any("belongs to" in w for w in same.warnings)
     finally:
         api.http.close()
+
+
+def test_a_station_connected_for_every_event_takes_an_event_created_later(hub, home, monkeypatch, capsys):
+    """Fresh-user trial: a door connected without --event never saw the organiser's second event; it now
+    joins at the next sync, pulled from scratch. A station connected with --event keeps its one event."""
+    monkeypatch.setenv("TESSERA_KEYRING", "file")
+    first = hub.seed_event("Gala")
+    door, box = hub.add_station("Door 1", "door"), hub.add_station("Box 1", "box-office")
+    every, one = home / "door.db", home / "box.db"
+    _connect_cli(hub, every, door, capsys)
+    assert main(["station", "connect", hub.url, "--key", box, "--event", first, "--db", str(one)]) == 0
+    late = hub.seed_event("Late Show")
+    tickets = hub.seed_sale(late, {hub.seed_definition(late, name="Standing"): 2})["tickets"]
+    for db in (every, one):
+        assert main(["sync", "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert _show(every, capsys)["eventIds"] == [first, late]
+    assert _show(one, capsys)["eventIds"] == [first]
+    assert main(["tickets", "list", "--event", late, "--json", "--db", str(every)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(t["ticketNumber"] for t in listed["tickets"]) == sorted(tickets)
