@@ -71,8 +71,17 @@ sync_venv() {
 compile_bytecode() {
   # Issue 11: with no bytecode cached (PYTHONDONTWRITEBYTECODE=1, a read-only install) every start compiled
   # ~400-550 modules. Python checks each .pyc against its source, so a stale one is only ignored.
-  .venv/bin/python -m compileall -q -j 0 .venv/lib app core sync >/dev/null 2>&1 \
-    || say "compileall could not compile some files (ignored: they are compiled when imported)"
+  # The venv is compiled once per uv.lock (a stamp); our own packages every time (quick: up-to-date files are
+  # skipped). Template files that are not Python (PySide6's *.tmpl.py) are left out.
+  local stamp=.venv/.tessera-bytecode lock
+  lock=$(sha256sum uv.lock | cut -d' ' -f1)
+  local dirs=(app core sync)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$lock" ] || dirs=(.venv/lib "${dirs[@]}")
+  if .venv/bin/python -m compileall -q -j 0 -x '\.tmpl\.py$' "${dirs[@]}" >/dev/null 2>&1; then
+    echo "$lock" > "$stamp"
+  else
+    say "compileall could not compile some files (ignored: they are compiled when imported)"
+  fi
 }
 
 install_apt_packages
