@@ -21,6 +21,7 @@ from typing import Any, Iterator, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.changes import note, note_outbox_kind, writes_outbox
@@ -343,7 +344,9 @@ class _SessionOutbox:
 def session_runner(session: Session) -> Iterator[RawRunner]:
     """The prepared statements inside `session`'s transaction (pending ORM changes flushed first): RawRunner
     on SQLite's DB-API cursor, CoreRunner on other dialects. Outbox rows and change notes follow the session
-    (as SessionSink). Rows written this way bypass the session's identity map: re-read what you render."""
+    (as SessionSink). Rows written this way bypass the session's identity map: re-read what you render.
+    Database errors raise as on every other path (sqlalchemy.exc.OperationalError & co.: a full disk, a
+    read-only file)."""
     session.flush()
     conn = session.connection()
     st = statements(conn.dialect)
@@ -351,7 +354,10 @@ def session_runner(session: Session) -> Iterator[RawRunner]:
         yield _SessionOutbox(CoreRunner(conn, st), session)
         return
     cursor = conn.connection.cursor()
+    dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         yield _SessionOutbox(RawRunner(cursor, st), session)
+    except dbapi_error as exc:  # the raw cursor's error (a full disk, a read-only file) as SQLAlchemy raises it
+        raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
     finally:
         cursor.close()

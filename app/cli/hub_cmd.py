@@ -40,8 +40,20 @@ def _serve_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="hub processes sharing the port (default 1; more than 1 needs a postgresql:// --db)")
 
 
-def register(subparsers, parent) -> None:
-    """Add `hub` (serve by default) with the sub-commands `serve` and `add-station`."""
+def _hub_parent() -> argparse.ArgumentParser:
+    """The common options (app.cli.main._add_common) with --db described as the hub's database."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help=f"hub database: SQLite file or postgresql:// URL (default: {default_hub_db()})")
+    parent.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output (the contract's field names)")
+    return parent
+
+
+def register(subparsers, _parent) -> None:
+    """Add `hub` (serve by default) with the sub-commands `serve` and `add-station`; their --db help names the
+    hub database (fresh-user trial: it named the station ledger)."""
+    parent = _hub_parent()
     hub = subparsers.add_parser("hub", parents=[parent], help="run the hub server and manage its stations",
                                 description="Serve the ticketing contract over the hub database "
                                             f"(--db: SQLite file or postgresql:// URL; default {default_hub_db()}).")
