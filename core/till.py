@@ -201,10 +201,17 @@ def close_till(session: Session, event_id: str, *, station: str, counted=(),
 
 
 def cash_outside_till(session: Session, event_id: str, station: str) -> str | None:
-    """A warning when `station` takes cash for the event while it uses tills (it had a session before) but none
-    is open now — that cash is counted in no till (found by a new-user trial); None otherwise."""
+    """A warning when `station` takes cash for the event while it uses tills but none is open for this event:
+    a till of another event open at this station (its drawer's expected cash will not hold this sale: found by
+    a fresh-user trial), or a till used before for this event and none open now (found by a new-user trial).
+    None otherwise. Till sessions are per event (core.till)."""
     if current_till(session, event_id, station) is not None:
         return None
+    other = session.scalars(select(TillSession).where(TillSession.station == station, TillSession.closed.is_(None),
+                                                      TillSession.event_id != event_id).limit(1)).first()
+    if other is not None:
+        return (f"the till open at {station} belongs to another event ({other.event_id}): this cash is not in its "
+                f"expected cash; open a till for this event too (tessera till open --event {event_id})")
     used = session.scalars(select(TillSession.id).where(TillSession.event_id == event_id,
                                                         TillSession.station == station).limit(1)).first()
     if used is None:
