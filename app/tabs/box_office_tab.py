@@ -103,7 +103,9 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.tendered = QLineEdit()
         self.tendered.setPlaceholderText("Amount handed over — Enter sells")
         self.tendered.returnPressed.connect(self.on_sell_clicked)
-        self.quick_row = QHBoxLayout()
+        self.quick_box = QWidget()  # the quick-tender buttons live in it: never a parentless (top-level) button
+        self.quick_row = QHBoxLayout(self.quick_box)
+        self.quick_row.setContentsMargins(0, 0, 0, 0)
         self.quick_buttons: list[QPushButton] = []
         self._quick_total = None
         self.change_label = QLabel("")
@@ -167,7 +169,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
             pay.addWidget(b)
         form.addRow("Payment", pay)
         form.addRow("Tendered", self.tendered)
-        form.addRow("", self.quick_row)
+        form.addRow("", self.quick_box)
         form.addRow("Change due", self.change_label)
         form.addRow(self.hint)
         form.addRow(self.sell_button)
@@ -299,7 +301,7 @@ class BoxOfficeTab(LazyRefresh, QWidget):
         self.quick_buttons = []
         for i, amount in enumerate(quick_tenders(total) if total is not None else []):
             text = self.picker.money_text(amount)
-            button = QPushButton(f"Exact {text}" if i == 0 else text)
+            button = QPushButton(f"Exact {text}" if i == 0 else text, self.quick_box)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _c=False, a=amount: self.on_quick_tender(a))
             self.quick_row.addWidget(button)

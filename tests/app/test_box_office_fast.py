@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from app.tabs.box_office_tab import BoxOfficeTab
 from core.models import Order, TicketDefinition
@@ -148,3 +149,18 @@ def test_payment_dialog_quick_tenders_and_enter_accepts(qtbot):
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         qtbot.keyClick(dialog.tendered, Qt.Key.Key_Return)
     assert dialog.payment() == ("cash", Money.of("50.00", "EUR"))
+
+
+def test_quick_tender_buttons_never_become_windows_over_the_payment_form(qtbot, box, event_data):
+    """Found in the README screenshot (X11): a quick-tender button left outside the layout became a 640×480
+    child covering the whole payment form. The buttons live in their own row widget, inside the form."""
+    for quantity in (1, 2, 3, 0, 2):
+        box.picker.set_quantity(event_data.standing_id, quantity)
+        qtbot.wait(10)
+    box.tendered.setText("100")
+    qtbot.wait(50)
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QPushButton)]
+    form = box.sell_button.parentWidget()
+    strays = [b for b in form.findChildren(QPushButton) if b.isVisible() and b.width() > form.width() // 2
+              and b is not box.sell_button]
+    assert strays == [] and all(b.parentWidget() is box.quick_box for b in box.quick_buttons)
