@@ -6,6 +6,7 @@ import sqlite3
 
 from sqlalchemy import text
 
+from core.textsearch import ODD
 from core.textsearch_index import catch_up, odd_sql
 from tests.core.checkin_data import add_definition, add_event, add_order
 
@@ -53,3 +54,13 @@ def test_odd_sql_names_the_letters():
     sql = f"SELECT {odd_sql('t')} FROM (SELECT ? AS t)"
     assert con.execute(sql, ("Weiß ﬁne",)).fetchone()[0] == "fis"
     assert con.execute(sql, ("Plain",)).fetchone()[0] == ""
+
+
+def test_odd_sql_settles_plain_ascii_with_one_glob():
+    """The pre-check (any character outside printable ASCII?) never hides an ODD letter (issue 11)."""
+    assert all(not (" " <= ch <= "~") for chars in ODD.values() for ch in chars)
+    con = sqlite3.connect(":memory:")
+    sql = f"SELECT {odd_sql('t')} FROM (SELECT ? AS t)"
+    for value, letters in (("Weiß", "s"), ("ﬀ Straße", "fs"), ("İlkay", "i"), ("tab\there", ""), ("Zoë Ñúñez", ""),
+                           ("日本語", ""), ("", ""), (None, ""), ("ǰ ŉ ẖ ẗ ẘ ẙ ẚ ﬂ", "afhjlntwy")):
+        assert con.execute(sql, (value,)).fetchone()[0] == letters, value
