@@ -49,7 +49,7 @@ class _Page:
 def _records(session: Session, stmt, key: str) -> dict:
     """{row[key] as str: record} of `stmt`'s rows; a record is a SimpleNamespace of the row's columns (the
     attribute shape core.contract reads)."""
-    result = session.execute(stmt)
+    result = session.connection().execute(stmt)
     names = list(result.keys())
     at = names.index(key)
     found: dict = {}
