@@ -6,7 +6,8 @@ search counts queued rows as candidates (core.textsearch.indexed_keys), so resul
 Bulk writes (the first pull, sync.bulk_apply) may run with the queueing triggers off (`triggers_off`) and
 queue what they wrote in three set statements instead (`queue_written`): the row-by-row triggers made a
 100,000-ticket executemany ~2.7x slower (issue 11). The index ends up the same, since catch_up indexes a
-queued row from its stored values, however it was queued."""
+queued row from its stored values, however it was queued. A bulk write of many transactions may also leave
+the queue to one catch_up at its end (`leave_queued`)."""
 from __future__ import annotations
 
 import json
@@ -122,10 +123,24 @@ def catch_up(dbapi_conn, *, known: bool = False) -> int:
     return queued
 
 
+_LATER = "search_index_later"  # key in a pooled connection's `info` (see leave_queued)
+
+
+def leave_queued(connection) -> None:
+    """Let the commit of the current transaction of `connection` (a SQLAlchemy Connection of a ledger engine)
+    leave the search queues for a later catch_up. For a bulk write of many pages (the first pull), which
+    indexes once at its end: filling the FTS5 index in one go costs about half of filling it page by page
+    (issue 11). Queued rows are search candidates meanwhile (core.textsearch), so results stay exact, and
+    any later commit on any connection indexes them. One transaction only: its commit or rollback clears it."""
+    connection.info[_LATER] = True
+
+
 def _before_commit(conn) -> None:
     # The pool's per-connection `info` remembers a positive schema look-up, so a commit with nothing queued —
     # every door scan — costs two tiny probes (a ledger migrated later is simply asked again).
     fairy = conn.connection
+    if fairy.info.pop(_LATER, False):
+        return
     raw = fairy.driver_connection
     if not fairy.info.get("search_queues"):
         if not has_queues(raw):
@@ -135,6 +150,12 @@ def _before_commit(conn) -> None:
 
 
 def keep_index(engine: Engine) -> None:
-    """Run catch_up before every commit on `engine` (a SQLite ledger's; core.db installs it)."""
+    """Run catch_up before every commit on `engine` (a SQLite ledger's; core.db installs it), except the
+    commit of a transaction marked with leave_queued."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "commit", _before_commit)
+        event.listen(engine, "rollback", _after_rollback)
+
+
+def _after_rollback(conn) -> None:
+    conn.connection.info.pop(_LATER, None)

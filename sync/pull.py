@@ -21,6 +21,7 @@ from typing import Callable
 
 import httpx
 
+from core import textsearch_index
 from core.db import Ledger
 from core.timeutil import to_rfc3339, utcnow
 from sync import bulk_apply, state
@@ -99,6 +100,8 @@ class Puller:
                 first = cursor is None and bulk_apply.supported(uow.session)
             with PageReader(lambda c, e=event_id: self._feed_page(e, c)) as pages:
                 self._follow(event_id, cursor, first, pages)
+            if first:
+                self._index_queued()
         self.result.completed |= {"events", "definitions", "orders", "tickets", "checkins"}
         return self.result
 
@@ -164,6 +167,13 @@ class Puller:
                 self._apply_bulk_group(uow.session, event_id, kind, items)
             self._set_aside(uow.session, aside)
             state.set_cursor(uow.session, event_id, cursor, utcnow())
+            textsearch_index.leave_queued(uow.session.connection())  # indexed once, after the last page
+            uow.commit()
+
+    def _index_queued(self) -> None:
+        """The first pull's search indexing, once for all its pages (core.textsearch_index.leave_queued)."""
+        with self.ledger.uow() as uow:
+            textsearch_index.catch_up(uow.session.connection().connection.driver_connection)
             uow.commit()
 
     def _first_page_groups(self, event_id: str, changes: list) -> tuple[list[tuple[str, list]], list[dict]]:

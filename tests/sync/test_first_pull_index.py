@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from core import textsearch_index
 from core.textsearch_index import QUEUE_TRIGGERS
 from core.tickets import list_tickets
 from sync import bulk_apply
@@ -32,6 +33,11 @@ def _index_rows(ledger) -> dict[str, list[tuple]]:
             "triggers": [tuple(r) for r in triggers]}
 
 
+def fast_orders(ledger) -> list[str]:
+    with ledger.uow() as uow:
+        return uow.session.execute(text("SELECT order_number FROM orders")).scalars().all()
+
+
 def _found(ledger, ev) -> dict[str, list[str]]:
     with ledger.uow() as uow:
         return {q: sorted(t.ticket_number for t in list_tickets(uow.session, [ev], search=q, limit=100).items)
@@ -48,8 +54,14 @@ def test_a_first_pull_indexes_exactly_as_the_row_by_row_appliers(hub, stations, 
         calls.append(1)
         return real(raw)
     monkeypatch.setattr(bulk_apply, "triggers_off", spy)
+    indexed = []
+    real_catch_up = textsearch_index.catch_up
+    monkeypatch.setattr(textsearch_index, "catch_up", lambda *a, **k: indexed.append(real_catch_up(*a, **k)))
+    monkeypatch.setattr("sync.pull.FEED_LIMIT", 300)
     assert fast.sync().ok
     assert calls  # the bulk path ran with the triggers off
+    assert [n for n in indexed if n] == [1203 + 15 + len(fast_orders(fast.ledger))]  # indexed once, at the end
+    monkeypatch.setattr(textsearch_index, "catch_up", real_catch_up)
     monkeypatch.setattr(bulk_apply, "supported", lambda session: False)
     monkeypatch.setattr("sync.pull.FEED_LIMIT", 97)
     slow = stations("Slow", "organiser", [ev], on=hub)
@@ -76,3 +88,33 @@ def test_a_failed_bulk_page_keeps_the_triggers(hub, stations, monkeypatch):
     assert not report.ok and "killed while queueing" in report.error
     names = {name for name, _sql in _index_rows(a.ledger)["triggers"]}
     assert names >= set(QUEUE_TRIGGERS)
+
+
+def test_an_aborted_first_pull_leaves_its_rows_queued_and_found(hub, stations, monkeypatch):
+    """The first pull indexes once after its last page (core.textsearch_index.leave_queued): pages applied
+    before an abort stay queued until the next commit (here the engine's own) indexes them; either way a
+    search finds their guests."""
+    ev = _venue(hub)
+    monkeypatch.setattr("sync.pull.FEED_LIMIT", 300)
+    real, calls = bulk_apply.BulkWriter.write_tickets, {"n": 0}
+
+    def dies_on_third(self, session, rows, now=None):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("killed mid-pull")
+        return real(self, session, rows, now)
+    monkeypatch.setattr(bulk_apply.BulkWriter, "write_tickets", dies_on_third)
+    a = stations("A", "organiser", [ev], on=hub)
+    assert not a.sync().ok
+    with a.ledger.uow() as uow:
+        held = uow.session.execute(text("SELECT ticket_number FROM tickets ORDER BY ticket_number")).scalars().all()
+        covered = uow.session.execute(text("SELECT count(*) FROM (SELECT ticket_number FROM ticket_search_queue "
+                                           "UNION SELECT ticket_number FROM ticket_search_keys)")).scalar()
+    assert 0 < covered == len(held) < 1203
+    with a.ledger.uow() as uow:
+        for number in held[::97]:
+            found = list_tickets(uow.session, [ev], search=number[-6:], limit=100).items
+            assert number in {t.ticket_number for t in found}
+    monkeypatch.setattr(bulk_apply.BulkWriter, "write_tickets", real)
+    assert a.sync().ok
+    assert _index_rows(a.ledger)["queued"] == [0] and len(_index_rows(a.ledger)["tickets"]) == 1203 + 15
