@@ -3,6 +3,7 @@ camelCase names, Money as decimal strings, RFC 3339 UTC timestamps. Used by the 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Iterable
 
 from sqlalchemy.orm import object_session
@@ -24,8 +25,15 @@ def _money(minor: int, currency: str) -> dict:
     return Money.from_minor(minor or 0, currency).to_api()
 
 
-def _fieldsets(fieldsets: Iterable[str] | None) -> set[str]:
-    return {str(f).strip().upper() for f in (fieldsets or ())}
+def _fieldsets(fieldsets: Iterable[str] | None) -> frozenset[str]:
+    if isinstance(fieldsets, tuple):  # the constants: built once (every entity of a 100,000-row feed asks)
+        return _fieldset_tuple(fieldsets)
+    return frozenset(str(f).strip().upper() for f in (fieldsets or ()))
+
+
+@lru_cache(maxsize=256)
+def _fieldset_tuple(fieldsets: tuple) -> frozenset[str]:
+    return frozenset(str(f).strip().upper() for f in fieldsets)
 
 
 def input_values(values: list | None) -> list[dict]:
