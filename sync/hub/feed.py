@@ -53,7 +53,7 @@ def _records(session: Session, stmt, key: str) -> dict:
     names = list(result.keys())
     at = names.index(key)
     found: dict = {}
-    for row in result:
+    for row in result.all():  # one fetchall, not a fetchone per row
         rec = SimpleNamespace()
         rec.__dict__.update(zip(names, row))
         found[str(row[at])] = rec
