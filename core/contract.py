@@ -81,7 +81,8 @@ def definition_to_api(defn: TicketDefinition, counts: DefinitionCounts | None = 
 
 
 def _full_name(first: str | None, last: str | None) -> str:
-    return " ".join(p for p in ((first or "").strip(), (last or "").strip()) if p)
+    first, last = (first or "").strip(), (last or "").strip()
+    return f"{first} {last}" if first and last else first or last
 
 
 def order_to_api(order: Order, *, checked_in: dict[str, CheckIn] | None = None,
