@@ -3,6 +3,7 @@ camelCase names, Money as decimal strings, RFC 3339 UTC timestamps. Used by the 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Iterable
 
 from sqlalchemy.orm import object_session
@@ -24,8 +25,15 @@ def _money(minor: int, currency: str) -> dict:
     return Money.from_minor(minor or 0, currency).to_api()
 
 
-def _fieldsets(fieldsets: Iterable[str] | None) -> set[str]:
-    return {str(f).strip().upper() for f in (fieldsets or ())}
+def _fieldsets(fieldsets: Iterable[str] | None) -> frozenset[str]:
+    if isinstance(fieldsets, tuple):  # the constants: built once (every entity of a 100,000-row feed asks)
+        return _fieldset_tuple(fieldsets)
+    return frozenset(str(f).strip().upper() for f in (fieldsets or ()))
+
+
+@lru_cache(maxsize=256)
+def _fieldset_tuple(fieldsets: tuple) -> frozenset[str]:
+    return frozenset(str(f).strip().upper() for f in fieldsets)
 
 
 def input_values(values: list | None) -> list[dict]:
@@ -73,7 +81,8 @@ def definition_to_api(defn: TicketDefinition, counts: DefinitionCounts | None = 
 
 
 def _full_name(first: str | None, last: str | None) -> str:
-    return " ".join(p for p in ((first or "").strip(), (last or "").strip()) if p)
+    first, last = (first or "").strip(), (last or "").strip()
+    return f"{first} {last}" if first and last else first or last
 
 
 def order_to_api(order: Order, *, checked_in: dict[str, CheckIn] | None = None,

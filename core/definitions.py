@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.changes import note
@@ -20,7 +20,7 @@ from core.money import Money
 from core.outbox import enqueue
 from core.paging import Page, paginate
 from core.status import LIMIT_PER_CHECKOUT_MAX, TEXT_LIMITS, UNLIMITED_PER_CHECKOUT, OutboxKind, sold_clause
-from core.tickets import checked_in_map
+from core.tickets import is_checked_in_expr
 from core.timeutil import require_aware, to_rfc3339, utcnow
 
 SALE_SCHEDULED, SALE_STARTED, SALE_ENDED = "SALE_SCHEDULED", "SALE_STARTED", "SALE_ENDED"
@@ -358,19 +358,17 @@ def sale_status(defn: TicketDefinition, now: datetime | None = None) -> str:
 def definition_counts(session: Session, event_id: str, now: datetime | None = None) -> dict[str, DefinitionCounts]:
     """{definition_id: DefinitionCounts} for every definition of the event, derived — never stored — from
     the sold tickets (core.status.sold_clause, the one definition of "sold"), the active online holds
-    (reserved while reserved_until > now, WR-04) and the check-in log (core.tickets.checked_in_map, the one
+    (reserved while reserved_until > now, WR-04) and the check-in log (core.tickets.is_checked_in_expr, the one
     definition of "checked in"). A canceled ticket is not sold, so its seat is free again."""
     now = require_aware(now) if now else utcnow()
     defs = list(session.scalars(select(TicketDefinition).where(TicketDefinition.event_id == event_id)))
-    rows = session.execute(
-        select(Ticket.definition_id, Ticket.ticket_number).join(Order, Ticket.order_number == Order.order_number)
-        .where(Ticket.event_id == event_id, sold_clause(Order.status, Ticket.canceled))).all()
-    checked = checked_in_map(session, [r.ticket_number for r in rows])
-    sold: dict[str, int] = {}
-    inside: dict[str, int] = {}
-    for r in rows:
-        sold[r.definition_id] = sold.get(r.definition_id, 0) + 1
-        inside[r.definition_id] = inside.get(r.definition_id, 0) + (r.ticket_number in checked)
+    rows = session.execute(  # counted in SQL: a Python pass over 100,000 tickets took ~2 s (issue 11)
+        select(Ticket.definition_id, func.count(), func.sum(case((is_checked_in_expr(), 1), else_=0)))
+        .join(Order, Ticket.order_number == Order.order_number)
+        .where(Ticket.event_id == event_id, sold_clause(Order.status, Ticket.canceled))
+        .group_by(Ticket.definition_id)).all()
+    sold = {d: n for d, n, _in in rows}
+    inside = {d: int(n_in or 0) for d, _n, n_in in rows}
     out = {}
     for d in defs:
         n = sold.get(d.id, 0)

@@ -29,6 +29,7 @@ from core.changes import note
 from core.checkin_store import _Prepared
 from core.models import Order, Ticket
 from core.outbox import pending_keys
+from core.textsearch_index import queue_written, triggers_off
 from core.timeutil import utcnow
 from sync.apply import (_ORDER_DEFAULTS, _TICKET_DEFAULTS, _ensure_events, _existing, _fill_currency,
                         _placeholder_order)
@@ -67,13 +68,23 @@ class BulkWriter:
                                  dialect)
         self.orders_seen: set[str] = set()
 
-    def _run(self, session: Session, prepared: _Prepared, rows: list[dict]) -> None:
+    def _run(self, session: Session, prepared: _Prepared, rows: list[dict], *, tickets: list[str] = (),
+             orders: list[str] = ()) -> None:
+        """executemany `prepared` over `rows` with the search index's queueing triggers off, then queue the
+        written `tickets` / `orders` numbers in set statements (core.textsearch_index)."""
+        if not rows:
+            return
         session.flush()  # ORM work of this transaction lands before the raw statements
-        cursor = session.connection().connection.cursor()
-        try:
-            cursor.executemany(prepared.sql, [prepared.params(r) for r in rows])
-        finally:
-            cursor.close()
+        raw = session.connection().connection.driver_connection
+        params = [prepared.params(r) for r in rows]
+        with triggers_off(raw) as indexed:
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(prepared.sql, params)
+            finally:
+                cursor.close()
+            if indexed:
+                queue_written(raw, list(tickets), list(orders))
 
     def write_orders(self, session: Session, rows: list[dict], now: datetime | None = None) -> list[str]:
         """Upsert parsed order rows (core.contract_parse.parse_order's dicts, without tickets); returns the
@@ -85,8 +96,8 @@ class BulkWriter:
         _fill_currency(session, rows)
         skip = pending_keys(session, [r["order_number"] for r in rows])
         full = [_complete(r, _ORDER_DEFAULTS, now, ORDER_COLUMNS) for r in rows if r["order_number"] not in skip]
-        self._run(session, self.orders, full)
         written = [r["order_number"] for r in full]
+        self._run(session, self.orders, full, orders=written)
         self.orders_seen.update(written)
         note(session, sync=True, orders=written)
         return written
@@ -111,8 +122,8 @@ class BulkWriter:
         keep = [r for r in rows if r["order_number"] not in skip]
         _fill_currency(session, keep)
         full = [_complete(r, _TICKET_DEFAULTS, now, TICKET_COLUMNS) for r in keep]
-        self._run(session, self.tickets, full)
         written = [r["ticket_number"] for r in full]
+        self._run(session, self.tickets, full, tickets=written)
         note(session, sync=True, tickets=written, orders=[r["order_number"] for r in keep])
         return written
 

@@ -10,7 +10,8 @@ with StuckCursor before anything of that page is applied (issue 8 item 14).
 First pull (issue 11): an event whose feed cursor is unset when the run starts (a new ledger, or a pull from
 scratch after a hub reset) applies each page in ONE transaction with its cursor, orders and tickets through
 sync.bulk_apply's prepared executemany upserts (the other types through their appliers); a kill mid-pull leaves
-the ledger at a page boundary and the next run resumes from the stored cursor with the normal appliers."""
+the ledger at a page boundary and the next run resumes from the stored cursor with the normal appliers.
+The next feed page is asked for while the current one is applied (sync.pull_prefetch.PageReader)."""
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ from typing import Callable
 
 import httpx
 
+from core import textsearch_index
 from core.db import Ledger
 from core.timeutil import to_rfc3339, utcnow
 from sync import bulk_apply, state
@@ -31,6 +33,7 @@ from sync.client import TicketingApi
 from sync.errors import (ApiError, Canceled, Forbidden, MalformedData, NetworkError, StuckCursor, SyncError,
                          refusal_of)
 from sync.plain_events import refresh_events
+from sync.pull_prefetch import PageReader
 from sync.handler import is_set
 from sync.registry import applier_for
 from sync.appliers import OrderApplier, TicketApplier
@@ -95,25 +98,35 @@ class Puller:
             with self.ledger.uow() as uow:
                 cursor = state.cursor(uow.session, event_id)
                 first = cursor is None and bulk_apply.supported(uow.session)
-            seen = {cursor}
-            for page_no in range(MAX_PAGES):
-                _check(self.cancel)
-                page = self._feed_page(event_id, cursor)
-                changes = page["changes"]
-                if page.get("hasMore") and changes and page["cursor"] in seen:
-                    raise StuckCursor(f"the change feed of event {event_id} says there is more but its cursor "
-                                      f"does not move ({page['cursor']!r}); stopped, nothing of that page applied")
-                seen.add(page["cursor"])
-                if first:
-                    self._apply_first_page(event_id, changes, page["cursor"])
-                else:
-                    self._apply_feed_page(event_id, changes, page["cursor"])
-                cursor = page["cursor"]
-                self.progress(f"downloaded {self.result.total} changes (event {event_id}, page {page_no + 1})")
-                if not page.get("hasMore") or not changes:
-                    break
+            with PageReader(lambda c, e=event_id: self._feed_page(e, c)) as pages:
+                self._follow(event_id, cursor, first, pages)
+            if first:
+                self._index_queued()
         self.result.completed |= {"events", "definitions", "orders", "tickets", "checkins"}
         return self.result
+
+    def _follow(self, event_id: str, cursor: str | None, first: bool, pages: PageReader) -> None:
+        """Apply the feed of one event from `cursor` on, asking the hub for the next page while the current
+        one is applied (sync.pull_prefetch); `first`: the first-pull path (_apply_first_page)."""
+        seen = {cursor}
+        for page_no in range(MAX_PAGES):
+            _check(self.cancel)
+            page = pages.page(cursor)
+            changes = page["changes"]
+            if page.get("hasMore") and changes and page["cursor"] in seen:
+                raise StuckCursor(f"the change feed of event {event_id} says there is more but its cursor "
+                                  f"does not move ({page['cursor']!r}); stopped, nothing of that page applied")
+            seen.add(page["cursor"])
+            if page.get("hasMore") and changes:
+                pages.ask_ahead(page["cursor"])
+            if first:
+                self._apply_first_page(event_id, changes, page["cursor"])
+            else:
+                self._apply_feed_page(event_id, changes, page["cursor"])
+            cursor = page["cursor"]
+            self.progress(f"downloaded {self.result.total} changes (event {event_id}, page {page_no + 1})")
+            if not page.get("hasMore") or not changes:
+                break
 
     def _feed_page(self, event_id: str, cursor: str | None) -> dict:
         """One feed page; the hub's own 400 on a stored cursor raises CursorRejected (a proxy's 400 does not:
@@ -154,6 +167,13 @@ class Puller:
                 self._apply_bulk_group(uow.session, event_id, kind, items)
             self._set_aside(uow.session, aside)
             state.set_cursor(uow.session, event_id, cursor, utcnow())
+            textsearch_index.leave_queued(uow.session.connection())  # indexed once, after the last page
+            uow.commit()
+
+    def _index_queued(self) -> None:
+        """The first pull's search indexing, once for all its pages (core.textsearch_index.leave_queued)."""
+        with self.ledger.uow() as uow:
+            textsearch_index.catch_up(uow.session.connection().connection.driver_connection)
             uow.commit()
 
     def _first_page_groups(self, event_id: str, changes: list) -> tuple[list[tuple[str, list]], list[dict]]:
