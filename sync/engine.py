@@ -76,7 +76,8 @@ class SyncReport:
         """One line for a status bar or the CLI."""
         if self.skipped:
             return f"sync skipped: {self.error or 'cooling down'}"
-        head = "sync ok" if self.ok else f"sync failed: {self.error}"
+        head = f"sync failed: {self.error}" if not self.ok else \
+            ("sync done, changes refused" if self.rejected else "sync ok")  # "ok" with exit 3 confused a new user
         parts = [f"{self.pushed} sent", f"{len(self.rejected)} rejected", f"{self.pulled} received",
                  f"{self.pending} pending"]
         if self.waiting:

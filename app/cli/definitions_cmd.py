@@ -68,6 +68,7 @@ def register(subparsers, parent) -> None:
 
     u = sub.add_parser("update", parents=[parent], help="change the given fields of a ticket definition")
     u.add_argument("definition_id", metavar="ID")
+    add_event_option(u, "the definition's own; given, it must match")
     _data_options(u, create=False)
     u.add_argument("--lease-block", type=int, metavar="N",
                    help="seats a box office may lease for offline sale (0 = not leased; sent to the hub when "
@@ -180,6 +181,8 @@ def cmd_get(args) -> int:
 def cmd_update(args) -> int:
     with transaction(args, roles.EDIT_DEFINITIONS) as session:
         defn = get_definition(session, args.definition_id)
+        if args.event and args.event != defn.event_id:  # accepted like every other command's (fresh-user trial)
+            raise CliError(f"ticket definition {defn.id} belongs to event {defn.event_id}, not {args.event}")
         ev = get_event(session, defn.event_id)
         data = _data(args, ev.currency, ev.time_zone)
         if not data and args.lease_block is None:

@@ -270,7 +270,7 @@ def _progress(args):
     tty = sys.stderr.isatty()
 
     def say(message: str) -> None:
-        if message.startswith(("sync ok", "sync failed", "sync skipped")):
+        if message.startswith(("sync ok", "sync done", "sync failed", "sync skipped")):
             return
         if tty:
             print("\r\033[K" + message[:120], end="", file=sys.stderr, flush=True)

@@ -78,6 +78,10 @@ def test_definitions_list_get_update_delete_and_currency_lock(cli, shop):
     assert code == 0 and upd["definition"]["price"]["value"] == "14.00"
     code, got, _ = cli("definitions", "get", shop["kid"]["id"])
     assert got["definition"]["dashboard"]["quantity"] == 50
+    code, upd, _ = cli("definitions", "update", shop["kid"]["id"], "--event", shop["event"]["id"], "--quantity", "60")
+    assert code == 0 and upd["definition"]["dashboard"]["quantity"] == 60  # --event accepted as on every command (fresh-user trial)
+    code, _, err = cli("definitions", "update", shop["kid"]["id"], "--event", "another", "--quantity", "60")
+    assert code != 0 and "belongs to event" in err
     code, _, err = cli("definitions", "change-currency", "EUR")
     assert code == 2 and "CURRENCY_LOCKED" in err  # an order exists (API.md §4.2)
     code, _, err = cli("definitions", "delete", shop["kid"]["id"])

@@ -82,7 +82,7 @@ def test_sync_with_rejected_changes_warns_and_exits_3(hub, env, capsys):
     code = main(["sync", "--db", env, "--force"])
     out, err = capsys.readouterr()
     assert code == 3 and "1 change(s) rejected by the server and kept" in err, (out, err)
-    assert (out + err).count("sync ok") == 1
+    assert (out + err).count("sync done, changes refused") == 1 and "sync ok" not in out + err
 
 
 def test_sync_rejected_retry_and_dismiss(hub, env, capsys):
