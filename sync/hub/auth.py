@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from core import roles
 from core.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
-from core.timeutil import utcnow
-from sync.hub.models import HubStation, HubStationEvent
+from core.timeutil import to_rfc3339, utcnow
+from sync.hub.models import HubRevokedKey, HubStation, HubStationEvent
 
 # The role table is core's (one rule for the hub and the station, core.roles); re-exported for callers.
 DOOR, BOX_OFFICE, ORGANISER, ROLES, PERMISSIONS = roles.DOOR, roles.BOX_OFFICE, roles.ORGANISER, roles.ROLES, \
@@ -95,6 +95,7 @@ def add_station(session: Session, name: str, role: str, *, replace: bool = False
     if row is None:
         session.add(HubStation(name=name, role=role, key_hash=hash_key(key), created=utcnow()))
     else:
+        _remember_revoked(session, row, "replaced")
         row.role, row.key_hash = role, hash_key(key)
     set_scope(session, name, events)
     session.flush()
@@ -144,8 +145,26 @@ def authenticate(session, header: str | None) -> Station:
     conn = session.connection() if isinstance(session, Session) else session  # Core execution either way
     rows = conn.execute(_BY_KEY, {"key_hash": hash_key(key)}).all()
     if not rows:
-        raise Unauthenticated("unknown API key")
+        raise _unknown_key(conn, hash_key(key))
     return Station(rows[0].name, rows[0].role, tuple(sorted(r.event_id for r in rows if r.event_id)))
+
+
+def _remember_revoked(session: Session, row: HubStation, reason: str) -> None:
+    """Keep the hash of a key that stops working, so its station is told why (HubRevokedKey)."""
+    if session.get(HubRevokedKey, row.key_hash) is None:
+        session.add(HubRevokedKey(key_hash=row.key_hash, station=row.name, reason=reason, revoked=utcnow()))
+
+
+def _unknown_key(conn, key_hash: str) -> Unauthenticated:
+    """401 for a key no station owns: "revoked"/"replaced" with when and what to do, else "unknown API key"."""
+    gone = conn.execute(select(HubRevokedKey.station, HubRevokedKey.reason, HubRevokedKey.revoked)
+                        .where(HubRevokedKey.key_hash == key_hash)).first()
+    if gone is None:
+        return Unauthenticated("unknown API key")
+    when = to_rfc3339(gone.revoked)
+    fix = ("connect with the station's new key" if gone.reason == "replaced"
+           else "ask the organiser for a new key (tessera hub add-station NAME --role ROLE --replace)")
+    return Unauthenticated(f"this key of station {gone.station!r} was {gone.reason} at {when}: {fix}")
 
 
 def key_id(key_hash: str) -> str:
@@ -164,6 +183,7 @@ def revoke(session: Session, who: str) -> str:
     if row is None:
         raise NotFound(f"no station or key id {who!r}")
     name = row.name
+    _remember_revoked(session, row, "revoked")
     set_scope(session, name, ())
     session.delete(row)
     session.flush()

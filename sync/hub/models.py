@@ -43,6 +43,18 @@ class HubStation(HubBase):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class HubRevokedKey(HubBase):
+    """The hash of a key that no longer works (`tessera hub revoke`, or replaced by `add-station --replace`), so
+    a station still using it is told why (fresh-user trial: it read "unknown API key"). `reason` revoked |
+    replaced; `revoked` aware UTC."""
+
+    __tablename__ = "hub_revoked_keys"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    revoked: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class HubStationEvent(HubBase):
     """An event a station's key is limited to (issue 8 item 5): a station with no rows may use every event.
     A table of its own, so a hub database made before scopes existed gets it from create_all."""

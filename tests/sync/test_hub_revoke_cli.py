@@ -39,11 +39,22 @@ def test_revoke_by_name_or_key_id_refuses_the_key_at_once(tmp_path, capsys):
         c2 = httpx.Client(base_url=server.url, headers={"Authorization": two["key"]})
         ok(c1.get("/tessera/v1/discovery"))
         assert main(["hub", "revoke", "door-1", "--db", db]) == 0
-        expect_error(c1.get("/tessera/v1/discovery"), 401)
+        refused = expect_error(c1.get("/tessera/v1/discovery"), 401)
+        assert "station 'door-1' was revoked at" in refused["message"]  # said so, not "unknown API key" (trial)
         ok(c2.get("/tessera/v1/discovery"))
         assert main(["hub", "revoke", two["keyId"], "--db", db]) == 0
         expect_error(c2.get("/tessera/v1/discovery"), 401)
         assert main(["hub", "revoke", "door-9", "--db", db]) == 2  # NOT_FOUND
+        assert main(["hub", "add-station", "door-2", "--role", "door", "--replace", "--db", db, "--json"]) == 0
+        capsys.readouterr()
+        body = {"eventId": "e1", "ticketNumber": ["T1"]}  # a body: the key is checked before it is read
+        assert "was revoked at" in expect_error(c2.post("/events/v1/tickets/check-in", json=body), 401)["message"]
+        three = _add(db, "door-3", capsys)
+        assert main(["hub", "add-station", "door-3", "--role", "door", "--replace", "--db", db, "--json"]) == 0
+        with httpx.Client(base_url=server.url, headers={"Authorization": three["key"]}) as c3:
+            assert "was replaced at" in expect_error(c3.get("/tessera/v1/discovery"), 401)["message"]
+        with httpx.Client(base_url=server.url, headers={"Authorization": "tsk_never"}) as c4:
+            assert expect_error(c4.get("/tessera/v1/discovery"), 401)["message"] == "unknown API key"
         c1.close()
         c2.close()
     finally:
