@@ -17,7 +17,11 @@ Client: stdlib http.client, one keep-alive connection per station thread (cheape
 2-core machine's CPU goes to the hub). Bounded: at most `requests` calls and `seconds` per row. `--quick` is
 a smoke run (tiny counts). Prints one table and the ratios the issue's targets name; verifies the stored
 check-in count equals the successes. The client threads share the machine with the hub: on a 2-core machine
-the figures are a lower bound.
+the figures are a lower bound. Each row also prints the CPU time per call of the hub processes, the database's
+processes (PostgreSQL backends) and the client threads, and the share of the machine's CPU its host took away
+(steal, on a virtual machine). With every part on the same N cores and one hub process held to one core by
+its interpreter lock, no process count can pass N × hub / (hub + database + clients) times one process's rate
+whatever the hub does: the ratio lines print that ceiling from the row's own CPU figures.
 """
 from __future__ import annotations
 
@@ -162,9 +166,10 @@ def load(url: str, event_id: str, tickets: list[str], keys: list[str], seconds: 
     def station(key: str, phase: float) -> None:
         client = Station(url, key, event_id)
         due = start + phase
+        time.sleep(max(0.0, start - time.perf_counter()))  # every station starts at `start`, as the wall clock
         while True:
             if pace is not None:
-                time.sleep(max(0.0, due - time.perf_counter()))
+                time.sleep(max(0.0, min(due, stop_at) - time.perf_counter()))
             t0 = due if pace is not None else time.perf_counter()
             if t0 >= stop_at:
                 break
@@ -193,6 +198,49 @@ def load(url: str, event_id: str, tickets: list[str], keys: list[str], seconds: 
             "error_kinds": sorted(set(errors)), "mode": "peak" if pace is None else f"pace={pace:g}s"}
 
 
+def _proc_ticks(pid: str) -> tuple[int, str] | None:
+    """(user + system CPU ticks, command line) of one process, or None if it is gone or unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        return int(fields[11]) + int(fields[12]), cmd
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_snapshot() -> dict[str, int]:
+    """CPU ticks per process id of the hub processes and of PostgreSQL's processes (Linux /proc; {} elsewhere)."""
+    out: dict[str, int] = {}
+    if not os.path.isdir("/proc"):
+        return out
+    for pid in os.listdir("/proc"):
+        got = _proc_ticks(pid) if pid.isdigit() else None
+        if got and ("sync.hub.server" in got[1] or got[1].startswith("postgres")):
+            out[("hub:" if "sync.hub.server" in got[1] else "db:") + pid] = got[0]
+    return out
+
+
+def cpu_split(before: dict[str, int], after: dict[str, int]) -> tuple[float, float]:
+    """Seconds of CPU the hub processes and the database processes used between two snapshots."""
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    hub = sum(t - before.get(k, 0) for k, t in after.items() if k.startswith("hub:")) / hz
+    db = sum(t - before.get(k, 0) for k, t in after.items() if k.startswith("db:")) / hz
+    return hub, db
+
+
+def steal_ticks() -> tuple[int, int]:
+    """(all CPU ticks, stolen ticks) of the machine from /proc/stat: a virtual machine whose host takes CPU
+    away shows it here, and its figures are not comparable with a quiet run's."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return sum(fields[:8]), fields[7]
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+
+
 def stored_checkins(db: str) -> int:
     ledger = Ledger.open(db, migrate=False)
     try:
@@ -212,7 +260,14 @@ def run_config(name: str, db: str, workers: int, stations: list[int], args) -> l
     try:
         for i, (n, pace) in enumerate(rows):
             mine = tickets[i * args.requests:(i + 1) * args.requests]
+            snap, client0, steal0 = cpu_snapshot(), time.process_time(), steal_ticks()
             result = load(f"http://127.0.0.1:{port}", ev, mine, keys[:n], args.seconds, pace)
+            hub_cpu, db_cpu = cpu_split(snap, cpu_snapshot())
+            calls = max(1, result["ok"] + result["errors"])
+            steal1 = steal_ticks()
+            result["steal"] = 100 * (steal1[1] - steal0[1]) / max(1, steal1[0] - steal0[0])
+            result.update(hub_ms=hub_cpu * 1000 / calls, db_ms=db_cpu * 1000 / calls,
+                          client_ms=(time.process_time() - client0) * 1000 / calls)
             results.append(dict(result, backend=name, workers=workers, stations=n))
     finally:
         proc.terminate()
@@ -228,11 +283,21 @@ def _table(results: list[dict], args) -> None:
     print(f"\nhub CheckIn load: ≤{args.requests} calls and ≤{args.seconds:.0f} s per row, one ticket per call; "
           f"peak = back to back, pace = one scan per station every {args.pace:g} s")
     print(f"{'backend':<11} {'procs':>5} {'stations':>8} {'mode':>9} {'ok':>6} {'errors':>6} {'wall s':>7} "
-          f"{'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7}")
+          f"{'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7}  CPU ms per call: hub / database / clients; stolen")
     for r in results:
         print(f"{r['backend']:<11} {r['workers']:>5} {r['stations']:>8} {r['mode']:>9} {r['ok']:>6} {r['errors']:>6} "
               f"{r['wall']:>7.1f} {r['rps']:>8.1f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+              f"  {r['hub_ms']:.2f} / {r['db_ms']:.2f} / {r['client_ms']:.2f}; {r['steal']:.0f} %"
               + (f"  errors: {', '.join(r['error_kinds'])}" if r["error_kinds"] else ""))
+
+
+def _ceiling(results: list[dict], workers: int, stations: int) -> float:
+    """cores × hub / (hub + database + clients) CPU per call of the PostgreSQL peak row: the most any process
+    count can gain over one process when clients, database and hub share this machine's cores."""
+    r = next(r for r in results if (r["backend"], r["workers"], r["stations"], r["mode"])
+             == ("postgresql", workers, stations, "peak"))
+    total = r["hub_ms"] + r["db_ms"] + r["client_ms"]
+    return (os.cpu_count() or 1) * r["hub_ms"] / total if total else float("nan")
 
 
 def _ratios(results: list[dict]) -> None:
@@ -243,7 +308,8 @@ def _ratios(results: list[dict]) -> None:
         for w in (2, 4):
             pgw = rate.get(("postgresql", w, n))
             if pgw and pg1:
-                parts.append(f"PostgreSQL {w} processes / 1: {pgw / pg1:.2f}x")
+                parts.append(f"PostgreSQL {w} processes / 1: {pgw / pg1:.2f}x"
+                             f" (CPU ceiling on {os.cpu_count()} cores: {_ceiling(results, w, n):.2f}x)")
             if pgw and lite:
                 parts.append(f"PostgreSQL {w} processes / SQLite: {pgw / lite:.2f}x")
         if pg1 and lite:

@@ -41,6 +41,9 @@ LOOKUP_NAMES = (
     "total_minor", "currency", "time_zone", "entry_rule", "max_entries",
     "c_id", "c_kind", "c_status", "c_corrected_time", "c_station", "c_nonce", "c_direction",
 )
+ANSWER_COLUMNS = (Ticket.price_minor, Ticket.currency, Ticket.guest_email, Ticket.guest_form, Ticket.created,
+                  Order.channel)  # read by lookup_many too: a CheckIn's answer needs no second query (issue 11)
+ANSWER_NAMES = ("price_minor", "ticket_currency", "guest_email", "guest_form", "created", "channel")
 CHECKIN_COLUMNS = ("ticket_number", "event_id", "kind", "status", "device_time", "corrected_time", "server_time",
                    "station", "operator", "method", "nonce", "entrance_id", "direction")
 FAST_DIALECTS = ("sqlite",)  # dialects whose DB-API cursor runs the prepared statements directly
@@ -84,6 +87,7 @@ class TicketView:
     entry_rule: str | None  # the definition's multi-entry rule (core.entry_rules; None = no definition row)
     max_entries: int | None
     rows: list[LogRow]
+    answer: dict[str, Any] | None = None  # ANSWER_NAMES → values, where the lookup read them (CoreRunner)
 
     @property
     def rule(self) -> EntryRule:
@@ -120,7 +124,8 @@ class Statements:
         lookup = (joined.where(Ticket.ticket_number == bindparam("tn", type_=Ticket.ticket_number.type))
                   .with_for_update(of=Ticket))
         self.lookup = _Prepared(lookup, dialect)
-        self.lookup_many = (joined.where(Ticket.ticket_number.in_(bindparam("tns", expanding=True)))
+        self.lookup_many = (joined.add_columns(*ANSWER_COLUMNS)
+                            .where(Ticket.ticket_number.in_(bindparam("tns", expanding=True)))
                             .with_for_update(of=Ticket))  # SQLAlchemy statement (expanding IN): CoreRunner
         self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in LOOKUP_COLUMNS]
         self.insert_checkin = _Prepared(_insert(CheckIn.__table__, CHECKIN_COLUMNS), dialect)
@@ -154,6 +159,12 @@ def _view(rows: list) -> TicketView | None:
     c = _ROW_AT
     log = [LogRow(*r[c:c + 6], r[c + 6] or "ENTRY") for r in rows if r[c] is not None]
     return TicketView(**{k: first[k] for k in LOOKUP_NAMES[:c]}, rows=log)
+
+
+def _with_answer(view: TicketView, row: tuple) -> TicketView:
+    """`view` with the ANSWER_COLUMNS values that follow the LOOKUP_COLUMNS in a lookup_many row."""
+    view.answer = dict(zip(ANSWER_NAMES, row[len(LOOKUP_NAMES):]))
+    return view
 
 
 _ROW_AT = LOOKUP_NAMES.index("c_id")  # where a lookup row's check-in columns start
@@ -310,11 +321,12 @@ class CoreRunner(RawRunner):
         return self._keep(_view([tuple(r) for r in self.conn.execute(self.st.lookup.stmt, {"tn": ticket_number})]))
 
     def lookup_many(self, ticket_numbers: list[str]) -> dict[str, TicketView]:
-        """As RawRunner.lookup_many, in one query (a network round trip per ticket would dominate)."""
+        """As RawRunner.lookup_many, in one query (a network round trip per ticket would dominate); each view
+        also carries the fields a CheckIn answer renders (`answer`, ANSWER_COLUMNS)."""
         grouped: dict[str, list] = {}
         for r in self.conn.execute(self.st.lookup_many, {"tns": list(dict.fromkeys(ticket_numbers))}):
             grouped.setdefault(r[0], []).append(tuple(r))
-        return {tn: self._keep(_view(rows)) for tn, rows in grouped.items()}
+        return {tn: self._keep(_with_answer(_view(rows), rows[0])) for tn, rows in grouped.items()}
 
     def _run(self, prepared: _Prepared, values: dict[str, Any]):
         return self.conn.execute(prepared.stmt, values)

@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import exists, insert, select, text, update
+from sqlalchemy import bindparam, exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from core.changes import Changes, changes_of
@@ -141,7 +141,25 @@ def checkin_entries(tickets: Iterable[tuple[str, str, str | None, Iterable[int]]
     return out
 
 
+# PostgreSQL: the feed lock and every row in ONE statement (one round trip, issue 11): the materialised lock
+# row is joined to each inserted row and the rows are sorted first, so no `seq` is drawn before the lock is
+# held; the rows keep their given order (WITH ORDINALITY).
+_APPEND_PG = text(
+    "WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(:lock) AS held) "
+    "INSERT INTO hub_changes (event_id, type, key, created) "
+    "SELECT u.e, u.t, u.k, :created FROM feed_lock CROSS JOIN "
+    "unnest(CAST(:events AS text[]), CAST(:types AS text[]), CAST(:keys AS text[])) WITH ORDINALITY AS u(e, t, k, n) "
+    "ORDER BY u.n"
+).bindparams(bindparam("created", type_=HubChange.__table__.c.created.type))
+
+
 def _append(session: Session, rows: list[dict], *, postgres: bool) -> None:
+    """Insert feed `rows` (dicts of event_id, type, key, created; one `created` for all) in their order."""
+    if postgres and len({r["created"] for r in rows}) == 1:
+        session.execute(_APPEND_PG, {"lock": FEED_LOCK, "created": rows[0]["created"],
+                                     "events": [r["event_id"] for r in rows], "types": [r["type"] for r in rows],
+                                     "keys": [r["key"] for r in rows]})
+        return
     if postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK})
     session.connection().execute(insert(HubChange.__table__), rows)  # Core: no ORM bulk-insert machinery

@@ -36,6 +36,14 @@ HEALTHCHECK_S = 60  # a worker may take this long to answer the supervisor (impo
 WORKER_THREADS = 8  # calls at once per worker process (each holds a PostgreSQL connection while it runs)
 
 
+def calls_at_once(backend: str) -> int | None:
+    """How many calls one hub process runs at once in worker threads: on PostgreSQL WORKER_THREADS, which the
+    connection pool keeps open (core.db: pool_size ≥ it; with anyio's 40 threads a loaded hub opened and
+    closed a PostgreSQL connection per call beyond the pool, issue 11), whatever the process count; None
+    on SQLite (anyio's default: writes queue on the hub's one write lock)."""
+    return WORKER_THREADS if backend == "postgresql" else None
+
+
 class WorkersRefused(ValueError):
     """`workers` > 1 asked for a database that cannot be shared by several processes (SQLite)."""
 
@@ -62,7 +70,7 @@ def serve(db: str, *, host: str = "127.0.0.1", port: int = 8787, plain: bool = F
                                         timeout_worker_healthcheck=HEALTHCHECK_S)
                 Multiprocess(config, sockets=[sock]).run()
             return
-        app = create_app(ledger, plain=plain, smtp_url=smtp_url)
+        app = create_app(ledger, plain=plain, smtp_url=smtp_url, threads=calls_at_once(backend))
         logger.info("hub on http://%s:%d (%s, %s)", host, port, backend, mode)
         config = uvicorn.Config(app, log_level=log_level, access_log=False)
         uvicorn.Server(config).run(sockets=[listen_socket(host, port)])
@@ -102,7 +110,7 @@ def app_from_env():
     options = json.loads(os.environ[OPTIONS_ENV])
     ledger = Ledger.open(options["db"])
     return create_app(ledger, plain=bool(options.get("plain")), smtp_url=options.get("smtp_url"),
-                      threads=WORKER_THREADS, prepared=True)
+                      threads=calls_at_once("postgresql"), prepared=True)
 
 
 class ServerThread:

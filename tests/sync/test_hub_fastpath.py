@@ -83,3 +83,18 @@ def test_check_in_upload_costs_a_few_statements_per_batch_not_per_row(hub):
     assert len(_reads(few)) <= 13 and _reads(many) == _reads(few), (few, many)
     with hub.ledger.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(CheckIn)) == 40
+
+
+def test_check_in_answer_is_the_ticket_as_get_ticket_renders_it(hub):
+    """CheckIn renders from the lookup's own columns on PostgreSQL (no second read of the ticket, issue 11)
+    and from one Core query on SQLite: either way the answer is the ticket GetTicket renders, check-in
+    included, and on PostgreSQL the tickets table is read once."""
+    ev, numbers, door = _venue(hub, 2)
+    with statements(hub) as seen:
+        answer = ok(door.post("/events/v1/tickets/check-in", json={"eventId": ev, "ticketNumber": numbers}))
+    full = [("fieldset", f) for f in ("TICKET_DETAILS", "GUEST_DETAILS")]
+    for got, number in zip(answer["tickets"], numbers):
+        assert got == ok(door.get(f"/events/v1/tickets/{number}", params=[("eventId", ev), *full]))["ticket"]
+    ticket_reads = [s for s in seen if s.startswith("SELECT tickets.ticket_number")]
+    assert len(ticket_reads) == 1, seen  # PostgreSQL: the lookup; SQLite: the answer (lookups run on the raw cursor)
+    assert ("checkins.id" in ticket_reads[0]) == (hub.backend == "postgresql"), ticket_reads

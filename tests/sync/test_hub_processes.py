@@ -26,7 +26,7 @@ from core.sales import sell
 from core.timeutil import to_rfc3339, utcnow
 from sync.hub.auth import add_station
 from sync.hub.models import HubChange, HubIdempotency, ensure_schema
-from sync.hub.server import WorkersRefused, check_workers
+from sync.hub.server import WorkersRefused, calls_at_once, check_workers
 from tests.sync.hub_fixtures import PgSchema, free_port, pg_url
 from tests.sync.test_hub_upload import station_sale
 
@@ -224,3 +224,15 @@ def test_serve_with_two_workers_answers_from_every_process(pg_db):
         assert listed.status_code == 200 and listed.json()["total"] == 2
     finally:
         stop(proc)
+
+
+def test_a_postgresql_hub_process_runs_no_more_calls_at_once_than_its_pool_keeps(pg_db):
+    """Issue 11: a one-process PostgreSQL hub ran anyio's 40 threads on a pool of 10, so under 20 stations it
+    opened and closed a PostgreSQL connection per call (a backend start each: CPU on both sides). Every hub
+    process on PostgreSQL, one or several, runs at most as many calls at once as the pool keeps open."""
+    ledger = Ledger.open(pg_db)
+    try:
+        assert calls_at_once("postgresql") <= ledger.engine.pool.size()
+    finally:
+        ledger.close()
+    assert calls_at_once("sqlite") is None  # SQLite: writes queue on the hub's one lock; anyio's default
