@@ -17,7 +17,7 @@ from core.models import Ticket
 from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS
 from core.provisional import PROVISIONAL
 from core.review import ReviewKind, raise_item
-from core.timeutil import parse_rfc3339, shown, to_rfc3339
+from core.timeutil import local, parse_rfc3339, shown, to_rfc3339
 from sync.appliers import sync_nonce
 from sync.apply import apply_tickets
 from sync.errors import BadAnswer
@@ -146,7 +146,8 @@ def _report_duplicate(ctx: PushContext, session: Session, event_id: str, row: di
     there = shown(when, tz, seconds=True) or "?"
     ours = row.get("correctedTime")
     ours = parse_rfc3339(ours) if isinstance(ours, str) else ours
-    message = f"{row['ticketNumber']}: also admitted at {station or 'another station'} {there}"
+    clock = f"{local(when, tz):%H:%M:%S}" if when is not None else "?"  # the sync summary's line: today's clock
+    message = f"{row['ticketNumber']}: also admitted at {station or 'another station'} {clock}"
     ctx.result.duplicates.append({"ticketNumber": row["ticketNumber"], "nonce": row["nonce"],
                                      "station": station, "correctedTime": to_rfc3339(when) if when else None,
                                      "message": message})
