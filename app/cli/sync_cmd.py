@@ -349,7 +349,8 @@ def _leases(args) -> int:
     emit(args, body, lambda: head + table(
         ["EVENT", "DEFINITION", "LEASED", "SOLD OFFLINE", "SELLABLE", "EXPIRES"],
         [[r["eventId"], r["definitionId"], r["seats"], r["unsent"], r["sellable"],
-          shown(r["expires"], zones[r["eventId"]])] for r in rows], empty="No seats leased to this station (sync with a hub to lease)."))
+          shown(r["expires"], zones[r["eventId"]])] for r in rows],
+        empty="No seats leased to this station (sync with a hub to lease)."))
     return 0
 
 
