@@ -10,11 +10,12 @@ class DomainError(Exception):
     status = 400
     default_code = "INVALID_ARGUMENT"
 
-    def __init__(self, message: str, code: str | None = None, field: str | None = None):
+    def __init__(self, message: str, code: str | None = None, field: str | None = None, data: dict | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.field = field
+        self.data = dict(data or {})  # JSON-able facts for the answer's applicationError.data (e.g. the limit)
 
     def to_api(self) -> dict:
         """The contract's error body: {message, details: {applicationError|validationError}}."""
@@ -22,7 +23,8 @@ class DomainError(Exception):
             return {"message": self.message, "details": {"validationError": {"fieldViolations": [
                 {"field": self.field, "description": self.message, "ruleName": self.code}]}}}
         return {"message": self.message,
-                "details": {"applicationError": {"code": self.code, "description": self.message, "data": {}}}}
+                "details": {"applicationError": {"code": self.code, "description": self.message,
+                                                 "data": dict(self.data)}}}
 
 
 class InvalidArgument(DomainError):
@@ -70,6 +72,16 @@ class CurrencyLocked(FailedPrecondition):
 
 
 class CapacityExceeded(FailedPrecondition):
-    """A sale would exceed a definition's quantity or limit per checkout (case BC-26, WR-04)."""
+    """A sale would exceed a definition's quantity: sold out, not enough left, seats not leased (case BC-26)."""
 
     default_code = "TICKET_CAPACITY_EXCEEDED"
+
+
+class PerOrderLimitExceeded(CapacityExceeded):
+    """One order asks more of a definition than its limit per order (limitPerCheckout, API.md §4.1; case
+    WR-04). The contract names no code for it (API.md §1.3: v1 orders have only standard errors), so the hub's
+    own code is TICKET_LIMIT_PER_ORDER_EXCEEDED (docs/HUB_EXTENSIONS.md "Error codes"); `data` carries
+    definitionId, name, limitPerOrder and requested. A CapacityExceeded, so callers that catch the sale
+    refusals keep catching it; sold out keeps TICKET_CAPACITY_EXCEEDED."""
+
+    default_code = "TICKET_LIMIT_PER_ORDER_EXCEEDED"

@@ -90,6 +90,13 @@ def get_event(session: Session, event_id: str) -> Event:
     return ev
 
 
+def zone_of(session: Session, event_id: str | None) -> str:
+    """The IANA zone times about `event_id` are shown in (core.timeutil.shown, case BC-11): the event's, or
+    "UTC" when there is no such event (a plain server's placeholder, a message about no event)."""
+    event = session.get(Event, event_id) if event_id else None
+    return (event.time_zone if event is not None else None) or "UTC"
+
+
 def list_events(session: Session) -> list[Event]:
     """Every event, ordered by start (events without a start last), then title, then id."""
     q = select(Event).order_by(Event.start.is_(None), Event.start, Event.title, Event.id)

@@ -5,9 +5,10 @@ This is the one home of the box-office sale rules (cases BC-07, BC-09, BC-26, WR
 - Quantity: sold + active holds + requested ≤ quantity; quantity None = unlimited. sold and holds are
   core.definitions.definition_counts (the figures the dashboard shows; holds = `reserved` while
   `reserved_until` > now, WR-04).
-- limitPerCheckout (0..20) caps one definition in one order; 20 is the contract's "unlimited" sentinel
-  (WR-04) and 0 means "no per-checkout limit set" (the contract reports 0 for definitions that cannot be
-  bought online now, e.g. sold out, which the quantity rule already covers).
+- limitPerCheckout (0..20) caps one definition in one order (OVER_LIMIT → PerOrderLimitExceeded,
+  TICKET_LIMIT_PER_ORDER_EXCEEDED with the limit; quantity refusals stay TICKET_CAPACITY_EXCEEDED); 20 is the
+  contract's "unlimited" sentinel (WR-04) and 0 means "no per-checkout limit set" (the contract reports 0 for
+  definitions that cannot be bought online now, e.g. sold out, which the quantity rule already covers).
 - Outside the sale period (start ≤ now < end) a definition is not on sale. Hidden definitions sell normally.
 - One order holds at most MAX_TICKETS tickets (ticket suffixes 021..999, core.codes); one currency, the event's.
 - Money is Decimal only; change = tendered − total, in the currency's minor units (JPY 0, EUR 2, KWD 3).
@@ -27,13 +28,14 @@ from sqlalchemy.orm import Session
 
 
 from core.definitions import definition_counts
-from core.errors import CapacityExceeded, DomainError, FailedPrecondition, InvalidArgument, NotFound
+from core.errors import (CapacityExceeded, DomainError, FailedPrecondition, InvalidArgument, NotFound,
+                         PerOrderLimitExceeded)
 from core.events import get_event
 from core.leases import offline_left, pool_leased
 from core.models import TicketDefinition
 from core.money import Money
 from core.status import FREE, MAX_TICKETS_PER_ORDER, OFFLINE_PENDING, PAID, UNLIMITED_PER_CHECKOUT
-from core.timeutil import require_aware, to_rfc3339, utcnow
+from core.timeutil import require_aware, shown, utcnow
 
 PAYMENTS = ("cash", "card", "unpaid")
 MAX_TICKETS = MAX_TICKETS_PER_ORDER  # core.status: ticket suffixes 021..999 → 979 tickets in one order
@@ -50,7 +52,7 @@ _KINDS: dict[str, tuple[str, type[DomainError], str | None, str | None]] = {
     "MIXED_CURRENCIES": (INPUT, InvalidArgument, "lines", None),
     "CURRENCY_MISMATCH": (INPUT, InvalidArgument, "currency", None),
     "NOT_ON_SALE": (RULE, FailedPrecondition, None, "SALE_NOT_OPEN"),
-    "OVER_LIMIT": (RULE, CapacityExceeded, None, None),
+    "OVER_LIMIT": (RULE, PerOrderLimitExceeded, None, None),
     "SOLD_OUT": (RULE, CapacityExceeded, None, None),
     "NOT_ENOUGH_LEFT": (RULE, CapacityExceeded, None, None),
     "LEASE_SHORT": (RULE, CapacityExceeded, None, None),
@@ -63,11 +65,13 @@ _KINDS: dict[str, tuple[str, type[DomainError], str | None, str | None]] = {
 @dataclass(frozen=True)
 class Problem:
     """Why a sale (or payment) would be refused: `code` (a key of _KINDS, e.g. "SOLD_OUT"), a human
-    `message`, and the definition it is about (None for the whole order)."""
+    `message`, the definition it is about (None for the whole order) and `data`, facts for the error's
+    applicationError.data as (name, value) pairs (OVER_LIMIT: definitionId, name, limitPerOrder, requested)."""
 
     code: str
     message: str
     definition_id: str | None = None
+    data: tuple[tuple[str, object], ...] = ()
 
     @property
     def stage(self) -> str:
@@ -82,7 +86,7 @@ class Problem:
         """The core error sell() raises for this problem (InvalidArgument, NotFound, CapacityExceeded,
         FailedPrecondition SALE_NOT_OPEN), with `message` (default: this problem's)."""
         _stage, cls, fld, code = _KINDS[self.code]
-        return cls(message or self.message, code=code, field=fld)
+        return cls(message or self.message, code=code, field=fld, data=dict(self.data))
 
 
 def raise_first(problems: tuple[Problem, ...] | list[Problem], stage: str) -> None:
@@ -143,6 +147,7 @@ class SaleSnapshot:
     currency: str
     taken_at: datetime
     stock: tuple[Stock, ...]
+    time_zone: str = "UTC"  # the event's IANA zone: sale periods and holds are shown in it (core.timeutil.shown)
 
     def get(self, definition_id: str) -> Stock | None:
         return next((s for s in self.stock if s.definition_id == definition_id), None)
@@ -163,7 +168,8 @@ def load_snapshot(session: Session, event_id: str, now: datetime | None = None) 
                         limit_per_checkout=d.limit_per_checkout or 0, sale_start=d.sale_start,
                         sale_end=d.sale_end, hidden=bool(d.hidden),
                         leased=None if d.quantity is None else mine.get(d.id)) for d in defs)
-    return SaleSnapshot(event_id=event.id, currency=event.currency, taken_at=when, stock=stock)
+    return SaleSnapshot(event_id=event.id, currency=event.currency, taken_at=when, stock=stock,
+                        time_zone=event.time_zone or "UTC")
 
 
 def _left(unsold: int | None, pool: int | None, lease: int | None) -> int | None:
@@ -258,19 +264,22 @@ def _currency_problems(snapshot: SaleSnapshot, lines: dict[str, int]) -> list[Pr
     return []
 
 
-def _rule_problems(stock: Stock, qty: int, now: datetime) -> list[Problem]:
-    """The overridable refusals of `qty` of one definition (sale period, per order, quantity left)."""
+def _rule_problems(stock: Stock, qty: int, now: datetime, tz: str) -> list[Problem]:
+    """The overridable refusals of `qty` of one definition (sale period, per order, quantity left); times in
+    the messages are shown in the event's zone `tz`."""
     out, name, did = [], stock.name, stock.definition_id
     if not stock.on_sale(now):
-        window = f"{to_rfc3339(stock.sale_start) or '…'} – {to_rfc3339(stock.sale_end) or '…'}"
+        window = f"{shown(stock.sale_start, tz) or '…'} – {shown(stock.sale_end, tz) or '…'}"
         out.append(Problem("NOT_ON_SALE", f"{name!r} is not on sale now (sale period {window})", did))
     if stock.per_order is not None and qty > stock.per_order:
-        out.append(Problem("OVER_LIMIT", f"{name!r}: at most {stock.per_order} per order, {qty} requested", did))
+        out.append(Problem("OVER_LIMIT", f"{name!r}: over the per-order limit of {stock.per_order} ({qty} requested)",
+                           did, (("definitionId", did), ("name", name), ("limitPerOrder", stock.per_order),
+                                 ("requested", qty))))
     if stock.left is not None and qty > stock.left and stock.leased is not None and stock.left >= stock.leased:
         out.append(Problem("LEASE_SHORT", f"{name!r}: only {stock.leased} seats leased to this box office while "
                                           f"offline — reconnect to sell more ({qty} requested)", did))
     elif stock.left is not None and qty > stock.left:
-        hold = f", {stock.reserved} held until {to_rfc3339(stock.reserved_until)}" if stock.reserved else ""
+        hold = f", {stock.reserved} held until {shown(stock.reserved_until, tz)}" if stock.reserved else ""
         out.append(Problem("SOLD_OUT" if stock.left == 0 else "NOT_ENOUGH_LEFT",
                            f"{name!r}: only {stock.left} left ({stock.quantity} in total, {stock.sold} sold{hold}), "
                            f"{qty} requested", did))
@@ -292,7 +301,7 @@ def quote(snapshot: SaleSnapshot, lines: dict[str, int], *, payment: str, tender
     for def_id, qty in clean.items():
         stock = snapshot.get(def_id)
         if stock is not None:
-            problems += _rule_problems(stock, qty, when)
+            problems += _rule_problems(stock, qty, when, snapshot.time_zone)
             if stock.price.currency == snapshot.currency:
                 total = total + stock.price * qty
     status = FREE if total.is_zero else (OFFLINE_PENDING if payment == "unpaid" else PAID)

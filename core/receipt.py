@@ -26,7 +26,7 @@ from core.models import Payment
 from core.money import Money
 from core.orders import get_order
 from core.status import StatusClass, classify_order
-from core.timeutil import local
+from core.timeutil import shown
 
 WIDTHS = (48, 42, 32)
 """Characters per line of common thermal rolls: 80 mm Font A, 80 mm at 42 columns, 58 mm Font A."""
@@ -163,7 +163,7 @@ def receipt_rows(receipt: Receipt, *, locale: str = "en_US") -> list[Row]:
     def fmt(m: Money) -> str:
         return m.format(locale)
 
-    at = local(receipt.issued, receipt.time_zone).strftime("%Y-%m-%d %H:%M %Z")
+    at = shown(receipt.issued, receipt.time_zone)
     rows = [Row(TITLES[receipt.kind], style="title"), Row(receipt.event_title, style="strong"), Row("", style="rule"),
             Row("Order", receipt.order_number), Row("Date", at)]
     rows += [Row("Name", receipt.buyer)] if receipt.buyer else []

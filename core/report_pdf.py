@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from core.pdf_text import MissingGlyph, clean, draw, fit, register_fonts, width
 from core.report_table import INT, MONEY, ReportTable, text_of
-from core.timeutil import local, utcnow
+from core.timeutil import shown, utcnow
 
 MARGIN = 14 * mm
 ROW_H = 6.2 * mm
@@ -91,7 +91,7 @@ def tables_pdf(tables: Iterable[ReportTable], *, locale: str = "en_US", now: dat
     c.setCreator("Tessera")
     when = now or utcnow()
     for table in tables or [ReportTable("Report", (), ())]:
-        _table(c, table, locale, local(when, table.time_zone).strftime("%Y-%m-%d %H:%M %Z"))
+        _table(c, table, locale, shown(when, table.time_zone))
     c.save()
     return buf.getvalue()
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidArgument, NotFound
-from core.models import ReviewItem
+from core.models import Event, ReviewItem
 from core.timeutil import require_aware, to_rfc3339, utcnow
 
 KEY_MAX = 200
@@ -56,7 +56,8 @@ TITLES = {ReviewKind.ADMITTED_VOID: "Admitted, but the order was canceled",
 
 @dataclass(frozen=True)
 class ReviewRow:
-    """One review item as the GUI and CLI see it (built inside the session; times aware UTC)."""
+    """One review item as the GUI and CLI see it (built inside the session; times aware UTC, shown in
+    `time_zone`, its event's IANA zone: "UTC" when the event is unknown)."""
 
     id: int
     kind: str
@@ -70,10 +71,12 @@ class ReviewRow:
     acked_at: datetime | None
     acked_by: str
     key: str
+    time_zone: str = "UTC"
 
     def to_json(self) -> dict:
         """The row as JSON (`tessera sync review --json`): times RFC 3339 or null."""
         out = asdict(self)
+        del out["time_zone"]
         for name in ("happened", "raised", "acked_at"):
             out[name] = to_rfc3339(out[name]) if out[name] is not None else None
         return out
@@ -126,7 +129,11 @@ def list_items(session: Session, *, include_acked: bool = False, event_ids: Iter
         q = q.where(ReviewItem.acked_at.is_(None))
     if event_ids is not None:
         q = q.where(ReviewItem.event_id.in_(list(event_ids)))
-    return [_row(r) for r in session.scalars(q)]
+    items = list(session.scalars(q))
+    zones = dict(session.execute(select(Event.id, Event.time_zone)
+                                 .where(Event.id.in_(sorted({r.event_id for r in items if r.event_id})))).all())
+    return [_row(r, zones.get(r.event_id) or "UTC") for r in items]
+
 
 
 def open_count(session: Session) -> int:
@@ -168,6 +175,6 @@ def _kind(kind: ReviewKind | str) -> ReviewKind:
         raise InvalidArgument(f"unknown review kind {kind!r}", field="kind") from None
 
 
-def _row(r: ReviewItem) -> ReviewRow:
+def _row(r: ReviewItem, time_zone: str) -> ReviewRow:
     return ReviewRow(r.id, r.kind, TITLES.get(r.kind, r.kind), r.event_id, r.entity, r.message, dict(r.details or {}),
-                     r.happened, r.raised, r.acked_at, r.acked_by, r.key)
+                     r.happened, r.raised, r.acked_at, r.acked_by, r.key, time_zone)

@@ -18,10 +18,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.checkin_merge import ACCEPTED, CHECK_IN, ENTRY, UNDO, sort_key, ticket_rows
+from core.events import zone_of
 from core.models import CheckIn, Order, Ticket, TicketDefinition
 from core.review import ReviewKind, raise_item
 from core.status import VOID, sold_clause
-from core.timeutil import to_rfc3339, utcnow
+from core.timeutil import shown, to_rfc3339, utcnow
 
 SYNC_METHOD = "SYNC"  # rows learnt from the server, not made here
 
@@ -50,10 +51,10 @@ def admitted_void(session: Session, station: str, event_ids: list[str], now: dat
     for row, number, status, changed in session.execute(q).all():
         if changed is not None and changed > row.corrected_time:
             continue  # canceled after the scan: the guest was admitted on a valid ticket
-        what = status if status in VOID else "canceled"
+        what, at = status if status in VOID else "canceled", shown(row.corrected_time, zone_of(session, row.event_id))
         added += raise_item(
             session, ReviewKind.ADMITTED_VOID, row.nonce,
-            f"ticket {row.ticket_number} was admitted here at {to_rfc3339(row.corrected_time)}, but order "
+            f"ticket {row.ticket_number} was admitted here at {at}, but order "
             f"{number} is {what} on the server: check the guest", event_id=row.event_id, entity=row.ticket_number,
             happened=row.corrected_time, now=now,
             details={"orderNumber": number, "orderStatus": status, "operator": row.operator})
@@ -81,11 +82,11 @@ def removed_checkins(session: Session, station: str, event_ids: list[str], now: 
                 continue
             mine = current is not None and current.station == station and current.method != SYNC_METHOD
             if mine and row.station != station:
-                by = row.station or "another client"
+                by, tz = row.station or "another client", zone_of(session, row.event_id)
                 added += raise_item(
                     session, ReviewKind.CHECKIN_REMOVED, row.nonce,
-                    f"the check-in of ticket {tn} made here at {to_rfc3339(current.corrected_time)} was removed by "
-                    f"{by} at {to_rfc3339(row.corrected_time)}", event_id=row.event_id, entity=tn,
+                    f"the check-in of ticket {tn} made here at {shown(current.corrected_time, tz)} was removed by "
+                    f"{by} at {shown(row.corrected_time, tz)}", event_id=row.event_id, entity=tn,
                     happened=row.corrected_time, now=now,
                     details={"removedBy": row.station, "admittedAt": to_rfc3339(current.corrected_time)})
             current = None

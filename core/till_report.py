@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from core.events import get_event
 from core.pdf_text import draw, register_fonts
 from core.till import CurrencyTotals, get_till, till_totals
-from core.timeutil import local
+from core.timeutil import shown
 
 CSV_FIELDS = ("currency", "float", "cash", "card", "voided_cash", "voided_card", "expected_cash", "counted_cash",
               "difference", "orders")
@@ -64,7 +64,7 @@ def closeout_csv(report: CloseOut) -> str:
 
 
 def _when(report: CloseOut, value: datetime | None) -> str:
-    return "still open" if value is None else local(value, report.time_zone).strftime("%Y-%m-%d %H:%M %Z")
+    return "still open" if value is None else shown(value, report.time_zone)
 
 
 def closeout_pdf(report: CloseOut, *, locale: str = "en_US") -> bytes:

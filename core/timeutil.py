@@ -53,6 +53,23 @@ def local(value: datetime, tz_name: str) -> datetime:
     return require_aware(value).astimezone(zone(tz_name))
 
 
+SHOWN = "%Y-%m-%d %H:%M %Z"            # how a person reads a time: '2026-12-01 22:03 CET' (event's zone)
+SHOWN_SECONDS = "%Y-%m-%d %H:%M:%S %Z"  # the same with seconds, where they matter (a sync cool-down)
+
+
+def shown(value: datetime | None, tz_name: str | None, *, seconds: bool = False) -> str:
+    """`value` (aware) as a person reads it, in the event's zone `tz_name`: '2026-12-01 22:03 CET'
+    ('…:41 CET' with `seconds`); '' for None. The one display format of the CLI, review messages, receipts and
+    reports (case BC-11: stored UTC, shown in the event's zone). A missing or unknown zone shows UTC."""
+    if value is None:
+        return ""
+    try:
+        tz = zone(tz_name or "UTC")
+    except InvalidArgument:
+        tz = UTC
+    return require_aware(value).astimezone(tz).strftime(SHOWN_SECONDS if seconds else SHOWN)
+
+
 def parse_local(text: str, tz_name: str, field: str = "datetime") -> datetime:
     """Parse '2025-10-26 08:30' as wall time in `tz_name` (or an ISO string with offset) into aware UTC."""
     try:

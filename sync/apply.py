@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from core.changes import note
 from core.contract_parse import parse_definition, parse_event, parse_order, parse_ticket  # noqa: F401 (re-exported)
+from core.events import zone_of
 from core.models import Event, Order, Ticket, TicketDefinition
 from core.outbox import pending_keys  # the pull never overwrites pending local changes
 from core.review import ReviewKind, raise_item
-from core.timeutil import to_rfc3339, utcnow
+from core.timeutil import shown, to_rfc3339, utcnow
 
 BATCH = 500
 logger = logging.getLogger(__name__)
@@ -150,10 +151,12 @@ def stale_keys(session: Session, model, pk: str, rows: list[dict]) -> set[str]:
     stale = {k for k, at in held.items() if dated[k] < at}
     for k in sorted(stale):
         what = model.__tablename__.replace("_", " ").rstrip("s")
+        event_id = next((r.get("event_id") or "" for r in rows if r[pk] == k), "")
+        tz = zone_of(session, event_id)  # shown in the event's zone; the key keeps UTC (stable)
         raise_item(session, ReviewKind.STALE_IGNORED, f"{model.__tablename__}:{k}:{to_rfc3339(dated[k])}",
-                   f"a replayed answer for {what} {k} (of {to_rfc3339(dated[k])}) is older than the one held "
-                   f"(of {to_rfc3339(held[k])}): ignored, nothing changed", entity=k, happened=dated[k],
-                   event_id=next((r.get("event_id") or "" for r in rows if r[pk] == k), ""))
+                   f"a replayed answer for {what} {k} (of {shown(dated[k], tz, seconds=True)}) is older than the one "
+                   f"held (of {shown(held[k], tz, seconds=True)}): ignored, nothing changed", entity=k,
+                   happened=dated[k], event_id=event_id)
     if stale:
         logger.info("ignored %d stale %s row(s) older than the ledger's: %s", len(stale), model.__tablename__,
                     ", ".join(sorted(stale)[:10]))

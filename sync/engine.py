@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from core.db import Ledger
+from core.events import zone_of
 from core import outbox, review, review_checks
 from core.outbox import pending_count
 from core.status import CHECKIN_KINDS, OutboxKind
-from core.timeutil import to_rfc3339, utcnow
+from core.timeutil import shown, utcnow
 from sync import clock, leases, state
 from sync.appliers import derive_checkins
 from sync.apply import apply_orders, apply_ticket_rows, parse_ticket
@@ -143,9 +144,10 @@ class SyncEngine:
         report = SyncReport()
         with self.ledger.uow() as uow:
             self._open_before = review.open_count(uow.session)
+            tz = zone_of(uow.session, self.event_ids[0] if self.event_ids else None)  # the event's zone
         until = None if force else self.cooling_down_until()
         if until is not None:
-            report.skipped, report.error = True, f"cooling down after a failure until {to_rfc3339(until)}"
+            report.skipped, report.error = True, f"cooling down after a failure until {shown(until, tz, seconds=True)}"
             return self._finish(report, None)
         failure: BaseException | None = None
         self.api.set_deadline(self.run_limit_s)

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
-from core.models import Event, Ticket
+from core.events import zone_of
+from core.models import Ticket
 from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS
 from core.provisional import PROVISIONAL
 from core.review import ReviewKind, raise_item
-from core.timeutil import local, parse_rfc3339, to_rfc3339
+from core.timeutil import local, parse_rfc3339, shown, to_rfc3339
 from sync.appliers import sync_nonce
 from sync.apply import apply_tickets
 from sync.errors import BadAnswer
@@ -141,17 +142,19 @@ def _flag_duplicate(ctx: PushContext, session: Session, event_id: str, row: dict
 
 def _report_duplicate(ctx: PushContext, session: Session, event_id: str, row: dict, station: str, when_text) -> None:
     when = parse_rfc3339(when_text) if isinstance(when_text, str) else when_text
-    ev = session.get(Event, event_id)
-    shown = local(when, ev.time_zone).strftime("%H:%M:%S") if when is not None and ev else "?"
-    message = f"{row['ticketNumber']}: also admitted at {station or 'another station'} {shown}"
+    tz = zone_of(session, event_id)
+    there = shown(when, tz, seconds=True) or "?"
+    ours = row.get("correctedTime")
+    ours = parse_rfc3339(ours) if isinstance(ours, str) else ours
+    clock = f"{local(when, tz):%H:%M:%S}" if when is not None else "?"  # the sync summary's line: today's clock
+    message = f"{row['ticketNumber']}: also admitted at {station or 'another station'} {clock}"
     ctx.result.duplicates.append({"ticketNumber": row["ticketNumber"], "nonce": row["nonce"],
                                      "station": station, "correctedTime": to_rfc3339(when) if when else None,
                                      "message": message})
     ctx.result.warnings.append(message)
     raise_item(session, ReviewKind.DOUBLE_ADMISSION, row["nonce"],
                f"ticket {row['ticketNumber']} was admitted twice: here ({ctx.station or 'this station'}, "
-               f"{row.get('correctedTime')}) and at {station or 'another station'} "
-               f"({to_rfc3339(when) if when else '?'})",
+               f"{shown(ours, tz, seconds=True) or '?'}) and at {station or 'another station'} ({there})",
                event_id=event_id, entity=row["ticketNumber"], happened=when,
                details={"station": station, "correctedTime": to_rfc3339(when) if when else None,
                         "ours": {"station": ctx.station, "correctedTime": row.get("correctedTime"),

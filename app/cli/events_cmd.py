@@ -10,7 +10,7 @@ from core import contract, roles
 from core.codes import is_guid
 from core.errors import InvalidArgument
 from core.events import create_event, currency_lock_reason, get_event, list_events, update_event
-from core.timeutil import local
+from core.timeutil import shown
 
 
 def register(subparsers, parent) -> None:
@@ -45,7 +45,7 @@ def register(subparsers, parent) -> None:
 
 
 def _when(ev, value) -> str:
-    return local(value, ev.time_zone).strftime("%Y-%m-%d %H:%M %Z") if value else ""
+    return shown(value, ev.time_zone)
 
 
 def _detail(ev, lock_reason: str | None = None) -> str:

@@ -1,7 +1,8 @@
 """`tessera sync review [--all] [--ack ID… | --ack-all] [--by NAME] [--json]`: the review queue (core.review,
 issue 8 item 7) — what the last syncs found that needs a person (double admissions, admissions of canceled
 orders, removed check-ins, provisional outcomes, oversells, stale answers ignored, payments to refund). Items stay
-until acknowledged; acknowledging keeps them with who and when (`--all` lists those too)."""
+until acknowledged; acknowledging keeps them with who and when (`--all` lists those too). Times are shown in
+each item's event zone (core.timeutil.shown); `--json` keeps RFC 3339 UTC."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ import argparse
 from app import config
 from app.cli.common import ledger_of
 from app.cli.output import CliError, emit, table
-from core.timeutil import to_rfc3339
+from core.timeutil import shown
 
 
 def add_parser(actions, parent: argparse.ArgumentParser) -> None:
@@ -42,7 +43,8 @@ def run(args) -> int:
     data = [r.to_json() for r in rows]
     emit(args, {"items": data}, lambda: table(
         ["id", "what", "about", "happened", "message", *(["acknowledged"] if args.all else [])],
-        [(r.id, r.title, r.entity, to_rfc3339(r.happened or r.raised), r.message,
-          *([f"{r.acked_by} {to_rfc3339(r.acked_at)}" if r.acked_at else ""] if args.all else [])) for r in rows],
+        [(r.id, r.title, r.entity, shown(r.happened or r.raised, r.time_zone), r.message,
+          *([f"{r.acked_by} {shown(r.acked_at, r.time_zone)}" if r.acked_at else ""] if args.all else []))
+         for r in rows],
         empty="nothing to review"))
     return 0

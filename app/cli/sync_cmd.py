@@ -12,7 +12,7 @@ from app.cli import review_cmd
 from app.cli.common import ledger_of
 from app.cli.output import CliError, emit, table, to_json, warn
 from core.outbox import held_count, pending_count, rejected_count
-from core.timeutil import to_rfc3339
+from core.timeutil import shown, to_rfc3339
 
 
 EXIT_HELP = """exit status (one per class of outcome, sync.outcome; `--json` prints it as outcome.kind):
@@ -159,6 +159,7 @@ def read_key(flag: str | None) -> str:
 
 
 def _show(args) -> int:
+    from core.events import zone_of
     from sync import clock, state
     from sync.conflicts import list_conflicts
     from sync.station import load_config
@@ -168,7 +169,10 @@ def _show(args) -> int:
         cfg = load_config(s)
         if cfg is None:
             raise CliError("this station is not connected: run `tessera station connect URL --key KEY`")
-        success = {k: to_rfc3339(v) for k, v in state.last_success(s).items()}
+        last = state.last_success(s)
+        success = {k: to_rfc3339(v) for k, v in last.items()}
+        tz = zone_of(s, cfg.event_ids[0] if cfg.event_ids else None)  # text shows the event's time (BC-11)
+        shown_success = {k: shown(v, tz, seconds=True) for k, v in last.items()}
         health = state.engine_health(s)
         scope = state.role_scope(s)  # the role and event scope the hub stated (issue 8 item 5)
         offset = clock.load(s, float(config.get("clock_warn_s")))
@@ -182,7 +186,7 @@ def _show(args) -> int:
     lines = [f"{k}: {v}" for k, v in data.items() if k not in ("lastSuccess", "lastOutcome")]
     last = data["lastOutcome"] or {}
     lines += [f"last sync: {last.get('kind')} {last.get('message') or ''}".rstrip()] if last else []
-    lines += [f"last success {r}: {t}" for r, t in sorted(success.items())]
+    lines += [f"last success {r}: {t}" for r, t in sorted(shown_success.items())]
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -322,6 +326,7 @@ def _sync(args) -> int:
 
 def _leases(args) -> int:
     """Show (and with --release hand back) this station's capacity leases (sync.leases)."""
+    from core.events import zone_of
     from sync import leases
     from sync.connection import NotConnected, station_engine
 
@@ -334,6 +339,8 @@ def _leases(args) -> int:
             event_ids = [args.event] if args.event else list(engine.event_ids)
             released = {ev: leases.release(ledger, engine.api, ev) for ev in event_ids} if args.release else {}
             rows = [dict(r, eventId=ev) for ev in event_ids for r in leases.held_rows(ledger, ev, engine.now())]
+            with ledger.uow() as uow:
+                zones = {ev: zone_of(uow.session, ev) for ev in event_ids}
         finally:
             engine.api.http.close()
     body = {"leases": [dict(r, expires=to_rfc3339(r["expires"]), synced=to_rfc3339(r["synced"])) for r in rows],
@@ -341,8 +348,9 @@ def _leases(args) -> int:
     head = "".join(f"Released {n} seat(s) of event {ev}.\n" for ev, n in released.items())
     emit(args, body, lambda: head + table(
         ["EVENT", "DEFINITION", "LEASED", "SOLD OFFLINE", "SELLABLE", "EXPIRES"],
-        [[r["eventId"], r["definitionId"], r["seats"], r["unsent"], r["sellable"], r["expires"]]
-         for r in body["leases"]], empty="No seats leased to this station (sync with a hub to lease)."))
+        [[r["eventId"], r["definitionId"], r["seats"], r["unsent"], r["sellable"],
+          shown(r["expires"], zones[r["eventId"]])] for r in rows],
+        empty="No seats leased to this station (sync with a hub to lease)."))
     return 0
 
 
@@ -351,6 +359,7 @@ def release_leases(args, event_id: str) -> int | None:
     Returns the seats handed back, or None when the station holds no lease or is not connected; a hub that
     cannot be reached is a warning on stderr (the lease then expires on the hub by itself)."""
     from core import leases as core_leases
+    from core.events import zone_of
     from sync import leases
     from sync.connection import NotConnected, station_engine
     from sync.errors import SyncError

@@ -12,7 +12,7 @@ from core.models import Event
 from core.status import ORDER_STATUSES
 from core.textsearch_page import DEFAULT_CAP
 from core.tickets import STATE_GROUPS, check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
-from core.timeutil import local, parse_rfc3339
+from core.timeutil import parse_rfc3339, shown
 
 STATES = [s for s in STATE_GROUPS if s != "MEMBER"]  # stations have no members
 
@@ -66,7 +66,7 @@ def _checked_in_text(t: dict, zones: dict[str, str], none: str = "") -> str:
     created = parse_rfc3339((t.get("checkIn") or {}).get("created"))
     if created is None:
         return none
-    return local(created, zones.get(t["ticketNumber"], "UTC")).strftime("%Y-%m-%d %H:%M %Z")
+    return shown(created, zones.get(t["ticketNumber"], "UTC"))
 
 
 def _rows(tickets: list[dict], zones: dict[str, str]) -> list[list]:

@@ -19,7 +19,7 @@ from app.cli.sync_cmd import release_leases
 from core.money import Money
 from core.till import close_till, current_till, list_tills, open_till, till_totals, void_sale
 from core.till_report import closeout, closeout_csv, closeout_pdf
-from core.timeutil import local
+from core.timeutil import shown
 
 _AMOUNT = re.compile(r"^\s*(?:([A-Za-z]{3})\s*)?([0-9]+(?:[.,][0-9]+)?)\s*([A-Za-z]{3})?\s*$")
 
@@ -146,7 +146,7 @@ def cmd_report(args) -> int:
 
 
 def _local(report, value) -> str:
-    return "still open" if value is None else local(value, report.time_zone).strftime("%Y-%m-%d %H:%M %Z")
+    return "still open" if value is None else shown(value, report.time_zone)
 
 
 def _write_report(args, report) -> int:

@@ -28,7 +28,7 @@ class ReviewTableModel(RowTableModel):
 
     def display(self, row: ReviewRow, column: int) -> str:
         if column == self.COL_WHEN:
-            return formatting.when(row.happened or row.raised, self._tz())
+            return formatting.when(row.happened or row.raised, row.time_zone if row.event_id else self._tz())
         return (row.title, row.entity, "", row.message)[column]
 
     def sort_key(self, row: ReviewRow, column: int):

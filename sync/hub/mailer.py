@@ -24,7 +24,7 @@ from core.events import get_event
 from core.models import Order
 from core.orders import get_order
 from core.pdf import render_order_pdf
-from core.timeutil import local, utcnow
+from core.timeutil import shown, utcnow
 from sync.hub.models import HubMail
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def build_message(session: Session, mail: HubMail, sender: str) -> EmailMessage:
     (core.pdf.render_order_pdf)."""
     order = get_order(session, mail.order_number)
     event = get_event(session, order.event_id)
-    when = local(event.start, event.time_zone).strftime("%Y-%m-%d %H:%M %Z") if event.start else ""
+    when = shown(event.start, event.time_zone)
     lines = [f"Hello {order.first_name or ''}".rstrip() + ",", "",
              f"your order {order.order_number} for {event.title}{' on ' + when if when else ''} is confirmed.",
              "Your tickets are attached as a PDF; show the QR code at the door.", ""]

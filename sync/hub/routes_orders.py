@@ -11,13 +11,14 @@ from core import contract
 from core.changes import note
 from core.contract_parse import parse_payment
 from core.errors import AlreadyExists, InvalidArgument
+from core.events import zone_of
 from core.models import Order, Payment, Ticket
 from core.money import Money
 from core.orders import cancel_order, complete_order, get_order, list_orders, update_order
 from core.sales import payment_to_api
 from core.status import PAID, SETTLED
 from core.paging import clamp
-from core.timeutil import to_rfc3339
+from core.timeutil import shown
 from sync.hub.mailer import queue_confirmation
 from sync.hub.params import field_mask, same_param, str_list
 from sync.hub.render import ORDER_SETS, facet_counts, fieldsets, orders_json
@@ -126,7 +127,8 @@ def _paid_confirm(c: Call, event_id: str, numbers: list[str], raw) -> dict:
     if order.status in SETTLED:
         first = c.session.scalars(select(Payment).where(Payment.order_number == order.order_number)
                                   .order_by(Payment.id)).first()
-        where = (f" at station {first.station} ({to_rfc3339(first.created)})" if first is not None
+        when = shown(first.created, zone_of(c.session, order.event_id)) if first is not None else ""
+        where = (f" at station {first.station} ({when})" if first is not None
                  else f" ({order.status} on the hub)")
         raise AlreadyExists(f"order {order.order_number} was already paid{where}: refund the customer",
                             code="ORDER_ALREADY_PAID")

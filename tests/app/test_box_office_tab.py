@@ -124,6 +124,25 @@ def test_refused_sale_shows_the_reason_and_stores_nothing(qtbot, box, ctx, event
         assert uow.session.query(Order).count() == 2
 
 
+def test_wr04_per_order_limit_refusal_names_the_limit(qtbot, box, ctx, event_data):
+    """Fresh-user trial: a sale over the per-order limit (lowered since the screen loaded) said the tickets ran out;
+    it now names the per-order limit and gives it (core PerOrderLimitExceeded), and stores nothing."""
+    from core.definitions import update_definition
+
+    box.picker.set_quantity(event_data.balcony_id, 4)
+    _fill(box)
+    box.card.setChecked(True)
+    with ctx.ledger.uow() as uow:
+        update_definition(uow.session, event_data.balcony_id, {"limitPerCheckout": 2}, ["limitPerCheckout"])
+        uow.commit()
+    box.sell_button.click()
+    qtbot.waitUntil(lambda: "Not sold" in box.result_label.text(), timeout=5000)
+    assert "over the per-order limit of 2 (4 requested)" in box.result_label.text()
+    assert "left" not in box.result_label.text()
+    with ctx.ledger.uow() as uow:
+        assert uow.session.query(Order).count() == 2
+
+
 def test_print_paints_one_page_per_ticket(qtbot, box, event_data, tmp_path, monkeypatch):
     from PySide6.QtPrintSupport import QPrinter
 

@@ -293,3 +293,21 @@ def test_orders_cancel_voids_a_sale_and_queues_it(cli, shop):
     assert code == 0 and again["order"]["status"] == "CANCELED"
     code, _, err = cli("orders", "cancel", "NO-SUCH-ORDER")
     assert code != 0 and err
+
+
+def test_wr04_per_order_limit_is_its_own_refusal_with_the_limit(cli, shop):
+    """Fresh-user trial: 5 of a definition limited to 4 per order said TICKET_CAPACITY_EXCEEDED (as if sold out).
+    Now the code names the per-order limit and the message gives it; sold out keeps TICKET_CAPACITY_EXCEEDED."""
+    code, _, _ = cli("definitions", "create", "--name", "VIP", "--price", "80.00", "--quantity", "2",
+                     "--limit-per-checkout", "4")
+    assert code == 0
+    code, out, err = cli("sell", "--ticket", "VIP=5", "--first-name", "A", "--last-name", "B", "--payment", "card",
+                         as_json=False)
+    assert code == 2 and out == ""
+    assert err.startswith("TICKET_LIMIT_PER_ORDER_EXCEEDED: 'VIP': over the per-order limit of 4 (5 requested)")
+    assert "only 2 left" in err  # the quantity refusal is said too
+    code, out, err = cli("sell", "--ticket", "VIP=3", "--first-name", "A", "--last-name", "B", "--payment", "card",
+                         as_json=False)
+    assert code == 2 and err.startswith("TICKET_CAPACITY_EXCEEDED: 'VIP': only 2 left") and "per-order" not in err
+    code, sale, _ = cli("sell", "--ticket", "VIP=2", "--first-name", "A", "--last-name", "B", "--payment", "card")
+    assert code == 0

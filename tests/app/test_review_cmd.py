@@ -3,6 +3,7 @@ queue listed, acknowledged one by one or all at once, kept for audit (issue 8 it
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -55,3 +56,34 @@ def test_unknown_id_and_both_flags_are_refused(db, capsys):
     assert main(["sync", "review", "--ack", "99", "--db", db]) == 2
     assert "NOT_FOUND" in capsys.readouterr().err
     assert main(["sync", "review", "--ack", "1", "--ack-all", "--db", db]) == 1
+
+
+def test_times_are_shown_in_the_event_zone_json_keeps_utc(tmp_path, monkeypatch, capsys):
+    """Fresh-user trial: the table showed '2026-12-01T21:03:11.000Z' where every other time is the event's wall
+    time; now '2026-12-01 22:03 CET' (core.timeutil.shown), acknowledged ones too; `--json` stays RFC 3339 UTC."""
+    from datetime import datetime, timezone
+
+    from core.events import create_event
+
+    monkeypatch.setenv("TESSERA_HOME", str(tmp_path / "home"))
+    path = str(tmp_path / "station.db")
+    at = datetime(2026, 12, 1, 21, 3, 11, tzinfo=timezone.utc)
+    ledger = Ledger.open(path)
+    with ledger.uow() as uow:
+        ev = create_event(uow.session, title="Gala", time_zone="Europe/Berlin", currency="EUR").id
+        review.raise_item(uow.session, ReviewKind.DOUBLE_ADMISSION, "n-9", "ticket T-9 was admitted twice",
+                          event_id=ev, entity="T-9", happened=at)
+        review.raise_item(uow.session, ReviewKind.SECOND_PAYMENT, "O-9", "refund", entity="O-9", now=at)  # no event
+        uow.commit()
+    ledger.close()
+    assert main(["sync", "review", "--db", path]) == 0
+    out = capsys.readouterr().out
+    assert "2026-12-01 22:03 CET" in out and "2026-12-01 21:03 UTC" in out and "T21:03" not in out
+    assert main(["sync", "review", "--ack-all", "--by", "Ana", "--db", path]) == 0
+    capsys.readouterr()
+    assert main(["sync", "review", "--all", "--db", path]) == 0
+    audit = capsys.readouterr().out  # who and when, in the item's zone
+    assert re.search(r"Ana \d{4}-\d\d-\d\d \d\d:\d\d CES?T", audit) and "Z\n" not in audit
+    assert main(["sync", "review", "--json", "--all", "--db", path]) == 0
+    items = _json(capsys)["items"]
+    assert items[0]["happened"] == "2026-12-01T21:03:11.000Z" and "time_zone" not in items[0]

@@ -51,3 +51,24 @@ def test_model_passes_the_model_tester(qtmodeltester, ledger):
     with ledger.uow() as uow:
         model.set_rows(review.list_open(uow.session))
     qtmodeltester.check(model)
+
+
+def test_when_column_is_the_items_event_wall_time(ledger):
+    """Each item's time in its own event's zone (ReviewRow.time_zone), not UTC; an item of no event falls back
+    to the current event's zone."""
+    from datetime import datetime, timezone
+
+    from core.events import create_event
+
+    at = datetime(2026, 12, 1, 21, 3, 11, tzinfo=timezone.utc)
+    with ledger.uow() as uow:
+        ev = create_event(uow.session, title="Tokyo night", time_zone="Asia/Tokyo", currency="JPY").id
+        review.raise_item(uow.session, ReviewKind.DOUBLE_ADMISSION, "n-tokyo", "admitted twice", event_id=ev,
+                          entity="T-1", happened=at)
+        review.raise_item(uow.session, ReviewKind.SECOND_PAYMENT, "O-1", "refund", entity="O-1", now=at)
+        uow.commit()
+        rows = review.list_open(uow.session)
+    model = ReviewTableModel(lambda: "Europe/Zurich")
+    model.set_rows(rows)
+    assert [model.data(model.index(i, ReviewTableModel.COL_WHEN)) for i in range(2)] == \
+        ["2026-12-02 06:03", "2026-12-01 22:03"]

@@ -3,6 +3,8 @@ order the hub has meanwhile settled; "Sync now" keeps the confirm rejected (409 
 "Refund: paid twice" item, still one after another sync, gone from the list once acknowledged (kept for audit)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -50,6 +52,9 @@ def test_second_payment_is_listed_once_and_acknowledged(qtbot, panel):
     assert model.data(model.index(0, ReviewTableModel.COL_WHAT)) == "Refund: paid twice"
     assert model.data(model.index(0, ReviewTableModel.COL_ABOUT)) == number
     assert "refund the customer" in model.data(model.index(0, ReviewTableModel.COL_MESSAGE))
+    shown_times = model.data(model.index(0, ReviewTableModel.COL_MESSAGE)) + model.data(
+        model.index(0, ReviewTableModel.COL_WHEN))
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:|\+00:00", shown_times)  # event wall time only, never UTC ISO
     assert _sync_now(qtbot, tab).review_new == 0
     qtbot.waitUntil(lambda: not reviewed._busy, timeout=5000)
     assert reviewed.model.rowCount() == 1

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core.definitions import create_definition
-from core.errors import CapacityExceeded, FailedPrecondition, InvalidArgument, NotFound
+from core.errors import CapacityExceeded, FailedPrecondition, InvalidArgument, NotFound, PerOrderLimitExceeded
 from core.events import create_event
 from core.models import Order, Ticket, TicketDefinition
 from core.money import Money
@@ -91,7 +91,12 @@ def test_most_per_definition_and_the_rule_problems(session):
     assert codes_of(q) == ["OVER_LIMIT", "NOT_ENOUGH_LEFT", "SOLD_OUT", "NOT_ON_SALE"]
     assert all(p.stage == RULE and p.overridable for p in q.problems)
     assert "only 2 left" in q.problems[1].message and q.problems[1].definition_id == few.id
-    assert isinstance(q.problems[0].error(), CapacityExceeded)
+    over = q.problems[0].error()  # WR-04: the per-order limit is its own refusal, with the limit
+    assert isinstance(over, PerOrderLimitExceeded) and isinstance(over, CapacityExceeded)
+    assert over.code == "TICKET_LIMIT_PER_ORDER_EXCEEDED" and "per-order limit of 4" in over.message
+    assert over.data == {"definitionId": vip.id, "name": "VIP", "limitPerOrder": 4, "requested": 5}
+    assert [q.problems[i].error().code for i in (1, 2)] == ["TICKET_CAPACITY_EXCEEDED"] * 2  # quantity: capacity
+    assert "sale period 2026-03-08 11:00 CET – …" in q.problems[3].message  # the event's time, not UTC ISO
     err = q.problems[3].error()
     assert isinstance(err, FailedPrecondition) and err.code == "SALE_NOT_OPEN"
     assert q.blocking(override=True) == ()
@@ -182,3 +187,18 @@ def test_sell_notes_what_it_changed(ledger):
     changes = uow.changes
     assert changes.orders == {number} and changes.payments == {number} and changes.tickets == tickets
     assert changes.definitions == {defn.id} and changes.outbox
+
+
+def test_rule_refusals_raised_together_take_the_first_ones_code(session):
+    """A sale over the per-order limit of one definition and past the quantity of another is refused with both
+    messages; the code and data are the first problem's (raise_first)."""
+    ev = make_event(session)
+    vip = make_def(session, ev, "50.00", name="VIP", limitPerCheckout=2)
+    few = make_def(session, ev, "20.00", name="Few", quantity=1)
+    with pytest.raises(PerOrderLimitExceeded) as err:
+        sell(session, ev.id, {vip.id: 3, few.id: 2}, BUYER, payment="card", now=NOW)
+    assert err.value.code == "TICKET_LIMIT_PER_ORDER_EXCEEDED" and err.value.data["limitPerOrder"] == 2
+    assert "per-order limit of 2" in err.value.message and "only 1 left" in err.value.message
+    with pytest.raises(CapacityExceeded) as err:
+        sell(session, ev.id, {few.id: 2, vip.id: 3}, BUYER, payment="card", now=NOW)
+    assert err.value.code == "TICKET_CAPACITY_EXCEEDED" and err.value.data == {}

@@ -110,3 +110,19 @@ def test_bc26_oversell_is_raised_once_per_quantity(session):
     d.quantity = 5
     session.flush()
     assert review_checks.oversold(session, [ev.id], T) == 0
+
+
+def test_rows_carry_their_events_zone(session):
+    """ReviewRow.time_zone: the item's event's IANA zone (what the CLI and the GUI show its times in); "UTC"
+    for an item of no (known) event; the JSON form is unchanged (RFC 3339 UTC, no zone key)."""
+    from core.events import create_event, zone_of
+
+    ev = create_event(session, title="Gala", time_zone="America/New_York", currency="USD").id
+    at = datetime(2026, 12, 1, 21, 3, tzinfo=timezone.utc)
+    review.raise_item(session, ReviewKind.OVERSELL, "d1", "oversold", event_id=ev, happened=at)
+    review.raise_item(session, ReviewKind.OVERSELL, "d2", "oversold", event_id="gone", happened=at)
+    review.raise_item(session, ReviewKind.OVERSELL, "d3", "oversold", happened=at)
+    rows = review.list_open(session)
+    assert [r.time_zone for r in rows] == ["America/New_York", "UTC", "UTC"]
+    assert zone_of(session, ev) == "America/New_York" and zone_of(session, "gone") == zone_of(session, "") == "UTC"
+    assert rows[0].to_json()["happened"] == "2026-12-01T21:03:00.000Z" and "time_zone" not in rows[0].to_json()

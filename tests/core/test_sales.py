@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.definitions import create_definition, definition_counts
-from core.errors import CapacityExceeded, FailedPrecondition, InvalidArgument, NotFound
+from core.errors import CapacityExceeded, FailedPrecondition, InvalidArgument, NotFound, PerOrderLimitExceeded
 from core.events import create_event, get_event
 from core.models import Order, OutboxEntry, Payment, Ticket, TicketDefinition
 from core.money import Money
@@ -257,7 +257,8 @@ def test_wr04_two_held_until_future_leaves_zero(session, ev):
     standing.reserved, standing.reserved_until = 2, NOW + timedelta(minutes=18)
     with pytest.raises(CapacityExceeded) as err:
         sell(session, ev.id, {standing.id: 2}, BUYER, payment="card", now=NOW)
-    assert "only 0 left" in err.value.message and "2 held until 2026-03-07T19:18:00.000Z" in err.value.message
+    assert "only 0 left" in err.value.message and "2 held until 2026-03-07 20:18 CET" in err.value.message  # event time
+    assert err.value.code == "TICKET_CAPACITY_EXCEEDED" and type(err.value) is CapacityExceeded  # not the per-order one
     assert definition_counts(session, ev.id, now=NOW)[standing.id].unsold == 0
     sale = sell(session, ev.id, {standing.id: 2}, BUYER, payment="card", now=NOW + timedelta(minutes=19))
     assert len(sale.order.tickets) == 2
@@ -275,9 +276,13 @@ def test_wr04_limit_per_checkout_20_means_unlimited_group_of_60(session, ev):
 
 def test_limit_per_checkout_caps_one_definition_in_one_order(session, ev):
     vip = make_def(session, ev, "50.00", name="VIP", limitPerCheckout=4)
-    with pytest.raises(CapacityExceeded) as err:
+    with pytest.raises(PerOrderLimitExceeded) as err:  # a CapacityExceeded, with its own code and the limit
         sell(session, ev.id, {vip.id: 5}, BUYER, payment="card", now=NOW)
-    assert "at most 4 per order" in err.value.message
+    assert isinstance(err.value, CapacityExceeded) and err.value.status == 428
+    assert err.value.code == "TICKET_LIMIT_PER_ORDER_EXCEEDED"
+    assert err.value.message == "'VIP': over the per-order limit of 4 (5 requested)"
+    assert err.value.data == {"definitionId": vip.id, "name": "VIP", "limitPerOrder": 4, "requested": 5}
+    assert err.value.to_api()["details"]["applicationError"]["data"]["limitPerOrder"] == 4
     assert len(sell(session, ev.id, {vip.id: 4}, BUYER, payment="card", now=NOW).order.tickets) == 4
     over = sell(session, ev.id, {vip.id: 5}, BUYER, payment="card", override=True, now=NOW)
     assert len(over.order.tickets) == 5 and sales_outbox(session)[-1].payload["order"]["override"] is True

@@ -11,7 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from core.events import get_event
 from core.models import Order, Ticket
+from core.timeutil import shown
 from sync.engine import SyncEngine
 from sync import state
 from tests.sync.engine_helpers import UPLOAD, count, door_with_scans
@@ -41,7 +43,11 @@ def test_cool_down_after_a_failure_then_forced_run(server, stations):
     a.faults.offline = False
     skipped = engine.run_once()
     assert skipped.skipped and "cooling down" in skipped.error and skipped.pending == 1
-    assert engine.cooling_down_until() is not None
+    until = engine.cooling_down_until()
+    assert until is not None
+    with a.ledger.uow() as uow:  # shown in the event's zone, like every time a person reads (not UTC ISO)
+        tz = get_event(uow.session, ev).time_zone
+    assert skipped.error.endswith(f"until {shown(until, tz, seconds=True)}") and "+00:00" not in skipped.error
     done = engine.run_once(force=True)
     assert done.ok and done.pushed == 1 and engine.cooling_down_until() is None
 

@@ -4,6 +4,7 @@ exists there): each item appears once across repeated syncs and stays until ackn
 check-in removed by another client, oversell (BC-26 b), a replayed stale answer ignored (item 4)."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from core import outbox, review
@@ -12,7 +13,19 @@ from core.money import Money
 from core.orders import update_order
 from core.provisional import admit_provisionally
 from core.sales import sell
+from core.timeutil import shown
 from tests.sync.engine_helpers import hour_ago
+
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:")                      # '2026-12-01T21:03' (UTC ISO): never shown
+EVENT_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? CES?T")  # the seed event is in Europe/Zurich
+
+
+def _in_event_zone(item, seconds: bool = False) -> None:
+    """A review message shows its times in the event's zone (core.timeutil.shown), never UTC ISO."""
+    assert not ISO.search(item.message) and EVENT_TIME.search(item.message), item.message
+    assert item.time_zone == "Europe/Zurich"
+    if item.happened is not None:
+        assert shown(item.happened, "Europe/Zurich", seconds=seconds) in item.message
 
 
 def _open(st) -> list:
@@ -50,6 +63,7 @@ def test_bc14_double_admission_is_one_item_until_acknowledged(server, stations):
     [item] = _stays_once(b)
     assert item.kind == "double_admission" and item.entity == tn and "admitted twice" in item.message
     assert item.details["ours"]["station"] == "B"
+    _in_event_zone(item, seconds=True)
     if not server.plain:
         assert item.details["station"] == "A" and "A" in item.message
     with b.ledger.uow() as uow:
@@ -91,6 +105,7 @@ def test_bc16_admitted_offline_after_a_central_cancel(hub, stations):
     assert door.sync().review_new == 1
     [item] = _stays_once(door)
     assert item.kind == "admitted_void" and item.entity == tn and "CANCELED" in item.message
+    _in_event_zone(item)
 
 
 def test_checkin_removed_by_another_client(server, stations):
@@ -107,6 +122,7 @@ def test_checkin_removed_by_another_client(server, stations):
     assert door.sync().review_new == 1
     [item] = _stays_once(door)
     assert item.kind == "checkin_removed" and item.entity == tn
+    _in_event_zone(item)
     if not server.plain:
         assert "owner-app" in item.message
 
@@ -148,6 +164,7 @@ def test_a_replayed_stale_answer_ignored_is_one_item(hub, stations):
     assert box.sync().review_new == 1
     [item] = _stays_once(box)
     assert item.kind == "stale_ignored" and item.entity == number and "ignored" in item.message
+    _in_event_zone(item, seconds=True)
 
 
 def test_an_exit_scan_of_a_canceled_ticket_is_no_admission(hub, stations):

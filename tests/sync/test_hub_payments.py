@@ -4,6 +4,8 @@ its ConfirmOrder and is stored as a core Payment on the hub; a second payment fo
 Against a plain server the payment stays local and is reported."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from core import review
@@ -65,6 +67,9 @@ def test_two_offline_box_offices_take_cash_for_one_order_one_payment_one_refund_
         [item] = review.list_open(uow.session)
         assert item.kind == "second_payment" and item.entity == unpaid
         assert "refund the customer" in item.message and "station A" in item.message
+        # when A was paid: the event's wall time (the hub's answer shows it so), never UTC ISO
+        assert re.search(r"station A \(\d{4}-\d\d-\d\d \d\d:\d\d CES?T\)", item.message), item.message
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", item.message)
         review.acknowledge(uow.session, [item.id], by="B")
         uow.commit()
     assert b.sync().review_open == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -37,6 +38,9 @@ def test_organiser_sets_a_block_and_a_box_office_leases_shows_and_releases(hub, 
     assert main(["sync", "leases", "--json", "--db", till_db]) == 0
     [row] = json.loads(capsys.readouterr().out)["leases"]
     assert (row["definitionId"], row["seats"], row["sellable"]) == (d, 6, 6)
+    assert main(["sync", "leases", "--db", till_db]) == 0  # EXPIRES in the event's time (Europe/Zurich)
+    text = capsys.readouterr().out
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", text) and row["expires"] not in text
     assert main(["definitions", "list", "--db", till_db]) == 0
     out = capsys.readouterr().out
     assert "LEASED" in out.splitlines()[0]

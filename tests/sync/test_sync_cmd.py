@@ -3,12 +3,15 @@ hub: the key never printed, a progress line and a summary, JSON reports, exit co
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from app.cli.main import main
 from core.checkin import Verdict, scan_and_commit
 from core.db import Ledger
+
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:")  # a UTC ISO time: JSON only, never in what a person reads
 
 
 @pytest.fixture
@@ -44,6 +47,10 @@ def test_connect_show_sync_and_watch(hub, env, capsys):
     shown = json.loads(capsys.readouterr().out)
     assert shown["station"] == "Door 1" and shown["pending"] == 0 and "tickets" in shown["lastSuccess"]
     assert key not in json.dumps(shown) and shown["keyStorage"].startswith("file: ")
+    assert ISO.match(shown["lastSuccess"]["tickets"])  # JSON keeps RFC 3339 UTC
+    assert main(["station", "show", "--db", env]) == 0
+    text = capsys.readouterr().out  # the text shows the event's wall time (Europe/Zurich)
+    assert re.search(r"last success tickets: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T", text) and not ISO.search(text)
     assert main(["station", "conflicts", "--db", env]) == 0
     assert "(none)" in capsys.readouterr().out
 
@@ -55,12 +62,17 @@ def test_sync_failure_exit_code_and_not_connected(hub, env, capsys):
     ev = hub.seed_event()
     key = hub.add_station("Door 2", "door")
     assert main(["station", "connect", hub.url, "--key", key, "--event", ev, "--db", env]) == 0
+    assert main(["sync", "--db", env]) == 0  # the station knows its event (and so its time zone)
     hub.server.stop()  # the hub goes away
     assert main(["sync", "--db", env]) == 4
     out, err = capsys.readouterr()
     assert "sync failed" in out and "offline" in err
     assert main(["sync", "--json", "--force", "--db", env]) == 4
     assert json.loads(capsys.readouterr().out)["outcome"]["kind"] == "offline"
+    assert main(["sync", "--db", env]) == 9  # cooling down: until when, in the event's time (fresh-user trial)
+    out, err = capsys.readouterr()
+    assert re.search(r"cooling down after a failure until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T", out + err), out + err
+    assert not ISO.search(out + err)
 
 
 def test_connect_with_a_wrong_key_is_a_clear_error(hub, env, capsys):
