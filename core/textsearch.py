@@ -1,21 +1,25 @@
-"""Case-insensitive text search that works for every script on SQLite and PostgreSQL — the one place where
+"""Text search that ignores case and accents for every script on SQLite and PostgreSQL — the one place where
 search patterns are built (issue 11: LIKE wildcards and NUL are escaped here, nowhere else).
 
-Exact rule (LIKE): SQLite's lower() folds ASCII only, so core.db registers `tessera_casefold` (Python
-str.casefold) on every SQLite connection; PostgreSQL's lower() is Unicode-aware. A phrase with a NUL character
-matches nothing (SQLite ends a LIKE pattern at NUL, so '%\\x00%' used to match every row; PostgreSQL refuses NUL).
+The one fold (core.textsearch_fold.fold): both sides of every comparison are folded — case, accents and
+other marks, compatibility forms, ß ł ø đ æ œ ı — so 'jurgen' finds "Jürgen" and 'jürgen' finds "Jurgen".
+Exact rule (LIKE, `contains`): the folded column contains the folded word. A column of printable ASCII folds
+to its lower case, so SQLite's LIKE (ASCII case-insensitive) or PostgreSQL's ILIKE decides it natively; only
+a column with other characters is folded in SQL (SQLite: `tessera_fold`, the Python fold, core.db; PostgreSQL:
+core.textsearch_fold.fold_pg, built-in functions only). A phrase with a NUL character matches nothing (SQLite
+ends a LIKE pattern at NUL, so '%\\x00%' used to match every row; PostgreSQL refuses NUL).
 
-Fast path (issue 11 item 4): on a SQLite ledger with the FTS5 trigram indexes of migration 0101
-(`ticket_search`, `order_search`), a word yields a *probe* — a substring of at least 3 characters that every
-row matching the word by the exact rule is sure to contain in the index (see `probe`). The index's matches,
-the rows queued for indexing (core.textsearch_index) and the rows with a relevant ODD letter are the
-candidates, and the exact LIKE rule still decides among them, so results equal the LIKE search's while
-neither the page nor the COUNT scans the table. Words of 3+ characters without a probe (no 3 index-safe
-characters in a row), the PostgreSQL hub and a database without the index use the LIKE rule alone.
+Fast path (issue 11 item 4): on a SQLite ledger the FTS5 trigram indexes of migration 0101 (`ticket_search`,
+`order_search`) hold the *folded* columns (migration 0110). A word's *probe* is its folded form (3+
+characters): the index's matches of it plus the rows queued for indexing (core.textsearch_index) are the
+candidates, and the exact rule still decides among them, so results equal the LIKE search's while neither the
+page nor the COUNT scans the table. Words folding to fewer than 3 characters, the PostgreSQL hub and a
+database without the index use the LIKE rule alone.
 
-Short words (1–2 characters, shorter than a trigram, issue 11): `starts` — the column *starts with* the word,
-in upper or lower case per character — a rule plain B-tree indexes answer (ranges per case variant, migration
-0109's name indexes and the primary keys); a substring rule would scan every row.
+Short words (1–2 characters, shorter than a trigram, issue 11): `starts` — the column *starts with* one of
+the word's spellings (each letter as typed, in either case, or any letter folding to the same, 'o' -> ö, Ø)
+— a rule plain B-tree indexes answer (ranges per spelling, migration 0109's name indexes and the primary
+keys); a substring rule would scan every row.
 
 Capped pages (issue 11): `index_join` drives a query from the index in its own order, so a caller can stop
 after the first N matches (core.textsearch_page) instead of counting and sorting every match."""
@@ -25,20 +29,13 @@ from sqlalchemy import (ColumnElement, Select, and_, column, false, func, litera
                         union_all)
 from sqlalchemy.orm import Session
 
+from core.textsearch_fold import SQL_NAME, fold, fold_pg, letter_spellings
+
 ESCAPE = "\\"
 MIN_PROBE = 3  # the trigram tokenizer needs 3 characters
-# Letters that str.casefold makes from characters the index stores as something else (ß -> ss, ﬁ -> fi,
-# İ -> i̇, ŉ, ǰ, ẖ, ẗ, ẘ, ẙ, ẚ): core.textsearch_index records per row which of them its characters stand for
-# (the key tables' `odd` column), and a probe holding one of them also takes those rows as candidates.
-# tests/core/test_textsearch.py checks every code point against SQLite's trigram folding.
-ODD = {"a": "ẚ", "f": "ﬀﬁﬂﬃﬄ", "h": "ẖ", "i": "İﬁﬃ", "j": "ǰ", "l": "ﬂﬄ", "n": "ŉ", "s": "ßẞﬅﬆ",
-       "t": "ẗﬅﬆ", "w": "ẘ", "y": "ẙ"}  # letter -> the characters standing for it
-ODD_LETTERS = "".join(ODD)
-# Old Church Slavonic letter variants (Cyrillic Extended-C) that str.casefold maps onto в д о с т ъ ѣ but SQLite's
-# trigram index keeps as they are: a row spelled with them is found by the LIKE rule, not through the index (the
-# one known gap of the probe rule; tests/core/test_textsearch.py pins it). Making Cyrillic words searchable
-# through the index (22 s -> ~10 ms at 1M tickets) is worth it: no guest name is typeset in them.
-UNFOLDED = "\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87"
+MAX_SPELLINGS = 64  # a short word's spellings (`spellings`): every letter's variants while the product fits
+NON_ASCII_GLOB = "*[^ -~]*"  # SQLite GLOB: the value holds a character outside printable ASCII
+NON_ASCII_RE = "[^ -~]"  # the same, PostgreSQL regex
 TICKET_INDEX = ("ticket_search", "ticket_search_keys", "ticket_number")
 ORDER_INDEX = ("order_search", "order_search_keys", "order_number")
 
@@ -50,10 +47,11 @@ def is_index_table(name: str) -> bool:
 
 
 def folder(session: Session):
-    """(SQL function, Python function) that fold case the same way on this session's database."""
+    """(SQL function, Python function) that apply THE fold (core.textsearch_fold) on this session's database:
+    SQLite `tessera_fold` (registered by core.db), PostgreSQL fold_pg; Python fold either way."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.tessera_casefold, str.casefold
-    return func.lower, str.lower
+        return getattr(func, SQL_NAME), fold
+    return fold_pg, fold
 
 
 def is_short(word: str) -> bool:
@@ -63,11 +61,28 @@ def is_short(word: str) -> bool:
 
 def case_variants(word: str) -> list[str]:
     """Every spelling of `word` with each character as typed, lower- or upper-cased ('an' -> an, aN, An, AN;
-    'ß' -> ß, SS), sorted; the spellings `starts` looks for."""
+    'ß' -> ß, SS), sorted."""
     spellings = [""]
     for ch in word:
         spellings = [s + c for s in spellings for c in dict.fromkeys((ch, ch.lower(), ch.upper()))]
     return sorted(set(spellings))
+
+
+def spellings(word: str) -> list[str]:
+    """The prefixes `starts` looks for, sorted: every combination of each character's variants — its
+    case_variants and the letters folding to the same (core.textsearch_fold.letter_spellings: 'mu' -> Mu,
+    MÜ, mú, …) — or, when that makes more than MAX_SPELLINGS, the first character's variants followed by
+    the other characters' case_variants and those of their fold ('ou' -> Ou, Öu, øU, …)."""
+    full = [sorted(set(case_variants(ch)) | set(letter_spellings(ch))) for ch in word]
+    count = 1
+    for options in full:
+        count *= len(options)
+    per = full if count <= MAX_SPELLINGS else full[:1] + [
+        sorted(set(case_variants(ch)) | set(case_variants(fold(ch)))) for ch in word[1:]]
+    found = [""]
+    for options in per:
+        found = [s + c for s in found for c in options]
+    return sorted(set(found))
 
 
 def _after(prefix: str) -> str | None:
@@ -78,16 +93,16 @@ def _after(prefix: str) -> str | None:
 
 
 def starts(session: Session, column_, word: str) -> ColumnElement[bool]:
-    """`column` starts with `word` in one of its case_variants (the rule for short words). SQLite: a range per
+    """`column` starts with one of the word's `spellings` (the rule for short words). SQLite: a range per
     spelling (`col >= v AND col < next(v)`, so the column's B-tree index answers it); elsewhere `col LIKE
     'v%'` (escaped; PostgreSQL's collation need not be code-point ordered). NUL or '' matches nothing."""
     if not word or "\x00" in word:
         return false()
-    spellings = case_variants(word)
+    variants = spellings(word)
     if session.get_bind().dialect.name != "sqlite":
-        return or_(*(column_.like(like_pattern(v)[1:], escape=ESCAPE) for v in spellings))
+        return or_(*(column_.like(like_pattern(v)[1:], escape=ESCAPE) for v in variants))
     ranges = []
-    for v in spellings:
+    for v in variants:
         upper = _after(v)
         ranges.append(and_(column_ >= v, column_ < upper) if upper is not None
                       else func.substr(column_, 1, len(v)) == v)
@@ -100,62 +115,42 @@ def like_pattern(text_: str) -> str:
     return f"%{escaped}%"
 
 
+def folded_like(session: Session, column_, pattern: str) -> ColumnElement[bool]:
+    """fold(`column`) LIKE `pattern` (escaped with ESCAPE, already folded): a value of printable ASCII is
+    its own fold but for case, so SQLite's LIKE (ASCII case-insensitive) / PostgreSQL's ILIKE decides it
+    without calling the fold; only values with other characters are folded in SQL (`folder`). An ASCII
+    value cannot match a pattern with other characters, so such a pattern skips the native test."""
+    fold_sql, _ = folder(session)
+    if session.get_bind().dialect.name == "sqlite":
+        native, other = column_.like(pattern, escape=ESCAPE), column_.op("GLOB")(NON_ASCII_GLOB)
+    else:
+        native, other = column_.ilike(pattern, escape=ESCAPE), column_.op("~")(NON_ASCII_RE)
+    by_fold = and_(other, fold_sql(column_).like(pattern, escape=ESCAPE))
+    return or_(native, by_fold) if pattern.isascii() else by_fold
+
+
 def contains(session: Session, column_, word: str) -> ColumnElement[bool]:
-    """Case-insensitive `column` contains `word` (wildcards literal). ASCII words use LIKE on SQLite (ASCII
-    case-insensitive there) and ILIKE elsewhere, which can use an index; other words fold case on both sides.
+    """The exact rule: fold(`column`) contains fold(`word`) (core.textsearch_fold; wildcards literal).
     A word with NUL matches nothing."""
     if "\x00" in word:
         return false()
-    if word.isascii():
-        if session.get_bind().dialect.name == "sqlite":
-            return column_.like(like_pattern(word.lower()), escape=ESCAPE)
-        return column_.ilike(like_pattern(word), escape=ESCAPE)
-    fold, fold_py = folder(session)
-    return fold(column_).like(like_pattern(fold_py(word)), escape=ESCAPE)
+    return folded_like(session, column_, like_pattern(fold(word)))
 
 
 def contains_any(session: Session, phrase: str, columns) -> ColumnElement[bool]:
-    """OR of case-folded `column contains phrase` over `columns` (wildcards literal; NUL matches nothing)."""
+    """OR of `contains(column, phrase)` over `columns` (the phrase stripped)."""
     needle = phrase.strip()
-    if "\x00" in needle:
-        return false()
-    fold, fold_py = folder(session)
-    return or_(*(fold(col).like(like_pattern(fold_py(needle)), escape=ESCAPE) for col in columns))
-
-
-def _stable(ch: str) -> bool:
-    """True for a case-folded character the trigram index folds the same way from every single character that
-    str.casefold maps onto it (the multi-character cases are ODD_LETTERS; the one exception is UNFOLDED):
-    printable ASCII, Latin-1 and Latin Extended-A/B, Cyrillic, and the caseless kana, CJK and Hangul
-    syllables. (Greek is left out: its iota-subscript and dialytika forms fold to several characters.)"""
-    cp = ord(ch)
-    return ((ch.isascii() and ch.isprintable()) or 0xC0 <= cp <= 0x24F or 0x400 <= cp <= 0x4FF
-            or 0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7A3)
+    return or_(*(contains(session, col, needle) for col in columns))
 
 
 def probe(word: str) -> str | None:
-    """The substring the index is searched for when `contains(word)` is the exact rule, or None when the word
-    has none (LIKE alone decides).
-
-    An ASCII word compares ASCII case-insensitively, so one of 3+ characters is its own probe, lower-cased.
-    A non-ASCII word compares str.casefold on both sides, and the probe is the longest run of _stable
-    characters in the folded word, if it has 3 or more (see `odd_letters`). NUL: None (matches nothing)."""
+    """The substring the index is searched for when `contains(word)` is the exact rule: fold(word) when it
+    has 3 or more characters (the index holds folded columns, migration 0110), else None (LIKE alone
+    decides). NUL: None (matches nothing)."""
     if "\x00" in word:
         return None
-    if word.isascii():
-        return word.lower() if len(word) >= MIN_PROBE else None
-    best, run = "", ""
-    for ch in word.casefold():
-        run = run + ch if _stable(ch) else ""
-        if len(run) > len(best):
-            best = run
-    return best if len(best) >= MIN_PROBE else None
-
-
-def odd_letters(word: str, found: str) -> str:
-    """The ODD_LETTERS in probe `found` of `word` when the word compares case-folded (non-ASCII): rows whose
-    characters stand for one of them (ß for 's') may match without holding the probe as the index stores it."""
-    return "" if word.isascii() else "".join(sorted(set(found) & set(ODD_LETTERS)))
+    folded = fold(word)
+    return folded if len(folded) >= MIN_PROBE else None
 
 
 def match_expression(probes: list[str]) -> str:
@@ -179,26 +174,21 @@ def has_index(session: Session, index: tuple[str, str, str]) -> bool:
     return found
 
 
-def indexed_keys(index: tuple[str, str, str], probes: list[str], odd: str = ""):
+def indexed_keys(index: tuple[str, str, str], probes: list[str]):
     """SELECT of the keys (ticket or order numbers) whose index row contains every probe (any column each),
-    plus the keys whose row has characters standing for one of the letters `odd` (see odd_letters).
-    Rows queued by the triggers and not yet indexed (catch_up) are candidates too."""
+    plus the rows queued by the triggers and not yet indexed (catch_up)."""
     fts, keys_name, key = index
-    keys = table(keys_name, column("id"), column(key), column("odd"))
+    keys = table(keys_name, column("id"), column(key))
     queue = table(fts + "_queue", column(key))
     hits = select(literal_column("rowid")).select_from(table(fts)).where(
         literal_column(fts).op("MATCH")(match_expression(probes)))
-    parts = [select(keys.c[key]).where(keys.c.id.in_(hits)), select(queue.c[key])]
-    if odd:
-        parts.append(select(keys.c[key]).where(keys.c.odd != "",
-                                               or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd))))
-    return union_all(*parts)
+    return union_all(select(keys.c[key]).where(keys.c.id.in_(hits)), select(queue.c[key]))
 
 
 def index_join(query: Select, key_column, index: tuple[str, str, str], words: list[str]) -> Select:
     """`query` joined to the index so that SQLite walks the index's matches of `words` (their probes, AND-ed)
     in the index's own order: add LIMIT to stop after the first matches (no sort, no count of all). Only the
-    index's rows: add `extra_keys` for the queued and ODD rows, and keep the exact rule in the WHERE."""
+    index's rows: add `extra_keys` for the queued rows, and keep the exact rule in the WHERE."""
     fts, keys_name, key = index
     found = [(w, probe(w)) for w in words]
     keys = table(keys_name, column("id"), column(key))
@@ -208,17 +198,10 @@ def index_join(query: Select, key_column, index: tuple[str, str, str], words: li
 
 
 def extra_keys(index: tuple[str, str, str], words: list[str]):
-    """SELECT of the keys `index_join` does not walk but that may match `words`: rows queued for indexing
-    and rows with ODD characters for the words' odd_letters (see indexed_keys)."""
-    found = [(w, p) for w, p in ((w, probe(w)) for w in words) if p]
-    odd = "".join(sorted({ch for w, p in found for ch in odd_letters(w, p)}))
-    fts, keys_name, key = index
-    keys = table(keys_name, column(key), column("odd"))
-    parts = [select(table(fts + "_queue", column(key)).c[key])]
-    if odd:
-        parts.append(select(keys.c[key]).where(keys.c.odd != "",
-                                               or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd))))
-    return union_all(*parts)
+    """SELECT of the keys `index_join` does not walk but that may match `words`: the rows queued for
+    indexing (catch_up has not folded them into the index yet)."""
+    fts, _keys_name, key = index
+    return select(table(fts + "_queue", column(key)).c[key])
 
 
 def narrowed(session: Session, key_column, index: tuple[str, str, str], words: list[str]
@@ -226,11 +209,10 @@ def narrowed(session: Session, key_column, index: tuple[str, str, str], words: l
     """`key_column IN (index matches)` for the words that have a probe, or None when none has one or the
     index is missing (then the caller's LIKE rule runs alone). AND it with the exact rule: `contains(word)`
     per word, as core.tickets and core.orders do."""
-    found = [(w, p) for w, p in ((w, probe(w)) for w in words) if p]
-    if not found or not has_index(session, index):
+    probes = [p for p in (probe(w) for w in words) if p]
+    if not probes or not has_index(session, index):
         return None
-    odd = "".join(sorted({ch for w, p in found for ch in odd_letters(w, p)}))
-    return key_column.in_(indexed_keys(index, [p for _, p in found], odd))
+    return key_column.in_(indexed_keys(index, probes))
 
 
 def unindexed(col, narrowed: bool):
