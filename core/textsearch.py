@@ -16,10 +16,10 @@ candidates, and the exact rule still decides among them, so results equal the LI
 page nor the COUNT scans the table. Words folding to fewer than 3 characters, the PostgreSQL hub and a
 database without the index use the LIKE rule alone.
 
-Short words (1–2 characters, shorter than a trigram, issue 11): `starts` — the column *starts with* one of
-the word's spellings (each letter as typed, in either case, or any letter folding to the same, 'o' -> ö, Ø)
-— a rule plain B-tree indexes answer (ranges per spelling, migration 0109's name indexes and the primary
-keys); a substring rule would scan every row.
+Short words (1–2 characters, shorter than a trigram, issue 11): `starts` — the folded column *starts with*
+the folded word — within ranges of the column's first characters (`prefix_ranges`: 'ju' -> Ju…, JU…, Jü…,
+Ĵu…) that plain B-tree indexes answer (migration 0109's name indexes and the primary keys); a substring
+rule would scan every row.
 
 Capped pages (issue 11): `index_join` drives a query from the index in its own order, so a caller can stop
 after the first N matches (core.textsearch_page) instead of counting and sorting every match."""
@@ -29,11 +29,10 @@ from sqlalchemy import (ColumnElement, Select, and_, column, false, func, litera
                         union_all)
 from sqlalchemy.orm import Session
 
-from core.textsearch_fold import SQL_NAME, fold, fold_pg, letter_spellings
+from core.textsearch_fold import SQL_NAME, first_letters, fold, fold_pg
 
 ESCAPE = "\\"
 MIN_PROBE = 3  # the trigram tokenizer needs 3 characters
-MAX_SPELLINGS = 64  # a short word's spellings (`spellings`): every letter's variants while the product fits
 NON_ASCII_GLOB = "*[^ -~]*"  # SQLite GLOB: the value holds a character outside printable ASCII
 NON_ASCII_RE = "[^ -~]"  # the same, PostgreSQL regex
 TICKET_INDEX = ("ticket_search", "ticket_search_keys", "ticket_number")
@@ -59,32 +58,6 @@ def is_short(word: str) -> bool:
     return len(word) < MIN_PROBE
 
 
-def case_variants(word: str) -> list[str]:
-    """Every spelling of `word` with each character as typed, lower- or upper-cased ('an' -> an, aN, An, AN;
-    'ß' -> ß, SS), sorted."""
-    spellings = [""]
-    for ch in word:
-        spellings = [s + c for s in spellings for c in dict.fromkeys((ch, ch.lower(), ch.upper()))]
-    return sorted(set(spellings))
-
-
-def spellings(word: str) -> list[str]:
-    """The prefixes `starts` looks for, sorted: every combination of each character's variants — its
-    case_variants and the letters folding to the same (core.textsearch_fold.letter_spellings: 'mu' -> Mu,
-    MÜ, mú, …) — or, when that makes more than MAX_SPELLINGS, the first character's variants followed by
-    the other characters' case_variants and those of their fold ('ou' -> Ou, Öu, øU, …)."""
-    full = [sorted(set(case_variants(ch)) | set(letter_spellings(ch))) for ch in word]
-    count = 1
-    for options in full:
-        count *= len(options)
-    per = full if count <= MAX_SPELLINGS else full[:1] + [
-        sorted(set(case_variants(ch)) | set(case_variants(fold(ch)))) for ch in word[1:]]
-    found = [""]
-    for options in per:
-        found = [s + c for s in found for c in options]
-    return sorted(set(found))
-
-
 def _after(prefix: str) -> str | None:
     """The smallest string above every string starting with `prefix` in code-point (SQLite BINARY) order,
     None when the last character is U+10FFFF."""
@@ -92,21 +65,92 @@ def _after(prefix: str) -> str | None:
     return None if last >= 0x10FFFF else prefix[:-1] + chr(last + 1)
 
 
+COMBINING = ("\u0300", "\u0370")  # combining diacritical marks: what follows a letter in decomposed text
+
+
+def _runs(chars, before: str = "") -> list[tuple[str, str | None]]:
+    """[before + first, before + after(last)) per run of consecutive code points in `chars`."""
+    runs: list[tuple[str, str | None]] = []
+    points = sorted({ord(c) for c in chars})
+    for i, cp in enumerate(points):
+        if i == 0 or points[i - 1] != cp - 1:
+            runs.append((before + chr(cp), None))
+        upper = _after(chr(cp))
+        runs[-1] = (runs[-1][0], None if upper is None else before + upper)
+    return runs
+
+
+def _first_block(ch: str) -> bool:
+    """The first letters prefix_ranges looks for besides the word's own: below U+0530 (Latin, IPA, Greek,
+    Cyrillic), Latin Extended Additional (Vietnamese) and the fullwidth forms."""
+    return ch < "\u0530" or "\u1e00" <= ch < "\u1f00" or "\uff00" <= ch < "\uff60"
+
+
+def prefix_ranges(word: str) -> list[tuple[str, str | None]]:
+    """Code-point ranges [low, high) (high None: no end) holding the texts whose fold starts with the
+    word's, as far as their first two characters tell (core.textsearch_fold.first_letters): the word's own
+    first letter (either case) followed by the next letter in either case, or by any non-ASCII character
+    when that letter is ASCII ('ju' -> [Ju, Jv), [JU, JV), [J\\x80, K), [ju, jv), …), else by a combining
+    mark or a letter below U+0530 folding to it; the other first letters of _first_block (Ĵ, Ｊ, …) as runs
+    of consecutive code points. The fold rule decides the rest. [] for a word folding to ''. A text
+    starting with another character folding alike (ⓙ, 𝐉) is found by the rule, not by these ranges."""
+    folded = fold(word)
+    ranges: list[tuple[str, str | None]] = []
+    others = []
+    for ch, rest in first_letters(folded) if folded else ():
+        if ch not in (folded[0], folded[0].upper()):
+            others += [ch] if _first_block(ch) else []
+        elif not rest:
+            ranges.append((ch, _after(ch)))
+        elif rest[0].isascii():
+            ranges += [(ch + v, _after(ch + v)) for v in dict.fromkeys((rest[0].lower(), rest[0].upper()))]
+            ranges.append((ch + "\x80", _after(ch)))
+        else:
+            seconds = [c for c, _ in first_letters(rest) if c < "\u0530"] + [rest[0].lower(), rest[0].upper()]
+            ranges.extend(_runs([c for c in seconds if len(c) == 1], ch))
+            ranges.append((ch + COMBINING[0], ch + COMBINING[1]))
+    return ranges + _runs(others)
+
+
+_MEMO: dict[tuple, tuple] = {}  # key -> (expression, key): the key holds its columns, so their ids stay theirs
+_MEMO_SIZE = 512
+
+
+def _memo(key: tuple, build) -> ColumnElement[bool]:
+    """The expression `build()` made for `key` (dialect, rule, columns as (id, column) pairs, word) the last
+    time, if any:
+    SQL expressions are immutable, and building a word's rule costs more than running it on the index (a
+    door search repeats on every refresh; tickets' drivers and WHERE use the same rule)."""
+    found = _MEMO.get(key)
+    if found is None:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        found = _MEMO[key] = (build(), key)
+    return found[0]
+
+
 def starts(session: Session, column_, word: str) -> ColumnElement[bool]:
-    """`column` starts with one of the word's `spellings` (the rule for short words). SQLite: a range per
-    spelling (`col >= v AND col < next(v)`, so the column's B-tree index answers it); elsewhere `col LIKE
-    'v%'` (escaped; PostgreSQL's collation need not be code-point ordered). NUL or '' matches nothing."""
-    if not word or "\x00" in word:
+    """The rule for short words: fold(`column`) starts with fold(`word`) (folded_like: the native test
+    first). NUL, '' or a word folding to '' matches nothing."""
+    folded = fold(word) if "\x00" not in word else ""
+    if not folded:
         return false()
-    variants = spellings(word)
-    if session.get_bind().dialect.name != "sqlite":
-        return or_(*(column_.like(like_pattern(v)[1:], escape=ESCAPE) for v in variants))
-    ranges = []
-    for v in variants:
-        upper = _after(v)
-        ranges.append(and_(column_ >= v, column_ < upper) if upper is not None
-                      else func.substr(column_, 1, len(v)) == v)
-    return or_(*ranges)
+    key = (session.get_bind().dialect.name, "starts", id(column_), column_, folded)
+    return _memo(key, lambda: folded_like(session, column_, like_pattern(folded)[1:]))
+
+
+def starts_ranged(session: Session, column_, word: str) -> ColumnElement[bool]:
+    """`starts` within the word's prefix_ranges on SQLite (`col >= low AND col < high` per range), so the
+    column's B-tree index finds the rows: a driver of core.textsearch_page (core.tickets). The same rows as
+    `starts` but for texts beginning with a character prefix_ranges leaves out (ⓙ, 𝐉: the counting path
+    finds them). Elsewhere `starts` (PostgreSQL's collations need not be code-point ordered)."""
+    rule = starts(session, column_, word)
+    ranges = prefix_ranges(word) if session.get_bind().dialect.name == "sqlite" else []
+    if not ranges:
+        return rule
+    key = ("sqlite", "ranged", id(column_), column_, word)
+    return _memo(key, lambda: and_(rule, or_(*(and_(column_ >= low, column_ < high) if high is not None
+                                               else column_ >= low for low, high in ranges))))
 
 
 def like_pattern(text_: str) -> str:
@@ -115,32 +159,47 @@ def like_pattern(text_: str) -> str:
     return f"%{escaped}%"
 
 
-def folded_like(session: Session, column_, pattern: str) -> ColumnElement[bool]:
-    """fold(`column`) LIKE `pattern` (escaped with ESCAPE, already folded): a value of printable ASCII is
-    its own fold but for case, so SQLite's LIKE (ASCII case-insensitive) / PostgreSQL's ILIKE decides it
-    without calling the fold; only values with other characters are folded in SQL (`folder`). An ASCII
-    value cannot match a pattern with other characters, so such a pattern skips the native test."""
+def _folded_parts(session: Session, column_, pattern: str):
+    """(native, by_fold) of fold(`column`) LIKE `pattern` (see folded_like); native is None for a pattern
+    no ASCII value can match."""
     fold_sql, _ = folder(session)
     if session.get_bind().dialect.name == "sqlite":
         native, other = column_.like(pattern, escape=ESCAPE), column_.op("GLOB")(NON_ASCII_GLOB)
     else:
         native, other = column_.ilike(pattern, escape=ESCAPE), column_.op("~")(NON_ASCII_RE)
-    by_fold = and_(other, fold_sql(column_).like(pattern, escape=ESCAPE))
-    return or_(native, by_fold) if pattern.isascii() else by_fold
+    return (native if pattern.isascii() else None), and_(other, fold_sql(column_).like(pattern, escape=ESCAPE))
+
+
+def folded_like(session: Session, column_, pattern: str) -> ColumnElement[bool]:
+    """fold(`column`) LIKE `pattern` (escaped with ESCAPE, already folded): a value of printable ASCII is
+    its own fold but for case, so SQLite's LIKE (ASCII case-insensitive) / PostgreSQL's ILIKE decides it
+    without calling the fold; only values with other characters are folded in SQL (`folder`). An ASCII
+    value cannot match a pattern with other characters, so such a pattern skips the native test."""
+    return folded_like_any(session, [column_], pattern)
+
+
+def folded_like_any(session: Session, columns, pattern: str) -> ColumnElement[bool]:
+    """OR of folded_like over `columns`, every column's native test first: a row one of them decides never
+    calls the fold (e.g. 'example.org' against names, then the e-mail)."""
+    parts = [_folded_parts(session, col, pattern) for col in columns]
+    return or_(*(n for n, _ in parts if n is not None), *(f for _, f in parts))
 
 
 def contains(session: Session, column_, word: str) -> ColumnElement[bool]:
     """The exact rule: fold(`column`) contains fold(`word`) (core.textsearch_fold; wildcards literal).
     A word with NUL matches nothing."""
-    if "\x00" in word:
+    return contains_any(session, word, [column_])
+
+
+def contains_any(session: Session, word: str, columns) -> ColumnElement[bool]:
+    """OR of `contains(column, word)` over `columns` (the word stripped; natives first, folded_like_any):
+    the exact rule of a search word over the searched columns (core.tickets, core.orders)."""
+    needle = word.strip()
+    if "\x00" in needle:
         return false()
-    return folded_like(session, column_, like_pattern(fold(word)))
-
-
-def contains_any(session: Session, phrase: str, columns) -> ColumnElement[bool]:
-    """OR of `contains(column, phrase)` over `columns` (the phrase stripped)."""
-    needle = phrase.strip()
-    return or_(*(contains(session, col, needle) for col in columns))
+    columns = list(columns)
+    return _memo((session.get_bind().dialect.name, "contains", tuple((id(c), c) for c in columns), needle),
+                 lambda: folded_like_any(session, columns, like_pattern(fold(needle))))
 
 
 def probe(word: str) -> str | None:

@@ -17,8 +17,8 @@ from core.checkin_store import LogRow, SessionSink, TicketView, session_runner
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
-from core.textsearch import (TICKET_INDEX, contains, extra_keys, has_index, index_join, is_short, narrowed, probe,
-                             starts, unindexed)
+from core.textsearch import (TICKET_INDEX, contains_any, extra_keys, has_index, index_join, is_short, narrowed, probe,
+                             starts, starts_ranged, unindexed)
 from core.textsearch_page import DEFAULT_CAP, first_matches, ordered
 
 _CHUNK = 500  # SQLite bound-parameter headroom per IN (...) list
@@ -82,7 +82,7 @@ def _word_rule(session: Session, word: str):
     through core.textsearch's Unicode case folding, which SQLite's LIKE lacks."""
     if is_short(word):
         return or_(*(starts(session, col, word) for col in SHORT_SEARCHED))
-    return or_(*(contains(session, col, word) for col in SEARCHED))
+    return contains_any(session, word, SEARCHED)
 
 
 def _search_words(search: str) -> list[str]:
@@ -130,7 +130,7 @@ def _drivers(session: Session, words: list[str], sort_col) -> list | None:
     short = sorted((w for w in words if is_short(w)), key=len)
     if not short or session.get_bind().dialect.name != "sqlite":
         return None
-    return [base.where(starts(session, col, short[-1])) for col in SHORT_SEARCHED]
+    return [base.where(starts_ranged(session, col, short[-1])) for col in SHORT_SEARCHED]
 
 
 def _indexed_page(session: Session, drivers: list, terms: list, sort_by, offset: int, limit: int,

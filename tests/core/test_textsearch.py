@@ -12,7 +12,9 @@ from core import schema, textsearch
 from core.db import Ledger
 from core.models import Order, Ticket
 from core.orders import list_orders
-from core.textsearch import TICKET_INDEX, has_index, probe
+from core.textsearch import TICKET_INDEX, has_index, is_short, probe
+from core.textsearch_fold import install
+from core.textsearch_index import catch_up
 from core.tickets import list_tickets
 from tests.core.checkin_data import add_definition, add_event, add_order
 from tests.core.migration_data import populate
@@ -148,5 +150,67 @@ def test_migration_0101_fills_the_index_for_existing_rows(tmp_path):
             assert n_orders == len(session.scalars(select(Order.order_number)).all())
             some = sorted(numbers)[0]
             assert [t.ticket_number for t in list_tickets(session, search=some).items] == [some]
+    finally:
+        ledger.close()
+
+
+ACCENTED = [("Jürgen", "Groß"), ("José", "Peña"), ("François", "Lefèvre"), ("Søren", "Åberg"), ("Łucja", "Wałęsa"),
+            ("Ayşe", "Yılmaz"), ("Nguyễn", "Thị"), ("Jurgen", "Plain"), ("İpek", "Çelik"), ("Ольга", "Ёлкина"),
+            ("Σοφία", "Παπαδοπούλου"), ("太郎", "山田")]
+
+
+@pytest.fixture
+def accented(session):
+    ev = add_event(session)
+    std = add_definition(session, ev, "Standing", 1500)
+    for i, (first, last) in enumerate(ACCENTED):
+        add_order(session, ev, f"K-{i:04d}-", tickets=1, definition=std, first=first, last=last,
+                  email=f"a{i}@example.org", guest=(first, last))
+    session.commit()
+    return ev
+
+
+@pytest.mark.parametrize("phrase,orders", [
+    ("jurgen", ["K-0000-", "K-0007-"]), ("jürgen", ["K-0000-", "K-0007-"]), ("JÜRGEN", ["K-0000-", "K-0007-"]),
+    ("gross", ["K-0000-"]), ("groß", ["K-0000-"]), ("jose pena", ["K-0001-"]), ("francois", ["K-0002-"]),
+    ("lefevre", ["K-0002-"]), ("soren", ["K-0003-"]), ("aberg", ["K-0003-"]), ("lucja walesa", ["K-0004-"]),
+    ("yilmaz", ["K-0005-"]), ("ayse", ["K-0005-"]), ("nguyen", ["K-0006-"]), ("ipek", ["K-0008-"]),
+    ("celik", ["K-0008-"]), ("елкина", ["K-0009-"]), ("ёлкина", ["K-0009-"]), ("σοφια", ["K-0010-"]),
+    ("ΣΟΦΊΑ", ["K-0010-"]), ("山田", ["K-0011-"]),
+    ("so", ["K-0003-"]), ("ce", ["K-0008-"]), ("å", ["K-0003-", "K-0005-"]),
+    ("ab", ["K-0003-"]), ("lu", ["K-0004-"]), ("ju", ["K-0000-", "K-0007-"]),
+])
+def test_accents_are_ignored_both_ways(session, accented, monkeypatch, phrase, orders):
+    """Door search without accents finds accented names and the reverse, by the index and by LIKE alone."""
+    found = {t.order_number for t in list_tickets(session, [accented.id], search=phrase, count_cap=100).items}
+    assert sorted(found) == orders
+    counted = list_tickets(session, [accented.id], search=phrase)
+    assert sorted({t.order_number for t in counted.items}) == orders
+    if not is_short(phrase):
+        assert sorted(o.order_number for o in list_orders(session, [accented.id], search=phrase).items) == orders
+    _like_only(monkeypatch)
+    assert sorted({t.order_number for t in list_tickets(session, [accented.id], search=phrase).items}) == orders
+
+
+def test_an_upgraded_ledger_finds_unaccented_names(tmp_path):
+    """A ledger at 0109 whose index holds the names as written (before the fold) finds after migration 0110
+    what it found before, and now the unaccented forms too."""
+    path = tmp_path / "old.db"
+    schema.upgrade_sqlite(path, "0109")
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        populate(conn)
+        conn.execute(text("UPDATE tickets SET guest_first_name = 'Jürgen', guest_last_name = 'Łukasiewicz'"))
+        raw = conn.connection.driver_connection
+        install(raw)
+        catch_up(raw)
+        raw.execute("UPDATE ticket_search SET guest_first_name = 'Jürgen', guest_last_name = 'Łukasiewicz'")
+    engine.dispose()
+    ledger = Ledger.open(path)
+    try:
+        with ledger.sessions() as session:
+            every = set(session.scalars(select(Ticket.ticket_number)))
+            for phrase in ("Jürgen", "jurgen", "JURGEN", "łukasiewicz", "lukasiewicz", "Jurgen Lukasiewicz"):
+                assert {t.ticket_number for t in list_tickets(session, search=phrase, limit=100).items} == every
     finally:
         ledger.close()
