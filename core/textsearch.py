@@ -118,9 +118,9 @@ _MEMO_SIZE = 512
 
 def _memo(key: tuple, build) -> ColumnElement[bool]:
     """The expression `build()` made for `key` (dialect, rule, columns as (id, column) pairs, word) the last
-    time, if any:
-    SQL expressions are immutable, and building a word's rule costs more than running it on the index (a
-    door search repeats on every refresh; tickets' drivers and WHERE use the same rule)."""
+    time, if any: SQL expressions are immutable, and building a word's rule costs more than running it on the
+    index (a door search repeats on every refresh; tickets' drivers and WHERE use the same rule). At most
+    _MEMO_SIZE keys (then it starts afresh)."""
     found = _MEMO.get(key)
     if found is None:
         if len(_MEMO) >= _MEMO_SIZE:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, func, literal, literal_column
+from sqlalchemy import ColumnElement, case, func, literal, literal_column
 
 SQL_NAME = "tessera_fold"  # the SQLite function (install)
 KEEP_MARKS = frozenset("\u3099\u309a")  # kana voicing marks: part of the letter, not an accent
@@ -75,19 +75,22 @@ def _marks_class() -> str:
     return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
 
 
+RECOMPOSED_RE = "[\u1100-\u11ff\u3040-\u30ff\uac00-\ud7a3]"  # PostgreSQL regex: Hangul, jamo, kana
+
+
 def fold_pg(column_) -> ColumnElement:
-    """SQL (PostgreSQL) folding `column_` as `fold` does: NFKD, marks dropped, lower(), NFC, FOLDED_LETTERS
-    (upper and lower case: a database whose lower() knows ASCII only still folds them)."""
+    """SQL (PostgreSQL) folding `column_` as `fold` does: NFKD, marks dropped, lower(), FOLDED_LETTERS (upper
+    and lower case: a database whose lower() knows ASCII only still folds them), NFC — only for a value with
+    Hangul or kana (NFC composes nothing else once the marks are gone, and costs ~40 % of the fold)."""
     nfkd = func.normalize(column_, literal_column("NFKD"))
     folded = func.lower(func.regexp_replace(nfkd, literal(_marks_class()), literal(""), literal("g")))
-    folded = func.normalize(folded, literal_column("NFC"))
     pairs = [(ch, v) for k, v in FOLDED_LETTERS.items() for ch in dict.fromkeys((k, k.upper())) if len(ch) == 1]
     singles = [(ch, v) for ch, v in pairs if len(v) == 1]
     folded = func.translate(folded, literal("".join(ch for ch, _ in singles)), literal("".join(v for _, v in singles)))
     for ch, v in pairs:
         if len(v) > 1:
             folded = func.replace(folded, literal(ch), literal(v))
-    return folded
+    return case((column_.op("~")(RECOMPOSED_RE), func.normalize(folded, literal_column("NFC"))), else_=folded)
 
 
 @lru_cache(maxsize=1)
