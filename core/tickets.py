@@ -77,9 +77,8 @@ SHORT_SEARCHED = (Ticket.ticket_number, Ticket.order_number, Ticket.guest_first_
 def _word_rule(session: Session, word: str):
     """The exact rule for one word: a word of 3+ characters is contained in one of SEARCHED (substring, so the
     last 4 characters of a ticket number find it, WR-11); a shorter one starts one of SHORT_SEARCHED (a name,
-    the ticket or order number), upper or lower case per character (core.textsearch.starts). ASCII words use
-    LIKE (case-insensitive for ASCII on SQLite, ILIKE elsewhere); a word with other letters ('łucja') goes
-    through core.textsearch's Unicode case folding, which SQLite's LIKE lacks."""
+    the ticket or order number). Case and accents are ignored on both sides ('jurgen' finds "Jürgen"):
+    core.textsearch.contains_any / starts compare the one fold, core.textsearch_fold."""
     if is_short(word):
         return or_(*(starts(session, col, word) for col in SHORT_SEARCHED))
     return contains_any(session, word, SEARCHED)
