@@ -1,5 +1,6 @@
 """`tessera tickets list --search` / `orders list --search` ignore accents (core.textsearch_fold): the door
-types 'lucja orsted' for "Łucja Ørsted", and 'Jürgen' finds "Jurgen" — in the table and with --json."""
+types 'lucja orsted' for "Łucja Ørsted", and 'Jürgen' finds "Jurgen" — in the table and with --json (case WR-11:
+the guest without a QR is found by surname)."""
 from __future__ import annotations
 
 import json
