@@ -27,6 +27,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The folded index also serves the unfolded search of 0109 as candidates for its exact rule, except for
-    # the ODD rows; a downgrade keeps it (a later upgrade rebuilds it again).
+    # Not undone (Tessera never downgrades: an older version refuses a newer ledger, core.schema). The index
+    # stays folded, which an older search would not find accented words in; upgrading again rebuilds it.
     pass
