@@ -9,7 +9,7 @@ from typing import Iterable
 from sqlalchemy import Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.textsearch import ORDER_INDEX, contains, narrowed, unindexed
+from core.textsearch import ORDER_INDEX, contains_any, narrowed, unindexed
 from core.errors import InvalidArgument, NotFound, OrderActionNotAvailable
 from core.models import Order, Ticket
 from core.outbox import enqueue
@@ -74,7 +74,7 @@ def _search_filter(session: Session, search: str):
     if len(phrase) > SEARCH_MAX:
         raise InvalidArgument(f"search phrase longer than {SEARCH_MAX} characters", field="searchPhrase")
     cols = (Order.first_name + " " + Order.last_name, Order.email, Order.order_number)
-    exact = or_(*(contains(session, col, phrase) for col in cols))
+    exact = contains_any(session, phrase, cols)
     fast = narrowed(session, Order.order_number, ORDER_INDEX, [phrase])
     return (exact, False) if fast is None else (and_(fast, exact), True)
 

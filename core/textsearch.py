@@ -1,21 +1,25 @@
-"""Case-insensitive text search that works for every script on SQLite and PostgreSQL — the one place where
+"""Text search that ignores case and accents for every script on SQLite and PostgreSQL — the one place where
 search patterns are built (issue 11: LIKE wildcards and NUL are escaped here, nowhere else).
 
-Exact rule (LIKE): SQLite's lower() folds ASCII only, so core.db registers `tessera_casefold` (Python
-str.casefold) on every SQLite connection; PostgreSQL's lower() is Unicode-aware. A phrase with a NUL character
-matches nothing (SQLite ends a LIKE pattern at NUL, so '%\\x00%' used to match every row; PostgreSQL refuses NUL).
+The one fold (core.textsearch_fold.fold): both sides of every comparison are folded — case, accents and
+other marks, compatibility forms, ß ł ø đ æ œ ı — so 'jurgen' finds "Jürgen" and 'jürgen' finds "Jurgen".
+Exact rule (LIKE, `contains`): the folded column contains the folded word. A column of printable ASCII folds
+to its lower case, so SQLite's LIKE (ASCII case-insensitive) or PostgreSQL's ILIKE decides it natively; only
+a column with other characters is folded in SQL (SQLite: `tessera_fold`, the Python fold, core.db; PostgreSQL:
+core.textsearch_fold.fold_pg, built-in functions only). A phrase with a NUL character matches nothing (SQLite
+ends a LIKE pattern at NUL, so '%\\x00%' used to match every row; PostgreSQL refuses NUL).
 
-Fast path (issue 11 item 4): on a SQLite ledger with the FTS5 trigram indexes of migration 0101
-(`ticket_search`, `order_search`), a word yields a *probe* — a substring of at least 3 characters that every
-row matching the word by the exact rule is sure to contain in the index (see `probe`). The index's matches,
-the rows queued for indexing (core.textsearch_index) and the rows with a relevant ODD letter are the
-candidates, and the exact LIKE rule still decides among them, so results equal the LIKE search's while
-neither the page nor the COUNT scans the table. Words of 3+ characters without a probe (no 3 index-safe
-characters in a row), the PostgreSQL hub and a database without the index use the LIKE rule alone.
+Fast path (issue 11 item 4): on a SQLite ledger the FTS5 trigram indexes of migration 0101 (`ticket_search`,
+`order_search`) hold the *folded* columns (migration 0110). A word's *probe* is its folded form (3+
+characters): the index's matches of it plus the rows queued for indexing (core.textsearch_index) are the
+candidates, and the exact rule still decides among them, so results equal the LIKE search's while neither the
+page nor the COUNT scans the table. Words folding to fewer than 3 characters, the PostgreSQL hub and a
+database without the index use the LIKE rule alone.
 
-Short words (1–2 characters, shorter than a trigram, issue 11): `starts` — the column *starts with* the word,
-in upper or lower case per character — a rule plain B-tree indexes answer (ranges per case variant, migration
-0109's name indexes and the primary keys); a substring rule would scan every row.
+Short words (1–2 characters, shorter than a trigram, issue 11): `starts` — the folded column *starts with*
+the folded word — within ranges of the column's first characters (`prefix_ranges`: 'ju' -> Ju…, JU…, Jü…,
+Ĵu…) that plain B-tree indexes answer (migration 0109's name indexes and the primary keys); a substring
+rule would scan every row.
 
 Capped pages (issue 11): `index_join` drives a query from the index in its own order, so a caller can stop
 after the first N matches (core.textsearch_page) instead of counting and sorting every match."""
@@ -25,20 +29,12 @@ from sqlalchemy import (ColumnElement, Select, and_, column, false, func, litera
                         union_all)
 from sqlalchemy.orm import Session
 
+from core.textsearch_fold import SQL_NAME, first_letters, fold, fold_pg
+
 ESCAPE = "\\"
 MIN_PROBE = 3  # the trigram tokenizer needs 3 characters
-# Letters that str.casefold makes from characters the index stores as something else (ß -> ss, ﬁ -> fi,
-# İ -> i̇, ŉ, ǰ, ẖ, ẗ, ẘ, ẙ, ẚ): core.textsearch_index records per row which of them its characters stand for
-# (the key tables' `odd` column), and a probe holding one of them also takes those rows as candidates.
-# tests/core/test_textsearch.py checks every code point against SQLite's trigram folding.
-ODD = {"a": "ẚ", "f": "ﬀﬁﬂﬃﬄ", "h": "ẖ", "i": "İﬁﬃ", "j": "ǰ", "l": "ﬂﬄ", "n": "ŉ", "s": "ßẞﬅﬆ",
-       "t": "ẗﬅﬆ", "w": "ẘ", "y": "ẙ"}  # letter -> the characters standing for it
-ODD_LETTERS = "".join(ODD)
-# Old Church Slavonic letter variants (Cyrillic Extended-C) that str.casefold maps onto в д о с т ъ ѣ but SQLite's
-# trigram index keeps as they are: a row spelled with them is found by the LIKE rule, not through the index (the
-# one known gap of the probe rule; tests/core/test_textsearch.py pins it). Making Cyrillic words searchable
-# through the index (22 s -> ~10 ms at 1M tickets) is worth it: no guest name is typeset in them.
-UNFOLDED = "\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87"
+NON_ASCII_GLOB = "*[^ -~]*"  # SQLite GLOB: the value holds a character outside printable ASCII
+NON_ASCII_RE = "[^ -~]"  # the same, PostgreSQL regex
 TICKET_INDEX = ("ticket_search", "ticket_search_keys", "ticket_number")
 ORDER_INDEX = ("order_search", "order_search_keys", "order_number")
 
@@ -50,24 +46,16 @@ def is_index_table(name: str) -> bool:
 
 
 def folder(session: Session):
-    """(SQL function, Python function) that fold case the same way on this session's database."""
+    """(SQL function, Python function) that apply THE fold (core.textsearch_fold) on this session's database:
+    SQLite `tessera_fold` (registered by core.db), PostgreSQL fold_pg; Python fold either way."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.tessera_casefold, str.casefold
-    return func.lower, str.lower
+        return getattr(func, SQL_NAME), fold
+    return fold_pg, fold
 
 
 def is_short(word: str) -> bool:
     """True for a word shorter than a trigram (1–2 characters): it matches by `starts`, not `contains`."""
     return len(word) < MIN_PROBE
-
-
-def case_variants(word: str) -> list[str]:
-    """Every spelling of `word` with each character as typed, lower- or upper-cased ('an' -> an, aN, An, AN;
-    'ß' -> ß, SS), sorted; the spellings `starts` looks for."""
-    spellings = [""]
-    for ch in word:
-        spellings = [s + c for s in spellings for c in dict.fromkeys((ch, ch.lower(), ch.upper()))]
-    return sorted(set(spellings))
 
 
 def _after(prefix: str) -> str | None:
@@ -77,21 +65,92 @@ def _after(prefix: str) -> str | None:
     return None if last >= 0x10FFFF else prefix[:-1] + chr(last + 1)
 
 
+COMBINING = ("\u0300", "\u0370")  # combining diacritical marks: what follows a letter in decomposed text
+
+
+def _runs(chars, before: str = "") -> list[tuple[str, str | None]]:
+    """[before + first, before + after(last)) per run of consecutive code points in `chars`."""
+    runs: list[tuple[str, str | None]] = []
+    points = sorted({ord(c) for c in chars})
+    for i, cp in enumerate(points):
+        if i == 0 or points[i - 1] != cp - 1:
+            runs.append((before + chr(cp), None))
+        upper = _after(chr(cp))
+        runs[-1] = (runs[-1][0], None if upper is None else before + upper)
+    return runs
+
+
+def _first_block(ch: str) -> bool:
+    """The first letters prefix_ranges looks for besides the word's own: below U+0530 (Latin, IPA, Greek,
+    Cyrillic), Latin Extended Additional (Vietnamese) and the fullwidth forms."""
+    return ch < "\u0530" or "\u1e00" <= ch < "\u1f00" or "\uff00" <= ch < "\uff60"
+
+
+def prefix_ranges(word: str) -> list[tuple[str, str | None]]:
+    """Code-point ranges [low, high) (high None: no end) holding the texts whose fold starts with the
+    word's, as far as their first two characters tell (core.textsearch_fold.first_letters): the word's own
+    first letter (either case) followed by the next letter in either case, or by any non-ASCII character
+    when that letter is ASCII ('ju' -> [Ju, Jv), [JU, JV), [J\\x80, K), [ju, jv), …), else by a combining
+    mark or a letter below U+0530 folding to it; the other first letters of _first_block (Ĵ, Ｊ, …) as runs
+    of consecutive code points. The fold rule decides the rest. [] for a word folding to ''. A text
+    starting with another character folding alike (ⓙ, 𝐉) is found by the rule, not by these ranges."""
+    folded = fold(word)
+    ranges: list[tuple[str, str | None]] = []
+    others = []
+    for ch, rest in first_letters(folded) if folded else ():
+        if ch not in (folded[0], folded[0].upper()):
+            others += [ch] if _first_block(ch) else []
+        elif not rest:
+            ranges.append((ch, _after(ch)))
+        elif rest[0].isascii():
+            ranges += [(ch + v, _after(ch + v)) for v in dict.fromkeys((rest[0].lower(), rest[0].upper()))]
+            ranges.append((ch + "\x80", _after(ch)))
+        else:
+            seconds = [c for c, _ in first_letters(rest) if c < "\u0530"] + [rest[0].lower(), rest[0].upper()]
+            ranges.extend(_runs([c for c in seconds if len(c) == 1], ch))
+            ranges.append((ch + COMBINING[0], ch + COMBINING[1]))
+    return ranges + _runs(others)
+
+
+_MEMO: dict[tuple, tuple] = {}  # key -> (expression, key): the key holds its columns, so their ids stay theirs
+_MEMO_SIZE = 512
+
+
+def _memo(key: tuple, build) -> ColumnElement[bool]:
+    """The expression `build()` made for `key` (dialect, rule, columns as (id, column) pairs, word) the last
+    time, if any: SQL expressions are immutable, and building a word's rule costs more than running it on the
+    index (a door search repeats on every refresh; tickets' drivers and WHERE use the same rule). At most
+    _MEMO_SIZE keys (then it starts afresh)."""
+    found = _MEMO.get(key)
+    if found is None:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        found = _MEMO[key] = (build(), key)
+    return found[0]
+
+
 def starts(session: Session, column_, word: str) -> ColumnElement[bool]:
-    """`column` starts with `word` in one of its case_variants (the rule for short words). SQLite: a range per
-    spelling (`col >= v AND col < next(v)`, so the column's B-tree index answers it); elsewhere `col LIKE
-    'v%'` (escaped; PostgreSQL's collation need not be code-point ordered). NUL or '' matches nothing."""
-    if not word or "\x00" in word:
+    """The rule for short words: fold(`column`) starts with fold(`word`) (folded_like: the native test
+    first). NUL, '' or a word folding to '' matches nothing."""
+    folded = fold(word) if "\x00" not in word else ""
+    if not folded:
         return false()
-    spellings = case_variants(word)
-    if session.get_bind().dialect.name != "sqlite":
-        return or_(*(column_.like(like_pattern(v)[1:], escape=ESCAPE) for v in spellings))
-    ranges = []
-    for v in spellings:
-        upper = _after(v)
-        ranges.append(and_(column_ >= v, column_ < upper) if upper is not None
-                      else func.substr(column_, 1, len(v)) == v)
-    return or_(*ranges)
+    key = (session.get_bind().dialect.name, "starts", id(column_), column_, folded)
+    return _memo(key, lambda: folded_like(session, column_, like_pattern(folded)[1:]))
+
+
+def starts_ranged(session: Session, column_, word: str) -> ColumnElement[bool]:
+    """`starts` within the word's prefix_ranges on SQLite (`col >= low AND col < high` per range), so the
+    column's B-tree index finds the rows: a driver of core.textsearch_page (core.tickets). The same rows as
+    `starts` but for texts beginning with a character prefix_ranges leaves out (ⓙ, 𝐉: the counting path
+    finds them). Elsewhere `starts` (PostgreSQL's collations need not be code-point ordered)."""
+    rule = starts(session, column_, word)
+    ranges = prefix_ranges(word) if session.get_bind().dialect.name == "sqlite" else []
+    if not ranges:
+        return rule
+    key = ("sqlite", "ranged", id(column_), column_, word)
+    return _memo(key, lambda: and_(rule, or_(*(and_(column_ >= low, column_ < high) if high is not None
+                                               else column_ >= low for low, high in ranges))))
 
 
 def like_pattern(text_: str) -> str:
@@ -100,62 +159,57 @@ def like_pattern(text_: str) -> str:
     return f"%{escaped}%"
 
 
+def _folded_parts(session: Session, column_, pattern: str):
+    """(native, by_fold) of fold(`column`) LIKE `pattern` (see folded_like); native is None for a pattern
+    no ASCII value can match."""
+    fold_sql, _ = folder(session)
+    if session.get_bind().dialect.name == "sqlite":
+        native, other = column_.like(pattern, escape=ESCAPE), column_.op("GLOB")(NON_ASCII_GLOB)
+    else:
+        native, other = column_.ilike(pattern, escape=ESCAPE), column_.op("~")(NON_ASCII_RE)
+    return (native if pattern.isascii() else None), and_(other, fold_sql(column_).like(pattern, escape=ESCAPE))
+
+
+def folded_like(session: Session, column_, pattern: str) -> ColumnElement[bool]:
+    """fold(`column`) LIKE `pattern` (escaped with ESCAPE, already folded): a value of printable ASCII is
+    its own fold but for case, so SQLite's LIKE (ASCII case-insensitive) / PostgreSQL's ILIKE decides it
+    without calling the fold; only values with other characters are folded in SQL (`folder`). An ASCII
+    value cannot match a pattern with other characters, so such a pattern skips the native test."""
+    return folded_like_any(session, [column_], pattern)
+
+
+def folded_like_any(session: Session, columns, pattern: str) -> ColumnElement[bool]:
+    """OR of folded_like over `columns`, every column's native test first: a row one of them decides never
+    calls the fold (e.g. 'example.org' against names, then the e-mail)."""
+    parts = [_folded_parts(session, col, pattern) for col in columns]
+    return or_(*(n for n, _ in parts if n is not None), *(f for _, f in parts))
+
+
 def contains(session: Session, column_, word: str) -> ColumnElement[bool]:
-    """Case-insensitive `column` contains `word` (wildcards literal). ASCII words use LIKE on SQLite (ASCII
-    case-insensitive there) and ILIKE elsewhere, which can use an index; other words fold case on both sides.
+    """The exact rule: fold(`column`) contains fold(`word`) (core.textsearch_fold; wildcards literal).
     A word with NUL matches nothing."""
-    if "\x00" in word:
-        return false()
-    if word.isascii():
-        if session.get_bind().dialect.name == "sqlite":
-            return column_.like(like_pattern(word.lower()), escape=ESCAPE)
-        return column_.ilike(like_pattern(word), escape=ESCAPE)
-    fold, fold_py = folder(session)
-    return fold(column_).like(like_pattern(fold_py(word)), escape=ESCAPE)
+    return contains_any(session, word, [column_])
 
 
-def contains_any(session: Session, phrase: str, columns) -> ColumnElement[bool]:
-    """OR of case-folded `column contains phrase` over `columns` (wildcards literal; NUL matches nothing)."""
-    needle = phrase.strip()
+def contains_any(session: Session, word: str, columns) -> ColumnElement[bool]:
+    """OR of `contains(column, word)` over `columns` (the word stripped; natives first, folded_like_any):
+    the exact rule of a search word over the searched columns (core.tickets, core.orders)."""
+    needle = word.strip()
     if "\x00" in needle:
         return false()
-    fold, fold_py = folder(session)
-    return or_(*(fold(col).like(like_pattern(fold_py(needle)), escape=ESCAPE) for col in columns))
-
-
-def _stable(ch: str) -> bool:
-    """True for a case-folded character the trigram index folds the same way from every single character that
-    str.casefold maps onto it (the multi-character cases are ODD_LETTERS; the one exception is UNFOLDED):
-    printable ASCII, Latin-1 and Latin Extended-A/B, Cyrillic, and the caseless kana, CJK and Hangul
-    syllables. (Greek is left out: its iota-subscript and dialytika forms fold to several characters.)"""
-    cp = ord(ch)
-    return ((ch.isascii() and ch.isprintable()) or 0xC0 <= cp <= 0x24F or 0x400 <= cp <= 0x4FF
-            or 0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7A3)
+    columns = list(columns)
+    return _memo((session.get_bind().dialect.name, "contains", tuple((id(c), c) for c in columns), needle),
+                 lambda: folded_like_any(session, columns, like_pattern(fold(needle))))
 
 
 def probe(word: str) -> str | None:
-    """The substring the index is searched for when `contains(word)` is the exact rule, or None when the word
-    has none (LIKE alone decides).
-
-    An ASCII word compares ASCII case-insensitively, so one of 3+ characters is its own probe, lower-cased.
-    A non-ASCII word compares str.casefold on both sides, and the probe is the longest run of _stable
-    characters in the folded word, if it has 3 or more (see `odd_letters`). NUL: None (matches nothing)."""
+    """The substring the index is searched for when `contains(word)` is the exact rule: fold(word) when it
+    has 3 or more characters (the index holds folded columns, migration 0110), else None (LIKE alone
+    decides). NUL: None (matches nothing)."""
     if "\x00" in word:
         return None
-    if word.isascii():
-        return word.lower() if len(word) >= MIN_PROBE else None
-    best, run = "", ""
-    for ch in word.casefold():
-        run = run + ch if _stable(ch) else ""
-        if len(run) > len(best):
-            best = run
-    return best if len(best) >= MIN_PROBE else None
-
-
-def odd_letters(word: str, found: str) -> str:
-    """The ODD_LETTERS in probe `found` of `word` when the word compares case-folded (non-ASCII): rows whose
-    characters stand for one of them (ß for 's') may match without holding the probe as the index stores it."""
-    return "" if word.isascii() else "".join(sorted(set(found) & set(ODD_LETTERS)))
+    folded = fold(word)
+    return folded if len(folded) >= MIN_PROBE else None
 
 
 def match_expression(probes: list[str]) -> str:
@@ -179,26 +233,21 @@ def has_index(session: Session, index: tuple[str, str, str]) -> bool:
     return found
 
 
-def indexed_keys(index: tuple[str, str, str], probes: list[str], odd: str = ""):
+def indexed_keys(index: tuple[str, str, str], probes: list[str]):
     """SELECT of the keys (ticket or order numbers) whose index row contains every probe (any column each),
-    plus the keys whose row has characters standing for one of the letters `odd` (see odd_letters).
-    Rows queued by the triggers and not yet indexed (catch_up) are candidates too."""
+    plus the rows queued by the triggers and not yet indexed (catch_up)."""
     fts, keys_name, key = index
-    keys = table(keys_name, column("id"), column(key), column("odd"))
+    keys = table(keys_name, column("id"), column(key))
     queue = table(fts + "_queue", column(key))
     hits = select(literal_column("rowid")).select_from(table(fts)).where(
         literal_column(fts).op("MATCH")(match_expression(probes)))
-    parts = [select(keys.c[key]).where(keys.c.id.in_(hits)), select(queue.c[key])]
-    if odd:
-        parts.append(select(keys.c[key]).where(keys.c.odd != "",
-                                               or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd))))
-    return union_all(*parts)
+    return union_all(select(keys.c[key]).where(keys.c.id.in_(hits)), select(queue.c[key]))
 
 
 def index_join(query: Select, key_column, index: tuple[str, str, str], words: list[str]) -> Select:
     """`query` joined to the index so that SQLite walks the index's matches of `words` (their probes, AND-ed)
     in the index's own order: add LIMIT to stop after the first matches (no sort, no count of all). Only the
-    index's rows: add `extra_keys` for the queued and ODD rows, and keep the exact rule in the WHERE."""
+    index's rows: add `extra_keys` for the queued rows, and keep the exact rule in the WHERE."""
     fts, keys_name, key = index
     found = [(w, probe(w)) for w in words]
     keys = table(keys_name, column("id"), column(key))
@@ -208,17 +257,10 @@ def index_join(query: Select, key_column, index: tuple[str, str, str], words: li
 
 
 def extra_keys(index: tuple[str, str, str], words: list[str]):
-    """SELECT of the keys `index_join` does not walk but that may match `words`: rows queued for indexing
-    and rows with ODD characters for the words' odd_letters (see indexed_keys)."""
-    found = [(w, p) for w, p in ((w, probe(w)) for w in words) if p]
-    odd = "".join(sorted({ch for w, p in found for ch in odd_letters(w, p)}))
-    fts, keys_name, key = index
-    keys = table(keys_name, column(key), column("odd"))
-    parts = [select(table(fts + "_queue", column(key)).c[key])]
-    if odd:
-        parts.append(select(keys.c[key]).where(keys.c.odd != "",
-                                               or_(*(func.instr(keys.c.odd, ch) > 0 for ch in odd))))
-    return union_all(*parts)
+    """SELECT of the keys `index_join` does not walk but that may match `words`: the rows queued for
+    indexing (catch_up has not folded them into the index yet)."""
+    fts, _keys_name, key = index
+    return select(table(fts + "_queue", column(key)).c[key])
 
 
 def narrowed(session: Session, key_column, index: tuple[str, str, str], words: list[str]
@@ -226,11 +268,10 @@ def narrowed(session: Session, key_column, index: tuple[str, str, str], words: l
     """`key_column IN (index matches)` for the words that have a probe, or None when none has one or the
     index is missing (then the caller's LIKE rule runs alone). AND it with the exact rule: `contains(word)`
     per word, as core.tickets and core.orders do."""
-    found = [(w, p) for w, p in ((w, probe(w)) for w in words) if p]
-    if not found or not has_index(session, index):
+    probes = [p for p in (probe(w) for w in words) if p]
+    if not probes or not has_index(session, index):
         return None
-    odd = "".join(sorted({ch for w, p in found for ch in odd_letters(w, p)}))
-    return key_column.in_(indexed_keys(index, [p for _, p in found], odd))
+    return key_column.in_(indexed_keys(index, probes))
 
 
 def unindexed(col, narrowed: bool):

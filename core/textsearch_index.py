@@ -16,32 +16,21 @@ from typing import Iterator
 
 from sqlalchemy import Engine, event
 
-from core.textsearch import ODD
+from core.textsearch_fold import SQL_NAME, install
 
-_TICKET_TEXT = ("t.guest_first_name || t.guest_last_name || t.guest_email || t.ticket_number || t.order_number "
-                "|| coalesce(o.first_name, '') || coalesce(o.last_name, '') || coalesce(o.email, '')")
-_ORDER_TEXT = "o.first_name || o.last_name || o.email || o.order_number"
-
-
-def odd_sql(text: str) -> str:
-    """SQL: the ODD letters of the characters in `text` (e.g. 's' for 'Weiß'), '' for none (and for NULL).
-    Every ODD character lies outside printable ASCII, so a text without such a character (most names) is
-    settled by one GLOB instead of one per letter (8x faster over 100,000 tickets, issue 11)."""
-    letters = " || ".join(f"(CASE WHEN ({text}) GLOB '*[{chars}]*' THEN '{letter}' ELSE '' END)"
-                          for letter, chars in ODD.items())
-    return f"(CASE WHEN ({text}) GLOB '*[^ -~]*' THEN {letters} ELSE '' END)"
-
-
+# The index holds every searched column folded (core.textsearch_fold, migration 0110); `odd` (migration 0101's
+# key tables) is no longer used and stays ''.
+_F = SQL_NAME
 _TICKET_STEPS = (
     "DELETE FROM ticket_search WHERE rowid IN (SELECT k.id FROM ticket_search_keys k JOIN ticket_search_queue q "
     "ON q.ticket_number = k.ticket_number)",
     "DELETE FROM ticket_search_keys WHERE ticket_number IN (SELECT ticket_number FROM ticket_search_queue)",
-    f"INSERT INTO ticket_search_keys (ticket_number, odd) SELECT t.ticket_number, {odd_sql(_TICKET_TEXT)} "
-    "FROM ticket_search_queue q JOIN tickets t ON t.ticket_number = q.ticket_number "
-    "LEFT JOIN orders o ON o.order_number = t.order_number",
+    "INSERT INTO ticket_search_keys (ticket_number) SELECT t.ticket_number "
+    "FROM ticket_search_queue q JOIN tickets t ON t.ticket_number = q.ticket_number",
     "INSERT INTO ticket_search (rowid, guest_first_name, guest_last_name, guest_email, ticket_number, first_name, "
-    "last_name, email, order_number) SELECT k.id, t.guest_first_name, t.guest_last_name, t.guest_email, "
-    "t.ticket_number, coalesce(o.first_name, ''), coalesce(o.last_name, ''), coalesce(o.email, ''), t.order_number "
+    f"last_name, email, order_number) SELECT k.id, {_F}(t.guest_first_name), {_F}(t.guest_last_name), "
+    f"{_F}(t.guest_email), {_F}(t.ticket_number), {_F}(coalesce(o.first_name, '')), "
+    f"{_F}(coalesce(o.last_name, '')), {_F}(coalesce(o.email, '')), {_F}(t.order_number) "
     "FROM ticket_search_queue q JOIN ticket_search_keys k ON k.ticket_number = q.ticket_number "
     "JOIN tickets t ON t.ticket_number = q.ticket_number LEFT JOIN orders o ON o.order_number = t.order_number",
     "DELETE FROM ticket_search_queue",
@@ -50,10 +39,10 @@ _ORDER_STEPS = (
     "DELETE FROM order_search WHERE rowid IN (SELECT k.id FROM order_search_keys k JOIN order_search_queue q "
     "ON q.order_number = k.order_number)",
     "DELETE FROM order_search_keys WHERE order_number IN (SELECT order_number FROM order_search_queue)",
-    f"INSERT INTO order_search_keys (order_number, odd) SELECT o.order_number, {odd_sql(_ORDER_TEXT)} "
+    "INSERT INTO order_search_keys (order_number) SELECT o.order_number "
     "FROM order_search_queue q JOIN orders o ON o.order_number = q.order_number",
-    "INSERT INTO order_search (rowid, full_name, email, order_number) SELECT k.id, "
-    "o.first_name || ' ' || o.last_name, o.email, o.order_number FROM order_search_queue q "
+    f"INSERT INTO order_search (rowid, full_name, email, order_number) SELECT k.id, "
+    f"{_F}(o.first_name || ' ' || o.last_name), {_F}(o.email), {_F}(o.order_number) FROM order_search_queue q "
     "JOIN order_search_keys k ON k.order_number = q.order_number JOIN orders o ON o.order_number = q.order_number",
     "DELETE FROM order_search_queue",
 )
@@ -108,7 +97,8 @@ def has_queues(dbapi_conn) -> bool:
 
 
 def catch_up(dbapi_conn, *, known: bool = False) -> int:
-    """Index the queued tickets and orders on a sqlite3 connection, inside its current transaction (`known`:
+    """Index the queued tickets and orders, folded (core.textsearch_fold.fold: the index holds what the
+    search compares), on a sqlite3 connection, inside its current transaction (`known`:
     the caller already knows the queues exist). Returns how many rows were queued (0: nothing done, e.g. a
     ledger without the index, or no change)."""
     queued = 0
@@ -118,9 +108,24 @@ def catch_up(dbapi_conn, *, known: bool = False) -> int:
         if dbapi_conn.execute(f"SELECT 1 FROM {queue} LIMIT 1").fetchone() is None:
             continue
         queued += dbapi_conn.execute(f"SELECT count(*) FROM {queue}").fetchone()[0]
+        install(dbapi_conn)  # the fold, also on a connection core.db did not open (a migration's)
         for sql in steps:
             dbapi_conn.execute(sql)
     return queued
+
+
+def rebuild(dbapi_conn) -> int:
+    """Empty both search indexes and index every ticket and order again (folded) on a sqlite3 connection,
+    inside its current transaction (migration 0110: an index written before the fold). Returns the rows
+    indexed; 0 without the index."""
+    if not has_queues(dbapi_conn):
+        return 0
+    for sql in ("DELETE FROM ticket_search", "DELETE FROM ticket_search_keys", "DELETE FROM order_search",
+                "DELETE FROM order_search_keys",
+                "INSERT OR IGNORE INTO ticket_search_queue (ticket_number) SELECT ticket_number FROM tickets",
+                "INSERT OR IGNORE INTO order_search_queue (order_number) SELECT order_number FROM orders"):
+        dbapi_conn.execute(sql)
+    return catch_up(dbapi_conn, known=True)
 
 
 _LATER = "search_index_later"  # key in a pooled connection's `info` (see leave_queued)

@@ -17,8 +17,8 @@ from core.checkin_store import LogRow, SessionSink, TicketView, session_runner
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
-from core.textsearch import (TICKET_INDEX, contains, extra_keys, has_index, index_join, is_short, narrowed, probe,
-                             starts, unindexed)
+from core.textsearch import (TICKET_INDEX, contains_any, extra_keys, has_index, index_join, is_short, narrowed, probe,
+                             starts, starts_ranged, unindexed)
 from core.textsearch_page import DEFAULT_CAP, first_matches, ordered
 
 _CHUNK = 500  # SQLite bound-parameter headroom per IN (...) list
@@ -77,12 +77,11 @@ SHORT_SEARCHED = (Ticket.ticket_number, Ticket.order_number, Ticket.guest_first_
 def _word_rule(session: Session, word: str):
     """The exact rule for one word: a word of 3+ characters is contained in one of SEARCHED (substring, so the
     last 4 characters of a ticket number find it, WR-11); a shorter one starts one of SHORT_SEARCHED (a name,
-    the ticket or order number), upper or lower case per character (core.textsearch.starts). ASCII words use
-    LIKE (case-insensitive for ASCII on SQLite, ILIKE elsewhere); a word with other letters ('łucja') goes
-    through core.textsearch's Unicode case folding, which SQLite's LIKE lacks."""
+    the ticket or order number). Case and accents are ignored on both sides ('jurgen' finds "Jürgen"):
+    core.textsearch.contains_any / starts compare the one fold, core.textsearch_fold."""
     if is_short(word):
         return or_(*(starts(session, col, word) for col in SHORT_SEARCHED))
-    return or_(*(contains(session, col, word) for col in SEARCHED))
+    return contains_any(session, word, SEARCHED)
 
 
 def _search_words(search: str) -> list[str]:
@@ -130,7 +129,7 @@ def _drivers(session: Session, words: list[str], sort_col) -> list | None:
     short = sorted((w for w in words if is_short(w)), key=len)
     if not short or session.get_bind().dialect.name != "sqlite":
         return None
-    return [base.where(starts(session, col, short[-1])) for col in SHORT_SEARCHED]
+    return [base.where(starts_ranged(session, col, short[-1])) for col in SHORT_SEARCHED]
 
 
 def _indexed_page(session: Session, drivers: list, terms: list, sort_by, offset: int, limit: int,

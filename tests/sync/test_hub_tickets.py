@@ -123,3 +123,20 @@ def test_only_200_with_json_body_is_success_bc19(hub, door):
     for method, path, kw in empty:
         resp = org.request(method, path, **kw)
         assert resp.status_code == 200 and resp.content == b"{}", (path, resp.status_code, resp.content)
+
+
+def test_list_tickets_search_ignores_accents(hub):
+    """ListTickets / ListOrders `searchPhrase` folds accents on both sides (core.textsearch_fold), on the
+    SQLite hub through its index and on PostgreSQL in SQL without the `unaccent` extension."""
+    ev = hub.seed_event()
+    d = hub.seed_definition(ev)
+    hub.seed_sale(ev, {d: 2}, first="Jürgen", last="Müller")
+    hub.seed_sale(ev, {d: 1}, first="Jurgen", last="Łukasiewicz")
+    c = hub.client("organiser")
+
+    def total(path: str, phrase: str) -> int:
+        return ok(c.get(f"/events/v1/{path}", params={"eventId": ev, "searchPhrase": phrase}))["total"]
+
+    assert [total("tickets", p) for p in ("jurgen", "JÜRGEN", "jür", "ju")] == [3, 3, 3, 3]
+    assert [total("tickets", p) for p in ("muller", "müller", "lukasiewicz", "jurgen muller")] == [2, 2, 1, 2]
+    assert total("orders", "jurgen muller") == 1 and total("orders", "LUKASIEWICZ") == 1
