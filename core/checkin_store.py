@@ -9,19 +9,18 @@ still come from SQLAlchemy's compiler and core.models, so the stored rows are th
 Works for any dialect SQLAlchemy compiles for (SQLite qmark, psycopg pyformat).
 
 Every check-in row is written by ONE function, core.checkin_merge.append, through a sink of this module:
-RawRunner (the DB-API cursor, the door's hot path), CoreRunner (a SQLAlchemy Connection, other dialects) or
-SessionSink (an ORM Session: manual check-in, undo, provisional admission, rows merged by sync or the hub).
+RawRunner (the DB-API cursor, the door's hot path), CoreRunner (a SQLAlchemy Connection, other dialects; its
+PostgreSQL form core.checkin_runner.PgRunner, chosen by core.checkin_runner.session_runner) or SessionSink
+(an ORM Session: manual check-in, undo, provisional admission, rows merged by sync or the hub).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.changes import note, note_outbox_kind, writes_outbox
@@ -121,6 +120,7 @@ class Statements:
                   .join(Event, Event.id == Ticket.event_id)
                   .outerjoin(TicketDefinition, TicketDefinition.id == Ticket.definition_id)
                   .outerjoin(CheckIn, CheckIn.ticket_number == Ticket.ticket_number))
+        self.joined = joined  # ticket, order, event, definition and check-in rows, no WHERE (core.checkin_runner)
         lookup = (joined.where(Ticket.ticket_number == bindparam("tn", type_=Ticket.ticket_number.type))
                   .with_for_update(of=Ticket))
         self.lookup = _Prepared(lookup, dialect)
@@ -333,43 +333,3 @@ class CoreRunner(RawRunner):
 
     def insert_checkin(self, values: dict[str, Any]) -> int:
         return self._run(self.st.insert_checkin, values).inserted_primary_key[0]
-
-
-class _SessionOutbox:
-    """A runner whose outbox rows follow the session's unit of work (core.changes): the change is noted, and
-    the outbox row written only where the unit of work writes them (a station; never the hub)."""
-
-    def __init__(self, runner: RawRunner, session: Session):
-        self.runner, self.session = runner, session
-
-    def __getattr__(self, name: str):
-        return getattr(self.runner, name)
-
-    def insert_outbox(self, values: dict[str, Any]) -> None:
-        note_outbox_kind(self.session, values["kind"], values["entity_key"])
-        if writes_outbox(self.session):
-            note(self.session, outbox=True)
-            self.runner.insert_outbox(values)
-
-
-@contextmanager
-def session_runner(session: Session) -> Iterator[RawRunner]:
-    """The prepared statements inside `session`'s transaction (pending ORM changes flushed first): RawRunner
-    on SQLite's DB-API cursor, CoreRunner on other dialects. Outbox rows and change notes follow the session
-    (as SessionSink). Rows written this way bypass the session's identity map: re-read what you render.
-    Database errors raise as on every other path (sqlalchemy.exc.OperationalError & co.: a full disk, a
-    read-only file)."""
-    session.flush()
-    conn = session.connection()
-    st = statements(conn.dialect)
-    if conn.dialect.name not in FAST_DIALECTS:
-        yield _SessionOutbox(CoreRunner(conn, st), session)
-        return
-    cursor = conn.connection.cursor()
-    dbapi_error = conn.dialect.loaded_dbapi.Error
-    try:
-        yield _SessionOutbox(RawRunner(cursor, st), session)
-    except dbapi_error as exc:  # the raw cursor's error (a full disk, a read-only file) as SQLAlchemy raises it
-        raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
-    finally:
-        cursor.close()

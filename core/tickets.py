@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in, entry_check_for,
                                 is_checked_in_sql, local_row)
-from core.checkin_store import LogRow, SessionSink, TicketView, session_runner
+from core.checkin_runner import session_runner
+from core.checkin_store import LogRow, SessionSink, TicketView
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
@@ -262,7 +263,7 @@ class CheckInWrite:
 
 def check_in_rows(session: Session, event_id: str, ticket_numbers, *, station="", operator="", method="MANUAL",
                   now=None, nonce=None, device_time=None, clock_offset_s=0.0,
-                  server_time: datetime | None = None) -> list[CheckInWrite]:
+                  server_time: datetime | None = None, lock_keys=()) -> list[CheckInWrite]:
     """CheckIn (API.md §3.4) in the caller's transaction on the prepared statements (core.checkin_store;
     issue 11: one lookup per call on PostgreSQL, ~50 µs a ticket on SQLite, instead of five ORM statements):
     appends a CHECK_IN row (+ outbox "checkin.create" where the session writes outbox rows) for each ticket
@@ -271,13 +272,15 @@ def check_in_rows(session: Session, event_id: str, ticket_numbers, *, station=""
     API.md gap 4, BC-15). Order status is not checked here (the door verdict does that: core.checkin.scan).
     `server_time` (aware UTC) is stored on the new rows (the hub passes its clock). Returns one CheckInWrite
     per distinct ticket in request order. NotFound for an unknown ticket or one of another event;
-    InvalidArgument unless 1..100 numbers. Rows bypass the session's identity map (re-read to render)."""
+    InvalidArgument unless 1..100 numbers. Rows bypass the session's identity map (re-read to render).
+    `lock_keys` (core.checkin_runner.ticket_lock_keys of the tickets): on PostgreSQL, advisory locks taken in
+    the lookup's round trip so concurrent writers of these tickets serialise (the hub); SQLite ignores them."""
     numbers = list(dict.fromkeys(ticket_numbers or []))
     if not numbers or len(numbers) > 100:
         raise InvalidArgument("ticketNumber needs 1..100 values", field="ticketNumber")
     nonces = _nonces(nonce, numbers)
     known = _known_nonces(session, nonces) if nonce is not None else set()  # a fresh uuid4 is never known
-    with session_runner(session) as runner:
+    with session_runner(session, lock_keys) as runner:
         views = runner.lookup_many(numbers)
         for tn in numbers:
             if tn not in views or views[tn].event_id != event_id:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core import contract, leases, roles
 from core.changes import note
 from core.checkin_merge import CHECK_IN, DUPLICATE, append, values_from_api, walk, winner_to_api
+from core.checkin_runner import ticket_lock_keys
 from core.checkin_store import SessionSink
 from core.contract_parse import parse_checkin_rows
 from core.models import CheckIn, Ticket
@@ -75,7 +76,7 @@ def checkins_call(c: Call) -> dict:
     statements per batch (issue 11): the tickets, their rows and the batch's stored nonces are read once, the
     rows go through core.checkin_merge.append (the one writer) and are inserted together."""
     event_id, rows = _rows(c)
-    c.lock(*("ticket:" + r["ticketNumber"] for r in rows))
+    c.lock(*ticket_lock_keys(r["ticketNumber"] for r in rows))
     s = c.session
     numbers = sorted({r["ticketNumber"] for r in rows})
     events = dict(s.execute(select(Ticket.ticket_number, Ticket.event_id)

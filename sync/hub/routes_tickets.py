@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core import contract
 from core.changes import note
 from core.checkin_merge import current_check_in
+from core.checkin_runner import ticket_lock_keys
 from core.entrances import check_admitted
 from core.errors import InvalidArgument
 from core.models import CheckIn, Order, Ticket
@@ -74,11 +75,13 @@ def _numbers_and_event(c: Call) -> tuple[str, list[str]]:
 
 def check_in_call(c: Call) -> dict:
     event_id, numbers = _numbers_and_event(c)
-    c.lock(*("ticket:" + n for n in numbers))
+    locks = ticket_lock_keys(numbers)  # PostgreSQL: taken in the lookup's round trip (core.checkin_runner)
     if c.body.get("entranceId"):  # hub extension field: the station's entrance, the door's rule (core.entrances)
+        c.lock(*locks)  # the entrance check reads first: lock before it
+        locks = []
         check_admitted(c.session, event_id, require_str(c.body["entranceId"], "entranceId"), numbers)
     writes = check_in_rows(c.session, event_id, numbers, station=c.station.name, method="SYNC", now=c.now,
-                           server_time=c.now)
+                           server_time=c.now, lock_keys=locks)
     written = [w.view for w in writes if w.row is not None]  # a refused or replayed entry changes nothing
     c.feed = (changes.checkin_entries((v.ticket_number, v.event_id, v.definition_id, [r.id for r in v.rows])
                                       for v in written), [w.view.ticket_number for w in writes])
@@ -87,7 +90,7 @@ def check_in_call(c: Call) -> dict:
 
 def delete_check_in_call(c: Call) -> dict:
     event_id, numbers = _numbers_and_event(c)
-    c.lock(*("ticket:" + n for n in numbers))
+    c.lock(*ticket_lock_keys(numbers))
     tickets = delete_check_in(c.session, event_id, numbers, station=c.station.name, now=c.now)
     note(c.session, checkins=numbers)
     return lambda: {"tickets": written_tickets_json(c.session, tickets)}

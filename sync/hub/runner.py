@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.checkin_runner import ADVISORY_LOCKS
 from core.db import Ledger
 from core.errors import AlreadyExists, DomainError
 from sync.hub import changes
@@ -61,10 +61,6 @@ class HubState:
         return cls(ledger, plain, clock, StationCache(), postgres, lock, mailer)
 
 
-_LOCK_KEYS = text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
-                  "FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS sorted_keys")
-
-
 @dataclass
 class Call:
     """One request as a handler sees it: the open `session`, the authenticated `station`, the `query`
@@ -86,7 +82,7 @@ class Call:
         sorted order so two calls never deadlock; a no-op on SQLite where writes are serialised)."""
         if not self.state.postgres or not keys:
             return
-        self.session.execute(_LOCK_KEYS, {"keys": sorted(set(keys))})  # one statement, in sorted order
+        self.session.execute(ADVISORY_LOCKS, {"keys": sorted(set(keys))})  # one statement, in sorted order
 
 
 def error_body(message: str, code: str, status: int) -> tuple[int, dict]:

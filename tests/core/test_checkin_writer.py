@@ -17,7 +17,7 @@ from core.tickets import check_in, delete_check_in
 from tests.core.checkin_data import T0, add_definition, add_event, add_order
 
 ROOT = Path(__file__).resolve().parents[2]
-WRITER_MODULES = {"core/checkin_merge.py", "core/checkin_store.py"}
+WRITER_MODULES = {"core/checkin_merge.py", "core/checkin_store.py", "core/checkin_runner.py"}  # the sinks and PostgreSQL's runner
 
 
 def _row_builders(path: Path) -> list[int]:
