@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
+from core.checkin_refused import refuse, reinstate
 from core.models import Event, Ticket
 from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS
 from core.provisional import PROVISIONAL
@@ -66,6 +67,13 @@ class CheckInHandler:
         outcome.skipped.extend(sorted(skipped))
         return outcome
 
+    def on_rejected(self, session: Session, item: Item, error: str) -> None:
+        """The centre refused `item` (whatever the path: a REJECTED row, a 4xx, a forbidden kind): its local row
+        counts nowhere any more (core.checkin_refused.refuse) and a refused provisional admission goes to the
+        review queue. Called by sync.push in the transaction that marks the outbox row rejected."""
+        refuse(session, _row(item)["nonce"])
+        _review_provisional(session, item, error)
+
 
 HANDLER = CheckInHandler()
 
@@ -113,9 +121,9 @@ def _upload_rows(ctx: PushContext, items: list[Item]) -> Outcome:
     def apply(session: Session) -> None:
         for item, row in zip(items, rows):
             res = by_nonce[row["nonce"]]
-            _review_provisional(session, item, outcome.rejected.get(item.id))
             if res.get("status") not in ("ACCEPTED", DUPLICATE):
                 continue
+            _accepted(session, item)
             mine = find_by_nonce(session, row["nonce"])
             if mine is not None and mine.server_time is None:
                 mine.server_time = parse_rfc3339(res.get("serverTime"))
@@ -201,7 +209,8 @@ def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C9
 
     def apply(session: Session) -> None:
         for item in items:
-            _review_provisional(session, item, outcome.rejected.get(item.id))
+            if item.id not in outcome.rejected:
+                _accepted(session, item)
         apply_tickets(session, answer, event_id)
         for t in answer:
             created = (t.get("checkIn") or {}).get("created")
@@ -239,4 +248,16 @@ def _plain_delete(ctx: PushContext, items: list[Item]) -> Outcome:
     """DeleteCheckIn by ticket number (idempotent on the server: API.md gap 5)."""
     event_id = items[0].event_id
     answer = ctx.api.delete_check_in(event_id, [it.entity_key for it in items])
-    return Outcome(done=[it.id for it in items], apply=lambda s: apply_tickets(s, answer, event_id))
+
+    def apply(session: Session) -> None:
+        for item in items:
+            _accepted(session, item)
+        apply_tickets(session, answer, event_id)
+    return Outcome(done=[it.id for it in items], apply=apply)
+
+
+def _accepted(session: Session, item: Item) -> None:
+    """The centre took `item`: a row refused before (then retried) counts again; a provisional admission's
+    acceptance goes to the review queue."""
+    reinstate(session, _row(item)["nonce"])
+    _review_provisional(session, item, None)

@@ -1,0 +1,44 @@
+"""The door's headcount after refusals and undos, two stations on the real hub (h7-count item 1): a provisional
+admission the centre refuses is no entry and nobody inside once the refusal is applied; every station counts
+the same; the admitting door sees the refusal in its review queue; undoing a refused row is not offered (it
+queues nothing the hub must refuse again)."""
+from datetime import timedelta
+
+from core.door import Door, admit_provisionally, scan, undo
+from core.headcount import headcount
+from core.review import ReviewKind, list_items
+from tests.sync.engine_helpers import hour_ago
+
+
+def counts(st, ev):
+    with st.ledger.uow() as uow:
+        hc = headcount(uow.session, ev)
+    return hc.inside, hc.total_entries, hc.total_exits
+
+
+def test_item1_refused_provisional_admission_is_counted_nowhere(server, stations):
+    ev = server.seed_event()
+    d = server.seed_definition(ev, quantity=20)
+    tickets = server.seed_sale(ev, {d: 3})["tickets"]
+    a = stations("A", "door", [ev], on=server)
+    b = stations("B", "door", [ev], on=server)
+    assert a.sync().ok and b.sync().ok
+    door_a, door_b = Door((ev,), "A"), Door((ev,), "B")
+    t0 = hour_ago()
+    assert scan(a.ledger, door_a, tickets[0], now=t0).admitted
+    assert scan(b.ledger, door_b, tickets[1], now=t0 + timedelta(seconds=1)).admitted
+    fake = "FAKE-0000-XX021"
+    assert admit_provisionally(a.ledger, door_a, fake, now=t0 + timedelta(seconds=2)).admitted
+    assert counts(a, ev) == (2, 2, 0)                       # before the sync: its own scan and its provisional guest
+    a.sync()
+    b.sync()
+    a.sync()
+    assert counts(a, ev) == counts(b, ev) == (2, 2, 0)      # the refusal applied: counted nowhere
+    with a.ledger.uow() as uow:
+        kinds = [r.kind for r in list_items(uow.session)]
+    assert ReviewKind.PROVISIONAL_REFUSED in kinds           # the door that admitted sees the refusal
+    pending = len(a.outbox("pending"))
+    assert not undo(a.ledger, door_a, fake).undone           # nothing in force to undo: not offered
+    assert len(a.outbox("pending")) == pending               # no change the hub must refuse again
+    a.sync()
+    assert counts(a, ev) == counts(b, ev) == (2, 2, 0)
