@@ -82,13 +82,13 @@ class Headcount:
 
 
 def movements_query(event_id: str):
-    """SELECT (entrance_id, at, movement, next_at) over the accepted rows of `event_id`: `movement` one of IN,
+    """SELECT (entrance_id, at, movement, next_at, ticket_number) over the accepted rows of `event_id`: `movement` one of IN,
     ENTERED, UNDONE, EXITED, UNSEEN (module docstring; UNDO rows are left out), `at` the row's corrected time,
     `next_at` the corrected time of the ticket's next accepted row (None for IN)."""
     direction = func.coalesce(CheckIn.direction, ENTRY)
     way = case((CheckIn.kind == UNDO, UNDO), (direction == EXIT, EXIT), else_=ENTRY)
     order = (CheckIn.corrected_time, CheckIn.id)
-    walked = (select(CheckIn.entrance_id, CheckIn.corrected_time.label("at"), way.label("way"),
+    walked = (select(CheckIn.entrance_id, CheckIn.ticket_number, CheckIn.corrected_time.label("at"), way.label("way"),
                      func.lead(way).over(partition_by=CheckIn.ticket_number, order_by=order).label("next_way"),
                      func.lead(CheckIn.corrected_time).over(partition_by=CheckIn.ticket_number,
                                                             order_by=order).label("next_at"))
@@ -97,7 +97,8 @@ def movements_query(event_id: str):
               .subquery())
     movement = case((walked.c.way == EXIT, EXITED), (walked.c.next_way.is_(None), IN),
                     (walked.c.next_way == UNDO, UNDONE), (walked.c.next_way == ENTRY, UNSEEN), else_=ENTERED)
-    return (select(walked.c.entrance_id, walked.c.at, movement.label("movement"), walked.c.next_at)
+    return (select(walked.c.entrance_id, walked.c.at, movement.label("movement"), walked.c.next_at,
+                   walked.c.ticket_number)
             .where(walked.c.way != UNDO))
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
 from core.checkin_refused import refuse, reinstate
-from core.models import Event, Ticket
-from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS
+from core.models import Event, OutboxEntry, Ticket
+from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS, PENDING
 from core.provisional import PROVISIONAL
 from core.review import ReviewKind, raise_item
 from core.timeutil import local, parse_rfc3339, to_rfc3339
@@ -71,11 +71,20 @@ class CheckInHandler:
         """The centre refused `item` (whatever the path: a REJECTED row, a 4xx, a forbidden kind): its local row
         counts nowhere any more (core.checkin_refused.refuse) and a refused provisional admission goes to the
         review queue. Called by sync.push in the transaction that marks the outbox row rejected."""
-        refuse(session, _row(item)["nonce"])
+        for nonce in [_row(item)["nonce"], *_waiting_nonces(session, item)]:
+            refuse(session, nonce)
         _review_provisional(session, item, error)
 
 
 HANDLER = CheckInHandler()
+
+
+def _waiting_nonces(session: Session, item: Item) -> list[str]:
+    """Nonces of the later pending check-in rows of `item`'s ticket: they wait for the refused one (sync.push_gate)
+    and stand or fall with it, so they count nowhere until the centre accepts them (then `_accepted`)."""
+    return list(session.scalars(select(OutboxEntry.idempotency_key).where(
+        OutboxEntry.entity_key == item.entity_key, OutboxEntry.kind.in_(CHECKIN_KINDS),
+        OutboxEntry.state == PENDING, OutboxEntry.id > item.id)))
 
 
 def _local_only_items(ctx: PushContext, batch: list[Item], local_only: set[str]) -> set[int]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from core.door import Door, admit_provisionally, scan, undo
 from core.headcount import headcount
+from core.outbox import HELD_PREFIX, retry_all
 from core.review import ReviewKind, list_items
 from tests.sync.engine_helpers import hour_ago
 
@@ -42,3 +43,47 @@ def test_item1_refused_provisional_admission_is_counted_nowhere(server, stations
     assert len(a.outbox("pending")) == pending               # no change the hub must refuse again
     a.sync()
     assert counts(a, ev) == counts(b, ev) == (2, 2, 0)
+
+
+def test_item1_undo_before_the_refusal_and_a_retry_leave_the_counts_alone(server, stations):
+    ev = server.seed_event()
+    d = server.seed_definition(ev, quantity=20)
+    [tn] = server.seed_sale(ev, {d: 1})["tickets"]
+    a = stations("A", "door", [ev], on=server)
+    b = stations("B", "door", [ev], on=server)
+    assert a.sync().ok and b.sync().ok
+    door_a, t0 = Door((ev,), "A"), hour_ago()
+    assert scan(a.ledger, door_a, tn, now=t0).admitted
+    fake = "FAKE-0000-XX022"
+    assert admit_provisionally(a.ledger, door_a, fake, now=t0 + timedelta(seconds=1)).admitted
+    assert undo(a.ledger, door_a, fake, now=t0 + timedelta(seconds=2)).undone   # taken back before any sync
+    assert admit_provisionally(a.ledger, door_a, fake, now=t0 + timedelta(seconds=3)).admitted
+    a.sync()
+    b.sync()
+    assert counts(a, ev) == counts(b, ev) == (1, 1, 0)
+    assert all(r.last_error.startswith(HELD_PREFIX) for r in a.outbox("pending"))  # at most waiting (plain server)
+    with a.ledger.uow() as uow:
+        retry_all(uow.session)                                # the operator retries: refused again
+        uow.commit()
+    a.sync()
+    assert counts(a, ev) == counts(b, ev) == (1, 1, 0)
+    assert all(r.last_error.startswith(HELD_PREFIX) for r in a.outbox("pending"))
+
+
+def test_item1_provisional_admission_of_a_ticket_admitted_at_another_door(server, stations):
+    """The ticket was bought after A's last pull and admitted at B; A admits it provisionally offline: after the
+    sync A's row is the duplicate and both doors count one entry, one guest inside."""
+    ev = server.seed_event()
+    d = server.seed_definition(ev, quantity=20)
+    a = stations("A", "door", [ev], on=server)
+    b = stations("B", "door", [ev], on=server)
+    assert a.sync().ok
+    [tn] = server.seed_sale(ev, {d: 1})["tickets"]
+    assert b.sync().ok
+    t0 = hour_ago()
+    assert scan(b.ledger, Door((ev,), "B"), tn, now=t0).admitted
+    assert b.sync().ok
+    assert admit_provisionally(a.ledger, Door((ev,), "A"), tn, now=t0 + timedelta(seconds=5)).admitted
+    a.sync()
+    b.sync()
+    assert counts(a, ev) == counts(b, ev) == (1, 1, 0)
