@@ -38,14 +38,19 @@ def event_id(ledger):
         return ev.id
 
 
-def reference_peak(rows) -> int:
-    """The most inside at once, the plain way: each accepted entry not taken back by an UNDO is a stay
-    [its time, the time of its ticket's next accepted row) — open when none; count the stays at each instant."""
+def accepted_by_ticket(rows) -> list[list]:
+    """Each ticket's ACCEPTED rows in walk order."""
     by_ticket: dict = {}
     for r in sorted((r for r in rows if r.status == ACCEPTED), key=sort_key):
         by_ticket.setdefault(r.ticket_number, []).append(r)
+    return list(by_ticket.values())
+
+
+def reference_peak(rows) -> int:
+    """The most inside at once, the plain way: each accepted entry not taken back by an UNDO is a stay
+    [its time, the time of its ticket's next accepted row) — open when none; count the stays at each instant."""
     stays = []
-    for seq in by_ticket.values():
+    for seq in accepted_by_ticket(rows):
         for r, nxt in zip(seq, [*seq[1:], None]):
             if r.kind == CHECK_IN and (r.direction or ENTRY) == ENTRY and (nxt is None or nxt.kind != UNDO):
                 stays.append((r.corrected_time, nxt.corrected_time if nxt is not None else None))
@@ -57,10 +62,7 @@ def reference_peak(rows) -> int:
 def reference_unseen(rows) -> int:
     """Accepted ENTRY rows accepted while another entry was in force (the stays they ended unseen)."""
     unseen = 0
-    by_ticket: dict = {}
-    for r in sorted((r for r in rows if r.status == ACCEPTED), key=sort_key):
-        by_ticket.setdefault(r.ticket_number, []).append(r)
-    for seq in by_ticket.values():
+    for seq in accepted_by_ticket(rows):
         for r, nxt in zip(seq, seq[1:]):
             is_entry = r.kind == CHECK_IN and (r.direction or ENTRY) == ENTRY
             unseen += is_entry and nxt.kind == CHECK_IN and (nxt.direction or ENTRY) == ENTRY
