@@ -11,9 +11,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
+from core.checkin_merge import CHECK_IN, DUPLICATE, REFUSED, UNDO, find_by_nonce, merge_for, record_row
 from core.checkin_refused import refuse, reinstate
-from core.models import Event, OutboxEntry, Ticket
+from core.models import CheckIn, Event, OutboxEntry, Ticket
 from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS, PENDING
 from core.provisional import PROVISIONAL
 from core.review import ReviewKind, raise_item
@@ -110,10 +110,13 @@ def _row(item, station: str = "") -> dict:
 
 
 def _upload_rows(ctx: PushContext, items: list[Item]) -> Outcome:
-    """POST /tessera/v1/checkins; the key of a batch is derived from its rows' keys, so a retry of the same
-    batch replays and a different batch never collides (nonces dedup anyway, BC-15)."""
+    """POST /tessera/v1/checkins; the key of a batch is derived from its rows' keys and attempts, so a different
+    batch never collides, and a row sent again — after a lost answer, or retried after a refusal (the hub's
+    stored answer would replay the refusal for ever) — is judged afresh; the nonces dedup (BC-15), so a row the
+    hub stored already gets its stored result."""
     rows = [_row(it, ctx.station) for it in items]
-    batch_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "tessera-checkins:" + ",".join(it.idempotency_key for it in items)))
+    batch_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "tessera-checkins:" + ",".join(
+        f"{it.idempotency_key}#{it.attempts}" for it in items)))
     results = ctx.api.upload_checkins(items[0].event_id, rows, idempotency_key=batch_key)
     by_nonce = {r.get("nonce"): r for r in results if isinstance(r, dict)}
     missing = [row["nonce"] for row in rows if row["nonce"] not in by_nonce]
@@ -128,11 +131,11 @@ def _upload_rows(ctx: PushContext, items: list[Item]) -> Outcome:
             outcome.rejected[item.id] = f"{res.get('status') or 'REJECTED'}: {res.get('reason') or 'refused'}"
 
     def apply(session: Session) -> None:
+        _accepted(session, [it for it in items if it.id not in outcome.rejected])
         for item, row in zip(items, rows):
             res = by_nonce[row["nonce"]]
             if res.get("status") not in ("ACCEPTED", DUPLICATE):
                 continue
-            _accepted(session, item)
             mine = find_by_nonce(session, row["nonce"])
             if mine is not None and mine.server_time is None:
                 mine.server_time = parse_rfc3339(res.get("serverTime"))
@@ -217,9 +220,7 @@ def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C9
     outcome.done.extend(it.id for it in send)
 
     def apply(session: Session) -> None:
-        for item in items:
-            if item.id not in outcome.rejected:
-                _accepted(session, item)
+        _accepted(session, [it for it in items if it.id not in outcome.rejected])
         apply_tickets(session, answer, event_id)
         for t in answer:
             created = (t.get("checkIn") or {}).get("created")
@@ -259,14 +260,17 @@ def _plain_delete(ctx: PushContext, items: list[Item]) -> Outcome:
     answer = ctx.api.delete_check_in(event_id, [it.entity_key for it in items])
 
     def apply(session: Session) -> None:
-        for item in items:
-            _accepted(session, item)
+        _accepted(session, items)
         apply_tickets(session, answer, event_id)
     return Outcome(done=[it.id for it in items], apply=apply)
 
 
-def _accepted(session: Session, item: Item) -> None:
-    """The centre took `item`: a row refused before (then retried) counts again; a provisional admission's
-    acceptance goes to the review queue."""
-    reinstate(session, _row(item)["nonce"])
-    _review_provisional(session, item, None)
+def _accepted(session: Session, items: list[Item]) -> None:
+    """The centre took `items`: a row refused before (then retried, or one that waited on a refused row) counts
+    again (one query finds them); a provisional admission's acceptance goes to the review queue."""
+    nonces = [_row(it)["nonce"] for it in items]
+    for nonce in list(session.scalars(select(CheckIn.nonce).where(CheckIn.nonce.in_(nonces),
+                                                                     CheckIn.status == REFUSED))) if nonces else []:
+        reinstate(session, nonce)
+    for item in items:
+        _review_provisional(session, item, None)

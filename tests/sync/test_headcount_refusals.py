@@ -11,6 +11,7 @@ from core.door import Door, admit_provisionally, scan, undo
 from core.headcount import headcount
 from core.outbox import HELD_PREFIX, retry_all
 from core.review import ReviewKind, list_items
+from core.sales import sell
 from tests.sync.engine_helpers import hour_ago
 
 
@@ -129,3 +130,27 @@ def test_item2_two_stations_agree_after_sync_over_random_sequences(hub, stations
     a, b = (hub_counts(st, ev) for st in doors)
     assert a == b == hub_counts(hub, ev)                     # inside, entries, exits and the peak
     assert a[0] == a[1] - a[2]
+
+
+def test_item1_a_refusal_retried_after_the_sale_reached_the_hub_counts_again(hub, stations):
+    """A box office's sale not yet on the hub: the door's provisional admission of its ticket is refused
+    (UNKNOWN_TICKET) and counts nowhere; once the sale is up, `sync retry` gets it accepted and it counts again —
+    at the door, at the box office and on the hub alike."""
+    ev = hub.seed_event()
+    d = hub.seed_definition(ev, quantity=10)
+    box, door = stations("B", "box-office", [ev], on=hub), stations("D", "door", [ev], on=hub)
+    assert box.sync().ok and door.sync().ok
+    with box.ledger.uow() as uow:
+        [tn] = [t.ticket_number for t in sell(uow.session, ev, {d: 1}, {"firstName": "Walk", "lastName": "In",
+                                                                        "email": ""}, payment="card",
+                                              station="B").order.tickets]
+        uow.commit()
+    assert admit_provisionally(door.ledger, Door((ev,), "D"), tn, now=hour_ago()).admitted
+    door.sync()
+    assert counts(door, ev) == (0, 0, 0) and [r.entity_key for r in door.outbox("rejected")] == [tn]
+    assert box.sync().ok
+    with door.ledger.uow() as uow:
+        retry_all(uow.session)
+        uow.commit()
+    assert door.sync().ok and box.sync().ok
+    assert counts(door, ev) == counts(box, ev) == hub_counts(hub, ev)[:3] == (1, 1, 0)
