@@ -48,8 +48,7 @@ from core.outbox import PENDING
 from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow
 
 CHECK_IN, UNDO = "CHECK_IN", "UNDO"
-ACCEPTED, DUPLICATE = "ACCEPTED", "DUPLICATE"
-REFUSED = "REFUSED"  # a local row the centre refused (core.checkin_refused): the walk skips it, it counts nowhere
+ACCEPTED, DUPLICATE, REFUSED = "ACCEPTED", "DUPLICATE", "REFUSED"  # REFUSED: by the centre (core.checkin_refused)
 KINDS = (CHECK_IN, UNDO)
 ENTRY, EXIT = "ENTRY", "EXIT"  # direction of a CHECK_IN row (issue 9 item 8); UNDO rows keep ENTRY
 DIRECTIONS = (ENTRY, EXIT)
@@ -363,10 +362,11 @@ def _place(entrance_id: str | None, direction: str | None) -> dict:
 
 
 def winner_to_api(row: CheckIn | None) -> dict | None:
-    """The `winner` object of a DUPLICATE result: {station, correctedTime, nonce} (HUB_EXTENSIONS.md)."""
+    """The `winner` object of a DUPLICATE result: {station, correctedTime, nonce, entranceId when set}."""
     if row is None:
         return None
-    return {"station": row.station, "correctedTime": to_rfc3339(row.corrected_time), "nonce": row.nonce}
+    return {"station": row.station, "correctedTime": to_rfc3339(row.corrected_time), "nonce": row.nonce,
+            **_place(row.entrance_id, None)}
 
 
 def local_row(ticket_number: str, event_id: str, kind: str, *, station: str = "", operator: str = "",

@@ -189,7 +189,7 @@ def admit_provisionally(ledger, door: Door, payload: str, *, now: datetime | Non
     with ledger.uow() as uow:
         result = provisional.admit_provisionally(
             uow.session, payload, event_id=door.event_id, station=door.station, operator=door.operator,
-            now=now or device_now(), clock_offset_s=door.clock_offset_s)
+            now=now or device_now(), clock_offset_s=door.clock_offset_s, entrance_id=door.entrance_id)
         uow.commit()
     return result
 

@@ -86,13 +86,14 @@ class Headcount:
 
 
 def movements_query(event_id: str):
-    """SELECT (entrance_id, at, movement, next_at, ticket_number) over the accepted rows of `event_id`: `movement` one of IN,
-    ENTERED, UNDONE, EXITED, UNSEEN (module docstring; UNDO rows are left out), `at` the row's corrected time,
-    `next_at` the corrected time of the ticket's next accepted row (None for IN)."""
+    """SELECT (entrance_id, at, movement, next_at, ticket_number) over the accepted rows of `event_id`:
+    `movement` one of IN, ENTERED, UNDONE, EXITED, UNSEEN (module docstring; UNDO rows are left out), `at` the
+    row's corrected time, `next_at` the corrected time of the ticket's next accepted row (None for IN)."""
     direction = func.coalesce(CheckIn.direction, ENTRY)
     way = case((CheckIn.kind == UNDO, UNDO), (direction == EXIT, EXIT), else_=ENTRY)
     order = (CheckIn.corrected_time, CheckIn.id)
-    walked = (select(CheckIn.entrance_id, CheckIn.ticket_number, CheckIn.corrected_time.label("at"), way.label("way"),
+    walked = (select(CheckIn.entrance_id, CheckIn.ticket_number, CheckIn.corrected_time.label("at"),
+                     way.label("way"),
                      func.lead(way).over(partition_by=CheckIn.ticket_number, order_by=order).label("next_way"),
                      func.lead(CheckIn.corrected_time).over(partition_by=CheckIn.ticket_number,
                                                             order_by=order).label("next_at"))

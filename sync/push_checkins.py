@@ -151,7 +151,8 @@ def _flag_duplicate(ctx: PushContext, session: Session, event_id: str, row: dict
     if winner.get("nonce") and winner.get("correctedTime"):
         record_row(session, {"nonce": winner["nonce"], "ticketNumber": row["ticketNumber"], "kind": CHECK_IN,
                              "deviceTime": winner["correctedTime"], "correctedTime": winner["correctedTime"],
-                             "station": winner.get("station") or "", "method": "SYNC"}, event_id=event_id)
+                             "station": winner.get("station") or "", "method": "SYNC",
+                             "entranceId": winner.get("entranceId")}, event_id=event_id)  # counted where it was
     if mine is not None:
         merge_for(session, mine)
         if mine.status != DUPLICATE:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from core.door import Door, admit_provisionally, scan, undo
+from core.entrances import create_entrance
 from core.headcount import headcount
 from core.outbox import HELD_PREFIX, retry_all
 from core.review import ReviewKind, list_items
@@ -75,22 +76,33 @@ def test_item1_undo_before_the_refusal_and_a_retry_leave_the_counts_alone(server
 
 
 def test_item1_provisional_admission_of_a_ticket_admitted_at_another_door(server, stations):
-    """The ticket was bought after A's last pull and admitted at B; A admits it provisionally offline: after the
-    sync A's row is the duplicate and both doors count one entry, one guest inside."""
+    """The ticket was bought after A's last pull and admitted at B's entrance; A admits it provisionally offline at
+    its own: after the sync A's row is the duplicate and both doors count one entry, one guest inside — at B's
+    entrance (the hub's winner names it)."""
     ev = server.seed_event()
     d = server.seed_definition(ev, quantity=20)
     a = stations("A", "door", [ev], on=server)
     b = stations("B", "door", [ev], on=server)
+    with server.uow() as s:
+        main, side = create_entrance(s, ev, "Main"), create_entrance(s, ev, "Side")
     assert a.sync().ok
     [tn] = server.seed_sale(ev, {d: 1})["tickets"]
     assert b.sync().ok
     t0 = hour_ago()
-    assert scan(b.ledger, Door((ev,), "B"), tn, now=t0).admitted
+    assert scan(b.ledger, Door((ev,), "B", entrance=side), tn, now=t0).admitted
     assert b.sync().ok
-    assert admit_provisionally(a.ledger, Door((ev,), "A"), tn, now=t0 + timedelta(seconds=5)).admitted
+    assert admit_provisionally(a.ledger, Door((ev,), "A", entrance=main), tn, now=t0 + timedelta(seconds=5)).admitted
     a.sync()
     b.sync()
     assert counts(a, ev) == counts(b, ev) == (1, 1, 0)
+    if not server.plain:  # a plain server keeps no entrances
+        assert entrances(a, ev) == entrances(b, ev) == ({side.id: 1}, {side.id: 1})
+
+
+def entrances(st, ev):
+    with st.ledger.uow() as uow:
+        hc = headcount(uow.session, ev)
+    return hc.by_entrance, hc.entries
 
 
 def hub_counts(hub, ev):
