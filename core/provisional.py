@@ -4,8 +4,9 @@ A guest who bought online after the station's last pull has a valid code the led
 door must never show red "invalid" just because of a stale snapshot: staff may admit the guest provisionally.
 That stores an ordinary CHECK_IN row (method PROVISIONAL) and its outbox row through the one writer
 (core.checkin_merge.append), so the next sync checks it: the centre accepts it once it knows the ticket, or
-rejects it ("unknown ticket") and the rejection is kept and shown in the Sync panel. When the ticket arrives
-by a later pull, the row already makes it checked in. "Already admitted" uses the one rule
+rejects it ("unknown ticket"): the rejection is kept and shown in the Sync panel and the review queue, and the
+row counts nowhere from then on (core.checkin_refused: no entry, nobody inside, nothing to undo). When the
+ticket arrives by a later pull, an accepted row already makes it checked in. "Already admitted" uses the one rule
 (checkin_merge.current_check_in), so a later UNDO (core.door.undo) lets the guest be admitted again.
 """
 from __future__ import annotations
@@ -30,8 +31,9 @@ def admit_provisionally(session: Session, payload: str, *, event_id: str, statio
     """Admit the unknown ticket of `payload` (checkInUrl, its last segment, or a bare ticket number) at the
     door of `event_id` (at `entrance_id`, None = none chosen, so the headcount counts it there), in the caller's
     transaction. Returns OK (stored: CHECK_IN row, method PROVISIONAL, corrected time = now + clock_offset_s
-    seconds, BC-13), INVALID for an unreadable code, WRONG_EVENT for a
-    code of another event, ALREADY_CHECKED_IN when it is checked in (provisionally) and not undone since.
+    seconds, BC-13), INVALID for an unreadable code, WRONG_EVENT for a code of another event,
+    ALREADY_CHECKED_IN when it is checked in (provisionally) and not undone since (a row the centre refused
+    counts nowhere: core.checkin_refused).
     Raises FailedPrecondition (TICKET_KNOWN) when the ticket is in the local list: scan it for its verdict."""
     parsed = parse_payload(payload) if isinstance(payload, str) else None
     if parsed is None:
