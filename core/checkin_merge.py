@@ -9,6 +9,7 @@ The check-in log is a union of rows deduplicated by nonce (BC-15). Per ticket th
     UNDO     while not checked in → DUPLICATE (nothing to undo)
     EXIT     while checked in     → ACCEPTED  (the guest left: not inside, may enter again — issue 9 item 8)
     EXIT     while not checked in → DUPLICATE (kept: nothing to leave from, as far as these rows say)
+    a row the centre REFUSED keeps that status and is skipped: it counts nowhere (core.checkin_refused)
 
 (EXIT = a CHECK_IN row whose `direction` is EXIT; every other row is an ENTRY, so a log without exits
 behaves exactly as before.) "Checked in" therefore means "an entry in force": the latest ACCEPTED row is an
@@ -34,7 +35,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
 from typing import Any, Iterable
 
 from sqlalchemy import func, select
@@ -48,7 +48,7 @@ from core.outbox import PENDING
 from core.timeutil import parse_rfc3339, require_aware, to_rfc3339, utcnow
 
 CHECK_IN, UNDO = "CHECK_IN", "UNDO"
-ACCEPTED, DUPLICATE = "ACCEPTED", "DUPLICATE"
+ACCEPTED, DUPLICATE, REFUSED = "ACCEPTED", "DUPLICATE", "REFUSED"  # REFUSED: by the centre (core.checkin_refused)
 KINDS = (CHECK_IN, UNDO)
 ENTRY, EXIT = "ENTRY", "EXIT"  # direction of a CHECK_IN row (issue 9 item 8); UNDO rows keep ENTRY
 DIRECTIONS = (ENTRY, EXIT)
@@ -121,12 +121,14 @@ class _Fold:
 
 def walk(ticket_number: str, rows: list[CheckIn], rule: EntryRule = ONCE_RULE) -> MergeResult:
     """Apply the merge rule under the ticket's entry `rule` (core.entry_rules; ONCE by default) to `rows`
-    (one ticket's rows, any order) in memory: sets each row's `status` and returns the MergeResult. Pure
-    apart from the status attributes; flushes nothing."""
+    (one ticket's rows, any order; REFUSED rows are skipped and keep that status) in memory: sets each row's
+    `status` and returns the MergeResult. Pure apart from the status attributes; flushes nothing."""
     ordered = sorted(rows, key=sort_key)
     fold = _Fold(rule)
     result = MergeResult(ticket_number, ordered, None)
     for row in ordered:
+        if row.status == REFUSED:  # never part of the log in force; keeps its status
+            continue
         status, winner = fold.step(row)
         if winner is not None:
             result.winners[row.nonce] = winner
@@ -162,11 +164,11 @@ class _Probe:
 
 def entry_check(rows: Iterable, rule: EntryRule, at: datetime) -> EntryCheck:
     """THE admission decision (the door verdict, core.tickets.check_in — the hub's CheckIn): walk one
-    ticket's `rows` (CheckIn or LogRow; stored statuses ignored) under `rule`, then ask whether an ENTRY
+    ticket's `rows` (CheckIn or LogRow; stored statuses ignored but REFUSED) under `rule`, then ask whether an ENTRY
     CHECK_IN at corrected time `at` (aware) would be accepted after the latest of them — the ticket's state
     now decides, as before (a scan stamped before a later UNDO is still admitted, BC-13). Pure."""
     fold = _Fold(rule)
-    for row in sorted(rows, key=sort_key):
+    for row in sorted((r for r in rows if r.status != REFUSED), key=sort_key):
         fold.step(row)
     current, used = fold.current, fold.used
     status, winner = fold.step(_Probe(require_aware(at, "at")))
@@ -360,10 +362,11 @@ def _place(entrance_id: str | None, direction: str | None) -> dict:
 
 
 def winner_to_api(row: CheckIn | None) -> dict | None:
-    """The `winner` object of a DUPLICATE result: {station, correctedTime, nonce} (HUB_EXTENSIONS.md)."""
+    """The `winner` object of a DUPLICATE result: {station, correctedTime, nonce, entranceId when set}."""
     if row is None:
         return None
-    return {"station": row.station, "correctedTime": to_rfc3339(row.corrected_time), "nonce": row.nonce}
+    return {"station": row.station, "correctedTime": to_rfc3339(row.corrected_time), "nonce": row.nonce,
+            **_place(row.entrance_id, None)}
 
 
 def local_row(ticket_number: str, event_id: str, kind: str, *, station: str = "", operator: str = "",

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from core import checkin, provisional, roles, sales
 from core.changes import Changes
 from core.checkin import ScanResult, Verdict
-from core.checkin_merge import ENTRY, EXIT, UNDO, append, current_check_in, local_row, ticket_rows
+from core.checkin_merge import ENTRY, EXIT, REFUSED, UNDO, append, current_check_in, local_row, ticket_rows
 from core.checkin_store import SessionSink
 from core.codes import has_ticket_shape, normalise_typed, parse_payload
 from core.entrances import EntranceView, admitted_ids
@@ -153,14 +153,16 @@ def pay_and_admit(ledger, door: Door, payload: str, *, payment: str, tendered: M
 
 @dataclass(frozen=True)
 class AdmittedGuest:
-    """Who an undo would un-admit: `checked_in` False when the ticket is not checked in; the guest's name
-    ("" when unknown, e.g. admitted provisionally) and the check-in in force (aware UTC, station)."""
+    """Who an undo would un-admit: `checked_in` False when the ticket is not checked in (`refused` True when an
+    admission of it was refused at sync); the guest's name ("" when unknown, e.g. admitted provisionally) and
+    the check-in in force (aware UTC, station)."""
 
     ticket_number: str
     checked_in: bool
     guest_name: str = ""
     checked_in_at: datetime | None = None
     station: str = ""
+    refused: bool = False
 
 
 def admitted_guest(ledger, ticket_number: str) -> AdmittedGuest:
@@ -168,14 +170,15 @@ def admitted_guest(ledger, ticket_number: str) -> AdmittedGuest:
     confirmation (issue 9 item 4). Reads only."""
     tn = ticket_number.strip().upper()
     with ledger.uow() as uow:
-        current = current_check_in(ticket_rows(uow.session, tn))
+        rows = ticket_rows(uow.session, tn)
+        current = current_check_in(rows)
         ticket = uow.session.get(Ticket, tn)
         name = ""
         if ticket is not None:
             name = f"{ticket.guest_first_name or ''} {ticket.guest_last_name or ''}".strip() or \
                 f"{ticket.order.first_name or ''} {ticket.order.last_name or ''}".strip()
         if current is None:
-            return AdmittedGuest(tn, False, name)
+            return AdmittedGuest(tn, False, name, refused=any(r.status == REFUSED for r in rows))
         return AdmittedGuest(tn, True, name, current.corrected_time, current.station)
 
 
@@ -186,7 +189,7 @@ def admit_provisionally(ledger, door: Door, payload: str, *, now: datetime | Non
     with ledger.uow() as uow:
         result = provisional.admit_provisionally(
             uow.session, payload, event_id=door.event_id, station=door.station, operator=door.operator,
-            now=now or device_now(), clock_offset_s=door.clock_offset_s)
+            now=now or device_now(), clock_offset_s=door.clock_offset_s, entrance_id=door.entrance_id)
         uow.commit()
     return result
 
@@ -195,7 +198,8 @@ def undo(ledger, door: Door, ticket_number: str, *, now: datetime | None = None)
     """Undo the check-in in force of `ticket_number` at `door`: an UNDO row (a tombstone, never a deletion)
     and its outbox row "checkin.delete" through the one writer, committed; corrected time = now +
     door.clock_offset_s. Works for a ticket admitted provisionally (not in the local list: its event is
-    that of its check-in rows). Nothing is stored when it is not checked in (undone False). Raises NotFound
+    that of its check-in rows). Nothing is stored when it is not checked in (undone False) — e.g. its admission
+    was refused by the centre (core.checkin_refused: nothing is queued the hub would refuse again). Raises NotFound
     when the ticket is neither known nor checked in at one of door.event_ids."""
     tn = ticket_number.strip().upper()
     with ledger.uow() as uow:
@@ -206,7 +210,9 @@ def undo(ledger, door: Door, ticket_number: str, *, now: datetime | None = None)
         if event_id is None or event_id.lower() not in {e.lower() for e in door.event_ids}:
             raise NotFound(f"ticket {tn} not found at this door", code="TICKET_NOT_FOUND")
         if current_check_in(rows) is None:
-            return UndoResult(tn, False, message=f"Ticket {tn} is not checked in")
+            refused = any(r.status == REFUSED for r in rows)  # core.checkin_refused: counted nowhere, no undo
+            return UndoResult(tn, False, message=f"Ticket {tn} is not checked in" + (
+                " (its admission was refused at sync: see the review queue)" if refused else ""))
         values = local_row(tn, event_id, UNDO, station=door.station, operator=door.operator, method="MANUAL",
                            now=now or device_now(), clock_offset_s=door.clock_offset_s)
         append(SessionSink(session), rows, values)

@@ -4,8 +4,9 @@ A guest who bought online after the station's last pull has a valid code the led
 door must never show red "invalid" just because of a stale snapshot: staff may admit the guest provisionally.
 That stores an ordinary CHECK_IN row (method PROVISIONAL) and its outbox row through the one writer
 (core.checkin_merge.append), so the next sync checks it: the centre accepts it once it knows the ticket, or
-rejects it ("unknown ticket") and the rejection is kept and shown in the Sync panel. When the ticket arrives
-by a later pull, the row already makes it checked in. "Already admitted" uses the one rule
+rejects it ("unknown ticket"): the rejection is kept and shown in the Sync panel and the review queue, and the
+row counts nowhere from then on (core.checkin_refused: no entry, nobody inside, nothing to undo). When the
+ticket arrives by a later pull, an accepted row already makes it checked in. "Already admitted" uses the one rule
 (checkin_merge.current_check_in), so a later UNDO (core.door.undo) lets the guest be admitted again.
 """
 from __future__ import annotations
@@ -25,11 +26,14 @@ PROVISIONAL = "PROVISIONAL"
 
 
 def admit_provisionally(session: Session, payload: str, *, event_id: str, station: str, operator: str = "",
-                        now: datetime | None = None, clock_offset_s: float = 0.0) -> ScanResult:
+                        now: datetime | None = None, clock_offset_s: float = 0.0,
+                        entrance_id: str | None = None) -> ScanResult:
     """Admit the unknown ticket of `payload` (checkInUrl, its last segment, or a bare ticket number) at the
-    door of `event_id`, in the caller's transaction. Returns OK (stored: CHECK_IN row, method PROVISIONAL,
-    corrected time = now + clock_offset_s seconds, BC-13), INVALID for an unreadable code, WRONG_EVENT for a
-    code of another event, ALREADY_CHECKED_IN when it is checked in (provisionally) and not undone since.
+    door of `event_id` (at `entrance_id`, None = none chosen, so the headcount counts it there), in the caller's
+    transaction. Returns OK (stored: CHECK_IN row, method PROVISIONAL, corrected time = now + clock_offset_s
+    seconds, BC-13), INVALID for an unreadable code, WRONG_EVENT for a code of another event,
+    ALREADY_CHECKED_IN when it is checked in (provisionally) and not undone since (a row the centre refused
+    counts nowhere: core.checkin_refused).
     Raises FailedPrecondition (TICKET_KNOWN) when the ticket is in the local list: scan it for its verdict."""
     parsed = parse_payload(payload) if isinstance(payload, str) else None
     if parsed is None:
@@ -46,7 +50,7 @@ def admit_provisionally(session: Session, payload: str, *, event_id: str, statio
         return ScanResult(Verdict.ALREADY_CHECKED_IN, payload, tn, event_id, checked_in_at=earlier.corrected_time,
                           checked_in_station=earlier.station, message="Already admitted provisionally")
     values = local_row(tn, event_id, CHECK_IN, station=station, operator=operator, method=PROVISIONAL, now=now,
-                       clock_offset_s=clock_offset_s)
+                       clock_offset_s=clock_offset_s, entrance_id=entrance_id)
     append(SessionSink(session), rows, values)
     return ScanResult(Verdict.OK, payload, tn, event_id, checked_in_at=values["corrected_time"],
                       checked_in_station=station,

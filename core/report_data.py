@@ -36,15 +36,16 @@ CHECK_MARK = "✓"
 
 
 def totals_table(session: Session, event_id: str) -> ReportTable:
-    """"Totals": Sold, Paid, Unpaid, Other, Canceled, Checked in (event_stats), Inside now, Entries, Exits
-    (core.headcount), Max inside (None = no alarm) — one int per row."""
+    """"Totals": Sold, Paid, Unpaid, Other, Canceled, Checked in (event_stats), Inside now, Entries, Exits,
+    Max inside (the most inside at once, from the log) and Capacity alarm (None = none) — core.headcount; one
+    int per row."""
     event = get_event(session, event_id)
     stats = event_stats(session, event.id)
-    hc = headcount(session, event.id)
+    hc = headcount(session, event.id, with_peak=True)
     rows = [("Sold", stats["sold"]), ("Paid", stats["paid"]), ("Unpaid", stats["unpaid"]),
             ("Other status", stats["other"]), ("Canceled", stats["canceled"]), ("Checked in", stats["checkedIn"]),
-            ("Inside now", hc.inside), ("Entries", sum(hc.entries.values())), ("Exits", sum(hc.exits.values())),
-            ("Max inside", hc.max_inside)]
+            ("Inside now", hc.inside), ("Entries", hc.total_entries), ("Exits", hc.total_exits),
+            ("Max inside", hc.peak), ("Capacity alarm", hc.max_inside)]
     return ReportTable(f"Totals — {event.title}", (Column("Measure"), Column("Value", INT)), tuple(rows),
                        event.time_zone, "totals")
 
@@ -62,7 +63,7 @@ def per_definition_table(session: Session, event_id: str) -> ReportTable:
 
 def per_entrance_table(session: Session, event_id: str) -> ReportTable:
     """Per entrance (by name; "No entrance" for scans made without one, when there are any): Direction,
-    Entries, Exits (accepted rows made there) and Inside (inside now who came in there) — core.headcount."""
+    Entries (that stand), Exits (exit rows made there) and Inside (inside now who came in there) — core.headcount."""
     event = get_event(session, event_id)
     hc = headcount(session, event.id)
     entrances = list_entrances(session, event.id)

@@ -1,8 +1,9 @@
 """Reports over time (issue 10 item 5): arrivals per 15 minutes per entrance and check-ins per day, both in
 the EVENT's time zone (case BC-11: a station's OS zone never decides a bucket).
 
-An arrival is an ACCEPTED ENTRY check-in row (core.checkin_merge: a duplicate scan is no arrival, an EXIT is
-counted apart, an UNDO is no row of either), at its corrected time (BC-13), at the entrance it was made at
+An arrival is an entry that stands and an exit an exit row, as core.headcount.movements_query classes them (a
+duplicate scan, an undone or a refused admission is no arrival; an UNDO is no row of either), at its corrected
+time (BC-13), at the entrance it was made at
 (None = no entrance chosen: "No entrance"). These are movements through the doors, so a guest who leaves and
 comes back arrives twice; "inside now" is core.headcount's.
 """
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from core.checkin_merge import ACCEPTED, CHECK_IN, ENTRY, EXIT
+from core.checkin_merge import ENTRY, EXIT
 from core.entrances import list_entrances
 from core.errors import InvalidArgument
 from core.events import get_event
-from core.models import CheckIn
+from core.headcount import EXITED, UNDONE, movements_query
 from core.report_table import DATE, DATETIME, INT, Column, ReportTable
 from core.timeutil import local, require_aware
 
@@ -26,11 +27,12 @@ MAX_BUCKETS = 2000  # ~3 weeks of 15-minute buckets: a longer span is a data err
 
 
 def _moves(session: Session, event_id: str):
-    """(entrance id, direction, corrected time, ticket number) of the accepted CHECK_IN rows of the event."""
-    direction = func.coalesce(CheckIn.direction, ENTRY)
-    q = (select(CheckIn.entrance_id, direction, CheckIn.corrected_time, CheckIn.ticket_number)
-         .where(CheckIn.event_id == event_id, CheckIn.kind == CHECK_IN, CheckIn.status == ACCEPTED)
-         .order_by(CheckIn.corrected_time, CheckIn.id))
+    """(entrance id, ENTRY / EXIT, corrected time, ticket number) of the event's entries that stand and exit
+    rows (core.headcount.movements_query), by corrected time."""
+    moves = movements_query(event_id).subquery()
+    way = case((moves.c.movement == EXITED, EXIT), else_=ENTRY)
+    q = (select(moves.c.entrance_id, way, moves.c.at, moves.c.ticket_number)
+         .where(moves.c.movement != UNDONE).order_by(moves.c.at))
     return session.execute(q).all()
 
 
@@ -95,8 +97,8 @@ def _buckets(starts: list[datetime], tz: str, minutes: int) -> list[datetime]:
 
 
 def checkins_per_day(session: Session, event_id: str) -> ReportTable:
-    """Check-ins per event-local day: columns "Day" (date), "Entries" (accepted entries), "Exits" (accepted
-    exits), "Guests" (distinct tickets that entered that day). Days without a movement are left out.
+    """Check-ins per event-local day: columns "Day" (date), "Entries" (entries that stand), "Exits" (exit
+    rows), "Guests" (distinct tickets that entered that day). Days without a movement are left out.
     Raises NotFound for an unknown event."""
     event = get_event(session, event_id)
     tz = event.time_zone

@@ -74,7 +74,9 @@ class PushContext(Protocol):
 class OutboxHandler(Protocol):
     """Sends the outbox rows of `kinds`. `batch(items, start, ctx)` picks the rows from `items[start]` that go
     up together (at least that one); `handle(ctx, batch)` sends them and returns an Outcome, raising ApiError
-    or SyncError for the batch as a whole (push classifies: rejects → rejected, else the run stops)."""
+    or SyncError for the batch as a whole (push classifies: rejects → rejected, else the run stops). A handler
+    may also define `on_rejected(session, item, error)`: push calls it in the transaction that marks a row of
+    its kinds rejected, however the refusal came (sync.push_checkins: the refused check-in counts nowhere)."""
 
     kinds: tuple[str, ...]
 

@@ -156,6 +156,9 @@ class Pusher:
                 self.result.rejected.append({"id": row_id, "kind": item.kind, "entity": item.entity_key,
                                              "error": error})
                 self.gate.block(item, waiting_reason(item, error))
+                on_rejected = getattr(handler_for(item.kind), "on_rejected", None)
+                if on_rejected is not None:  # the handler's own consequence of a refusal (check-ins: count nowhere)
+                    on_rejected(s, item, error)
             s.flush()
             if outcome.apply is not None:
                 outcome.apply(s)

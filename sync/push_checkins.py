@@ -11,10 +11,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.checkin_merge import CHECK_IN, DUPLICATE, UNDO, find_by_nonce, merge_for, record_row
+from core.checkin_merge import CHECK_IN, DUPLICATE, REFUSED, UNDO, find_by_nonce, merge_for, record_row
+from core.checkin_refused import refuse, reinstate
 from core.events import zone_of
-from core.models import Ticket
-from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS
+from core.models import CheckIn, OutboxEntry, Ticket
+from core.outbox import CHECKIN_CREATE, CHECKIN_DELETE, CHECKIN_KINDS, PENDING
 from core.provisional import PROVISIONAL
 from core.review import ReviewKind, raise_item
 from core.timeutil import local, parse_rfc3339, shown, to_rfc3339
@@ -67,8 +68,24 @@ class CheckInHandler:
         outcome.skipped.extend(sorted(skipped))
         return outcome
 
+    def on_rejected(self, session: Session, item: Item, error: str) -> None:
+        """The centre refused `item` (whatever the path: a REJECTED row, a 4xx, a forbidden kind): its local row
+        counts nowhere any more (core.checkin_refused.refuse) and a refused provisional admission goes to the
+        review queue. Called by sync.push in the transaction that marks the outbox row rejected."""
+        for nonce in [_row(item)["nonce"], *_waiting_nonces(session, item)]:
+            refuse(session, nonce)
+        _review_provisional(session, item, error)
+
 
 HANDLER = CheckInHandler()
+
+
+def _waiting_nonces(session: Session, item: Item) -> list[str]:
+    """Nonces of the later pending check-in rows of `item`'s ticket: they wait for the refused one (sync.push_gate)
+    and stand or fall with it, so they count nowhere until the centre accepts them (then `_accepted`)."""
+    return list(session.scalars(select(OutboxEntry.idempotency_key).where(
+        OutboxEntry.entity_key == item.entity_key, OutboxEntry.kind.in_(CHECKIN_KINDS),
+        OutboxEntry.state == PENDING, OutboxEntry.id > item.id)))
 
 
 def _local_only_items(ctx: PushContext, batch: list[Item], local_only: set[str]) -> set[int]:
@@ -94,10 +111,13 @@ def _row(item, station: str = "") -> dict:
 
 
 def _upload_rows(ctx: PushContext, items: list[Item]) -> Outcome:
-    """POST /tessera/v1/checkins; the key of a batch is derived from its rows' keys, so a retry of the same
-    batch replays and a different batch never collides (nonces dedup anyway, BC-15)."""
+    """POST /tessera/v1/checkins; the key of a batch is derived from its rows' keys and attempts, so a different
+    batch never collides, and a row sent again — after a lost answer, or retried after a refusal (the hub's
+    stored answer would replay the refusal for ever) — is judged afresh; the nonces dedup (BC-15), so a row the
+    hub stored already gets its stored result."""
     rows = [_row(it, ctx.station) for it in items]
-    batch_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "tessera-checkins:" + ",".join(it.idempotency_key for it in items)))
+    batch_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "tessera-checkins:" + ",".join(
+        f"{it.idempotency_key}#{it.attempts}" for it in items)))
     results = ctx.api.upload_checkins(items[0].event_id, rows, idempotency_key=batch_key)
     by_nonce = {r.get("nonce"): r for r in results if isinstance(r, dict)}
     missing = [row["nonce"] for row in rows if row["nonce"] not in by_nonce]
@@ -112,9 +132,9 @@ def _upload_rows(ctx: PushContext, items: list[Item]) -> Outcome:
             outcome.rejected[item.id] = f"{res.get('status') or 'REJECTED'}: {res.get('reason') or 'refused'}"
 
     def apply(session: Session) -> None:
+        _accepted(session, [it for it in items if it.id not in outcome.rejected])
         for item, row in zip(items, rows):
             res = by_nonce[row["nonce"]]
-            _review_provisional(session, item, outcome.rejected.get(item.id))
             if res.get("status") not in ("ACCEPTED", DUPLICATE):
                 continue
             mine = find_by_nonce(session, row["nonce"])
@@ -132,7 +152,8 @@ def _flag_duplicate(ctx: PushContext, session: Session, event_id: str, row: dict
     if winner.get("nonce") and winner.get("correctedTime"):
         record_row(session, {"nonce": winner["nonce"], "ticketNumber": row["ticketNumber"], "kind": CHECK_IN,
                              "deviceTime": winner["correctedTime"], "correctedTime": winner["correctedTime"],
-                             "station": winner.get("station") or "", "method": "SYNC"}, event_id=event_id)
+                             "station": winner.get("station") or "", "method": "SYNC",
+                             "entranceId": winner.get("entranceId")}, event_id=event_id)  # counted where it was
     if mine is not None:
         merge_for(session, mine)
         if mine.status != DUPLICATE:
@@ -203,8 +224,7 @@ def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C9
     outcome.done.extend(it.id for it in send)
 
     def apply(session: Session) -> None:
-        for item in items:
-            _review_provisional(session, item, outcome.rejected.get(item.id))
+        _accepted(session, [it for it in items if it.id not in outcome.rejected])
         apply_tickets(session, answer, event_id)
         for t in answer:
             created = (t.get("checkIn") or {}).get("created")
@@ -242,4 +262,19 @@ def _plain_delete(ctx: PushContext, items: list[Item]) -> Outcome:
     """DeleteCheckIn by ticket number (idempotent on the server: API.md gap 5)."""
     event_id = items[0].event_id
     answer = ctx.api.delete_check_in(event_id, [it.entity_key for it in items])
-    return Outcome(done=[it.id for it in items], apply=lambda s: apply_tickets(s, answer, event_id))
+
+    def apply(session: Session) -> None:
+        _accepted(session, items)
+        apply_tickets(session, answer, event_id)
+    return Outcome(done=[it.id for it in items], apply=apply)
+
+
+def _accepted(session: Session, items: list[Item]) -> None:
+    """The centre took `items`: a row refused before (then retried, or one that waited on a refused row) counts
+    again (one query finds them); a provisional admission's acceptance goes to the review queue."""
+    nonces = [_row(it)["nonce"] for it in items]
+    for nonce in list(session.scalars(select(CheckIn.nonce).where(CheckIn.nonce.in_(nonces),
+                                                                     CheckIn.status == REFUSED))) if nonces else []:
+        reinstate(session, nonce)
+    for item in items:
+        _review_provisional(session, item, None)

@@ -13,6 +13,7 @@ from core.entrances import (ENTRY, EXIT, EntranceView, create_entrance, delete_e
                             list_entrances, set_max_inside, update_entrance)
 from core.headcount import headcount
 from core.models import TicketDefinition
+from core.timeutil import local, to_rfc3339
 
 
 def register(subparsers, parent) -> None:
@@ -125,12 +126,19 @@ def _whole(text: str):
 def cmd_inside(args) -> None:
     with transaction(args) as s:
         ev = pick_event(s, args.event)
-        hc = headcount(s, ev.id)
+        hc = headcount(s, ev.id, with_peak=True)
         names = {e.id: e.name for e in list_entrances(s, ev.id)}
-        keys = sorted(set(hc.by_entrance) | set(hc.entries) | set(hc.exits), key=lambda k: str(k or ""))
-        rows = [[names.get(k, k or "(no entrance)"), hc.by_entrance.get(k, 0), hc.entries.get(k, 0),
-                 hc.exits.get(k, 0)] for k in keys]
-        data = {"eventId": ev.id, "inside": hc.inside, "maxInside": hc.max_inside, "overCapacity": hc.over_capacity,
-                "byEntrance": {str(k or ""): n for k, n in hc.by_entrance.items()}}
-        emit(args, data, lambda: hc.label() + ("  — OVER CAPACITY" if hc.over_capacity else "") + "\n"
-             + table(["ENTRANCE", "INSIDE", "ENTRIES", "EXITS"], rows))
+        zone = ev.time_zone
+    keys = sorted(set(hc.by_entrance) | set(hc.entries) | set(hc.exits), key=lambda k: str(k or ""))
+    rows = [[names.get(k, k or "(no entrance)"), hc.by_entrance.get(k, 0), hc.entries.get(k, 0),
+             hc.exits.get(k, 0)] for k in keys]
+    if hc.unseen_exits:
+        rows.append(["(left unseen: re-entered)", 0, 0, hc.unseen_exits])
+    peak_at = hc.peak_at
+    data = {"eventId": ev.id, "inside": hc.inside, "maxInside": hc.max_inside, "overCapacity": hc.over_capacity,
+            "byEntrance": {str(k or ""): n for k, n in hc.by_entrance.items()}, "entries": hc.total_entries,
+            "exits": hc.total_exits, "peakInside": hc.peak, "peakAt": to_rfc3339(peak_at) if peak_at else None}
+    peak = f"Max inside: {hc.peak}" + (f" at {local(peak_at, zone):%Y-%m-%d %H:%M}" if peak_at else "")
+    emit(args, data, lambda: hc.label() + ("  — OVER CAPACITY" if hc.over_capacity else "") + "\n"
+         + f"Entries: {hc.total_entries}   Exits: {hc.total_exits}   {peak}\n"
+         + table(["ENTRANCE", "INSIDE", "ENTRIES", "EXITS"], rows))

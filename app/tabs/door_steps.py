@@ -257,7 +257,8 @@ class DoorStepsMixin:
             self._undo_asking = False
             self._undo_stack.pop()
             self.undo_button.setEnabled(bool(self._undo_stack))
-            self.verdict_panel.show_message("Nothing to undo", f"Ticket {who.ticket_number} is not checked in")
+            why = " (its admission was refused at sync: see Review)" if who.refused else ""
+            self.verdict_panel.show_message("Nothing to undo", f"Ticket {who.ticket_number} is not checked in{why}")
             return
         when = formatting.clock(who.checked_in_at, self.ctx.time_zone)
         text = f"Un-admit {who.guest_name or 'this guest'} (ticket {who.ticket_number}), checked in {when}"

@@ -69,3 +69,19 @@ def test_capacity_alarm_and_unknown_entrance(tmp_path, capsys):
     capsys.readouterr()
     assert main(["scan", "--db", db, "--entrance", "Nowhere", "--code", "S-0001-021"]) == 2
     assert "ENTRANCE_NOT_FOUND" in capsys.readouterr().err
+
+
+def test_item2_item3_inside_after_undo_and_readmission_with_the_peak(tmp_path, capsys):
+    """h7-count items 2–3: `entrances inside` after an undo + re-admission is entries − exits, and shows the most
+    inside at once ("Max inside") from the log."""
+    db = str(tmp_path / "u.db")
+    _seed(db)
+    _run(capsys, "scan", "--db", db, "--code", "S-0001-021", "S-0001-022")
+    _run(capsys, "scan", "--db", db, "--undo", "S-0001-021")
+    _run(capsys, "scan", "--db", db, "--code", "S-0001-021")
+    _run(capsys, "scan", "--db", db, "--exit", "--code", "S-0001-022")
+    data = _json(capsys, "entrances", "inside", "--db", db)
+    assert (data["inside"], data["entries"], data["exits"], data["peakInside"]) == (1, 2, 1, 2)
+    assert data["inside"] == data["entries"] - data["exits"] and data["peakAt"]
+    text = _run(capsys, "entrances", "inside", "--db", db)
+    assert "Entries: 2   Exits: 1   Max inside: 2 at " in text

@@ -48,7 +48,7 @@ def test_summary_counts_sold_checked_in_and_inside_per_definition_and_entrance(l
     totals, per_def, per_ent = _tables(ledger, "summary", venue.event_id)
     t = dict(totals.rows)
     assert (t["Sold"], t["Paid"], t["Unpaid"], t["Checked in"], t["Inside now"]) == (5, 4, 1, 3, 3)
-    assert (t["Entries"], t["Exits"], t["Max inside"]) == (4, 1, None)
+    assert (t["Entries"], t["Exits"], t["Max inside"], t["Capacity alarm"]) == (4, 1, 4, None)  # item 3: the peak
     assert _rows(per_def) == {"Standing": (100, 5, 4, 1, 3), "VIP": (10, 0, 0, 0, 0)}
     assert _rows(per_ent) == {"Main": ("ENTRY", 3, 0, 2), "Side": ("ENTRY", 1, 0, 1), "Exit": ("EXIT", 0, 1, 0)}
 
