@@ -1,6 +1,6 @@
 """USB keyboard-wedge scanner input: an application-wide event filter that recognises fast key bursts.
 
-A wedge scanner "types" its code as a burst of keystrokes ending in Enter, wherever the focus is. A human
+A wedge scanner "types" its code as a burst of keystrokes ending in Enter (or Tab), wherever the focus is. A human
 types far slower. The filter watches every key press delivered to the focused widget; when Enter ends a
 burst of at least `min_length` characters whose gaps were all under `max_gap_s`, it emits `scanned(code)`,
 swallows the Enter (so no dialog button fires) and removes the burst from a line edit it landed in.
@@ -20,7 +20,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QLineEdit, QPlainTextEdit, QTextEdit,
                                QWidget)
 
-_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+# Keys that end a burst: Enter, or Tab for scanners set to send a Tab suffix (WR-07). A Tab after slow
+# typing is no burst (shorter than min_length after the gap reset) and moves the focus as usual.
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab)
 
 
 class WedgeFilter(QObject):
