@@ -228,16 +228,18 @@ def normalise_typed(text: str) -> str:
     return "".join(text.split()) if isinstance(text, str) else text
 
 
-def lookup_variants(ticket_number: str) -> tuple[str, ...]:
-    """The ticket numbers a code may stand for, tried in order (at most 3 lookups): itself; then, when its
-    3-character suffix holds a look-alike letter (O for 0, I or L for 1), the number with that suffix in
-    digits — the suffix is always digits (API.md §5), so this is unambiguous; then — for 13 characters
-    typed without dashes — the dashed layout `XXXX-XXXX-XXNNN` (order number + suffix). Look-alikes in
-    the order-number part are NOT guessed: Wix numbers use O and 0, I and 1 alike there (`FNVL-NIJT-WP021`),
-    so such a number is looked up as typed."""
+def lookup_variants(ticket_number: str, *, typed: bool = False) -> tuple[str, ...]:
+    """The ticket numbers a code may stand for, tried in order (at most 3 lookups): itself; then, for a
+    `typed` number (a person read it: method MANUAL) whose 3-character suffix holds a look-alike letter
+    (O for 0, I or L for 1), the number with that suffix in digits — the suffix is always digits (API.md
+    §5), so this is unambiguous; then — for 13 characters typed without dashes — the dashed layout
+    `XXXX-XXXX-XXNNN` (order number + suffix). A scanned code is read exactly (a camera does not confuse
+    O and 0), so a scanned code with one character changed is never taken for the real one (BC-02).
+    Look-alikes in the order-number part are never guessed: Wix numbers use O and 0, I and 1 alike there
+    (`FNVL-NIJT-WP021`), so such a number is looked up as typed."""
     tn = ticket_number.upper()
     found = [tn]
-    fixed = tn[:-3] + tn[-3:].translate(_SUFFIX_DIGITS)
+    fixed = tn[:-3] + tn[-3:].translate(_SUFFIX_DIGITS) if typed else tn
     if fixed != tn and _TICKET_SHAPE.fullmatch(fixed):
         found.append(fixed)
     last = found[-1]

@@ -53,17 +53,18 @@ def test_wr07_typed_with_spaces_without_dashes_in_lower_case(typed):
     ("TQ4M-88RA-KDO21", TN), ("TQ4M-88RA-KD02I", TN), ("TQ4M-88RA-KD02L", TN), ("tq4m88rakdo2i", TN),
 ])
 def test_wr07_look_alike_letters_in_the_suffix_are_read_as_digits(typed, meant):
-    """WR-07: the 3-character suffix is always digits (API.md §5), so O→0 and I/L→1 there is unambiguous;
-    the exact number is still tried first."""
-    variants = lookup_variants(parse_payload(typed).ticket_number)
+    """WR-07: the 3-character suffix is always digits (API.md §5), so O→0 and I/L→1 there is unambiguous
+    for a typed number; the exact number is still tried first. A scanned code gets no such help (BC-02)."""
+    variants = lookup_variants(parse_payload(typed).ticket_number, typed=True)
     assert variants[0] == typed.upper() and meant in variants and len(variants) <= 3
+    assert meant not in lookup_variants(typed.upper()), "a scanned code is read exactly (BC-02)"
 
 
 def test_wr07_look_alikes_in_the_order_part_are_not_guessed():
     """WR-07: Wix numbers use O and 0, I and 1 alike before the suffix (FNVL-NIJT-WP021): no guessing there,
     so no lookup flood and no wrong ticket — looked up as typed only."""
-    assert lookup_variants("TQ4M-88RA-KO021") == ("TQ4M-88RA-KO021",)
-    assert lookup_variants("FNVL-NIJT-WP021") == ("FNVL-NIJT-WP021",)
+    assert lookup_variants("TQ4M-88RA-KO021", typed=True) == ("TQ4M-88RA-KO021",)
+    assert lookup_variants("FNVL-NIJT-WP021", typed=True) == ("FNVL-NIJT-WP021",)
 
 
 @pytest.mark.parametrize("layout", ["German (QWERTZ)", "French (AZERTY)"])

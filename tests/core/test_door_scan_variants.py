@@ -55,6 +55,15 @@ def test_wr07_typed_look_alike_suffix_admits_the_real_number(ledger, gala, typed
         assert list(uow.session.scalars(select(CheckIn.ticket_number))) == [TN]
 
 
+def test_bc02_scanned_look_alike_is_not_corrected(ledger, gala):
+    """BC-02: a scanned code with 1 → I in its suffix is a changed code, not a typo: UNKNOWN, nothing stored."""
+    ev, _ = gala
+    door = Door((ev,), "Door A")
+    assert scan(ledger, door, TN[:-1] + "I", now=T0).verdict is Verdict.UNKNOWN
+    assert scan(ledger, door, check_in_url(TN[:-1] + "I", ev), method="MANUAL", now=T0).verdict is Verdict.UNKNOWN
+    assert _counts(ledger) == (0, 0)
+
+
 @pytest.mark.parametrize("payload,kind", [
     ("abcdefghjkmnpqrstuvwxyz234567890", "another ticket system"),  # pretix secret
     ("123456789012345678001", "number-only barcode"),               # Eventbrite-style barcode
