@@ -36,3 +36,14 @@ def test_wr07_german_layout_burst_parses_to_the_ticket(qtbot, wedge):  # noqa: F
         qtbot.keyClicks(edit, typed_on("German (QWERTZ)", "TQ4M-88RA-KD021"))
         qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert parse_payload(blocker.args[0]).ticket_number == "TQ4M-88RA-KD021"
+
+
+def test_fast_user_name_and_tab_from_a_password_manager_is_no_scan(qtbot, wedge):  # noqa: F811
+    """Tab ends a burst only when it is a ticket code: an auto-typed user name + Tab moves the focus."""
+    _w, edit, other = _form(qtbot)
+    seen = []
+    wedge.scanned.connect(seen.append)
+    qtbot.keyClicks(edit, "ana.moreira")
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert seen == [] and edit.text() == "ana.moreira"
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is other, timeout=2000)
