@@ -1,6 +1,6 @@
 """USB keyboard-wedge scanner input: an application-wide event filter that recognises fast key bursts.
 
-A wedge scanner "types" its code as a burst of keystrokes ending in Enter, wherever the focus is. A human
+A wedge scanner "types" its code as a burst of keystrokes ending in Enter (or Tab, WR-07), wherever the focus is. A human
 types far slower. The filter watches every key press delivered to the focused widget; when Enter ends a
 burst of at least `min_length` characters whose gaps were all under `max_gap_s`, it emits `scanned(code)`,
 swallows the Enter (so no dialog button fires) and removes the burst from a line edit it landed in.
@@ -20,7 +20,11 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QLineEdit, QPlainTextEdit, QTextEdit,
                                QWidget)
 
+from core.codes import parse_payload
+
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+# A scanner set to send a Tab suffix: Tab ends a fast burst when the burst is a ticket code (core.codes);
+# a person's Tab, or a password manager auto-typing a user name and Tab, moves the focus as usual.
 
 
 class WedgeFilter(QObject):
@@ -64,8 +68,8 @@ class WedgeFilter(QObject):
             self.reset()
         self._last_at = now
         key = event.key()
-        if key in _ENTER_KEYS:
-            return self._finish(obj)
+        if key in _ENTER_KEYS or (key == Qt.Key.Key_Tab and parse_payload("".join(self._chars)) is not None):
+            return self._finish(obj)  # Tab ends only a burst that is a ticket code: auto-typed logins pass
         text = event.text()
         if text and text.isprintable() and len(text) == 1:
             if not self._chars:

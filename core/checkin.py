@@ -21,7 +21,8 @@ An EXIT scan (direction EXIT: an exit entrance or the door's exit mode, issue 9 
 then always stores an EXIT row and answers OK "Exit recorded": anyone may leave (canceled, unpaid, or not
 seen entering here — the entry may come from another station at the next sync). Re-entry after an exit is
 an ordinary entry (the guest is no longer "checked in", core.checkin_merge).
-A number typed without its dashes is looked up in its dashed layout too (core.codes.lookup_variants).
+A number typed without its dashes is looked up in its dashed layout too, and a typed (MANUAL) number with O/I/L
+in its digit suffix with digits there (core.codes.lookup_variants).
 UNPAID and CANCELED get their details after the scan (explain: amounts, when and by whom, and the stale
 flag for a verdict resting on an old snapshot — amber at the door, never green, never hard red).
 The door use case (GUI and CLI) is core.door, which calls scan_and_commit.
@@ -42,7 +43,7 @@ from core import checkin_store as store
 from core.checkin_merge import CHECK_IN, ENTRY, EXIT, EntryCheck, append, current_check_in, entry_check, local_row
 from core.entry_rules import DAILY, MULTI
 from core.entrances import admits
-from core.codes import ParsedCode, lookup_variants, not_a_ticket_message, parse_payload
+from core.codes import KIND_URL, ParsedCode, lookup_variants, not_a_ticket_message, parse_payload
 from core.money import Money
 from core.models import Event, Ticket
 from core.status import OFFLINE_PENDING, SETTLED as ADMITTED_STATUSES, UNPAID as UNPAID_STATUSES, \
@@ -180,7 +181,8 @@ def _scan_parsed(db: store.RawRunner, text: str, parsed: ParsedCode, *, event_id
     if parsed.event_id is not None and parsed.event_id not in selected:
         return ScanResult(Verdict.WRONG_EVENT, text, tn, parsed.event_id, message="Ticket for another event")
     t = db.lookup(tn)
-    for variant in lookup_variants(tn)[1:]:  # a number typed without its dashes (issue 9 item 2)
+    typed = method == "MANUAL" and parsed.kind != KIND_URL  # look-alike suffix letters only when typed
+    for variant in lookup_variants(tn, typed=typed)[1:]:  # typed without dashes / O for 0 (issue 9 item 2)
         if t is not None:
             break
         t = db.lookup(variant)

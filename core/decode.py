@@ -20,6 +20,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from core.codes import prefer_ticket_codes
 from core.decode_backends import Backend, Read, load_backends
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class QrDecoder:
         self._roi_age = 0
         self._shape: tuple[int, int] | None = None
         self._misses = 0
+        self.unreadable = 0  # QR codes the last read() saw whose bytes are not UTF-8 text (BC-01)
 
     @property
     def primary(self) -> Backend:
@@ -116,11 +118,13 @@ class QrDecoder:
         self._roi, self._roi_invert, self._roi_age, self._misses, self._shape = None, False, 0, 0, None
 
     def decode(self, frame: np.ndarray) -> list[str]:
-        """Distinct QR texts in `frame` (BGR or grey uint8 array); [] when nothing was read."""
+        """Distinct QR texts in `frame` (BGR or grey uint8 array); [] when nothing was read. When some are
+        ticket codes, only those (core.codes.prefer_ticket_codes: an advert's QR beside the ticket is
+        dropped). `self.unreadable` then tells how many QR codes were seen but hold no UTF-8 text."""
         seen: dict[str, None] = {}
         for r in self.read(frame):
             seen.setdefault(r.text, None)
-        return list(seen)
+        return prefer_ticket_codes(list(seen)) if len(seen) > 1 else list(seen)
 
     def read(self, frame: np.ndarray) -> list[Read]:
         """Like decode() but returns Read(text, backend, points) with points in `frame` pixels."""
@@ -130,6 +134,7 @@ class QrDecoder:
             self.reset()
             self._shape = shape
         old_roi = self._roi
+        self.unreadable = 0
         reads = self._try_roi(arr)
         if reads:
             return self._hit("roi", reads, shape)
@@ -170,13 +175,19 @@ class QrDecoder:
         scale = self.downscale_width / w
         small = cv2.resize(gray, (self.downscale_width, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
         reads, cands = self.primary.read(small, thorough=self.fallback_every == 1)
+        self._note_unreadable()
         hints.extend(tuple((x / scale, y / scale) for x, y in c) for c in cands)
         return _moved(reads, scale=scale)
 
     def _try_full(self, gray: np.ndarray, hints: list) -> list[Read]:
         reads, cands = self.primary.read(gray, thorough=self.fallback_every == 1)
+        self._note_unreadable()
         hints.extend(cands)
         return reads
+
+    def _note_unreadable(self) -> None:
+        """Keep the primary decoder's count of QR symbols whose bytes are not UTF-8 text (BC-01)."""
+        self.unreadable = max(self.unreadable, getattr(self.primary, "last_unreadable", 0))
 
     def _fallbacks(self, gray: np.ndarray, hints: list) -> list[Read]:
         """The other decoders; then a 180°-rotated copy for decoders that are not rotation-invariant

@@ -75,9 +75,12 @@ class Backend(Protocol):
 
 
 class ZxingBackend:
-    """zxing-cpp restricted to QR (restricting formats is ~10× faster, STACK.md §3); tries inverted codes."""
+    """zxing-cpp restricted to QR (restricting formats is ~10× faster, STACK.md §3); tries inverted codes.
+    `last_unreadable`: how many QR symbols the last read() decoded whose bytes are not UTF-8 text (BC-01:
+    dropped, but the caller can say "a QR code was found but is unreadable" instead of "no QR code")."""
 
     name = "zxing"
+    last_unreadable = 0
     tries_inverted = True
     rotation_invariant = True
 
@@ -95,12 +98,15 @@ class ZxingBackend:
                                       try_invert=bool(invert))
         reads: list[Read] = []
         cands: list[tuple[Point, ...]] = []
+        self.last_unreadable = 0
         for bc in found:
             pos = bc.position
             pts = [(p.x, p.y) for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
             read = _make_read(bc.bytes, self.name, pts) if bc.valid else None
             if read is not None:
                 reads.append(read)
+            elif bc.valid:  # decoded, but its bytes are not UTF-8 text (Latin-1, Shift-JIS): BC-01
+                self.last_unreadable += int(bool(bc.bytes) and strict_text(bc.bytes) is None)
             elif polygon_area(pts) >= 1.0:
                 cands.append(tuple((float(x), float(y)) for x, y in pts))
         return reads, cands

@@ -12,6 +12,7 @@ from app import config
 from app.cli.common import add_station_options, ledger_of, operator_of, pick_event, station_of
 from app.cli.output import CliError, json_line, warn
 from app.debounce import Debouncer
+from core.codes import normalise_typed
 from core.events import get_event
 from core.timeutil import to_rfc3339
 
@@ -71,8 +72,9 @@ def print_result(args, result: "ScanResult", source: str) -> None:
 
 
 def _image_codes(paths: list[str]) -> Iterator[tuple[str, list[str] | None]]:
-    """(path, codes) per image; codes None for a file that is not a readable image (reported on stderr,
-    the other images are still scanned)."""
+    """(path, codes) per image; codes None for a file that is not a readable image, or whose only QR code
+    holds no UTF-8 text (BC-01: "unreadable", never looked up) — reported on stderr, the other images are
+    still scanned."""
     missing = [p for p in paths if not Path(p).is_file()]
     if missing:
         raise CliError("image file not found: " + ", ".join(missing))
@@ -85,6 +87,10 @@ def _image_codes(paths: list[str]) -> Iterator[tuple[str, list[str] | None]]:
             codes = decode_image(path, decoder)
         except (OSError, ValueError) as exc:
             warn(f"error: {exc}")
+            codes = None
+        if codes == [] and decoder.unreadable:
+            warn(f"{path}: a QR code was found but it is unreadable (it holds no UTF-8 text): "
+                 "not a Wix/Tessera ticket")
             codes = None
         yield path, codes
 
@@ -123,8 +129,8 @@ def _quiet_opencv() -> None:
 def _sources(args) -> Iterable[tuple[str, list[str]]]:
     if args.image:
         return _image_codes(args.image)
-    if args.code:
-        return [("code", list(args.code))]
+    if args.code:  # typed: spaces between groups are dropped as at the door's typed entry (core.codes)
+        return [("code", [normalise_typed(c) for c in args.code])]
     return _stream_codes(args)
 
 

@@ -111,7 +111,7 @@ def test_typed_codes_are_normalised(ledger, ev, typed):
                                            ("HELLO WORLD", "HELLO WORLD")])
 def test_garbage_is_not_a_ticket_code_and_shows_what_was_read(ledger, ev, garbage, shown):
     r = scan(ledger, _door(ev), garbage, now=T0)
-    assert r.verdict is Verdict.INVALID and r.message == f"Not a ticket code: read “{shown}”"
+    assert r.verdict is Verdict.INVALID and r.message.startswith(f"Not a ticket code: read “{shown}”")
 
 
 def test_admitted_guest_names_whom_an_undo_would_unadmit(ledger, ev):
