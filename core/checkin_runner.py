@@ -15,8 +15,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import String, any_, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -37,20 +36,28 @@ def ticket_lock_keys(ticket_numbers: Iterable[str]) -> list[str]:
 
 
 class PgStatements:
-    """PgRunner's statements for one PostgreSQL dialect: the locks, the lookup of many tickets (`= ANY` of an
-    array: one SQL text whatever the count) with the answer's columns, the insert returning the row id."""
+    """PgRunner's statements for one PostgreSQL dialect: the locks, the lookup of n tickets with the answer's
+    columns (one statement per n, `IN` of n parameters: PostgreSQL plans `= ANY(array)` as a list of unknown
+    length and spent twice the CPU on it), the insert returning the row id."""
 
     def __init__(self, dialect):
+        self.dialect = dialect
         self.locks = str(ADVISORY_LOCKS.compile(dialect=dialect))
-        lookup = (store.statements(dialect).joined.add_columns(*store.ANSWER_COLUMNS)
-                  .where(Ticket.ticket_number == any_(bindparam("tns", type_=ARRAY(String))))
-                  .with_for_update(of=Ticket))
-        self.lookup = store._Prepared(lookup, dialect)
+        self._lookups: dict[int, store.Prepared] = {}
         self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None)
                              for c in (*store.LOOKUP_COLUMNS, *store.ANSWER_COLUMNS)]
         table = CheckIn.__table__
-        self.insert_checkin = store._Prepared(store._insert(table, store.CHECKIN_COLUMNS).returning(table.c.id),
-                                              dialect)
+        self.insert_checkin = store.Prepared(store._insert(table, store.CHECKIN_COLUMNS).returning(table.c.id),
+                                              self.dialect)
+
+    def lookup(self, n: int) -> store.Prepared:
+        """The lookup of `n` tickets (parameters t0 … t{n-1}), FOR UPDATE of the tickets."""
+        if n not in self._lookups:
+            params = [bindparam(f"t{i}", type_=Ticket.ticket_number.type) for i in range(n)]
+            q = (store.statements(self.dialect).joined.add_columns(*store.ANSWER_COLUMNS)
+                 .where(Ticket.ticket_number.in_(params)).with_for_update(of=Ticket))
+            self._lookups[n] = store.Prepared(q, self.dialect)
+        return self._lookups[n]
 
 
 _PG: dict[tuple, PgStatements] = {}
@@ -77,14 +84,16 @@ class PgRunner(store.CoreRunner):
 
     def lookup_many(self, ticket_numbers: list[str]) -> dict[str, store.TicketView]:
         """As CoreRunner.lookup_many (views with `answer`), after taking `lock_keys`, in one round trip."""
-        params = self.pg.lookup.params({"tns": list(dict.fromkeys(ticket_numbers))})
+        numbers = list(dict.fromkeys(ticket_numbers))
+        lookup = self.pg.lookup(len(numbers))
+        params = lookup.params({f"t{i}": n for i, n in enumerate(numbers)})
         with self.dbapi.cursor() as locks, self.dbapi.cursor() as cur:
             if self.lock_keys:
                 with self.dbapi.pipeline():  # BEGIN + locks + lookup + Sync: one round trip
                     locks.execute(self.pg.locks, {"keys": self.lock_keys})
-                    cur.execute(self.pg.lookup.sql, params)
+                    cur.execute(lookup.sql, params)
             else:
-                cur.execute(self.pg.lookup.sql, params)
+                cur.execute(lookup.sql, params)
             procs = self.pg.result_procs
             grouped: dict[str, list] = {}
             for r in cur.fetchall():

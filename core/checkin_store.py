@@ -94,7 +94,7 @@ class TicketView:
         return rule_of(self.entry_rule, self.max_entries, self.time_zone)
 
 
-class _Prepared:
+class Prepared:
     """One statement compiled for a dialect: SQL text, parameter order and bind converters."""
 
     def __init__(self, stmt, dialect: Dialect):
@@ -123,15 +123,15 @@ class Statements:
         self.joined = joined  # ticket, order, event, definition and check-in rows, no WHERE (core.checkin_runner)
         lookup = (joined.where(Ticket.ticket_number == bindparam("tn", type_=Ticket.ticket_number.type))
                   .with_for_update(of=Ticket))
-        self.lookup = _Prepared(lookup, dialect)
+        self.lookup = Prepared(lookup, dialect)
         self.lookup_many = (joined.add_columns(*ANSWER_COLUMNS)
                             .where(Ticket.ticket_number.in_(bindparam("tns", expanding=True)))
                             .with_for_update(of=Ticket))  # SQLAlchemy statement (expanding IN): CoreRunner
         self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in LOOKUP_COLUMNS]
-        self.insert_checkin = _Prepared(_insert(CheckIn.__table__, CHECKIN_COLUMNS), dialect)
-        self.insert_outbox = _Prepared(_insert(OutboxEntry.__table__, OUTBOX_COLUMNS), dialect)
+        self.insert_checkin = Prepared(_insert(CheckIn.__table__, CHECKIN_COLUMNS), dialect)
+        self.insert_outbox = Prepared(_insert(OutboxEntry.__table__, OUTBOX_COLUMNS), dialect)
         table = CheckIn.__table__
-        self.set_status = _Prepared(update(table).where(table.c.id == bindparam("row_id", type_=table.c.id.type))
+        self.set_status = Prepared(update(table).where(table.c.id == bindparam("row_id", type_=table.c.id.type))
                                     .values(status=bindparam("new_status", type_=table.c.status.type)), dialect)
 
 
@@ -280,7 +280,7 @@ class RawRunner:
         """The rule of a ticket looked up by this runner (ONCE_RULE for any other)."""
         return self.rules.get(ticket_number, ONCE_RULE)
 
-    def _run(self, prepared: _Prepared, values: dict[str, Any]) -> None:
+    def _run(self, prepared: Prepared, values: dict[str, Any]) -> None:
         self.cursor.execute(prepared.sql, prepared.params(values))
 
     def insert_checkin(self, values: dict[str, Any]) -> int:
@@ -328,7 +328,7 @@ class CoreRunner(RawRunner):
             grouped.setdefault(r[0], []).append(tuple(r))
         return {tn: self._keep(_with_answer(_view(rows), rows[0])) for tn, rows in grouped.items()}
 
-    def _run(self, prepared: _Prepared, values: dict[str, Any]):
+    def _run(self, prepared: Prepared, values: dict[str, Any]):
         return self.conn.execute(prepared.stmt, values)
 
     def insert_checkin(self, values: dict[str, Any]) -> int:

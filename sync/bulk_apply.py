@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.changes import note
-from core.checkin_store import _Prepared
+from core.checkin_store import Prepared
 from core.models import Order, Ticket
 from core.outbox import pending_keys
 from core.textsearch_index import queue_written, triggers_off
@@ -63,12 +63,12 @@ class BulkWriter:
 
     def __init__(self, session: Session):
         dialect = session.get_bind().dialect
-        self.orders = _Prepared(_upsert_statement(Order.__table__, "order_number", ORDER_COLUMNS, True), dialect)
-        self.tickets = _Prepared(_upsert_statement(Ticket.__table__, "ticket_number", TICKET_COLUMNS, False),
+        self.orders = Prepared(_upsert_statement(Order.__table__, "order_number", ORDER_COLUMNS, True), dialect)
+        self.tickets = Prepared(_upsert_statement(Ticket.__table__, "ticket_number", TICKET_COLUMNS, False),
                                  dialect)
         self.orders_seen: set[str] = set()
 
-    def _run(self, session: Session, prepared: _Prepared, rows: list[dict], *, tickets: list[str] = (),
+    def _run(self, session: Session, prepared: Prepared, rows: list[dict], *, tickets: list[str] = (),
              orders: list[str] = ()) -> None:
         """executemany `prepared` over `rows` with the search index's queueing triggers off, then queue the
         written `tickets` / `orders` numbers in set statements (core.textsearch_index)."""

@@ -28,9 +28,11 @@ from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import bindparam, exists, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.changes import Changes, changes_of
+from core.checkin_store import Prepared
 from core.errors import InvalidArgument
 from core.models import CheckIn, Entrance, Event, Order, Ticket, TicketDefinition
 from sync.hub.models import HubChange
@@ -153,12 +155,32 @@ _APPEND_PG = text(
 ).bindparams(bindparam("created", type_=HubChange.__table__.c.created.type))
 
 
+_COMPILED: dict[type, Prepared] = {}
+
+
+def _append_pg(dialect) -> Prepared:
+    """_APPEND_PG compiled once for `dialect` (its SQL text and the `created` column's conversion)."""
+    if type(dialect) not in _COMPILED:
+        _COMPILED[type(dialect)] = Prepared(_APPEND_PG, dialect)
+    return _COMPILED[type(dialect)]
+
+
 def _append(session: Session, rows: list[dict], *, postgres: bool) -> None:
-    """Insert feed `rows` (dicts of event_id, type, key, created; one `created` for all) in their order."""
+    """Insert feed `rows` (dicts of event_id, type, key, created) in their order. PostgreSQL, one `created`
+    for all (every call's rows): _APPEND_PG on psycopg's cursor (SQLAlchemy's execution would cost about as
+    much Python again, issue 11)."""
     if postgres and len({r["created"] for r in rows}) == 1:
-        session.execute(_APPEND_PG, {"lock": FEED_LOCK, "created": rows[0]["created"],
-                                     "events": [r["event_id"] for r in rows], "types": [r["type"] for r in rows],
-                                     "keys": [r["key"] for r in rows]})
+        conn = session.connection()
+        prepared = _append_pg(conn.dialect)
+        params = prepared.params({"lock": FEED_LOCK, "created": rows[0]["created"],
+                                  "events": [r["event_id"] for r in rows], "types": [r["type"] for r in rows],
+                                  "keys": [r["key"] for r in rows]})
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        try:
+            with conn.connection.dbapi_connection.cursor() as cur:
+                cur.execute(prepared.sql, params)
+        except dbapi_error as exc:  # as SQLAlchemy raises it (the runner answers database errors)
+            raise DBAPIError.instance(prepared.sql, params, exc, dbapi_error) from exc
         return
     if postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK})
