@@ -165,34 +165,44 @@ def _append_pg(dialect) -> Prepared:
     return _COMPILED[type(dialect)]
 
 
-def _append(session: Session, rows: list[dict], *, postgres: bool) -> None:
-    """Insert feed `rows` (dicts of event_id, type, key, created) in their order. PostgreSQL, one `created`
-    for all (every call's rows): _APPEND_PG on psycopg's cursor (SQLAlchemy's execution would cost about as
-    much Python again, issue 11)."""
+def _append(session: Session, rows: list[dict], *, postgres: bool, commit: bool = False) -> bool:
+    """Insert feed `rows` (dicts of event_id, type, key, created) in their order; True when it also committed.
+    PostgreSQL, one `created` for all (every call's rows): _APPEND_PG on psycopg's cursor (SQLAlchemy's
+    execution would cost about as much Python again, issue 11) and, with `commit`, COMMIT in the same round
+    trip (psycopg pipeline): the feed lock, which every writer of every hub process waits for, is then held
+    only between the two statements on the server, never while a hub thread waits for its interpreter lock."""
     if postgres and len({r["created"] for r in rows}) == 1:
         conn = session.connection()
         prepared = _append_pg(conn.dialect)
         params = prepared.params({"lock": FEED_LOCK, "created": rows[0]["created"],
                                   "events": [r["event_id"] for r in rows], "types": [r["type"] for r in rows],
                                   "keys": [r["key"] for r in rows]})
-        dbapi_error = conn.dialect.loaded_dbapi.Error
+        dbapi, dbapi_error = conn.connection.dbapi_connection, conn.dialect.loaded_dbapi.Error
         try:
-            with conn.connection.dbapi_connection.cursor() as cur:
-                cur.execute(prepared.sql, params)
+            with dbapi.cursor() as cur:
+                if not commit:
+                    cur.execute(prepared.sql, params)
+                    return False
+                with dbapi.pipeline():
+                    cur.execute(prepared.sql, params)
+                    cur.execute("COMMIT")  # the unit of work's commit then finds the transaction closed
+                return True
         except dbapi_error as exc:  # as SQLAlchemy raises it (the runner answers database errors)
             raise DBAPIError.instance(prepared.sql, params, exc, dbapi_error) from exc
-        return
     if postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK})
     session.connection().execute(insert(HubChange.__table__), rows)  # Core: no ORM bulk-insert machinery
+    return False
 
 
 def record(session: Session, now: datetime, *, postgres: bool,
-           given: tuple[dict[tuple[str, str], str], Iterable[str]] | None = None) -> int:
+           given: tuple[dict[tuple[str, str], str], Iterable[str]] | None = None, commit: bool = False) -> int:
     """Append feed rows for what this transaction changed so far (core.changes.changes_of) in the caller's
     transaction, parents first (event → definition → order → ticket → checkin → definition.deleted).
     `given`: (entries a handler built itself, e.g. checkin_entries; the ticket numbers whose noted check-in
-    changes they cover, not re-read). Returns the rows added. Call once, just before the unit of work commits."""
+    changes they cover, not re-read). Returns the rows added. Call once, as the transaction's last write, just
+    before the unit of work commits. `commit` (PostgreSQL): send the rows and COMMIT in one round trip (see
+    _append); the unit of work's commit must still follow (it finds nothing left to send)."""
     session.flush()
     found = changes_of(session)
     if given is not None:
@@ -202,7 +212,7 @@ def record(session: Session, now: datetime, *, postgres: bool,
         return 0
     ordered = sorted(entries.items(), key=lambda item: _RANK[item[0][0]])  # stable: keeps order within a type
     _append(session, [{"event_id": ev or "", "type": t, "key": k, "created": now} for (t, k), ev in ordered],
-            postgres=postgres)
+            postgres=postgres, commit=commit)
     return len(ordered)
 
 

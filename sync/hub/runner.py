@@ -159,11 +159,12 @@ def _transaction(state: HubState, info: dict, permission: str, fn, write: bool, 
             result = fn(call)
             if callable(result) and (idem or state.postgres):  # the stored answer belongs to the write's
                 result = result()  # transaction; on PostgreSQL (no write lock) this saves two round trips
-            changes.record(session, now, postgres=state.postgres, given=call.feed)
             if idem:
                 session.add(HubIdempotency(station=station.name, key=idem, method=info["method"],
                                            path=info["path"][:512], status=200, body=result, created=now))
                 session.flush()
+            # the feed last: on PostgreSQL its rows and COMMIT go in one round trip (the feed lock is short)
+            changes.record(session, now, postgres=state.postgres, given=call.feed, commit=state.postgres)
             uow.commit()
         if callable(result):  # rendered after the commit, outside the write lock (issue 11)
             result = result()
