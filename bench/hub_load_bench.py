@@ -2,7 +2,7 @@
 and 100 concurrent door stations, SQLite (one hub process) vs PostgreSQL with 1, 2 and 4 hub processes (issue 11).
 
 Run: `.venv/bin/python bench/hub_load_bench.py [--stations 20,100] [--workers 1,2,4] [--requests 2000]
-[--seconds 20] [--pace 1.0] [--pg postgresql://tessera:tessera@127.0.0.1/tessera_test] [--quick]` (or set
+[--seconds 20] [--pace 1.0] [--repeat 1] [--pg postgresql://tessera:tessera@127.0.0.1/tessera_test] [--quick]` (or set
 TESSERA_TEST_PG_URL). For each configuration it seeds a fresh hub database with one event and enough PAID
 tickets, registers one door station per client thread, starts the real hub (`python -m sync.hub.server
 --workers N`) in a subprocess on 127.0.0.1, and runs two loads per station count:
@@ -13,15 +13,15 @@ tickets, registers one door station per client thread, starts the real hub (`pyt
   lanes admit a guest every 2–5 s), phases spread at random; latency is measured from the scheduled scan time
   (no coordinated omission), so a hub that falls behind shows it in p99. The p99 ≤ 50 ms target applies here.
 
-Client: stdlib http.client, one keep-alive connection per station thread (cheaper than httpx, so the
-2-core machine's CPU goes to the hub). Bounded: at most `requests` calls and `seconds` per row. `--quick` is
+Client: one keep-alive connection per station thread on a plain socket, the request pre-built (cheaper than
+http.client or httpx, so the 2-core machine's CPU goes to the hub). Bounded: at most `requests` calls and `seconds` per row. `--quick` is
 a smoke run (tiny counts). Prints one table and the ratios the issue's targets name; verifies the stored
 check-in count equals the successes. The client threads share the machine with the hub: on a 2-core machine
 the figures are a lower bound. Each row also prints the CPU time per call of the hub processes, the database's
 processes (PostgreSQL backends) and the client threads, and the share of the machine's CPU its host took away
 (steal, on a virtual machine). With every part on the same N cores and one hub process held to one core by
-its interpreter lock, no process count can pass N × hub / (hub + database + clients) times one process's rate
-whatever the hub does: the ratio lines print that ceiling from the row's own CPU figures.
+its interpreter lock, no process count can pass N / (hub + database + clients CPU per call) calls/s whatever
+the hub does: the ratio lines print that bound as a multiple of one process's rate.
 """
 from __future__ import annotations
 
@@ -128,25 +128,48 @@ def start_hub(db: str, port: int, workers: int = 1) -> subprocess.Popen:
 
 
 class Station:
-    """One door station: a keep-alive HTTP/1.1 connection with its key (stdlib http.client)."""
+    """One door station: a keep-alive HTTP/1.1 connection with its key, on a plain socket with the request
+    pre-built (only the ticket number changes) and the answer read by its Content-Length: the load generator
+    shares the hub's cores, so it should cost as little CPU as it can (about a fifth of http.client's).
+    Only an answer `200` with its whole body counts as a success."""
 
     def __init__(self, url: str, key: str, event_id: str):
         parts = urlsplit(url)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        self.headers = {"Authorization": key, "Content-Type": "application/json"}
-        self.event_id = event_id
+        self.addr = (parts.hostname, parts.port)
+        self.sock: socket.socket | None = None
+        self.head = (f"POST /events/v1/tickets/check-in HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+                     f"Authorization: {key}\r\nContent-Type: application/json\r\nContent-Length: ").encode()
+        before, after = json.dumps({"eventId": event_id, "ticketNumber": ["\0"]}).split("\\u0000")
+        self.body = (before.encode(), after.encode())
+
+    def _connect(self):
+        self.sock = socket.create_connection(self.addr, timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.rfile = self.sock.makefile("rb")
 
     def check_in(self, ticket: str) -> str | None:
         """One CheckIn call; None on 200, else the failure."""
-        body = json.dumps({"eventId": self.event_id, "ticketNumber": [ticket]})
+        body = self.body[0] + ticket.encode() + self.body[1]
         try:
-            self.conn.request("POST", "/events/v1/tickets/check-in", body=body, headers=self.headers)
-            resp = self.conn.getresponse()
-            resp.read()
-            return None if resp.status == 200 else f"HTTP {resp.status}"
-        except (OSError, http.client.HTTPException) as exc:
-            self.conn.close()
+            if self.sock is None:
+                self._connect()
+            self.sock.sendall(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status, length = self.rfile.readline().split(b" ", 2)[1], None
+            while (line := self.rfile.readline()) not in (b"\r\n", b""):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length is None or len(self.rfile.read(length)) != length:
+                raise http.client.HTTPException("answer without its whole body")
+            return None if status == b"200" else f"HTTP {status.decode()}"
+        except (OSError, ValueError, IndexError, http.client.HTTPException) as exc:
+            self.close()
             return type(exc).__name__
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.rfile.close()
+            self.sock.close()
+            self.sock = None
 
 
 def load(url: str, event_id: str, tickets: list[str], keys: list[str], seconds: float,
@@ -182,7 +205,7 @@ def load(url: str, event_id: str, tickets: list[str], keys: list[str], seconds: 
             with lock:
                 (errors.append(failed) if failed else latencies.append(elapsed))
             due += pace or 0.0
-        client.conn.close()
+        client.close()
 
     rng = random.Random(11)
     threads = [threading.Thread(target=station, args=(k, rng.uniform(0, pace or 0.0))) for k in keys]
@@ -292,12 +315,13 @@ def _table(results: list[dict], args) -> None:
 
 
 def _ceiling(results: list[dict], workers: int, stations: int) -> float:
-    """cores × hub / (hub + database + clients) CPU per call of the PostgreSQL peak row: the most any process
-    count can gain over one process when clients, database and hub share this machine's cores."""
-    r = next(r for r in results if (r["backend"], r["workers"], r["stations"], r["mode"])
-             == ("postgresql", workers, stations, "peak"))
-    total = r["hub_ms"] + r["db_ms"] + r["client_ms"]
-    return (os.cpu_count() or 1) * r["hub_ms"] / total if total else float("nan")
+    """The most calls/s any process count could reach on this machine's cores, as a multiple of one process's
+    rate: cores / (hub + database + clients CPU per call of the `workers`-process peak row), over the
+    one-process peak rate. Clients, database and hub share the cores; one hub process is held to one core."""
+    rows = {(r["backend"], r["workers"], r["stations"], r["mode"]): r for r in results}
+    r, one = rows[("postgresql", workers, stations, "peak")], rows[("postgresql", 1, stations, "peak")]
+    per_call_s = (r["hub_ms"] + r["db_ms"] + r["client_ms"]) / 1000
+    return (os.cpu_count() or 1) / per_call_s / one["rps"] if per_call_s and one["rps"] else float("nan")
 
 
 def _ratios(results: list[dict]) -> None:
@@ -309,7 +333,7 @@ def _ratios(results: list[dict]) -> None:
             pgw = rate.get(("postgresql", w, n))
             if pgw and pg1:
                 parts.append(f"PostgreSQL {w} processes / 1: {pgw / pg1:.2f}x"
-                             f" (CPU ceiling on {os.cpu_count()} cores: {_ceiling(results, w, n):.2f}x)")
+                             f" (this machine's CPU allows at most {_ceiling(results, w, n):.2f}x)")
             if pgw and lite:
                 parts.append(f"PostgreSQL {w} processes / SQLite: {pgw / lite:.2f}x")
         if pg1 and lite:
@@ -322,21 +346,8 @@ def _ratios(results: list[dict]) -> None:
                   f"(target ≤ 50 ms: {'met' if r['p99'] <= 50 else 'NOT met'})")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stations", default="20,100", help="concurrent station counts, comma-separated")
-    parser.add_argument("--workers", default="1,2,4", help="PostgreSQL hub process counts, comma-separated")
-    parser.add_argument("--requests", type=int, default=2000, help="check-ins per row (upper bound)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per row")
-    parser.add_argument("--pace", type=float, default=1.0, help="door pace: seconds between one station's scans")
-    parser.add_argument("--pg", default=os.environ.get("TESSERA_TEST_PG_URL"), help="PostgreSQL base URL")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 2 and 4 stations, 40 calls, 1 and 2 "
-                        "processes")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.stations, args.workers, args.requests, args.seconds = "2,4", "1,2", 40, 10.0
-    stations = [int(x) for x in args.stations.split(",")]
-    workers = [int(x) for x in args.workers.split(",")]
+def _one_run(stations: list[int], workers: list[int], args) -> list[dict]:
+    """Every configuration once: SQLite (one process), then PostgreSQL with each process count."""
     results: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         results += run_config("sqlite", str(Path(tmp) / "hub.db"), 1, stations, args)
@@ -346,11 +357,69 @@ def main(argv: list[str] | None = None) -> int:
             results += run_config("postgresql", url, n, stations, args)
         finally:
             drop()
-    _table(results, args)
-    _ratios(results)
+    return results
+
+
+def _ratio_values(results: list[dict]) -> dict[tuple[int, str], float]:
+    """{(stations, "what / what"): ratio} of the peak rates the issue's targets name."""
+    rate = {(r["backend"], r["workers"], r["stations"]): r["rps"] for r in results if r["mode"] == "peak"}
+    out: dict[tuple[int, str], float] = {}
+    for n in sorted({r["stations"] for r in results}):
+        lite, pg1 = rate.get(("sqlite", 1, n)), rate.get(("postgresql", 1, n))
+        if pg1 and lite:
+            out[(n, "PostgreSQL 1 process / SQLite")] = pg1 / lite
+        for w in (2, 4):
+            pgw = rate.get(("postgresql", w, n))
+            if pgw and pg1:
+                out[(n, f"PostgreSQL {w} processes / 1")] = pgw / pg1
+            if pgw and lite:
+                out[(n, f"PostgreSQL {w} processes / SQLite")] = pgw / lite
+    return out
+
+
+def _medians(runs: list[list[dict]]) -> None:
+    """The median (and every value) of each ratio over the runs, and the worst door-pace p99."""
+    values = [_ratio_values(results) for results in runs]
+    print(f"\nover {len(runs)} runs (median; every run):")
+    for key in values[0]:
+        got = [v[key] for v in values if key in v]
+        print(f"{key[0]} stations, {key[1]}: {statistics.median(got):.2f}x ("
+              + ", ".join(f"{g:.2f}" for g in got) + ")")
+    for r0 in runs[0]:
+        if r0["mode"] != "peak" and r0["stations"] == 20:
+            worst = max(r["p99"] for results in runs for r in results if (r["backend"], r["workers"], r["mode"],
+                        r["stations"]) == (r0["backend"], r0["workers"], r0["mode"], 20))
+            print(f"20 stations at door pace, {r0['backend']} x{r0['workers']}: worst p99 {worst:.1f} ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stations", default="20,100", help="concurrent station counts, comma-separated")
+    parser.add_argument("--workers", default="1,2,4", help="PostgreSQL hub process counts, comma-separated")
+    parser.add_argument("--requests", type=int, default=2000, help="check-ins per row (upper bound)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per row")
+    parser.add_argument("--pace", type=float, default=1.0, help="door pace: seconds between one station's scans")
+    parser.add_argument("--pg", default=os.environ.get("TESSERA_TEST_PG_URL"), help="PostgreSQL base URL")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of every configuration, one after the other "
+                        "(a shared or virtual machine's figures vary from run to run: the medians are printed)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 and 4 stations, 40 calls, 1 and 2 "
+                        "processes")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.stations, args.workers, args.requests, args.seconds = "2,4", "1,2", 40, 10.0
+    stations = [int(x) for x in args.stations.split(",")]
+    workers = [int(x) for x in args.workers.split(",")]
+    runs = [_one_run(stations, workers, args) for _ in range(max(1, args.repeat))]
+    for i, results in enumerate(runs, 1):
+        if len(runs) > 1:
+            print(f"\n=== run {i} of {len(runs)}")
+        _table(results, args)
+        _ratios(results)
+    if len(runs) > 1:
+        _medians(runs)
     if not args.pg:
         print("PostgreSQL skipped: give --pg URL or set TESSERA_TEST_PG_URL")
-    bad = [r for r in results if r.get("stored") is not None and r["stored"] != r["expected"]]
+    bad = [r for results in runs for r in results if r.get("stored") is not None and r["stored"] != r["expected"]]
     for r in bad:
         print(f"stored check-ins {r['stored']} != successful calls {r['expected']} ({r['backend']} x{r['workers']})")
     return 1 if bad else 0
