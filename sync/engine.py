@@ -151,6 +151,7 @@ class SyncEngine:
             return self._finish(report, None)
         failure: BaseException | None = None
         self.api.set_deadline(self.run_limit_s)
+        self.api.last_clock = None  # this run's answers date the clock, never an earlier run's (BC-13)
         try:
             say("connecting…")
             self.discovery = self._discover(report)
