@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from core.checkin import Verdict, scan_and_commit
+from core.checkin_merge import DUPLICATE
 from core.models import CheckIn, Order, Payment, Ticket
 from core.orders import update_order
 from core.tickets import delete_check_in
@@ -334,3 +335,32 @@ def test_a_server_restored_from_an_older_backup_loses_nothing_local(plain, stati
     assert report.ok and report.pending == 0
     assert len(checkins_of(a.ledger, tn)) == 1 and tn in numbers(a.ledger, Ticket)
     assert [e.state for e in a.outbox()] == ["rejected"]
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_bc15_bc19_a_check_in_the_answer_does_not_confirm_stays_queued_without_a_duplicate(plain, stations, stored):
+    ev, tn, a = _door(plain, stations)
+
+    def no_ack(request: httpx.Request) -> httpx.Response:
+        if stored:  # the server took it, its answer does not say so
+            a.faults.real.handle_request(request).read()
+        return httpx.Response(200, json={"tickets": []}, request=request)
+    a.faults.add("POST", "/events/v1/tickets/check-in", no_ack)
+    report = a.sync()
+    assert report.ok and report.pushed == 0 and report.pending == 1  # the run goes on, the row is kept
+    assert any(tn in w and "does not show this check-in" in w for w in report.warnings)
+    [entry] = a.outbox()
+    assert (entry.state, entry.attempts, entry.sent_at) == ("pending", 1, None)
+    again = a.sync()
+    assert again.ok and a.outbox()[0].state == "sent" and again.duplicates == []
+    assert all(c.status != DUPLICATE for c in checkins_of(a.ledger, tn))  # ours, not another station's
+
+
+def test_wr07b_a_server_spelling_ticket_numbers_in_lower_case_takes_our_check_ins(plain, stations):
+    ev, tn, a = _door(plain, stations)
+    low = each_ticket(lambda t: t.update(ticketNumber=t["ticketNumber"].lower()))
+    rewrite(a, "GET", "/events/v1/tickets", low)
+    rewrite(a, "POST", "/events/v1/tickets/check-in", low)
+    report = a.sync()
+    assert report.ok and report.pushed == 1 and report.rejected == [] and a.outbox()[0].state == "sent"
+    assert numbers(a.ledger, Ticket) == {tn}
