@@ -48,7 +48,9 @@ def parse_answer(method: str, path: str, status: int, raw: bytes) -> dict:
     except (ValueError, UnicodeDecodeError):
         body = None
     if status == 200:
-        if isinstance(body, dict) and is_error_body(body):  # an error dressed as success (BC-19)
+        if isinstance(body, dict) and isinstance(body.get("message"), str) and isinstance(body.get("details"),
+                                                                                          dict):
+            # an error dressed as success (BC-19): no success answer of the contract has {message, details}
             raise BadAnswer(200, error_code(200, body), body, f"{method} {path}: 200 carrying an error body "
                             f"({body['message'][:200]!r}): not success, retried later")
         if isinstance(body, dict):
