@@ -188,13 +188,15 @@ def parse_order(data: dict, event_id: str | None = None) -> tuple[dict, list[dic
 
 
 def parse_ticket(data: dict, event_id: str, order_number: str | None = None) -> dict:
-    """Ticket JSON (API.md §3.1; tickets carry no eventId, so the caller names it) → a Ticket column dict plus
+    """Ticket JSON (API.md §3.1; tickets carry no eventId, so the caller names it) → a Ticket column dict (the
+    ticket number trimmed and upper-cased like every scan, core.codes, whatever case the server sends) plus
     the private keys `_checkin` (checkIn.created or None), `_order_status`, `_order_full_name`."""
     if not isinstance(data, dict):
         raise ContractError("ticket: not an object")
     what = f"ticket {data.get('ticketNumber')!r}"
-    row: dict[str, Any] = {"ticket_number": _req(data, "ticketNumber", what),
-                           "order_number": data.get("orderNumber") or order_number, "event_id": event_id}
+    row: dict[str, Any] = {"ticket_number": _req(data, "ticketNumber", what).strip().upper(),  # WR-07 b: one
+                           "order_number": data.get("orderNumber") or order_number,  # case, as scans and typing
+                           "event_id": event_id}
     if not row["order_number"]:
         raise ContractError(f"{what}: missing 'orderNumber'")
     _set(row, "definition_id", _opt_str(data, "ticketDefinitionId", what))

@@ -1,4 +1,5 @@
-"""Reading the server's answers (API.md §1.3, issue 8 item 10): a 200 with a JSON object is success; the server's
+"""Reading the server's answers (API.md §1.3, issue 8 item 10): a 200 with a JSON object that is not the error shape
+is success (a 200 with `{message, details}` is not: BC-19); the server's
 own refusals have its error shape; anything else (an HTML page, a proxy's 404, unreadable JSON) is not a refusal
 and is retried like a network error. Used by sync.client.TicketingApi."""
 from __future__ import annotations
@@ -24,14 +25,20 @@ def error_code(status: int, body: dict) -> str:
     return f"HTTP_{status}"
 
 
-def is_hub_error(status: int, body: dict) -> bool:
-    """True when a non-success answer is the server's own refusal: a status the contract names for refusals and
-    a `{message, details: {applicationError | validationError}}` body (API.md §1.3). Anything else (an HTML
-    page, a proxy's 404, an unknown code, unreadable JSON) is not a refusal (issue 8 item 10)."""
+def is_error_body(body: dict) -> bool:
+    """True for the contract's error shape `{message, details: {applicationError | validationError}}`
+    (API.md §1.3), whatever the status it came with."""
     details = body.get("details")
-    return (status in REFUSAL_STATUSES and isinstance(body.get("message"), str) and isinstance(details, dict)
+    return (isinstance(body.get("message"), str) and isinstance(details, dict)
             and (isinstance(details.get("applicationError"), dict)
                  or isinstance(details.get("validationError"), dict)))
+
+
+def is_hub_error(status: int, body: dict) -> bool:
+    """True when a non-success answer is the server's own refusal: a status the contract names for refusals and
+    the error shape (`is_error_body`). Anything else (an HTML page, a proxy's 404, an unknown code, unreadable
+    JSON) is not a refusal (issue 8 item 10)."""
+    return status in REFUSAL_STATUSES and is_error_body(body)
 
 
 def parse_answer(method: str, path: str, status: int, raw: bytes) -> dict:
@@ -41,6 +48,11 @@ def parse_answer(method: str, path: str, status: int, raw: bytes) -> dict:
     except (ValueError, UnicodeDecodeError):
         body = None
     if status == 200:
+        if isinstance(body, dict) and isinstance(body.get("message"), str) and isinstance(body.get("details"),
+                                                                                          dict):
+            # an error dressed as success (BC-19): no success answer of the contract has {message, details}
+            raise BadAnswer(200, error_code(200, body), body, f"{method} {path}: 200 carrying an error body "
+                            f"({body['message'][:200]!r}): not success, retried later")
         if isinstance(body, dict):
             return body
         raise BadAnswer(200, "NOT_JSON", {}, f"{method} {path}: 200 without a JSON object body")

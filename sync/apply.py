@@ -239,4 +239,4 @@ def order_from_api(session: Session, data: dict, event_id: str | None = None) ->
 def ticket_from_api(session: Session, data: dict, event_id: str) -> Ticket | None:
     """Upsert one ticket of `event_id`; returns the local row."""
     apply_tickets(session, [data], event_id)
-    return session.get(Ticket, data["ticketNumber"], populate_existing=True)
+    return session.get(Ticket, str(data["ticketNumber"]).strip().upper(), populate_existing=True)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from sync.answers import REFUSAL_STATUSES, is_hub_error, parse_answer  # noqa: F401 (re-exported)
-from sync.errors import AnswerTooLarge, ApiError, BadAnswer, NetworkError, RunTimeLimit
+from sync.errors import AnswerTooLarge, ApiError, BadAnswer, ForeignAnswer, NetworkError, RunTimeLimit
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ TICKET_FIELDSETS = ("TICKET_DETAILS", "GUEST_DETAILS")
 DEFINITION_FIELDSETS = ("POLICY", "DASHBOARD")
 PAGE_LIMIT = 100
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer; a 1000-change feed page is a few MB (issue 8 item 14)
+MAX_RETRY_AFTER_S = 3600.0  # a server's Retry-After is honoured up to an hour (a manual sync still runs now)
 
 
 def device_now() -> datetime:
@@ -86,6 +87,21 @@ def _server_time(resp: httpx.Response) -> tuple[datetime, str] | None:
     return None
 
 
+def retry_after(raw: str | None, now: datetime) -> float | None:
+    """A Retry-After header (RFC 9110 §10.2.3: delay seconds or an HTTP-date) as seconds to wait from `now`
+    (the server's own time when it sent one, so a wrong device clock does not matter, BC-13), within
+    0..MAX_RETRY_AFTER_S; None when absent or unreadable."""
+    if not raw:
+        return None
+    text = raw.strip()
+    try:
+        wait = float(int(text)) if text.isdigit() else (parsedate_to_datetime(text) - now).total_seconds()
+    except (TypeError, ValueError, IndexError):
+        logger.warning("unreadable Retry-After %r", raw)
+        return None
+    return min(max(wait, 0.0), MAX_RETRY_AFTER_S)
+
+
 def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
@@ -101,7 +117,8 @@ class TicketingApi:
     parsed JSON object or raises sync.errors: NetworkError, Unauthorized (401), Forbidden (403), NotFound (404),
     ApiError (other statuses), BadAnswer (a 2xx that is not 200 + JSON object, BC-19).
     Only the server's own error shape refuses (`is_hub_error`); any other non-success answer raises
-    ForeignAnswer (transient). `last_clock` holds the newest ClockSample (BC-13); `deadline` (time.monotonic)
+    ForeignAnswer (transient; a redirect too: it is never followed). A failure carries `retry_after_s` from the
+    server's Retry-After (429/503). `last_clock` holds the newest ClockSample (BC-13); `deadline` (time.monotonic)
     and `max_answer_bytes` bound every call (issue 8 item 14)."""
 
     def __init__(self, http: httpx.Client, key: str, site_id: str = "",
@@ -143,7 +160,14 @@ class TicketingApi:
         stamp = _server_time(resp)
         if stamp:
             self.last_clock = ClockSample(stamp[0], sent + (received - sent) / 2, stamp[1])
-        return parse_answer(method, path, resp.status_code, raw)
+        if 300 <= resp.status_code < 400:  # never followed: the key would go on to another address
+            raise ForeignAnswer(resp.status_code, "REDIRECT", {}, f"{method} {path}: the server sends us on to "
+                                f"{resp.headers.get('location', '?')!r}; connect the station again with that address")
+        try:
+            return parse_answer(method, path, resp.status_code, raw)
+        except ApiError as exc:
+            exc.retry_after_s = retry_after(resp.headers.get("retry-after"), stamp[0] if stamp else received)
+            raise
 
     # -- bounds (issue 8 item 14) ------------------------------------------------------------------------
     def set_deadline(self, seconds: float | None) -> None:

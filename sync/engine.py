@@ -127,7 +127,7 @@ class SyncEngine:
         if not health.failures or health.last_failure is None:
             return None
         delay = min(self.cooldown_s * 2 ** (health.failures - 1), self.max_cooldown_s)
-        until = health.last_failure + timedelta(seconds=delay)
+        until = max(health.last_failure + timedelta(seconds=delay), health.retry_at or health.last_failure)
         return until if until > self.now() else None
 
     def last_success(self) -> dict[str, datetime]:
@@ -151,6 +151,7 @@ class SyncEngine:
             return self._finish(report, None)
         failure: BaseException | None = None
         self.api.set_deadline(self.run_limit_s)
+        self.api.last_clock = None  # this run's answers date the clock, never an earlier run's (BC-13)
         try:
             say("connecting…")
             self.discovery = self._discover(report)
@@ -173,8 +174,11 @@ class SyncEngine:
             report.ok = True
         except (SyncError, MalformedData) as exc:
             report.error, failure = exc.message, exc
+            wait = getattr(exc, "retry_after_s", None)
+            if wait is not None:  # 429/503 with Retry-After: the automatic runs wait as the server asks
+                report.error += f" (the server asks to wait {wait:.0f} s before the next sync)"
             if not isinstance(exc, Canceled):
-                self._mark_failure(exc.message)
+                self._mark_failure(report.error, wait)
         except Exception as exc:  # the sync loop is a task boundary (STYLE.md §6): log the traceback
             logger.exception("sync run failed")
             report.error, failure = f"{type(exc).__name__}: {exc}", exc
@@ -350,9 +354,12 @@ class SyncEngine:
             state.record_run_ok(uow.session, at)
             uow.commit()
 
-    def _mark_failure(self, message: str) -> None:
+    def _mark_failure(self, message: str, retry_after_s: float | None = None) -> None:
+        """Count a failed run; `retry_after_s`: the server's Retry-After (the cool-down lasts at least that)."""
+        at = self.now()
+        retry_at = at + timedelta(seconds=retry_after_s) if retry_after_s else None
         with self.ledger.uow() as uow:
-            state.record_run_failed(uow.session, message, self.now())
+            state.record_run_failed(uow.session, message, at, retry_at)
             uow.commit()
         logger.warning("sync failed: %s", message)
 

@@ -39,6 +39,7 @@ class ApiError(SyncError):
         super().__init__(f"{status} {code}: {text}")
 
     endpoint: str = ""  # "METHOD /path" of the call that failed (set by the client, issue 8 item 6)
+    retry_after_s: float | None = None  # the server's Retry-After in seconds (set by the client; 429/503)
 
     def at(self, endpoint: str) -> "ApiError":
         """Record the call (`"GET /events/v1/orders"`) this answer came from; returns self."""

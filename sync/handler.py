@@ -47,12 +47,14 @@ class PushResult:
 
 @dataclass
 class Outcome:
-    """A handler's verdict for its rows: `done` ids sent; `rejected` {id: error}; `skipped` ids left pending
-    untouched (local-only); `apply(session)` run in the transaction that marks the rows; `notes` {id: text}
-    kept as the sent row's last_error."""
+    """A handler's verdict for its rows: `done` ids sent; `rejected` {id: error}; `unconfirmed` {id: error}:
+    sent, but the answer does not show them taken (kept pending, attempts + 1, checked again next run, BC-15/19);
+    `skipped` ids left pending untouched (local-only); `apply(session)` run in the transaction that marks the
+    rows; `notes` {id: text} kept as the sent row's last_error."""
 
     done: list[int] = field(default_factory=list)
     rejected: dict[int, str] = field(default_factory=dict)
+    unconfirmed: dict[int, str] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)
     apply: Callable[[Session], None] | None = None
     notes: dict[int, str] = field(default_factory=dict)

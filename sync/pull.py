@@ -24,7 +24,7 @@ import httpx
 from core import textsearch_index
 from core.db import Ledger
 from core.timeutil import to_rfc3339, utcnow
-from sync import bulk_apply, state
+from sync import bulk_apply, listing, state
 from sync.appliers import (apply_checkin_row, delete_definitions, derive_checkins, missing_definitions,
                            order_status_from_tickets, sync_nonce)
 from sync.apply import (BATCH, apply_definitions, apply_orders, apply_ticket_rows, parse_definition, parse_order,
@@ -313,33 +313,22 @@ class Puller:
         return self.result
 
     def _page(self, resource: str, event_id: str, call, key: str, apply, check) -> set[str] | None:
-        """Page `call` with offset/limit 100 until `total` is reached or a page comes back short; each page
-        is applied in its own transaction, its items refused by `check(item)` (MalformedData) set aside.
+        """Page `call` to its end (sync.listing: short pages, no `total`, items shifting while paged); each
+        page is applied in its own transaction, its items refused by `check(item)` (MalformedData) set aside.
         Returns the keys seen (definitions) when the listing completed."""
-        offset, seen, last = 0, set(), None
-        for _ in range(MAX_PAGES):
-            _check(self.cancel)
-            body = call([event_id], offset=offset, limit=100)
-            items = body[key]
-            if items and items == last:
-                raise StuckCursor(f"{resource}: the server sent the same page again for offset {offset} (it "
-                                  "ignores the offset); stopped, nothing of that page applied")
-            last = items
-            total = body.get("total", (body.get("metaData") or {}).get("total"))
+        def on_page(items: list) -> None:
             good, aside = self._checked(resource, event_id, items, check)
             with self.ledger.uow() as uow:
                 apply(uow.session, good)
                 self._set_aside(uow.session, aside)
                 uow.commit()
-            seen.update(i.get("id") for i in items if isinstance(i, dict) and i.get("id"))
             self.result.add(resource, len(items))
-            offset += len(items)
-            self.progress(f"downloaded {offset}{'/' + str(total) if total is not None else ''} {resource}")
-            limit = int(body.get("limit") or (body.get("metaData") or {}).get("count") or 100)
-            if not items or (total is not None and offset >= int(total)) or (total is None and len(items) < limit):
-                return seen
-        self.result.warnings.append(f"{resource}: stopped after {MAX_PAGES} pages")
-        return None
+
+        done = listing.list_all(resource, lambda offset: call([event_id], offset=offset, limit=listing.PAGE), key,
+                                on_page, check=lambda: _check(self.cancel), progress=self.progress)
+        if done.warning:
+            self.result.warnings.append(done.warning)
+        return done.seen if done.complete else None
 
     def _checked(self, resource: str, event_id: str, items: list, check) -> tuple[list, list[dict]]:
         """(items `check` accepts, set-aside entries of the others)."""

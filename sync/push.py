@@ -148,6 +148,9 @@ class Pusher:
             s = uow.session
             for row_id in outcome.done:
                 outbox.mark_sent(s, row_id, outcome.notes.get(row_id, ""))
+            for row_id, error in outcome.unconfirmed.items():
+                outbox.mark_failed(s, row_id, error)
+                self.result.warnings.append(f"{by_id[row_id].kind} {by_id[row_id].entity_key}: {error}")
             for row_id, error in outcome.rejected.items():
                 outbox.mark_rejected(s, row_id, error)
                 item = by_id[row_id]

@@ -200,7 +200,18 @@ def _review_provisional(session: Session, item: Item, refused: str | None) -> No
 
 def _server_state(ctx: PushContext, event_id: str, numbers: list[str]) -> dict[str, dict]:
     body = ctx.api.list_tickets([event_id], ticket_numbers=numbers, limit=100)
-    return {t.get("ticketNumber"): t for t in body["tickets"] if isinstance(t, dict)}
+    return {_number(t): t for t in body["tickets"] if isinstance(t, dict)}
+
+
+def _number(ticket: dict) -> str:
+    """A ticket's number as the ledger holds it (upper-case, core.contract_parse), whatever case the server uses."""
+    return str(ticket.get("ticketNumber") or "").strip().upper()
+
+
+def _confirmed(answer: list) -> set[str]:
+    """The ticket numbers a CheckIn answer shows checked in (`checkIn.created` present)."""
+    return {_number(t) for t in answer if isinstance(t, dict) and isinstance(t.get("checkIn"), dict)
+            and t["checkIn"].get("created")}
 
 
 def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C901 - one read, one write, one apply
@@ -221,7 +232,13 @@ def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C9
         else:
             send.append(item)
     answer = ctx.api.check_in(event_id, [it.entity_key for it in send]) if send else []
-    outcome.done.extend(it.id for it in send)
+    taken = _confirmed(answer)
+    for item in send:  # leaves the queue only on the server's explicit ack (BC-15, BC-19)
+        if item.entity_key in taken:
+            outcome.done.append(item.id)
+        else:
+            outcome.unconfirmed[item.id] = ("the server's answer does not show this check-in; kept and checked "
+                                            "again at the next sync")
 
     def apply(session: Session) -> None:
         _accepted(session, [it for it in items if it.id not in outcome.rejected])
@@ -229,7 +246,7 @@ def _plain_check_in(ctx: PushContext, items: list[Item]) -> Outcome:  # noqa: C9
         for t in answer:
             created = (t.get("checkIn") or {}).get("created")
             for item in send:
-                if item.entity_key == t.get("ticketNumber") and created:
+                if item.entity_key == _number(t) and created:
                     mine = find_by_nonce(session, _row(item)["nonce"])
                     if mine is not None and mine.server_time is None:
                         mine.server_time = parse_rfc3339(created)

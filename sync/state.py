@@ -84,19 +84,21 @@ def set_station(session: Session, value: dict) -> None:
 # -- engine health and last success ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EngineHealth:
-    """Consecutive `failures`, the last failure's time and message, and the last run's time (aware UTC)."""
+    """Consecutive `failures`, the last failure's time and message, the last run's time, and `retry_at`: the
+    earliest next run the server asked for (its Retry-After; None when it asked nothing). Aware UTC."""
 
     failures: int = 0
     last_failure: datetime | None = None
     last_error: str | None = None
     last_run: datetime | None = None
+    retry_at: datetime | None = None
 
 
 def engine_health(session: Session) -> EngineHealth:
     """The stored engine health (zero failures when never run)."""
     v = _read(session, ENGINE_KEY) or {}
     return EngineHealth(int(v.get("failures", 0)), parse_rfc3339(v.get("lastFailure")), v.get("lastError"),
-                        parse_rfc3339(v.get("lastRun")))
+                        parse_rfc3339(v.get("lastRun")), parse_rfc3339(v.get("retryAt")))
 
 
 def record_run_ok(session: Session, at: datetime) -> None:
@@ -104,11 +106,14 @@ def record_run_ok(session: Session, at: datetime) -> None:
     _write(session, ENGINE_KEY, {"failures": 0, "lastRun": to_rfc3339(at)})
 
 
-def record_run_failed(session: Session, message: str, at: datetime) -> EngineHealth:
-    """A run failed at `at` with `message` (≤500 chars kept); returns the new health (failures + 1)."""
+def record_run_failed(session: Session, message: str, at: datetime,
+                      retry_at: datetime | None = None) -> EngineHealth:
+    """A run failed at `at` with `message` (≤500 chars kept), the server asking not to come back before
+    `retry_at` (optional); returns the new health (failures + 1)."""
     failures = engine_health(session).failures + 1
     _write(session, ENGINE_KEY, {"failures": failures, "lastFailure": to_rfc3339(at), "lastError": message[:500],
-                                 "lastRun": to_rfc3339(at)})
+                                 "lastRun": to_rfc3339(at),
+                                 **({"retryAt": to_rfc3339(retry_at)} if retry_at else {})})
     return engine_health(session)
 
 

@@ -107,3 +107,47 @@ def test_upload_refusals_name_the_field(session, sale, change, field):
     with pytest.raises(ContractError) as err:
         parse_upload(dict(order_to_api(order), **change), ev.id, "EUR", station="t", now=NOW)
     assert err.value.field == field and err.value.to_api()["details"]["validationError"]
+
+
+# -- a plain contract server's answer shapes within the contract (h7-wire) ---------------------------------------
+_ORDER = {"orderNumber": "O-1", "eventId": "e", "status": "PAID", "totalPrice": {"value": "12.50", "currency": "EUR"}}
+
+
+def test_optional_fields_absent_or_null_leave_local_data_and_unknown_fields_are_ignored():
+    absent, _ = parse_order(dict(_ORDER))
+    nulls, _ = parse_order(dict(_ORDER, firstName=None, email=None, checkoutForm=None, archived=None, created=None))
+    extra, _ = parse_order(dict(_ORDER, loyaltyTier={"x": 1}, newField=[1, 2], utm="mail"))
+    assert absent == nulls == extra and "first_name" not in absent and "archived" not in absent
+
+
+@pytest.mark.parametrize("status", ["REFUNDED", "PARTIALLY_PAID", "AUTHORIZED"])
+def test_bc17_an_order_status_we_do_not_know_is_kept_verbatim_and_never_admits(status):
+    from core.status import StatusClass, classify_ticket, is_admitted
+    row, _ = parse_order(dict(_ORDER, status=status))
+    assert row["status"] == status  # kept, shown as it came
+    assert classify_ticket(row["status"]) is StatusClass.UNKNOWN and not is_admitted(classify_ticket(status))
+
+
+@pytest.mark.parametrize("money", [{"amount": "12.5", "currency": "EUR"}, {"value": "12.50", "currency": "EUR"},
+                                   {"value": "12.5", "currency": "eur"}, {"value": "12.5", "amount": "99",
+                                                                          "currency": " EUR"}])
+def test_bc07_money_as_amount_or_value_any_scale_and_currency_case_is_the_same_minor_units(money):
+    row, _ = parse_order(dict(_ORDER, totalPrice=money))
+    assert (row["total_minor"], row["currency"]) == (1250, "EUR")
+
+
+@pytest.mark.parametrize("stamp", ["2026-03-07T19:12:00Z", "2026-03-07T19:12:00+00:00", "2026-03-07T20:12:00+01:00",
+                                   "2026-03-07T19:12:00.0Z", "2026-03-07T19:12:00.000000000Z", "2026-03-07T19:12Z",
+                                   "2026-03-07T19:12:00.123456789Z"])
+def test_bc11_datetimes_with_z_offset_1_to_9_fraction_digits_or_no_seconds_read_as_one_instant(stamp):
+    row = parse_ticket({"ticketNumber": "T-1", "orderNumber": "O-1", "created": stamp,
+                        "checkIn": {"created": stamp}}, "e")
+    assert row["created"].replace(microsecond=0) == datetime(2026, 3, 7, 19, 12, tzinfo=timezone.utc)
+    assert row["_checkin"] == row["created"] and row["created"].tzinfo is not None
+
+
+def test_wr07b_a_ticket_number_in_another_case_is_stored_as_scans_read_it():
+    row = parse_ticket({"ticketNumber": " tq4m-88ra-kd021 ", "orderNumber": "TQ4M-88RA-KD"}, "e")
+    assert row["ticket_number"] == "TQ4M-88RA-KD021"
+    _row, tickets = parse_order(dict(_ORDER, tickets=[{"ticketNumber": "o-1021"}]))
+    assert tickets[0]["ticket_number"] == "O-1021" and tickets[0]["order_number"] == "O-1"

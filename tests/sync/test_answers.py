@@ -26,3 +26,16 @@ def test_the_servers_own_refusal_is_an_api_error_with_its_code():
 def test_a_proxy_page_or_unknown_shape_is_not_a_refusal(status, raw):
     with pytest.raises(ForeignAnswer):
         parse_answer("GET", "/x", status, raw)
+
+
+@pytest.mark.parametrize("raw", [b'{"message": "already checked in", "details": {"applicationError": {"code": "X"}}}',
+                                 b'{"message": "bad", "details": {"validationError": {"fieldViolations": []}}}',
+                                 b'{"message": "already checked in", "details": {}}'])
+def test_bc19_a_200_carrying_the_error_shape_is_never_success(raw):
+    with pytest.raises(BadAnswer) as err:
+        parse_answer("DELETE", "/events/v1/tickets/check-in", 200, raw)
+    assert err.value.status == 200 and err.value.transient and "error body" in err.value.message
+
+
+def test_a_200_with_a_message_field_of_its_own_is_still_success():
+    assert parse_answer("GET", "/x", 200, b'{"message": "hi", "orders": []}') == {"message": "hi", "orders": []}

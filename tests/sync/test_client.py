@@ -171,3 +171,32 @@ def test_plain_hub_has_no_discovery_and_dates_the_clock(hub_factory):
     assert disc.plain and disc.station is None
     assert api.last_clock.source == "Date"
     api.http.close()
+
+
+def test_bc13_retry_after_in_seconds_or_as_a_date_from_the_servers_clock():
+    from datetime import datetime, timezone
+    from sync.client import MAX_RETRY_AFTER_S, retry_after
+    server_now = datetime(2025, 6, 14, 10, 0, tzinfo=timezone.utc)
+    assert retry_after("120", server_now) == 120.0
+    assert retry_after("Sat, 14 Jun 2025 10:02:30 GMT", server_now) == 150.0
+    assert retry_after("Sat, 14 Jun 2025 09:00:00 GMT", server_now) == 0.0  # already past
+    assert retry_after("99999999", server_now) == MAX_RETRY_AFTER_S
+    assert retry_after(None, server_now) is None and retry_after("soon", server_now) is None
+
+
+def test_a_429_carries_the_servers_retry_after(recorder):
+    rec, api = recorder
+    rec.answers.append((429, b"", {"Retry-After": "30"}))
+    with pytest.raises(ApiError) as err:
+        api.list_orders(["ev"])
+    assert err.value.status == 429 and err.value.transient and err.value.retry_after_s == 30.0
+
+
+def test_a_redirect_is_never_followed_and_names_the_new_address(recorder):
+    rec, api = recorder
+    rec.answers.append((301, b"", {"Location": "https://tickets.example.org/events/v1/orders"}))
+    with pytest.raises(ApiError) as err:
+        api.list_orders(["ev"])
+    assert err.value.transient and not err.value.rejects
+    assert "https://tickets.example.org" in err.value.message and "connect the station again" in err.value.message
+    assert len(rec.requests) == 1  # the key went nowhere else
