@@ -248,6 +248,15 @@ def lookup_variants(ticket_number: str, *, typed: bool = False) -> tuple[str, ..
     return tuple(found)
 
 
+def typed_candidates(text: str) -> tuple[str, ...]:
+    """The ticket numbers a code typed or pasted by staff (an undo, a manual check-in) may stand for, in
+    lookup order: the code as parse_payload reads it after normalise_typed (quotes, spaces, lower case, a
+    whole check-in URL all fine, as at `scan --code`), then its lookup_variants for typed input. () when it
+    is not a ticket code at all."""
+    parsed = parse_payload(normalise_typed(text)) if isinstance(text, str) else None
+    return lookup_variants(parsed.ticket_number, typed=True) if parsed is not None else ()
+
+
 def has_ticket_shape(parsed: ParsedCode | None, event_id: str | None) -> bool:
     """True when `parsed` could be a ticket of event `event_id`: a check-in URL naming that event, or a bare
     number with the ticket layout (10 characters, dashes only after the 4th and 8th, + a suffix ≥ 021).

@@ -24,7 +24,9 @@ from core.entrances import EntranceView, admitted_ids
 from core.errors import NotFound
 from core.models import Order, Ticket
 from core.money import Money
-from core.timeutil import utcnow
+from core.events import zone_of
+from core.tickets import resolve_typed
+from core.timeutil import shown, utcnow
 
 
 @dataclass(frozen=True)
@@ -197,13 +199,16 @@ def admit_provisionally(ledger, door: Door, payload: str, *, now: datetime | Non
 def undo(ledger, door: Door, ticket_number: str, *, now: datetime | None = None) -> UndoResult:
     """Undo the check-in in force of `ticket_number` at `door`: an UNDO row (a tombstone, never a deletion)
     and its outbox row "checkin.delete" through the one writer, committed; corrected time = now +
-    door.clock_offset_s. Works for a ticket admitted provisionally (not in the local list: its event is
-    that of its check-in rows). Nothing is stored when it is not checked in (undone False) — e.g. its admission
+    door.clock_offset_s. `ticket_number` may be typed as at `scan --code` (resolve_typed). Works for a ticket
+    admitted provisionally (not in the local list: its event is that of its check-in rows). Only this
+    station's admission is undone: when the check-in in force was made at another station (this station's
+    scan became its duplicate at sync, BC-14) nothing is stored (undone False, the message says where and
+    names `tickets undo-check-in`, which signs a guest out from any station). Nothing is stored when it is not checked in (undone False) — e.g. its admission
     was refused by the centre (core.checkin_refused: nothing is queued the hub would refuse again). Raises NotFound
     when the ticket is neither known nor checked in at one of door.event_ids."""
-    tn = ticket_number.strip().upper()
     with ledger.uow() as uow:
         session = uow.session
+        tn = resolve_typed(session, ticket_number)
         rows = ticket_rows(session, tn)
         ticket = session.get(Ticket, tn)
         event_id = ticket.event_id if ticket is not None else next((r.event_id for r in rows), None)
@@ -213,6 +218,13 @@ def undo(ledger, door: Door, ticket_number: str, *, now: datetime | None = None)
             refused = any(r.status == REFUSED for r in rows)  # core.checkin_refused: counted nowhere, no undo
             return UndoResult(tn, False, message=f"Ticket {tn} is not checked in" + (
                 " (its admission was refused at sync: see the review queue)" if refused else ""))
+        in_force = current_check_in(rows)
+        if in_force.station and door.station and in_force.station != door.station:
+            when = shown(in_force.corrected_time, zone_of(session, event_id))
+            return UndoResult(tn, False, message=(
+                f"Ticket {tn} was admitted at {in_force.station} {when} (a scan here was a duplicate): the guest"
+                " is in by that admission, so nothing is undone here. To sign the guest out anyway: tessera"
+                " tickets undo-check-in"))
         values = local_row(tn, event_id, UNDO, station=door.station, operator=door.operator, method="MANUAL",
                            now=now or device_now(), clock_offset_s=door.clock_offset_s)
         append(SessionSink(session), rows, values)

@@ -12,9 +12,10 @@ from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from core.checkin_merge import (CHECK_IN, UNDO, append, checked_in_rows_query, current_check_in, entry_check_for,
-                                is_checked_in_sql, local_row)
+                                is_checked_in_sql, local_row, ticket_rows)
 from core.checkin_runner import session_runner
 from core.checkin_store import LogRow, SessionSink, TicketView
+from core.codes import typed_candidates
 from core.errors import InvalidArgument, NotFound
 from core.models import CheckIn, Order, Ticket
 from core.paging import Page, clamp
@@ -323,3 +324,15 @@ def delete_check_in(session: Session, event_id: str, ticket_numbers, *, station=
         append_row(session, ticket, rows[ticket.ticket_number], UNDO, station=station, operator=operator,
                    method="MANUAL", now=now, nonce=n, device_time=device_time, clock_offset_s=clock_offset_s)
     return tickets
+
+
+def resolve_typed(session, text: str) -> str:
+    """The ticket number a code typed or pasted by staff stands for (core.codes.typed_candidates: quotes,
+    spaces, lower case, no dashes, a check-in URL): the first candidate this ledger has a ticket or
+    check-in rows for; else the first candidate (or the text trimmed and upper-cased), for the caller's
+    NotFound to name."""
+    candidates = typed_candidates(text)
+    for tn in candidates:
+        if session.get(Ticket, tn) is not None or ticket_rows(session, tn):
+            return tn
+    return candidates[0] if candidates else str(text).strip().upper()

@@ -13,7 +13,7 @@ from core.entrances import (ENTRY, EXIT, EntranceView, create_entrance, delete_e
                             list_entrances, set_max_inside, update_entrance)
 from core.headcount import headcount
 from core.models import TicketDefinition
-from core.timeutil import local, to_rfc3339
+from core.timeutil import shown, to_rfc3339
 
 
 def register(subparsers, parent) -> None:
@@ -113,7 +113,8 @@ def cmd_capacity(args) -> None:
         ev = pick_event(s, args.event)
         set_max_inside(s, ev.id, value)
         emit(args, {"eventId": ev.id, "maxInside": value},
-             f"max inside: {value if value is not None else 'no alarm'}")
+             f"capacity alarm: {f'more than {value} inside' if value is not None else 'none'} "
+             "(this station's setting)")
 
 
 def _whole(text: str):
@@ -138,7 +139,7 @@ def cmd_inside(args) -> None:
     data = {"eventId": ev.id, "inside": hc.inside, "maxInside": hc.max_inside, "overCapacity": hc.over_capacity,
             "byEntrance": {str(k or ""): n for k, n in hc.by_entrance.items()}, "entries": hc.total_entries,
             "exits": hc.total_exits, "peakInside": hc.peak, "peakAt": to_rfc3339(peak_at) if peak_at else None}
-    peak = f"Max inside: {hc.peak}" + (f" at {local(peak_at, zone):%Y-%m-%d %H:%M}" if peak_at else "")
+    peak = f"Max inside: {hc.peak}" + (f" at {shown(peak_at, zone)}" if peak_at else "")
     emit(args, data, lambda: hc.label() + ("  — OVER CAPACITY" if hc.over_capacity else "") + "\n"
          + f"Entries: {hc.total_entries}   Exits: {hc.total_exits}   {peak}\n"
-         + table(["ENTRANCE", "INSIDE", "ENTRIES", "EXITS"], rows))
+         + table(["ENTRANCE", "INSIDE (CAME IN HERE)", "ENTRIES", "EXITS"], rows))

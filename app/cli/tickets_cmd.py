@@ -11,7 +11,8 @@ from core.events import get_event
 from core.models import Event
 from core.status import ORDER_STATUSES
 from core.textsearch_page import DEFAULT_CAP
-from core.tickets import STATE_GROUPS, check_in, checked_in_map, delete_check_in, get_ticket, list_tickets
+from core.tickets import (STATE_GROUPS, check_in, checked_in_map, delete_check_in, get_ticket, list_tickets,
+                          resolve_typed)
 from core.timeutil import parse_rfc3339, shown
 
 STATES = [s for s in STATE_GROUPS if s != "MEMBER"]  # stations have no members
@@ -102,8 +103,8 @@ def cmd_get(args) -> int:
 
 
 def _change(args, action) -> int:
-    numbers = [n.strip().upper() for n in args.ticket_numbers]
     with transaction(args, roles.CHECK_IN) as session:
+        numbers = [resolve_typed(session, n) for n in args.ticket_numbers]  # typed as at `scan --code`
         event_id = args.event or get_ticket(session, numbers[0]).event_id
         tickets = action(session, event_id, numbers, station=station_of(args, session), operator=operator_of(args))
         body = _api(session, tickets)

@@ -144,8 +144,10 @@ def test_tickets_list_check_in_and_undo(cli, shop):
     assert code == 0 and done["tickets"][0]["checkIn"]["created"]
     code, got, _ = cli("tickets", "get", t["ticketNumber"])
     assert got["ticket"]["checkIn"]["created"] == done["tickets"][0]["checkIn"]["created"]
-    code, undone, _ = cli("tickets", "undo-check-in", t["ticketNumber"])
+    typed = '"' + t["ticketNumber"].lower().replace("-", " ") + '"'  # typed as `scan --code` takes it (trial)
+    code, undone, _ = cli("tickets", "undo-check-in", typed)
     assert code == 0 and not undone["tickets"][0].get("checkIn")
+    assert undone["tickets"][0]["ticketNumber"] == t["ticketNumber"]
     code, listed, _ = cli("tickets", "list", "--state", "CHECKED_IN")
     assert listed["total"] == 0
 

@@ -104,3 +104,36 @@ def test_undo_refuses_a_ticket_unknown_at_this_door(ledger, gala):
     with pytest.raises(NotFound):
         undo(ledger, other, "M-5582-021")
     assert _checked(ledger, ["M-5582-021"]) == {"M-5582-021"}
+
+
+@pytest.fixture
+def wix_numbers(ledger):
+    """An order whose tickets have the Wix layout (FU85-FQ23-QE021, …022)."""
+    with ledger.uow() as uow:
+        ev = add_event(uow.session)
+        add_order(uow.session, ev, "FU85-FQ23-QE", tickets=2, definition=add_definition(uow.session, ev, "Adult"))
+        uow.commit()
+        return ev.id
+
+
+@pytest.mark.parametrize("typed", ['"FU85-FQ23-QE021"', "fu85-fq23-qe021", "FU85 FQ23 QE021", "FU85FQ23QE021",
+                                   " “fu85 fq23 qe021” "])
+def test_undo_takes_a_code_typed_as_scan_code_does(ledger, wix_numbers, typed):
+    """Fresh-user trial: `scan --undo` and `tickets undo-check-in` took only the exact number while `scan --code`
+    took quotes, spaces, lower case and no dashes (WR-07 b). One rule for typed codes: core.tickets.resolve_typed."""
+    d = Door((wix_numbers,), "Door A")
+    assert scan(ledger, d, "FU85-FQ23-QE021", now=T0).verdict is Verdict.OK
+    done = undo(ledger, d, typed, now=T0 + timedelta(seconds=5))
+    assert done.undone and done.ticket_number == "FU85-FQ23-QE021"
+
+
+def test_undo_at_a_station_whose_scan_was_the_duplicate_leaves_the_admission(ledger, gala):
+    """Fresh-user trial (BC-14): Door 1 admitted the guest; Box 1 scanned the ticket again offline and its row
+    became the duplicate at sync. Box 1's undo must not sign out the guest Door 1 let in: nothing is stored and
+    the message says where the admission stands and how to sign the guest out anyway."""
+    door1, box1 = Door((gala["event"],), "Door 1"), Door((gala["event"],), "Box 1")
+    assert scan(ledger, door1, "M-5582-021", now=T0).verdict is Verdict.OK
+    done = undo(ledger, box1, "M-5582-021", now=T0 + timedelta(minutes=1))
+    assert not done.undone and "Door 1" in done.message and "tickets undo-check-in" in done.message
+    assert _checked(ledger, ["M-5582-021"]) == {"M-5582-021"}
+    assert undo(ledger, door1, "M-5582-021", now=T0 + timedelta(minutes=2)).undone  # its own admission: undone
