@@ -29,7 +29,7 @@ from sqlalchemy import (ColumnElement, Select, and_, column, false, func, litera
                         union_all)
 from sqlalchemy.orm import Session
 
-from core.textsearch_fold import SQL_NAME, first_letters, fold, fold_pg
+from core.textsearch_fold import SQL_NAME, first_letters, fold, fold_pg, spellings
 
 ESCAPE = "\\"
 MIN_PROBE = 3  # the trigram tokenizer needs 3 characters
@@ -199,7 +199,8 @@ def contains_any(session: Session, word: str, columns) -> ColumnElement[bool]:
         return false()
     columns = list(columns)
     return _memo((session.get_bind().dialect.name, "contains", tuple((id(c), c) for c in columns), needle),
-                 lambda: folded_like_any(session, columns, like_pattern(fold(needle))))
+                 lambda: or_(*(folded_like_any(session, columns, like_pattern(spelling))
+                               for spelling in spellings(fold(needle), MIN_PROBE))))
 
 
 def probe(word: str) -> str | None:
@@ -212,9 +213,21 @@ def probe(word: str) -> str | None:
     return folded if len(folded) >= MIN_PROBE else None
 
 
-def match_expression(probes: list[str]) -> str:
-    """FTS5 MATCH text: every probe as a quoted string (a substring for the trigram tokenizer), AND-ed."""
-    return " AND ".join('"' + p.replace('"', '""') + '"' for p in probes)
+def probes_for(word: str) -> tuple[str, ...]:
+    """The substrings the index is searched for, any of which may stand for `word`: its probe and the other
+    spellings of core.textsearch_fold.spellings (the exact rule, contains_any, accepts the same); () when
+    the word has no probe."""
+    first = probe(word)
+    return spellings(first, MIN_PROBE) if first else ()
+
+
+def match_expression(probes: list) -> str:
+    """FTS5 MATCH text: every probe as a quoted string (a substring for the trigram tokenizer), AND-ed; a
+    probe given as a tuple of spellings is their OR."""
+    def quoted(p: str) -> str:
+        return '"' + p.replace('"', '""') + '"'
+    return " AND ".join(quoted(p) if isinstance(p, str) else
+                        (quoted(p[0]) if len(p) == 1 else "(" + " OR ".join(map(quoted, p)) + ")") for p in probes)
 
 
 def has_index(session: Session, index: tuple[str, str, str]) -> bool:
@@ -249,7 +262,7 @@ def index_join(query: Select, key_column, index: tuple[str, str, str], words: li
     in the index's own order: add LIMIT to stop after the first matches (no sort, no count of all). Only the
     index's rows: add `extra_keys` for the queued rows, and keep the exact rule in the WHERE."""
     fts, keys_name, key = index
-    found = [(w, probe(w)) for w in words]
+    found = [(w, probes_for(w)) for w in words]
     keys = table(keys_name, column("id"), column(key))
     return (query.join(keys, keys.c[key] == key_column)
             .join(table(fts), literal_column(f"{fts}.rowid") == keys.c.id)
@@ -268,7 +281,7 @@ def narrowed(session: Session, key_column, index: tuple[str, str, str], words: l
     """`key_column IN (index matches)` for the words that have a probe, or None when none has one or the
     index is missing (then the caller's LIKE rule runs alone). AND it with the exact rule: `contains(word)`
     per word, as core.tickets and core.orders do."""
-    probes = [p for p in (probe(w) for w in words) if p]
+    probes = [p for p in (probes_for(w) for w in words) if p]
     if not probes or not has_index(session, index):
         return None
     return key_column.in_(indexed_keys(index, probes))

@@ -16,6 +16,7 @@ gets `fold_pg`, the same steps in built-in SQL functions (normalize, regexp_repl
 uses casefold (ς stays ς there, so FOLDED_LETTERS maps ς -> σ on both sides; Cherokee is the known gap)."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -42,6 +43,20 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return _fold_other(text)
+
+
+_UMLAUT_TYPED = re.compile("([aou])e")  # ä ö ü typed the German way, without the marks: ae oe ue
+
+
+def spellings(folded: str, min_len: int = 3) -> tuple[str, ...]:
+    """The folded spellings a searched word (already folded) may stand for: itself and, when it holds ae, oe
+    or ue — how German is typed without umlauts: "mueller" for Müller, folded "muller" — the word with every
+    such pair as a, o, u (fresh-user trial). Query side only: names are indexed and compared folded once
+    (fold), so "mueller" finds both Mueller and Müller; the extra spelling is dropped when shorter than
+    `min_len` (the trigram index could not look it up). Extra matches ("samuel" also finds "Samul…") are
+    the price of a broad door search."""
+    collapsed = _UMLAUT_TYPED.sub(r"\1", folded)
+    return (folded, collapsed) if collapsed != folded and len(collapsed) >= min_len else (folded,)
 
 
 @lru_cache(maxsize=65536)

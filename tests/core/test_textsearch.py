@@ -215,3 +215,31 @@ def test_an_upgraded_ledger_finds_unaccented_names(tmp_path):
                 assert {t.ticket_number for t in list_tickets(session, search=phrase, limit=100).items} == every
     finally:
         ledger.close()
+
+
+UMLAUTS = [("Jürgen", "Müller"), ("Hans", "Mueller"), ("Paul", "Muller"), ("Jörg", "Schröder"), ("Käthe", "Bär")]
+
+
+@pytest.fixture
+def umlauts(session):
+    ev = add_event(session)
+    std = add_definition(session, ev, "Standing", 1500)
+    for i, (first, last) in enumerate(UMLAUTS):
+        add_order(session, ev, f"U-{i:04d}-", tickets=1, definition=std, first=first, last=last,
+                  email=f"u{i}@example.org", guest=(first, last))
+    session.commit()
+    return ev
+
+
+@pytest.mark.parametrize("phrase,orders", [
+    ("mueller", ["U-0000-", "U-0001-", "U-0002-"]), ("MUELLER", ["U-0000-", "U-0001-", "U-0002-"]),
+    ("muller", ["U-0000-", "U-0002-"]), ("müller", ["U-0000-", "U-0002-"]), ("schroeder", ["U-0003-"]),
+    ("joerg schroeder", ["U-0003-"]), ("kaethe", ["U-0004-"]), ("jurgen mueller", ["U-0000-"]),
+])
+def test_umlauts_typed_the_german_way_are_found(session, umlauts, monkeypatch, phrase, orders):
+    """Fresh-user trial: `mueller` did not find Müller (ä ö ü typed as ae oe ue; core.textsearch_fold.spellings),
+    by the index, by LIKE alone and in the orders list (WR-11: the guest found by surname as typed)."""
+    assert sorted({t.order_number for t in list_tickets(session, [umlauts.id], search=phrase).items}) == orders
+    assert sorted(o.order_number for o in list_orders(session, [umlauts.id], search=phrase).items) == orders
+    _like_only(monkeypatch)
+    assert sorted({t.order_number for t in list_tickets(session, [umlauts.id], search=phrase).items}) == orders

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from sqlalchemy import create_engine, literal, select
 
-from core.textsearch_fold import SQL_NAME, first_letters, fold, fold_pg, install
+from core.textsearch_fold import SQL_NAME, first_letters, fold, fold_pg, install, spellings
 
 CASES = [
     ("Jürgen", "jurgen"), ("José", "jose"), ("François", "francois"), ("Müller", "muller"), ("MÜLLER", "muller"),
@@ -62,3 +62,9 @@ def test_postgresql_expression_folds_as_python():
             assert conn.execute(select(fold_pg(literal("ΟΔΟΣ οδος")))).scalar() == fold("ΟΔΟΣ οδος")
     finally:
         engine.dispose()
+
+
+def test_spellings_add_the_umlaut_typed_the_german_way():
+    assert spellings("mueller") == ("mueller", "muller") and spellings("schroeder") == ("schroeder", "schroder")
+    assert spellings("kaethe baer") == ("kaethe baer", "kathe bar")
+    assert spellings("muller") == ("muller",) and spellings("sue") == ("sue",)  # "su" could not be looked up

@@ -140,3 +140,4 @@ def test_list_tickets_search_ignores_accents(hub):
     assert [total("tickets", p) for p in ("jurgen", "JÜRGEN", "jür", "ju")] == [3, 3, 3, 3]
     assert [total("tickets", p) for p in ("muller", "müller", "lukasiewicz", "jurgen muller")] == [2, 2, 1, 2]
     assert total("orders", "jurgen muller") == 1 and total("orders", "LUKASIEWICZ") == 1
+    assert total("tickets", "mueller") == 2 and total("orders", "jurgen mueller") == 1  # ü typed as ue (trial)
