@@ -159,15 +159,20 @@ ACCENTED = [("Jürgen", "Groß"), ("José", "Peña"), ("François", "Lefèvre"),
             ("Σοφία", "Παπαδοπούλου"), ("太郎", "山田")]
 
 
-@pytest.fixture
-def accented(session):
+def _guests(session, names, prefix: str):
+    """An event with one order of one ticket per (first, last) name, numbered prefix-0000-, prefix-0001-, …"""
     ev = add_event(session)
     std = add_definition(session, ev, "Standing", 1500)
-    for i, (first, last) in enumerate(ACCENTED):
-        add_order(session, ev, f"K-{i:04d}-", tickets=1, definition=std, first=first, last=last,
-                  email=f"a{i}@example.org", guest=(first, last))
+    for i, (first, last) in enumerate(names):
+        add_order(session, ev, f"{prefix}-{i:04d}-", tickets=1, definition=std, first=first, last=last,
+                  email=f"{prefix.lower()}{i}@example.org", guest=(first, last))
     session.commit()
     return ev
+
+
+@pytest.fixture
+def accented(session):
+    return _guests(session, ACCENTED, "K")
 
 
 @pytest.mark.parametrize("phrase,orders", [
@@ -222,13 +227,7 @@ UMLAUTS = [("Jürgen", "Müller"), ("Hans", "Mueller"), ("Paul", "Muller"), ("J�
 
 @pytest.fixture
 def umlauts(session):
-    ev = add_event(session)
-    std = add_definition(session, ev, "Standing", 1500)
-    for i, (first, last) in enumerate(UMLAUTS):
-        add_order(session, ev, f"U-{i:04d}-", tickets=1, definition=std, first=first, last=last,
-                  email=f"u{i}@example.org", guest=(first, last))
-    session.commit()
-    return ev
+    return _guests(session, UMLAUTS, "U")
 
 
 @pytest.mark.parametrize("phrase,orders", [
